@@ -19,6 +19,8 @@ export interface DevHostOptions {
   extensions: HostExtension[];
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Request bodies above this size get 413 (the host's default is 100 MB). */
+  maxRequestBodyBytes?: number;
 }
 
 /**
@@ -111,7 +113,7 @@ export class DevHost {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, this.options.maxRequestBodyBytes ?? MAX_BODY_BYTES);
       if (body === undefined) return send(res, { status: 413, body: '' });
       const raw: RawRequest = {
         method: req.method ?? 'GET',
@@ -146,9 +148,9 @@ export class DevHost {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     req.resume();
     return undefined;
   }
@@ -156,7 +158,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
