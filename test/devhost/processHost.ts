@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => res(port));
+    });
+  });
+}
+
+export interface ProcessHost {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `devhost/main.ts` as its own process (as `npm start` does), with the given settings. */
+export async function spawnDevHost(env: Record<string, string>, readyTimeoutMs = 20_000): Promise<ProcessHost> {
+  const port = env.DEVHOST_PORT ?? String(await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'devhost/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DEVHOST_DATA_DIR: env.DEVHOST_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'devhost-')),
+      DEVHOST_LOG_LEVEL: 'info',
+      ...env,
+      DEVHOST_PORT: port,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!out.includes('devhost listening on')) {
+    if (child.exitCode !== null) throw new Error(`devhost exited early (${child.exitCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`devhost did not start within ${readyTimeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url, output: () => out, exited };
+}
