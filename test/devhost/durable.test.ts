@@ -185,6 +185,19 @@ describe('the durable client HTTP API', () => {
     expect(await getStatus(base, id)).toBeUndefined();
   });
 
+  it('suspends an instance (events wait) and resumes it', async () => {
+    const { id } = await startOrchestration(base, 'StatusThenEvent');
+    await waitForStatus(base, id, ['Running']);
+    const api = `${base}/runtime/webhooks/durabletask/instances/${id}`;
+    expect((await fetch(`${api}/suspend?reason=hold`, { method: 'POST' })).status).toBe(202);
+    await waitForStatus(base, id, ['Suspended']);
+    expect(await raiseEvent(base, id, 'Go', 'later')).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getStatus(base, id))?.runtimeStatus).toBe('Suspended');
+    expect((await fetch(`${api}/resume?reason=go`, { method: 'POST' })).status).toBe(202);
+    expect((await waitForStatus(base, id)).output).toBe('later');
+  });
+
   it('gives the starter a check-status response pointing at this host', async () => {
     const payload = await startOrchestration(base, 'HelloSequence', ['q']);
     expect(payload.statusQueryGetUri.startsWith(base)).toBe(true);

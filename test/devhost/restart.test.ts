@@ -3,7 +3,7 @@ import { raiseEvent, startOrchestration, testStorage, uniquePrefix, waitForStatu
 import { spawnDevHost } from './processHost';
 
 describe('devhost killed with SIGKILL and started again', () => {
-  it('still completes an orchestration waiting on a timer and one waiting on an event', async () => {
+  it('still completes orchestrations waiting on a timer, on an event and on a running activity', async () => {
     const env = {
       DEVHOST_STORAGE: testStorage(),
       DEVHOST_APP: 'test/devhost/fixtures/durableApp.ts',
@@ -13,6 +13,8 @@ describe('devhost killed with SIGKILL and started again', () => {
     const timerWait = await startOrchestration(first.url, 'ApprovalWait', { timeoutMs: 4_000 });
     const deadline = Date.now() + 4_000;
     const eventWait = await startOrchestration(first.url, 'StatusThenEvent');
+    const inFlight = await startOrchestration(first.url, 'SlowOne', 1_500);
+    await waitForStatus(first.url, inFlight.id, ['Running']);
     await waitForStatus(first.url, timerWait.id, ['Running']);
     await waitForStatus(first.url, eventWait.id, ['Running']);
 
@@ -24,6 +26,9 @@ describe('devhost killed with SIGKILL and started again', () => {
       expect(await raiseEvent(second.url, eventWait.id, 'Go', 'after-restart')).toBe(202);
       const evented = await waitForStatus(second.url, eventWait.id);
       expect(evented.output).toBe('after-restart');
+
+      // The activity that was running when the host died runs again (at-least-once).
+      expect((await waitForStatus(second.url, inFlight.id)).output).toBe('slept 1500');
 
       const timed = await waitForStatus(second.url, timerWait.id, undefined, 20_000);
       expect((timed.output as { outcome: string }).outcome).toBe('timeout');
