@@ -189,10 +189,9 @@ export class DurableEngine {
       selfMessages,
     });
 
-    const fullHistory = [...snap.history, ...chunk];
-    const remainingInbox = snap.inbox.filter((m) => !consumed.includes(m.rowKey));
     if (outcome === 'running') {
-      this.dispatchPendingActivities(instance, fullHistory, remainingInbox);
+      // Only this episode's new tasks: earlier ones are running or their results are queued.
+      this.dispatchPendingActivities(instance, chunk, []);
       for (const child of newTasks.children) await this.createChild(instance, child);
     } else if (outcome === 'finished') {
       this.clearTimer(instance.instanceId);
