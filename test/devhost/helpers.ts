@@ -6,9 +6,7 @@ import { Logger, type LogLevel } from '../../devhost/core/logger';
 
 /** The Azurite connection string the global setup started for this run. */
 export function testStorage(): string {
-  const fromEnv = process.env.PIM_TEST_STORAGE;
-  if (fromEnv) return fromEnv;
-  return inject('storageConnectionString' as never) as string;
+  return inject('storageConnectionString');
 }
 
 /** A table-name prefix no other test uses, so every test starts from empty tables. */
