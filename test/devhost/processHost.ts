@@ -17,6 +17,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** Kills every devhost process a test started and has not stopped (for afterEach). */
+export async function killAllDevHosts(): Promise<void> {
+  for (const child of spawned) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  spawned.clear();
+}
+
 export interface ProcessHost {
   child: ChildProcess;
   url: string;
@@ -38,6 +48,7 @@ export async function spawnDevHost(env: Record<string, string>, readyTimeoutMs =
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
   let out = '';
   child.stdout?.on('data', (d) => {
     out += String(d);

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { raiseEvent, startOrchestration, testStorage, uniquePrefix, waitForStatus } from './helpers';
-import { spawnDevHost } from './processHost';
+import { killAllDevHosts, spawnDevHost } from './processHost';
+
+afterEach(killAllDevHosts);
 
 describe('devhost killed with SIGKILL and started again', () => {
   it('still completes orchestrations waiting on a timer, on an event and on a running activity', async () => {

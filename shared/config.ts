@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * All app settings, parsed once from the environment (app settings in Azure, `Values` of
+ * local.settings.json locally). A bad or missing setting stops start-up with one error that
+ * names every problem, instead of failing later on the first request that needs it.
+ */
+
+const NCRONTAB_6 = /^\S+ \S+ \S+ \S+ \S+ \S+$/;
+const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+const url = z.string().refine((v) => URL.canParse(v) && /^https?:/.test(v), 'an http(s) URL');
+
+/** "kid:base64key,kid2:base64key" or a JSON object {kid: base64key}; keys of at least 32 bytes. */
+const signingKeys = z.string().transform((raw, ctx) => {
+  let entries: Array<[string, string]>;
+  try {
+    entries = raw.trim().startsWith('{')
+      ? Object.entries(JSON.parse(raw) as Record<string, string>)
+      : raw.split(',').map((pair) => {
+          const at = pair.indexOf(':');
+          return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()] as [string, string];
+        });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'a JSON object or "kid:base64key,..." list' });
+    return z.NEVER;
+  }
+  const keys = entries.map(([kid, key]) => ({ kid, key: Buffer.from(key, 'base64') }));
+  if (keys.length === 0 || keys.some((k) => k.kid === '' || k.key.length < 32)) {
+    ctx.addIssue({ code: 'custom', message: 'at least one "kid:base64key" pair, each key at least 32 bytes' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const schema = z.object({
+  /** Storage for Durable Functions and the app's tables (connection string). */
+  AzureWebJobsStorage: z.string().min(1, 'a storage connection string'),
+  /** Durable Functions task hub (host.json refers to it). */
+  DURABLE_TASK_HUB: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/, '3-45 letters or digits, starting with a letter')
+    .default('PimHub'),
+  /** Entra tenant id the tokens must carry (tid). */
+  PIM_TENANT_ID: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a GUID'),
+  /** OpenID issuer whose JWKS signs the tokens (Entra: https://login.microsoftonline.com/{tenant}/v2.0). */
+  PIM_OIDC_ISSUER: url,
+  /** Audience the tokens must be for (the API's app id URI or client id). */
+  PIM_OIDC_AUDIENCE: z.string().min(1, 'the API audience'),
+  /** App role that grants admin powers. */
+  PIM_ADMIN_ROLE: z.string().min(1).default('PIM.Admin'),
+  /** App role that grants read access to audit and all schedules. */
+  PIM_AUDITOR_ROLE: z.string().min(1).default('PIM.Auditor'),
+  /** Microsoft Graph endpoint (devhost's Graph stand-in locally). */
+  PIM_GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
+  /** Service Bus namespace connection ("devhost" = devhost's in-process bus). */
+  PIM_SERVICEBUS_CONNECTION: z.string().min(1, 'a Service Bus connection, or "devhost"'),
+  /** Topic the domain events go to. */
+  PIM_EVENTS_TOPIC: z.string().min(1).default('pim-events'),
+  /** When the reconcile timer runs (6-field NCRONTAB, seconds first). */
+  PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
+  /** Mailbox notifications are sent from (Graph sendMail). */
+  PIM_MAIL_SENDER: z.email('an email address'),
+  /** Keys that sign approval links, by key id (the first signs; all verify). */
+  PIM_APPROVAL_LINK_KEYS: signingKeys,
+  /** Public base URL of this service, used in emailed links. */
+  PIM_PUBLIC_BASE_URL: url,
+  /** What runs Durable Functions; devhost sets it, under Azure the default holds. */
+  PIM_DURABLE_BACKEND: z.string().min(1).default('Durable Functions extension (Azure Storage provider)'),
+  /** Prefix of the app's table names. */
+  PIM_TABLE_PREFIX: z.string().regex(NAME, 'letters and digits, starting with a letter').default('Pim'),
+});
+
+export type AppConfig = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      const missing = issue.code === 'invalid_type' && input[key] === undefined;
+      return missing ? `${key} is missing` : `${key} must be ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return Object.freeze(result.data);
+}
+
+let cached: AppConfig | undefined;
+
+/** The app's settings, parsed on first use and then kept. */
+export function config(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}
