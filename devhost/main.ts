@@ -9,6 +9,7 @@ import type { HostExtension } from './core/extension';
 import { DevHost } from './core/host';
 import { loadApp } from './core/loadApp';
 import { Logger } from './core/logger';
+import { portInUse } from './core/ports';
 import { loadLocalSettings, readSettings } from './core/settings';
 import { DurableExtension } from './durable';
 import { OidcIssuerExtension } from './oidc';
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
+    // Checked first so a taken port fails fast, before Azurite starts.
+    if (settings.port !== 0 && (await portInUse(settings.port, settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress))) {
+      throw new Error(`Port ${settings.port} is already in use (devhost HTTP); set DEVHOST_PORT or stop what holds it.`);
+    }
     let storage = settings.externalStorage;
     if (!storage) {
       azurite = await startAzurite({

@@ -5,10 +5,19 @@
 // instead of being left running on its ports.
 const path = require('node:path');
 
+// With the parent gone, its end of our stdout/stderr is closed too: writing there would fail
+// (EPIPE) and crash this process before Azurite has saved its data, so stop writing.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+function silence() {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug']) console[method] = () => {};
+}
+
 let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
+  silence();
   process.stdin.destroy();
   // Azurite's own SIGTERM handler closes the servers (which saves the data); if anything
   // still holds the process afterwards, exit anyway.
