@@ -42,8 +42,13 @@ async function main(): Promise<void> {
 
   try {
     // Checked first so a taken port fails fast, before Azurite starts.
-    if (settings.port !== 0 && (await portInUse(settings.port, settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress))) {
-      throw new Error(`Port ${settings.port} is already in use (devhost HTTP); set DEVHOST_PORT or stop what holds it.`);
+    if (
+      settings.port !== 0 &&
+      (await portInUse(settings.port, settings.bindAddress === '0.0.0.0' ? '127.0.0.1' : settings.bindAddress))
+    ) {
+      throw new Error(
+        `Port ${settings.port} is already in use (devhost HTTP); set DEVHOST_PORT or stop what holds it.`,
+      );
     }
     let storage = settings.externalStorage;
     if (!storage) {
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
 }
 
 function printBanner(host: DevHost, logger: Logger, fileCount: number, settingsFile: string | undefined): void {
-  logger.info(`devhost: loaded ${host.functions().length} function(s) from ${fileCount} file(s); settings from ${settingsFile ?? 'the environment'}.`);
+  logger.info(
+    `devhost: loaded ${host.functions().length} function(s) from ${fileCount} file(s); settings from ${settingsFile ?? 'the environment'}.`,
+  );
   for (const [what, description] of Object.entries(host.describe())) logger.info(`  ${what}: ${description}`);
   for (const route of host.httpRoutes()) logger.info(`  ${route.name}: [${route.methods.join(',')}] ${route.url}`);
   logger.info(`devhost listening on ${host.url} (Ctrl-C to stop)`);

@@ -1,4 +1,3 @@
-'use strict';
 // Runs Azurite (blob, queue, table) inside this process and shuts it down cleanly when the
 // process that started it goes away: devhost keeps this process's stdin open, so a devhost
 // that dies even by SIGKILL closes the pipe, and Azurite still saves its data and exits

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { collectHttpRoutes, fromInvokeResult, type HttpRoute, matchRoute, toRpcHttp } from '../http/httpTrigger';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from './extension';
 import { invoke, runAppHook } from './invoker';
 import { Logger, type LogLevel } from './logger';
 import { coreRegistry, type RegisteredFunction, type RpcParameterBinding } from './registry';
-import { collectHttpRoutes, fromInvokeResult, type HttpRoute, matchRoute, toRpcHttp } from '../http/httpTrigger';
 
 /** The host's default limit on request bodies (100 MB). */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -45,7 +45,9 @@ export class DevHost {
   }
 
   get port(): number {
-    return (this.server?.address() as AddressInfo).port;
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error('devhost is not listening');
+    return address.port;
   }
 
   extension<T extends HostExtension>(name: string): T | undefined {
@@ -123,7 +125,9 @@ export class DevHost {
       };
       send(res, await this.dispatch(raw));
     } catch (error) {
-      this.logger.error(`devhost request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.logger.error(
+        `devhost request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!res.headersSent) send(res, { status: 500, body: '' });
       else res.end();
     }

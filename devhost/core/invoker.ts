@@ -48,7 +48,8 @@ export async function invoke(fn: RegisteredFunction, request: InvokeRequest, log
     },
     metadata: fn.metadata,
     state: undefined as string | undefined,
-    log: (level: string, category: string, message: string) => logger.user(level, name, invocationId, category, message),
+    log: (level: string, category: string, message: string) =>
+      logger.user(level, name, invocationId, category, message),
   };
   logger.debug(`Executing 'Functions.${name}' (Reason='devhost', Id=${invocationId})`);
   try {

@@ -42,7 +42,7 @@ export class Logger {
   }
 
   /** Logs written by the function through context.log / context.warn / ... */
-  user(level: string, name: string, invocationId: string, category: string, message: string): void {
+  user(level: string, name: string, _invocationId: string, category: string, message: string): void {
     const mapped: LogLevel =
       level === 'error' || level === 'critical'
         ? 'error'

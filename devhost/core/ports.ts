@@ -24,7 +24,12 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export async function waitForPort(port: number, host: string, timeoutMs: number, aborted: () => boolean): Promise<boolean> {
+export async function waitForPort(
+  port: number,
+  host: string,
+  timeoutMs: number,
+  aborted: () => boolean,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !aborted()) {
     if (await portInUse(port, host)) return true;

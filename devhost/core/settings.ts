@@ -27,7 +27,8 @@ export function readSettings(root: string, env: NodeJS.ProcessEnv = process.env)
     const raw = env[key];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${key} must be a port number (0-65535), got "${raw}"`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      problems.push(`${key} must be a port number (0-65535), got "${raw}"`);
     return n;
   };
   const logLevel = (env.DEVHOST_LOG_LEVEL ?? 'info') as LogLevel;
@@ -41,7 +42,10 @@ export function readSettings(root: string, env: NodeJS.ProcessEnv = process.env)
     queuePort: port('DEVHOST_QUEUE_PORT', 10001),
     tablePort: port('DEVHOST_TABLE_PORT', 10002),
     externalStorage: env.DEVHOST_STORAGE || undefined,
-    appPaths: (env.DEVHOST_APP ?? 'functions').split(',').map((p) => p.trim()).filter(Boolean),
+    appPaths: (env.DEVHOST_APP ?? 'functions')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     tablePrefix: env.DEVHOST_TABLE_PREFIX ?? 'DevHost',
     logLevel,
     routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',

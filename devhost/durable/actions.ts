@@ -58,5 +58,7 @@ export function inputAsJson(input: unknown): string {
 }
 
 export function actionName(type: number): string {
-  return (Object.keys(ActionType) as Array<keyof typeof ActionType>).find((k) => ActionType[k] === type) ?? String(type);
+  return (
+    (Object.keys(ActionType) as Array<keyof typeof ActionType>).find((k) => ActionType[k] === type) ?? String(type)
+  );
 }

@@ -54,10 +54,14 @@ export class DurableClientApi {
 
   private async startNew(name: string, requestedId: string | undefined, body: string): Promise<RawResponse> {
     const fn = findTriggered(name, 'orchestrationTrigger');
-    if (!fn) return json(400, { message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.` });
+    if (!fn)
+      return json(400, {
+        message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      });
     const input = body.trim() === '' ? null : body;
     if (input !== null && !isJson(input)) return json(400, { message: 'The request body is not valid JSON.' });
     const instanceId = requestedId ?? randomUUID().replace(/-/g, '');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Table keys forbid.
     if (instanceId.length > 256 || /[/\\#?]|[\u0000-\u001f\u007f]/.test(instanceId)) {
       return json(400, { message: `Instance id '${instanceId}' contains characters that are not allowed.` });
     }
@@ -104,7 +108,9 @@ export class DurableClientApi {
     const instance = await this.store.getInstance(instanceId);
     if (!instance) return json(404, { message: `No instance with ID '${instanceId}' was found.` });
     if (terminalStatuses.has(instance.runtimeStatus)) {
-      return json(410, { message: `The instance '${instanceId}' is ${instance.runtimeStatus} and can no longer receive events.` });
+      return json(410, {
+        message: `The instance '${instanceId}' is ${instance.runtimeStatus} and can no longer receive events.`,
+      });
     }
     const data = body.trim() === '' ? 'null' : body;
     if (!isJson(data)) return json(400, { message: 'The event data is not valid JSON.' });
@@ -158,9 +164,16 @@ export class DurableClientApi {
       const page = all.slice(offset, offset + top);
       const headers: Record<string, string> = {};
       if (offset + top < all.length) headers['x-ms-continuation-token'] = String(offset + top);
-      return json(200, page.map((i) => statusBody(i, url.searchParams.get('showInput') !== 'false')), headers);
+      return json(
+        200,
+        page.map((i) => statusBody(i, url.searchParams.get('showInput') !== 'false')),
+        headers,
+      );
     }
-    return json(200, all.map((i) => statusBody(i, url.searchParams.get('showInput') !== 'false')));
+    return json(
+      200,
+      all.map((i) => statusBody(i, url.searchParams.get('showInput') !== 'false')),
+    );
   }
 
   private async filtered(url: URL): Promise<InstanceRecord[]> {
@@ -181,7 +194,9 @@ export class DurableClientApi {
     const instance = await this.store.getInstance(instanceId);
     if (!instance) return json(404, { instancesDeleted: 0 });
     if (!terminalStatuses.has(instance.runtimeStatus)) {
-      return json(400, { message: `The instance '${instanceId}' is ${instance.runtimeStatus}; only finished instances can be purged.` });
+      return json(400, {
+        message: `The instance '${instanceId}' is ${instance.runtimeStatus}; only finished instances can be purged.`,
+      });
     }
     await this.store.purge(instanceId);
     return json(200, { instancesDeleted: 1 });
@@ -253,5 +268,9 @@ function isJson(text: string): boolean {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): RawResponse {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { HostContext } from '../core/extension';
 import { typedDataToValue } from '../core/invoker';
 import { findFunction, type RegisteredFunction, triggerOf } from '../core/registry';
-import { ActionType, actionName, flattenActions, inputAsJson, type OrchestratorStateWire, type WireAction } from './actions';
+import {
+  ActionType,
+  actionName,
+  flattenActions,
+  inputAsJson,
+  type OrchestratorStateWire,
+  type WireAction,
+} from './actions';
 import { completedTaskId, EventType, type HistoryEvent, historyEvent } from './history';
 import { type DurableStore, historyRowKey } from './store';
 import {
@@ -121,13 +128,20 @@ export class DurableEngine {
     if (snap.staleHistoryRows.length > 0) await this.store.deleteRows(instanceId, snap.staleHistoryRows);
     if (terminalStatuses.has(instance.runtimeStatus)) {
       // The runtime discards messages that reach a finished instance.
-      if (snap.inbox.length > 0) await this.store.deleteRows(instanceId, snap.inbox.map((m) => m.rowKey));
+      if (snap.inbox.length > 0)
+        await this.store.deleteRows(
+          instanceId,
+          snap.inbox.map((m) => m.rowKey),
+        );
       return false;
     }
     const exec = instance.execution;
     const stale = snap.inbox.filter((m) => m.executionId !== undefined && m.executionId !== exec.executionId);
     if (stale.length > 0) {
-      await this.store.deleteRows(instanceId, stale.map((m) => m.rowKey));
+      await this.store.deleteRows(
+        instanceId,
+        stale.map((m) => m.rowKey),
+      );
       return true;
     }
     const now = new Date();
@@ -155,7 +169,9 @@ export class DurableEngine {
           Name: instance.name,
           Input: instance.input,
           OrchestrationInstance: { InstanceId: instance.instanceId, ExecutionId: exec.executionId },
-          ParentInstance: instance.parentInstanceId ? { OrchestrationInstance: { InstanceId: instance.parentInstanceId } } : null,
+          ParentInstance: instance.parentInstanceId
+            ? { OrchestrationInstance: { InstanceId: instance.parentInstanceId } }
+            : null,
         }),
       );
     } else if (item.kind === 'message') {
@@ -200,7 +216,12 @@ export class DurableEngine {
     return true;
   }
 
-  private nextItem(instance: InstanceRecord, history: HistoryEvent[], inbox: InboxMessage[], now: Date): WorkItem | undefined {
+  private nextItem(
+    instance: InstanceRecord,
+    history: HistoryEvent[],
+    inbox: InboxMessage[],
+    now: Date,
+  ): WorkItem | undefined {
     const byKind = (kind: InboxMessage['kind']) => inbox.find((m) => m.kind === kind);
     const terminate = byKind('terminate');
     if (terminate) return { kind: 'terminate', message: terminate } as WorkItem;
@@ -297,15 +318,22 @@ export class DurableEngine {
         return;
       }
       long.currentSeq = exec.nextSeq++;
-      const next = remaining > MAX_SHORT_TIMER_MS ? Date.parse(ts) + LONG_TIMER_INTERVAL_MS : Date.parse(long.finalFireAt);
-      hostEvents.push(historyEvent('TimerCreated', ts, { EventId: long.currentSeq, FireAt: new Date(next).toISOString() }));
+      const next =
+        remaining > MAX_SHORT_TIMER_MS ? Date.parse(ts) + LONG_TIMER_INTERVAL_MS : Date.parse(long.finalFireAt);
+      hostEvents.push(
+        historyEvent('TimerCreated', ts, { EventId: long.currentSeq, FireAt: new Date(next).toISOString() }),
+      );
       return;
     }
   }
 
   private attemptEvent(track: RetryTrack, ts: string): HistoryEvent {
     if (track.kind === 'activity') {
-      return historyEvent('TaskScheduled', ts, { EventId: track.currentSeq, Name: track.functionName, Input: track.input });
+      return historyEvent('TaskScheduled', ts, {
+        EventId: track.currentSeq,
+        Name: track.functionName,
+        Input: track.input,
+      });
     }
     return historyEvent('SubOrchestrationInstanceCreated', ts, {
       EventId: track.currentSeq,
@@ -400,7 +428,8 @@ export class DurableEngine {
         case ActionType.CallSubOrchestrator:
         case ActionType.CallSubOrchestratorWithRetry: {
           const input = inputAsJson(action.input);
-          const childId = action.instanceId || `${instance.instanceId}:${seq.toString(16).toUpperCase().padStart(4, '0')}`;
+          const childId =
+            action.instanceId || `${instance.instanceId}:${seq.toString(16).toUpperCase().padStart(4, '0')}`;
           events.push(
             historyEvent('SubOrchestrationInstanceCreated', ts, {
               EventId: seq,
@@ -428,7 +457,8 @@ export class DurableEngine {
           const isLong = finalAt - Date.parse(ts) > MAX_SHORT_TIMER_MS;
           const fireAt = new Date(isLong ? Date.parse(ts) + LONG_TIMER_INTERVAL_MS : finalAt).toISOString();
           events.push(historyEvent('TimerCreated', ts, { EventId: seq, FireAt: fireAt }));
-          if (isLong) exec.longTimers[String(index)] = { finalFireAt: new Date(finalAt).toISOString(), currentSeq: seq };
+          if (isLong)
+            exec.longTimers[String(index)] = { finalFireAt: new Date(finalAt).toISOString(), currentSeq: seq };
           this.noteCancellation(exec, action, index);
           break;
         }
@@ -438,7 +468,12 @@ export class DurableEngine {
     // Retried tasks scheduled by the host this episode become work too.
     for (const e of hostEvents) {
       if (e.EventType === EventType.SubOrchestrationInstanceCreated) {
-        children.push({ seq: e.EventId, name: String(e.Name), instanceId: childIdFor(instance, e), input: String(e.Input) });
+        children.push({
+          seq: e.EventId,
+          name: String(e.Name),
+          instanceId: childIdFor(instance, e),
+          input: String(e.Input),
+        });
         e.InstanceId = childIdFor(instance, e);
       }
     }
@@ -565,7 +600,11 @@ export class DurableEngine {
       });
     } else {
       const [triggerName] = triggerOf(fn);
-      const result = await this.host.invoke(fn, { inputData: [{ name: triggerName, data: { string: input } }] }, this.host.logger);
+      const result = await this.host.invoke(
+        fn,
+        { inputData: [{ name: triggerName, data: { string: input } }] },
+        this.host.logger,
+      );
       if (result.ok) {
         const value = typedDataToValue(result.response?.returnValue);
         event = historyEvent('TaskCompleted', ts, { TaskScheduledId: seq, Result: JSON.stringify(value ?? null) });
@@ -593,7 +632,12 @@ export class DurableEngine {
     const done = new Set(history.map(completedTaskId).filter((id): id is number => id !== undefined));
     for (const e of history) {
       if (e.EventType !== EventType.SubOrchestrationInstanceCreated || done.has(e.EventId)) continue;
-      await this.createChild(instance, { seq: e.EventId, name: String(e.Name), instanceId: String(e.InstanceId), input: String(e.Input) });
+      await this.createChild(instance, {
+        seq: e.EventId,
+        name: String(e.Name),
+        instanceId: String(e.InstanceId),
+        input: String(e.Input),
+      });
     }
   }
 
@@ -614,7 +658,12 @@ export class DurableEngine {
       parentTaskId: child.seq,
       execution,
     };
-    const start: InboxMessage = { rowKey: `m-start-${execution.executionId}`, executionId: execution.executionId, enqueuedAt: now, kind: 'start' };
+    const start: InboxMessage = {
+      rowKey: `m-start-${execution.executionId}`,
+      executionId: execution.executionId,
+      enqueuedAt: now,
+      kind: 'start',
+    };
     if (await this.store.createInstance(record, start)) {
       this.wake(child.instanceId);
       return;
@@ -632,7 +681,10 @@ export class DurableEngine {
     const ts = new Date().toISOString();
     const event =
       child.runtimeStatus === 'Completed'
-        ? historyEvent('SubOrchestrationInstanceCompleted', ts, { TaskScheduledId: child.parentTaskId, Result: child.output ?? 'null' })
+        ? historyEvent('SubOrchestrationInstanceCompleted', ts, {
+            TaskScheduledId: child.parentTaskId,
+            Result: child.output ?? 'null',
+          })
         : historyEvent('SubOrchestrationInstanceFailed', ts, {
             TaskScheduledId: child.parentTaskId,
             Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.runtimeStatus.toLowerCase()}: ${child.output === null ? '' : JSON.parse(child.output)}`,
@@ -690,7 +742,10 @@ export function findTriggered(name: string, triggerType: string): RegisteredFunc
 export function pendingTimers(history: HistoryEvent[], exec: ExecutionState): Array<{ seq: number; fireAt: string }> {
   const fired = new Set(history.filter((e) => e.EventType === EventType.TimerFired).map((e) => e.TimerId as number));
   return history
-    .filter((e) => e.EventType === EventType.TimerCreated && !fired.has(e.EventId) && !exec.canceledTimers.includes(e.EventId))
+    .filter(
+      (e) =>
+        e.EventType === EventType.TimerCreated && !fired.has(e.EventId) && !exec.canceledTimers.includes(e.EventId),
+    )
     .map((e) => ({ seq: e.EventId, fireAt: String(e.FireAt) }))
     .sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
 }

@@ -31,7 +31,11 @@ export interface HistoryEvent {
   [field: string]: unknown;
 }
 
-export function historyEvent(type: EventTypeName, timestamp: string, fields: Record<string, unknown> = {}): HistoryEvent {
+export function historyEvent(
+  type: EventTypeName,
+  timestamp: string,
+  fields: Record<string, unknown> = {},
+): HistoryEvent {
   return { EventType: EventType[type], EventId: -1, IsPlayed: false, Timestamp: timestamp, ...fields };
 }
 

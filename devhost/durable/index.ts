@@ -46,6 +46,8 @@ export class DurableExtension implements HostExtension {
   }
 
   describe(): Record<string, string> {
-    return { durable: `devhost Durable runtime (task hub ${this.options.hubName}, Azure Table Storage ${this.store?.tableName ?? ''})` };
+    return {
+      durable: `devhost Durable runtime (task hub ${this.options.hubName}, Azure Table Storage ${this.store?.tableName ?? ''})`,
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { odata, type TableEntityResult, TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { HistoryEvent } from './history';
 import type { InboxMessage, InstanceRecord } from './types';
 
@@ -14,6 +14,7 @@ const CHUNK = 30_000; // characters per string property (Table Storage allows 32
 type Row = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 export function encodeKey(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Table keys forbid.
   return value.replace(/[%/\\#?\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -79,7 +80,8 @@ export class DurableStore {
     const inbox: InboxMessage[] = [];
     for (const row of rows) {
       if (row.rowKey.startsWith('h-')) {
-        if (execId && row.rowKey.startsWith(`h-${execId}-`)) history.push(...(JSON.parse(unchunk(row)) as HistoryEvent[]));
+        if (execId && row.rowKey.startsWith(`h-${execId}-`))
+          history.push(...(JSON.parse(unchunk(row)) as HistoryEvent[]));
         else staleHistoryRows.push(row.rowKey);
       } else if (row.rowKey.startsWith('m-')) {
         inbox.push({ ...(JSON.parse(unchunk(row)) as InboxMessage), rowKey: row.rowKey });
@@ -153,7 +155,10 @@ export class DurableStore {
     const pk = encodeKey(args.instance.instanceId);
     const actions: TransactionAction[] = [['update', this.instanceEntity(args.instance), 'Replace']];
     if (args.newHistory) {
-      actions.push(['create', { partitionKey: pk, rowKey: args.newHistory.rowKey, ...chunked(JSON.stringify(args.newHistory.events)) }]);
+      actions.push([
+        'create',
+        { partitionKey: pk, rowKey: args.newHistory.rowKey, ...chunked(JSON.stringify(args.newHistory.events)) },
+      ]);
     }
     for (const rowKey of args.consumed ?? []) actions.push(['delete', { partitionKey: pk, rowKey }]);
     for (const message of args.selfMessages ?? []) actions.push(['create', this.messageEntity(pk, message)]);

@@ -1,6 +1,13 @@
 import type { HistoryEvent } from './history';
 
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'Suspended' | 'ContinuedAsNew';
+export type RuntimeStatus =
+  | 'Pending'
+  | 'Running'
+  | 'Completed'
+  | 'Failed'
+  | 'Terminated'
+  | 'Suspended'
+  | 'ContinuedAsNew';
 
 export const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
 

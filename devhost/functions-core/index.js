@@ -1,4 +1,3 @@
-'use strict';
 // What the Azure Functions Node worker hands to `require('@azure/functions-core')`.
 // @azure/functions registers every function and hook through this module; devhost reads the
 // captured registrations from one shared object so it can invoke them as the host would.
@@ -6,7 +5,12 @@ const REGISTRY_KEY = Symbol.for('pim.devhost.functionsCore');
 
 function registry() {
   if (!globalThis[REGISTRY_KEY]) {
-    globalThis[REGISTRY_KEY] = { functions: new Map(), hooks: new Map(), programmingModel: undefined, logSink: undefined };
+    globalThis[REGISTRY_KEY] = {
+      functions: new Map(),
+      hooks: new Map(),
+      programmingModel: undefined,
+      logSink: undefined,
+    };
   }
   return globalThis[REGISTRY_KEY];
 }

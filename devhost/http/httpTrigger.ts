@@ -1,6 +1,12 @@
 import type { RawRequest, RawResponse } from '../core/extension';
 import type { InvokeResult } from '../core/invoker';
-import { functionsWithTrigger, type RegisteredFunction, type RpcHttpCookie, type RpcHttpData, triggerOf } from '../core/registry';
+import {
+  functionsWithTrigger,
+  type RegisteredFunction,
+  type RpcHttpCookie,
+  type RpcHttpData,
+  triggerOf,
+} from '../core/registry';
 import { type CompiledRoute, compileRoute } from './routeTemplate';
 
 export interface HttpRoute {
@@ -22,7 +28,9 @@ export function collectHttpRoutes(routePrefix: string): HttpRoute[] {
     const methods = binding.methods?.length ? new Set(binding.methods.map((m) => m.toUpperCase())) : undefined;
     return { fn, triggerName, route: compileRoute(template), methods };
   });
-  return routes.sort((a, b) => a.route.precedence - b.route.precedence || a.route.template.localeCompare(b.route.template));
+  return routes.sort(
+    (a, b) => a.route.precedence - b.route.precedence || a.route.template.localeCompare(b.route.template),
+  );
 }
 
 /** The first route whose template and method both match; the host answers 404 otherwise (even for a wrong method). */

@@ -88,7 +88,21 @@ export class OidcIssuerExtension implements HostExtension {
       subject_types_supported: ['pairwise'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'name', 'oid', 'tid', 'preferred_username', 'roles', 'amr', 'acrs'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'nbf',
+        'name',
+        'oid',
+        'tid',
+        'preferred_username',
+        'roles',
+        'amr',
+        'acrs',
+      ],
       tenant_region_scope: 'EU',
     };
   }

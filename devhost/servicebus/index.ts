@@ -127,10 +127,19 @@ export class ServiceBusExtension implements HostExtension {
     if (req.method === 'GET' && kind === 'queues' && name && third === 'deadletter') {
       return json(200, await this.deadLetters(name));
     }
-    if (req.method === 'GET' && kind === 'topics' && name && third === 'subscriptions' && fourth && fifth === 'deadletter') {
+    if (
+      req.method === 'GET' &&
+      kind === 'topics' &&
+      name &&
+      third === 'subscriptions' &&
+      fourth &&
+      fifth === 'deadletter'
+    ) {
       return json(200, await this.deadLetters(subscriptionKey(name, fourth)));
     }
-    return json(404, { error: { code: 'NotFound', message: `No devhost Service Bus endpoint at ${req.method} ${path}` } });
+    return json(404, {
+      error: { code: 'NotFound', message: `No devhost Service Bus endpoint at ${req.method} ${path}` },
+    });
   }
 
   async deadLetters(entity: string) {
@@ -166,7 +175,9 @@ export class ServiceBusExtension implements HostExtension {
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return json(400, { error: { code: 'BadRequest', message: 'The body must be JSON: a message {"body": ...} or an array of them.' } });
+      return json(400, {
+        error: { code: 'BadRequest', message: 'The body must be JSON: a message {"body": ...} or an array of them.' },
+      });
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     const bad = list.findIndex((m) => typeof m !== 'object' || m === null || !('body' in m));
@@ -175,7 +186,9 @@ export class ServiceBusExtension implements HostExtension {
     }
     const tooBig = list.findIndex((m) => JSON.stringify(m).length > MAX_ROW_CHARS);
     if (tooBig >= 0) {
-      return json(413, { error: { code: 'MessageTooLarge', message: `Message ${tooBig} is larger than ${MAX_ROW_CHARS} characters.` } });
+      return json(413, {
+        error: { code: 'MessageTooLarge', message: `Message ${tooBig} is larger than ${MAX_ROW_CHARS} characters.` },
+      });
     }
     const ids = await this.send(kind, name, list as OutgoingMessage[]);
     return json(201, { messageIds: ids });
@@ -228,7 +241,12 @@ export class ServiceBusExtension implements HostExtension {
     }
     const later = active
       .filter((m) => !this.deliverable(m, now))
-      .map((m) => Math.max(Date.parse(m.scheduledEnqueueTimeUtc ?? '0'), m.lockOwner === this.runId ? Date.parse(m.lockedUntil ?? '0') : 0))
+      .map((m) =>
+        Math.max(
+          Date.parse(m.scheduledEnqueueTimeUtc ?? '0'),
+          m.lockOwner === this.runId ? Date.parse(m.lockedUntil ?? '0') : 0,
+        ),
+      )
       .sort((a, b) => a - b)[0];
     if (later !== undefined) this.wakeAt(entity, later);
   }
@@ -242,10 +260,13 @@ export class ServiceBusExtension implements HostExtension {
   private wakeAt(entity: string, at: number): void {
     const existing = this.wakeups.get(entity);
     if (existing) clearTimeout(existing);
-    const handle = setTimeout(() => {
-      this.wakeups.delete(entity);
-      this.pump(entity);
-    }, Math.max(0, at - Date.now()));
+    const handle = setTimeout(
+      () => {
+        this.wakeups.delete(entity);
+        this.pump(entity);
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.wakeups.set(entity, handle);
   }
 
@@ -286,7 +307,9 @@ export class ServiceBusExtension implements HostExtension {
         deadLetterReason: 'MaxDeliveryCountExceeded',
         deadLetterErrorDescription: reason,
       });
-      host.logger.warn(`Service Bus: message ${locked.messageId} on ${locked.entity} dead-lettered after ${locked.deliveryCount} deliveries.`);
+      host.logger.warn(
+        `Service Bus: message ${locked.messageId} on ${locked.entity} dead-lettered after ${locked.deliveryCount} deliveries.`,
+      );
       return;
     }
     // Abandon: the message is delivered again after a back-off that grows with its count.

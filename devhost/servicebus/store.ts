@@ -50,7 +50,11 @@ export class BusStore {
 
   /** Records a message id for duplicate detection; false if it was seen within the window. */
   async claimMessageId(entity: string, messageId: string, windowMs: number): Promise<boolean> {
-    const row = { partitionKey: encodeKey(`dup:${entity}`), rowKey: encodeKey(messageId), data: new Date().toISOString() };
+    const row = {
+      partitionKey: encodeKey(`dup:${entity}`),
+      rowKey: encodeKey(messageId),
+      data: new Date().toISOString(),
+    };
     try {
       await this.table.createEntity(row);
       return true;

@@ -125,11 +125,19 @@ export class TimerExtension implements HostExtension {
     const started = new Date();
     const timerInfo = {
       Schedule: { AdjustForDST: true },
-      ScheduleStatus: { Last: (job.last ?? started).toISOString(), Next: job.next?.toISOString(), LastUpdated: started.toISOString() },
+      ScheduleStatus: {
+        Last: (job.last ?? started).toISOString(),
+        Next: job.next?.toISOString(),
+        LastUpdated: started.toISOString(),
+      },
       IsPastDue: isPastDue,
     };
     const run = (async () => {
-      await host.invoke(job.fn, { inputData: [{ name: job.triggerName, data: { json: JSON.stringify(timerInfo) } }] }, host.logger);
+      await host.invoke(
+        job.fn,
+        { inputData: [{ name: job.triggerName, data: { json: JSON.stringify(timerInfo) } }] },
+        host.logger,
+      );
       job.last = started;
       await this.saveStatus(job).catch((e) => host.logger.warn(`Timer status not saved: ${String(e)}`));
     })();

@@ -21,7 +21,9 @@ export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
     return { next: (after) => new Date(after.getTime() + ms), describe: `every ${text}` };
   }
   if (text.split(/\s+/).length !== 6) {
-    throw new InvalidScheduleError(`"${expression}" is not a 6-field NCRONTAB expression (seconds first) or hh:mm:ss interval.`);
+    throw new InvalidScheduleError(
+      `"${expression}" is not a 6-field NCRONTAB expression (seconds first) or hh:mm:ss interval.`,
+    );
   }
   let cron: Cron;
   try {

@@ -2,7 +2,14 @@ import type { StorageHealth } from '../ports/storageHealth';
 
 export interface HealthReport {
   status: 'Healthy' | 'Unhealthy';
-  storage: { backend: string; endpoint: string; emulator: boolean; reachable: boolean; latencyMs?: number; error?: string };
+  storage: {
+    backend: string;
+    endpoint: string;
+    emulator: boolean;
+    reachable: boolean;
+    latencyMs?: number;
+    error?: string;
+  };
   durable: { backend: string; taskHub: string };
 }
 

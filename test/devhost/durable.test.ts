@@ -137,7 +137,9 @@ describe('Durable orchestrations through devhost', () => {
 describe('the durable client HTTP API', () => {
   it('answers 409 for a duplicate running instance id and 400 for an unknown orchestrator', async () => {
     await startOrchestration(base, 'StatusThenEvent', undefined, 'dup-1');
-    const again = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/StatusThenEvent/dup-1`, { method: 'POST' });
+    const again = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/StatusThenEvent/dup-1`, {
+      method: 'POST',
+    });
     expect(again.status).toBe(409);
     const unknown = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/NoSuchThing`, { method: 'POST' });
     expect(unknown.status).toBe(400);
@@ -148,19 +150,25 @@ describe('the durable client HTTP API', () => {
   it('answers 404 for unknown instances', async () => {
     expect(await getStatus(base, 'nope')).toBeUndefined();
     expect(await raiseEvent(base, 'nope', 'X', 1)).toBe(404);
-    const terminate = await fetch(`${base}/runtime/webhooks/durabletask/instances/nope/terminate?reason=x`, { method: 'POST' });
+    const terminate = await fetch(`${base}/runtime/webhooks/durabletask/instances/nope/terminate?reason=x`, {
+      method: 'POST',
+    });
     expect(terminate.status).toBe(404);
   });
 
   it('terminates a running instance, then answers 410', async () => {
     const { id } = await startOrchestration(base, 'StatusThenEvent');
     await waitForStatus(base, id, ['Running']);
-    const res = await fetch(`${base}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=stop`, { method: 'POST' });
+    const res = await fetch(`${base}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=stop`, {
+      method: 'POST',
+    });
     expect(res.status).toBe(202);
     const status = await waitForStatus(base, id);
     expect(status.runtimeStatus).toBe('Terminated');
     expect(status.output).toBe('stop');
-    const again = await fetch(`${base}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=stop`, { method: 'POST' });
+    const again = await fetch(`${base}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=stop`, {
+      method: 'POST',
+    });
     expect(again.status).toBe(410);
   });
 

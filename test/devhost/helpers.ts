@@ -14,7 +14,7 @@ export function uniquePrefix(label = 'T'): string {
   return `${label}${randomBytes(5).toString('hex')}`.replace(/[^A-Za-z0-9]/g, '');
 }
 
-export async function startTestHost(extensions: HostExtension[], logLevel: LogLevel = 'warn'): Promise<DevHost> {
+export async function startTestHost(extensions: HostExtension[], logLevel: LogLevel = 'error'): Promise<DevHost> {
   const host = new DevHost({
     port: 0,
     storageConnectionString: testStorage(),
@@ -55,7 +55,9 @@ export interface InstanceStatus {
 }
 
 export async function getStatus(baseUrl: string, instanceId: string, query = ''): Promise<InstanceStatus | undefined> {
-  const res = await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}${query}`);
+  const res = await fetch(
+    `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}${query}`,
+  );
   if (res.status === 404) return undefined;
   return (await res.json()) as InstanceStatus;
 }
@@ -79,7 +81,12 @@ export async function startOrchestration(baseUrl: string, name: string, input?: 
     body: input === undefined ? '' : JSON.stringify(input),
   });
   if (res.status !== 202) throw new Error(`start ${name} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { id: string; statusQueryGetUri: string; sendEventPostUri: string; terminatePostUri: string };
+  return (await res.json()) as {
+    id: string;
+    statusQueryGetUri: string;
+    sendEventPostUri: string;
+    terminatePostUri: string;
+  };
 }
 
 export async function raiseEvent(baseUrl: string, instanceId: string, name: string, data: unknown): Promise<number> {

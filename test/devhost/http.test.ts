@@ -55,7 +55,13 @@ describe('devhost HTTP triggers', () => {
 
   it('passes method, query, headers and body through', async () => {
     const res = await call('/items?x=1&y=two', { method: 'POST', headers: { 'x-probe': 'p' }, body: '{"a":1}' });
-    expect(res.json).toMatchObject({ label: 'create', method: 'POST', query: { x: '1', y: 'two' }, header: 'p', body: '{"a":1}' });
+    expect(res.json).toMatchObject({
+      label: 'create',
+      method: 'POST',
+      query: { x: '1', y: 'two' },
+      header: 'p',
+      body: '{"a":1}',
+    });
     const patched = await call('/v1.0/things/7', { method: 'PATCH', body: 'x' });
     expect(patched.json).toMatchObject({ label: 'versioned', params: { version: 'v1.0', id: '7' } });
   });

@@ -24,7 +24,10 @@ afterEach(async () => {
 describe('devhost OpenID issuer', () => {
   it('serves a discovery document and a public-only JWKS like Entra v2', async () => {
     const { host } = await start();
-    const doc = (await (await fetch(`${host.url}/${tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const doc = (await (await fetch(`${host.url}/${tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(doc.issuer).toBe(`${host.url}/${tenantId}/v2.0`);
     expect(doc.id_token_signing_alg_values_supported).toEqual(['RS256']);
     const jwks = (await (await fetch(String(doc.jwks_uri))).json()) as { keys: Array<Record<string, unknown>> };
@@ -44,14 +47,24 @@ describe('devhost OpenID issuer', () => {
       algorithms: ['RS256'],
     });
     expect(protectedHeader.kid).toBeTruthy();
-    expect(payload).toMatchObject({ oid: 'user-1', sub: 'user-1', tid: tenantId, ver: '2.0', roles: ['PIM.Admin'], amr: ['pwd', 'mfa'], acrs: ['c1'] });
+    expect(payload).toMatchObject({
+      oid: 'user-1',
+      sub: 'user-1',
+      tid: tenantId,
+      ver: '2.0',
+      roles: ['PIM.Admin'],
+      amr: ['pwd', 'mfa'],
+      acrs: ['c1'],
+    });
   });
 
   it('issues tokens whose tampered payload fails verification', async () => {
     const { issuer } = await start();
     const token = await issuer.issueToken({ oid: 'user-1', roles: [] });
     const [header, payload, signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()), roles: ['PIM.Admin'] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()), roles: ['PIM.Admin'] }),
+    ).toString('base64url');
     const jwks = createRemoteJWKSet(new URL(issuer.jwksUri));
     await expect(jwtVerify(`${header}.${forged}.${signature}`, jwks)).rejects.toThrow(/signature/);
   });

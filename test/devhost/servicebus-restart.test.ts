@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Logger } from '../../devhost/core/logger';
 import { DevHost } from '../../devhost/core/host';
+import { Logger } from '../../devhost/core/logger';
 import { ServiceBusExtension } from '../../devhost/servicebus';
 import { seen } from './fixtures/busApp';
 import { eventually, testStorage, uniquePrefix } from './helpers';

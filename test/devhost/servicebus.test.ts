@@ -99,7 +99,10 @@ describe('devhost Service Bus', () => {
   });
 
   it('refuses a malformed send with a clear 400', async () => {
-    const res = await fetch(`${host.url}/.devhost/servicebus/queues/orders/messages`, { method: 'POST', body: 'not json' });
+    const res = await fetch(`${host.url}/.devhost/servicebus/queues/orders/messages`, {
+      method: 'POST',
+      body: 'not json',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/JSON/);
     const noBody = await post('queues/orders/messages', { nobody: 1 });

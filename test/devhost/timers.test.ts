@@ -2,8 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevHost } from '../../devhost/core/host';
 import { Logger } from '../../devhost/core/logger';
-import { parseSchedule } from '../../devhost/timers/schedule';
 import { TimerExtension } from '../../devhost/timers';
+import { parseSchedule } from '../../devhost/timers/schedule';
 import { runs } from './fixtures/timerApp';
 import { eventually, testStorage, uniquePrefix } from './helpers';
 
@@ -66,7 +66,9 @@ describe('devhost timer triggers', () => {
 
   it('runs once as past due when an occurrence was missed while stopped', async () => {
     const prefix = uniquePrefix();
-    const table = TableClient.fromConnectionString(testStorage(), `${prefix}TimerStatus`, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(testStorage(), `${prefix}TimerStatus`, {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     // As left by a host that stopped before the 'next' occurrence it had planned.
     await table.upsertEntity({

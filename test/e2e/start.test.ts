@@ -47,7 +47,11 @@ describe('npm start (devhost with its own Azurite)', () => {
     const first = await spawnDevHost(env);
     const health = await fetch(`${first.url}/healthz`);
     expect(health.status).toBe(200);
-    const body = (await health.json()) as { status: string; storage: Record<string, unknown>; durable: Record<string, unknown> };
+    const body = (await health.json()) as {
+      status: string;
+      storage: Record<string, unknown>;
+      durable: Record<string, unknown>;
+    };
     expect(body.status).toBe('Healthy');
     expect(body.storage).toMatchObject({ backend: 'Azure Table Storage', emulator: true, reachable: true });
     expect(String(body.durable.backend)).toMatch(/devhost Durable runtime/);
@@ -92,7 +96,9 @@ describe('npm start (devhost with its own Azurite)', () => {
         new RegExp(`Port ${env.DEVHOST_TABLE_PORT} is already in use \\(Azurite table\\)`),
       );
       const httpTaken = { ...(await ownStorageEnv()), DEVHOST_PORT: env.DEVHOST_TABLE_PORT };
-      await expect(spawnDevHost(httpTaken)).rejects.toThrow(new RegExp(`Port ${env.DEVHOST_TABLE_PORT} is already in use \\(devhost HTTP\\)`));
+      await expect(spawnDevHost(httpTaken)).rejects.toThrow(
+        new RegExp(`Port ${env.DEVHOST_TABLE_PORT} is already in use \\(devhost HTTP\\)`),
+      );
       expect(await allClosed([Number(httpTaken.DEVHOST_BLOB_PORT), Number(httpTaken.DEVHOST_TABLE_PORT)])).toBe(true);
     } finally {
       blocker.close();
