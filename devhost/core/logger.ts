@@ -34,7 +34,7 @@ export class Logger {
   invocation(name: string, invocationId: string, durationMs: number, outcome: 'Succeeded' | 'Failed', error?: unknown) {
     const base = `Executed 'Functions.${name}' (${outcome}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
     if (outcome === 'Failed') {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = failureReason(error);
       this.emit('warn', `${base} ${reason}`);
     } else {
       this.emit('info', base);
@@ -53,4 +53,20 @@ export class Logger {
             : 'info';
     this.emit(mapped, `[${name}] ${message}`);
   }
+}
+
+/** The first line of an error; for a failed orchestrator, the error inside its out-of-proc state. */
+function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const label = '$OutOfProcData$:';
+  const at = message.indexOf(label);
+  if (at >= 0) {
+    try {
+      const state = JSON.parse(message.slice(at + label.length)) as { error?: string };
+      if (state.error) return state.error.split('\n')[0] ?? '';
+    } catch {
+      // fall through to the raw message
+    }
+  }
+  return message.split('\n')[0] ?? '';
 }

@@ -3,7 +3,7 @@ import type { RawRequest, RawResponse } from '../core/extension';
 import type { DurableEngine } from './engine';
 import { findTriggered } from './engine';
 import type { DurableStore } from './store';
-import { type InstanceRecord, type RuntimeStatus, terminalStatuses } from './types';
+import { type InstanceRecord, newExecution, type RuntimeStatus, terminalStatuses } from './types';
 
 export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask/';
 
@@ -81,16 +81,7 @@ export class DurableClientApi {
       customStatus: null,
       createdTime: now,
       lastUpdatedTime: now,
-      execution: {
-        executionId,
-        episodes: 0,
-        actionsSeen: 0,
-        nextSeq: 0,
-        actionSeqs: [],
-        canceledTimers: [],
-        retries: {},
-        longTimers: {},
-      },
+      execution: newExecution(executionId),
     };
     const created = await this.store.createInstance(record, {
       rowKey: `m-start-${executionId}`,
