@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { invoke } from './invoker';
 import type { Logger } from './logger';
 import type { BindingInfo, RegisteredFunction, RpcTypedData } from './registry';
 
@@ -26,7 +27,7 @@ export interface HostContext {
   /** Prefix for devhost's own table names, so parallel test hosts stay apart. */
   tablePrefix: string;
   /** Invokes a registered function by the host's rules; see invoker.ts. */
-  invoke: typeof import('./invoker').invoke;
+  invoke: typeof invoke;
 }
 
 /**

@@ -17,6 +17,8 @@ export function loadApp(root: string, paths: string[]): string[] {
     else files.push(full);
   }
   files.sort();
+  // The host loads the entry points with require(); so does devhost (tsx compiles .ts on the fly).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of files) require(file);
   return files;
 }

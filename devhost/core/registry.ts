@@ -28,7 +28,7 @@ export interface FunctionMetadata {
   retryOptions?: unknown;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: user handlers take any arguments.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- user handlers take any arguments.
 export type FunctionCallback = (...args: any[]) => unknown;
 
 export interface RegisteredFunction {

@@ -1,3 +1,5 @@
+import type { RetryOptionsWire } from './types';
+
 /** The orchestrator's answer (OrchestratorState) and its actions, as the JS SDK sends them. */
 export const ActionType = {
   CallActivity: 0,
@@ -21,7 +23,7 @@ export interface WireAction {
   functionName?: string;
   input?: unknown;
   instanceId?: string;
-  retryOptions?: import('./types').RetryOptionsWire;
+  retryOptions?: RetryOptionsWire;
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;

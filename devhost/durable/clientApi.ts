@@ -61,7 +61,7 @@ export class DurableClientApi {
     const input = body.trim() === '' ? null : body;
     if (input !== null && !isJson(input)) return json(400, { message: 'The request body is not valid JSON.' });
     const instanceId = requestedId ?? randomUUID().replace(/-/g, '');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Table keys forbid.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what Table keys forbid.
     if (instanceId.length > 256 || /[/\\#?]|[\u0000-\u001f\u007f]/.test(instanceId)) {
       return json(400, { message: `Instance id '${instanceId}' contains characters that are not allowed.` });
     }

@@ -14,7 +14,7 @@ const CHUNK = 30_000; // characters per string property (Table Storage allows 32
 type Row = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 export function encodeKey(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Table keys forbid.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what Table keys forbid.
   return value.replace(/[%/\\#?\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

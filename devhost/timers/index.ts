@@ -45,7 +45,7 @@ export class TimerExtension implements HostExtension {
         schedule = parseSchedule(String(binding.schedule ?? ''), timezone);
       } catch (error) {
         if (error instanceof InvalidScheduleError) {
-          throw new Error(`Timer function '${fn.metadata.name}' has an invalid schedule: ${error.message}`);
+          throw new Error(`Timer function '${fn.metadata.name}' has an invalid schedule: ${error.message}`, { cause: error });
         }
         throw error;
       }
