@@ -1,0 +1,32 @@
+/**
+ * Errors with a stable `code` (what clients match on) and the HTTP status they answer with.
+ * Codes follow Microsoft Graph's where Graph has one, so Graph scripts handle them unchanged.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: ReadonlyArray<{ code: string; message: string; target?: string }>,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const badRequest = (message: string, code = 'BadRequest') => new DomainError(code, message, 400);
+
+export const notFound = (what: string, id: string) =>
+  new DomainError('ResourceNotFound', `The ${what} '${id}' was not found.`, 404);
+
+export const forbidden = (message = 'Insufficient privileges to complete the operation.') =>
+  new DomainError('Authorization_RequestDenied', message, 403);
+
+export const conflict = (message: string, code = 'Conflict') => new DomainError(code, message, 409);
+
+export const policyValidationFailed = (failures: string[]) =>
+  new DomainError(
+    'RoleAssignmentRequestPolicyValidationFailed',
+    `The following policy rules failed: ${failures.join(', ')}.`,
+    400,
+  );
