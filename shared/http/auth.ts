@@ -1,0 +1,101 @@
+import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import { HttpError } from './graphErrors';
+
+/** Who is calling, from a validated token. Keyed on `oid`, never on UPN or email. */
+export interface Caller {
+  oid: string;
+  tenantId: string;
+  name?: string;
+  upn?: string;
+  roles: string[];
+  isAdmin: boolean;
+  isAuditor: boolean;
+  /** Authentication methods (amr), e.g. ["pwd","mfa"]. */
+  amr: string[];
+  /** Authentication contexts satisfied (acrs), e.g. ["c1"]. */
+  acrs: string[];
+}
+
+export interface AuthSettings {
+  issuer: string;
+  audience: string;
+  tenantId: string;
+  adminRole: string;
+  auditorRole: string;
+}
+
+export interface TokenValidator {
+  /** Validates `Authorization: Bearer ...`; throws HttpError 401 when it is not acceptable. */
+  authenticate(authorization: string | null | undefined): Promise<Caller>;
+}
+
+const unauthorized = (message: string, description = message) =>
+  new HttpError('InvalidAuthenticationToken', message, 401, {
+    'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+  });
+
+/**
+ * Validates Entra ID (v2) access tokens against the issuer's published keys: RS256 only
+ * (so `alg: none` and HMAC tokens signed with the public key are refused), issuer, audience,
+ * expiry and not-before (60 s of clock skew), and the tenant.
+ */
+export function createTokenValidator(settings: AuthSettings): TokenValidator {
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const keys = async () => {
+    if (!jwks) {
+      const discovery = `${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      const res = await fetch(discovery);
+      if (!res.ok) throw new Error(`OpenID discovery at ${discovery} answered ${res.status}`);
+      const doc = (await res.json()) as { jwks_uri?: string };
+      if (!doc.jwks_uri) throw new Error(`OpenID discovery at ${discovery} names no jwks_uri`);
+      jwks = createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 30_000 });
+    }
+    return jwks;
+  };
+
+  return {
+    async authenticate(authorization) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+      if (!authorization) throw unauthorized('Access token is empty.');
+      if (!match?.[1]) throw unauthorized('Access token must be sent as "Authorization: Bearer <token>".');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(match[1], await keys(), {
+          issuer: settings.issuer,
+          audience: settings.audience,
+          algorithms: ['RS256'],
+          requiredClaims: ['exp', 'iat', 'oid', 'tid'],
+          clockTolerance: 60,
+        }));
+      } catch (error) {
+        throw unauthorized('Access token validation failure. Invalid audience, issuer, signature or lifetime.', describe(error));
+      }
+      if (payload.tid !== settings.tenantId) throw unauthorized('Access token is for another tenant.');
+      const roles = stringList(payload.roles);
+      return {
+        oid: String(payload.oid),
+        tenantId: String(payload.tid),
+        name: typeof payload.name === 'string' ? payload.name : undefined,
+        upn: typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined,
+        roles,
+        isAdmin: roles.includes(settings.adminRole),
+        isAuditor: roles.includes(settings.auditorRole),
+        amr: stringList(payload.amr),
+        acrs: stringList(payload.acrs),
+      };
+    },
+  };
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The token is expired.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `Claim '${error.claim}' is not valid (${error.reason}).`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'Only RS256 tokens are accepted.';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'No signing key matches the token.';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The signature is not valid.';
+  return error instanceof Error ? error.message : 'The token is not valid.';
+}

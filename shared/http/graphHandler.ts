@@ -1,0 +1,69 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { Caller, TokenValidator } from './auth';
+import { HttpError, toGraphError } from './graphErrors';
+
+/** Graph refuses request bodies above this size; so do we. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface GraphCall {
+  req: HttpRequest;
+  ctx: InvocationContext;
+  caller: Caller;
+  /** The parsed JSON body (undefined when there is none). */
+  body: unknown;
+  url: URL;
+  requestId: string;
+}
+
+export type GraphHandler = (call: GraphCall) => Promise<HttpResponseInit>;
+
+const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+/**
+ * Wraps a Graph-compatible endpoint: authenticates the caller, checks the body's media type
+ * and size, parses JSON, and turns any error into Graph's error body with a request id.
+ */
+export function graphHandler(validator: () => TokenValidator, handler: GraphHandler) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    const requestId = ctx.invocationId;
+    const clientRequestId = req.headers.get('client-request-id') ?? undefined;
+    const baseHeaders: Record<string, string> = { 'request-id': requestId };
+    if (clientRequestId) baseHeaders['client-request-id'] = clientRequestId;
+    try {
+      const caller = await validator().authenticate(req.headers.get('authorization'));
+      const body = await readBody(req);
+      const answer = await handler({ req, ctx, caller, body, url: new URL(req.url), requestId });
+      return { ...answer, headers: { ...baseHeaders, ...(answer.jsonBody !== undefined ? { 'Content-Type': JSON_TYPE } : {}), ...(answer.headers as Record<string, string> | undefined) } };
+    } catch (error) {
+      const answer = toGraphError(error, requestId, clientRequestId);
+      if (answer.status >= 500) ctx.error(`Request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return { status: answer.status, jsonBody: answer.body, headers: { ...baseHeaders, 'Content-Type': JSON_TYPE, ...answer.headers } };
+    }
+  };
+}
+
+async function readBody(req: HttpRequest): Promise<unknown> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = Buffer.from(await req.arrayBuffer());
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.length === 0) return undefined;
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError('UnsupportedMediaType', `Content-Type '${type || '(none)'}' is not supported; send application/json.`, 415);
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new HttpError('BadRequest', 'The request body is not valid JSON.', 400);
+  }
+}
+
+const tooLarge = () => new HttpError('RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, 413);
+
+/** `{version}` route parameter: Graph's two API versions. */
+export function apiVersion(req: HttpRequest): 'v1.0' | 'beta' {
+  const v = req.params.version;
+  if (v === 'v1.0' || v === 'beta') return v;
+  throw new HttpError('BadRequest', `Unknown API version '${v}'; use v1.0 or beta.`, 400);
+}
