@@ -12,6 +12,7 @@ import { Logger } from './core/logger';
 import { portInUse } from './core/ports';
 import { loadLocalSettings, readSettings } from './core/settings';
 import { DurableExtension } from './durable';
+import { GraphStandInExtension } from './graph';
 import { OidcIssuerExtension } from './oidc';
 import { ServiceBusExtension } from './servicebus';
 import { TimerExtension } from './timers';
@@ -66,12 +67,14 @@ async function main(): Promise<void> {
     process.env.WEBSITE_HOSTNAME ??= `localhost:${settings.port}`;
     process.env.PIM_DEVHOST = 'true';
 
+    const issuer = new OidcIssuerExtension({
+      keyDir: join(settings.dataDir, 'oidc'),
+      tenantId: process.env.PIM_TENANT_ID ?? '00000000-0000-0000-0000-000000000000',
+      audience: process.env.PIM_OIDC_AUDIENCE ?? 'api://pim',
+    });
     const extensions: HostExtension[] = [
-      new OidcIssuerExtension({
-        keyDir: join(settings.dataDir, 'oidc'),
-        tenantId: process.env.PIM_TENANT_ID ?? '00000000-0000-0000-0000-000000000000',
-        audience: process.env.PIM_OIDC_AUDIENCE ?? 'api://pim',
-      }),
+      issuer,
+      new GraphStandInExtension({ issuer }),
       new DurableExtension({ hubName: settings.hubName }),
       new ServiceBusExtension(),
       new TimerExtension(),

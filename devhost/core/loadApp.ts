@@ -9,6 +9,15 @@ const SOURCE = new Set(['.ts', '.js', '.mjs', '.cjs', '.mts', '.cts']);
  * same with the glob in package.json "main".
  */
 export function loadApp(root: string, paths: string[]): string[] {
+  const files = appFiles(root, paths);
+  // The host loads the entry points with require(); so does devhost (tsx compiles .ts on the fly).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  for (const file of files) require(file);
+  return files;
+}
+
+/** The source files under the given folders (or the given files), sorted. */
+export function appFiles(root: string, paths: string[]): string[] {
   const files: string[] = [];
   for (const p of paths) {
     const full = resolve(root, p);
@@ -16,11 +25,7 @@ export function loadApp(root: string, paths: string[]): string[] {
     if (statSync(full).isDirectory()) files.push(...walk(full));
     else files.push(full);
   }
-  files.sort();
-  // The host loads the entry points with require(); so does devhost (tsx compiles .ts on the fly).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  for (const file of files) require(file);
-  return files;
+  return files.sort();
 }
 
 function walk(dir: string): string[] {

@@ -15,8 +15,9 @@ const DEFAULT_PAGE = 100;
  * Filters, counts and pages a collection. Pages are cut by key (the item after the last key
  * seen), not by offset, so a page boundary stays put while other items are added or removed.
  */
-export function pageOf<T extends Record<string, unknown>>(items: T[], query: ODataQuery, keyOf: (item: T) => string): Page<T> {
-  const matching = query.filter ? items.filter((item) => evaluate(query.filter as never, item)) : items;
+export function pageOf<T extends object>(items: T[], query: ODataQuery, keyOf: (item: T) => string): Page<T> {
+  const filter = query.filter;
+  const matching = filter ? items.filter((item) => evaluate(filter, item as Record<string, unknown>)) : items;
   const sorted = [...matching].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   const after = query.skipToken !== undefined ? decodeSkipToken(query.skipToken) : undefined;
   const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after);
@@ -45,8 +46,8 @@ function decodeSkipToken(token: string): string {
 }
 
 /** Keeps only the selected properties (plus id and @odata.type, as Graph does). */
-export function project<T extends Record<string, unknown>>(item: T, select: string[] | undefined): Record<string, unknown> {
-  if (!select) return item;
+export function project(item: object, select: string[] | undefined): Record<string, unknown> {
+  if (!select) return { ...item };
   const wanted = new Set(select.map((s) => s.toLowerCase()));
   return Object.fromEntries(
     Object.entries(item).filter(([k]) => wanted.has(k.toLowerCase()) || k === 'id' || k === '@odata.type'),

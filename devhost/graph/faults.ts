@@ -1,0 +1,58 @@
+/** Failures the Graph stand-in answers with on demand, so retries and fault handling are testable. */
+export interface Fault {
+  /** HTTP status to answer (e.g. 429, 503), or 0 for latency only. */
+  status: number;
+  /** How many matching requests get it. */
+  count: number;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+  method?: string;
+  pathContains?: string;
+}
+
+export class FaultInjector {
+  private faults: Fault[] = [];
+  injected = 0;
+
+  add(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): Fault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** The fault this request meets, if any (using one of its count). */
+  take(method: string, path: string): Fault | undefined {
+    const fault = this.faults.find(
+      (f) =>
+        f.count > 0 &&
+        (!f.method || f.method.toUpperCase() === method.toUpperCase()) &&
+        (!f.pathContains || path.includes(f.pathContains)),
+    );
+    if (!fault) return undefined;
+    fault.count--;
+    this.faults = this.faults.filter((f) => f.count > 0);
+    this.injected++;
+    return fault;
+  }
+}
+
+export function parseFault(body: unknown): Fault | string {
+  if (typeof body !== 'object' || body === null) return 'Send a JSON object {status, count, retryAfterSeconds?, latencyMs?, method?, pathContains?}.';
+  const f = body as Record<string, unknown>;
+  const status = Number(f.status ?? 0);
+  const count = Number(f.count ?? 1);
+  if (!Number.isInteger(status) || (status !== 0 && (status < 400 || status > 599))) return 'status must be 0 (latency only) or 400-599.';
+  if (!Number.isInteger(count) || count < 1) return 'count must be a positive whole number.';
+  const fault: Fault = { status, count };
+  if (f.retryAfterSeconds !== undefined) fault.retryAfterSeconds = Number(f.retryAfterSeconds);
+  if (f.latencyMs !== undefined) fault.latencyMs = Number(f.latencyMs);
+  if (typeof f.method === 'string') fault.method = f.method;
+  if (typeof f.pathContains === 'string') fault.pathContains = f.pathContains;
+  return fault;
+}

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { odata, TableClient } from '@azure/data-tables';
+import { evaluate, parseFilter } from '../../shared/http/odata/filter';
+import type { DirectoryRoleAssignment } from '../../shared/ports/directory';
+import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
+import type { OidcIssuerExtension } from '../oidc';
+import { type DemoDirectory, findUser, loadDemoDirectory } from './demoDirectory';
+import { FaultInjector, parseFault } from './faults';
+
+const PREFIX = '/.devhost/graph';
+
+export interface GraphStandInOptions {
+  issuer?: OidcIssuerExtension;
+  directory?: DemoDirectory;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * A local Microsoft Graph for exactly the calls this app makes: role definitions, role
+ * assignments (kept in Table Storage), users, groups and their members, with Graph's status
+ * codes and error bodies, and failures (429/503/latency) injectable on demand. Also issues
+ * tokens for the demo users at POST /.devhost/token.
+ */
+export class GraphStandInExtension implements HostExtension {
+  readonly name = 'graph';
+  readonly faults = new FaultInjector();
+  readonly directory: DemoDirectory;
+  private table?: TableClient;
+
+  constructor(private readonly options: GraphStandInOptions = {}) {
+    this.directory = options.directory ?? loadDemoDirectory();
+  }
+
+  async start(host: HostContext): Promise<void> {
+    this.table = TableClient.fromConnectionString(host.storageConnectionString, `${host.tablePrefix}GraphDirectory`, {
+      allowInsecureConnection: true,
+    });
+    await this.table.createTable();
+  }
+
+  async stop(): Promise<void> {}
+
+  describe(): Record<string, string> {
+    return { graph: `devhost Graph stand-in (${this.directory.users.length} users, ${this.directory.roleDefinitions.length} roles)` };
+  }
+
+  async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
+    const path = req.url.pathname;
+    if (path === '/.devhost/token' && req.method === 'POST') return this.token(req);
+    if (path === '/.devhost/directory' && req.method === 'GET') return json(200, this.directory);
+    if (!path.startsWith(`${PREFIX}/`)) return undefined;
+    if (path === `${PREFIX}/faults`) return this.faultApi(req);
+    const fault = this.faults.take(req.method, path);
+    if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault && fault.status > 0) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+      const code = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'UnknownError';
+      return graphError(fault.status, code, `Injected fault ${fault.status}.`, headers);
+    }
+    const m = /^\/\.devhost\/graph\/(v1\.0|beta)(\/.*)$/.exec(path);
+    if (!m) return graphError(400, 'BadRequest', 'Unknown Graph version; use v1.0 or beta.');
+    return this.route(req, m[2] ?? '/', `${req.url.origin}${PREFIX}/${m[1]}`);
+  }
+
+  private async route(req: RawRequest, path: string, root: string): Promise<RawResponse> {
+    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const method = req.method;
+    const filterOf = () => req.url.searchParams.get('$filter');
+    if (segs[0] === 'roleManagement' && segs[1] === 'directory') {
+      if (segs[2] === 'roleDefinitions' && method === 'GET') {
+        if (segs[3]) {
+          const role = this.directory.roleDefinitions.find((r) => r.id === segs[3] || r.templateId === segs[3]);
+          return role ? json(200, { '@odata.context': `${root}/$metadata#roleManagement/directory/roleDefinitions/$entity`, ...role }) : notFound(segs[3]);
+        }
+        return collection(root, 'roleManagement/directory/roleDefinitions', filtered(this.directory.roleDefinitions as unknown as Json[], filterOf()));
+      }
+      if (segs[2] === 'roleAssignments') return this.roleAssignments(req, segs[3], root);
+    }
+    if (segs[0] === 'directoryObjects' && segs[1] && method === 'GET') {
+      const user = findUser(this.directory, segs[1]);
+      if (user) return json(200, userJson(user));
+      const group = this.directory.groups.find((g) => g.id === segs[1]);
+      return group ? json(200, groupJson(group)) : notFound(segs[1]);
+    }
+    if (segs[0] === 'users' && method === 'GET') {
+      if (!segs[1]) return collection(root, 'users', filtered(this.directory.users.map(userJson), filterOf()));
+      const user = findUser(this.directory, segs[1]);
+      return user ? json(200, userJson(user)) : notFound(segs[1]);
+    }
+    if (segs[0] === 'groups' && segs[1] && method === 'GET') {
+      const group = this.directory.groups.find((g) => g.id === segs[1]);
+      if (!group) return notFound(segs[1]);
+      if (!segs[2]) return json(200, groupJson(group));
+      if (segs[2] === 'members' || segs[2] === 'transitiveMembers') {
+        const members = group.members.map((alias) => findUser(this.directory, alias)).filter((u) => u !== undefined);
+        return collection(root, `groups('${group.id}')/${segs[2]}`, members.map(userJson));
+      }
+    }
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`);
+  }
+
+  private async roleAssignments(req: RawRequest, id: string | undefined, root: string): Promise<RawResponse> {
+    const table = this.requireTable();
+    if (req.method === 'GET' && !id) {
+      const all = await this.listAssignments();
+      return collection(root, 'roleManagement/directory/roleAssignments', filtered(all as unknown as Json[], req.url.searchParams.get('$filter')));
+    }
+    if (req.method === 'GET' && id) {
+      const found = (await this.listAssignments()).find((a) => a.id === id);
+      return found ? json(200, found) : notFound(id);
+    }
+    if (req.method === 'DELETE' && id) {
+      try {
+        await table.deleteEntity('roleAssignment', id);
+        return { status: 204 };
+      } catch {
+        return notFound(id);
+      }
+    }
+    if (req.method === 'POST' && !id) {
+      let body: Json;
+      try {
+        body = JSON.parse(req.body.toString('utf8')) as Json;
+      } catch {
+        return graphError(400, 'BadRequest', 'Invalid JSON body.');
+      }
+      const { principalId, roleDefinitionId, directoryScopeId } = body;
+      if (typeof principalId !== 'string' || typeof roleDefinitionId !== 'string' || typeof directoryScopeId !== 'string') {
+        return graphError(400, 'BadRequest', 'principalId, roleDefinitionId and directoryScopeId are required.');
+      }
+      if (!this.directory.roleDefinitions.some((r) => r.id === roleDefinitionId)) return notFound(roleDefinitionId);
+      if (!findUser(this.directory, principalId) && !this.directory.groups.some((g) => g.id === principalId)) return notFound(principalId);
+      const existing = (await this.listAssignments()).find(
+        (a) => a.principalId === principalId && a.roleDefinitionId === roleDefinitionId && a.directoryScopeId === directoryScopeId,
+      );
+      if (existing) return graphError(400, 'Request_BadRequest', 'A conflicting object with one or more of the specified property values is present in the directory.');
+      const assignment: DirectoryRoleAssignment = { id: randomUUID(), principalId, roleDefinitionId, directoryScopeId };
+      await table.createEntity({ partitionKey: 'roleAssignment', rowKey: assignment.id, ...assignment });
+      return json(201, { '@odata.context': `${root}/$metadata#roleManagement/directory/roleAssignments/$entity`, ...assignment });
+    }
+    return graphError(405, 'Request_BadRequest', `${req.method} is not supported here.`);
+  }
+
+  /** The directory's role assignments now (what PIM granted and anything made outside PIM). */
+  async listAssignments(): Promise<DirectoryRoleAssignment[]> {
+    const out: DirectoryRoleAssignment[] = [];
+    for await (const e of this.requireTable().listEntities<DirectoryRoleAssignment>({
+      queryOptions: { filter: odata`PartitionKey eq ${'roleAssignment'}` },
+    })) {
+      out.push({ id: e.id, principalId: e.principalId, roleDefinitionId: e.roleDefinitionId, directoryScopeId: e.directoryScopeId });
+    }
+    return out;
+  }
+
+  private faultApi(req: RawRequest): RawResponse {
+    if (req.method === 'GET') return json(200, { pending: this.faults.list(), injected: this.faults.injected });
+    if (req.method === 'DELETE') {
+      this.faults.clear();
+      return { status: 204 };
+    }
+    if (req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body.toString('utf8'));
+      } catch {
+        return graphError(400, 'BadRequest', 'Send a JSON object.');
+      }
+      const fault = parseFault(body);
+      if (typeof fault === 'string') return graphError(400, 'BadRequest', fault);
+      this.faults.add(fault);
+      return json(201, fault);
+    }
+    return graphError(405, 'BadRequest', 'Use GET, POST or DELETE.');
+  }
+
+  private async token(req: RawRequest): Promise<RawResponse> {
+    if (!this.options.issuer) return graphError(404, 'NotFound', 'No token issuer is configured in this devhost.');
+    let body: { user?: unknown; mfa?: unknown; acrs?: unknown };
+    try {
+      body = JSON.parse(req.body.toString('utf8') || '{}') as typeof body;
+    } catch {
+      return graphError(400, 'BadRequest', 'Send JSON like {"user": "alice", "mfa": true, "acrs": ["c1"]}.');
+    }
+    if (typeof body.user !== 'string') return graphError(400, 'BadRequest', '"user" (alias or UPN) is required, e.g. {"user": "alice"}.');
+    const user = findUser(this.directory, body.user);
+    if (!user) {
+      return graphError(404, 'NotFound', `No demo user '${body.user}'. Known: ${this.directory.users.map((u) => u.alias).join(', ')}.`);
+    }
+    const acrs = Array.isArray(body.acrs) ? body.acrs.filter((a): a is string => typeof a === 'string') : [];
+    const token = await this.options.issuer.issueToken({
+      oid: user.id,
+      name: user.displayName,
+      preferred_username: user.userPrincipalName,
+      roles: user.appRoles,
+      amr: body.mfa === true ? ['pwd', 'mfa'] : ['pwd'],
+      ...(acrs.length ? { acrs } : {}),
+    });
+    return json(200, { token_type: 'Bearer', expires_in: 3600, access_token: token });
+  }
+
+  private requireTable(): TableClient {
+    if (!this.table) throw new Error('The Graph stand-in is not started.');
+    return this.table;
+  }
+}
+
+function userJson(u: { id: string; displayName: string; userPrincipalName: string }): Json {
+  return { '@odata.type': '#microsoft.graph.user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, mail: u.userPrincipalName };
+}
+
+function groupJson(g: { id: string; displayName: string }): Json {
+  return { '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName, securityEnabled: true };
+}
+
+function filtered(items: Json[], filter: string | null): Json[] {
+  if (!filter) return items;
+  const node = parseFilter(filter);
+  return items.filter((i) => evaluate(node, i));
+}
+
+function collection(root: string, entitySet: string, value: unknown[]): RawResponse {
+  return json(200, { '@odata.context': `${root}/$metadata#${entitySet}`, value });
+}
+
+function notFound(id: string | undefined): RawResponse {
+  return graphError(404, 'Request_ResourceNotFound', `Resource '${id ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+function graphError(status: number, code: string, message: string, headers: Record<string, string> = {}): RawResponse {
+  return json(status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID() } } }, headers);
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): RawResponse {
+  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}

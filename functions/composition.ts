@@ -1,0 +1,48 @@
+/**
+ * The composition root: builds the adapters from settings once, for every function to share.
+ * Not a trigger; functions import `deps()`.
+ */
+import { DefaultAzureCredential } from '@azure/identity';
+import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
+import { config } from '../shared/config';
+import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
+import type { Directory } from '../shared/ports/directory';
+
+export interface AppDeps {
+  tokens: TokenValidator;
+  directory: Directory;
+}
+
+let built: AppDeps | undefined;
+
+export function deps(): AppDeps {
+  built ??= build();
+  return built;
+}
+
+function build(): AppDeps {
+  const settings = config();
+  return {
+    tokens: createTokenValidator({
+      issuer: settings.PIM_OIDC_ISSUER,
+      audience: settings.PIM_OIDC_AUDIENCE,
+      tenantId: settings.PIM_TENANT_ID,
+      adminRole: settings.PIM_ADMIN_ROLE,
+      auditorRole: settings.PIM_AUDITOR_ROLE,
+    }),
+    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: graphToken(settings.PIM_GRAPH_BASE_URL) }),
+  };
+}
+
+/** Microsoft Graph gets a managed-identity token; devhost's stand-in needs none. */
+function graphToken(baseUrl: string): () => Promise<string> {
+  if (new URL(baseUrl).hostname !== 'graph.microsoft.com') return async () => 'devhost';
+  const credential = new DefaultAzureCredential();
+  return async () => {
+    const token = await credential.getToken('https://graph.microsoft.com/.default');
+    if (!token) throw new Error('No token for Microsoft Graph from the managed identity.');
+    return token.token;
+  };
+}
+
+export const tokens = () => deps().tokens;

@@ -1,0 +1,18 @@
+import { app } from '@azure/functions';
+import { HttpError, toGraphError } from '../../shared/http/graphErrors';
+
+// Why: every unknown path answers in Graph's error shape, so clients see one error format.
+app.http('notFound', {
+  route: '{*path}',
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+  authLevel: 'anonymous',
+  handler: async (req, ctx) => {
+    const path = new URL(req.url).pathname;
+    const answer = toGraphError(
+      new HttpError('ResourceNotFound', `No resource at ${req.method} ${path}.`, 404),
+      ctx.invocationId,
+      req.headers.get('client-request-id') ?? undefined,
+    );
+    return { status: answer.status, jsonBody: answer.body, headers: { 'request-id': ctx.invocationId } };
+  },
+});

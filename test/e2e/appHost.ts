@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import type { DevHost } from '../../devhost/core/host';
+import { appFiles } from '../../devhost/core/loadApp';
+import { DurableExtension } from '../../devhost/durable';
+import { GraphStandInExtension } from '../../devhost/graph';
+import { OidcIssuerExtension } from '../../devhost/oidc';
+import { ServiceBusExtension } from '../../devhost/servicebus';
+import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
+
+export const TENANT_ID = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
+export const AUDIENCE = 'api://pim-test';
+
+export interface AppHost {
+  host: DevHost;
+  url: string;
+  issuer: OidcIssuerExtension;
+  graph: GraphStandInExtension;
+  /** A bearer token for a demo user ("admin", "alice", ... ). */
+  token(user: string, options?: { mfa?: boolean; acrs?: string[] }): Promise<string>;
+  /** fetch against the app with a token for `user` (or none when user is undefined). */
+  call(user: string | undefined, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+}
+
+/**
+ * The whole app (every function under functions/) in devhost, with its own tables, issuer
+ * and Graph stand-in: what `npm start` runs, in this test process.
+ */
+export async function startAppHost(): Promise<AppHost> {
+  const root = resolve(__dirname, '../..');
+  Object.assign(process.env, {
+    AzureWebJobsStorage: testStorage(),
+    PIM_TENANT_ID: TENANT_ID,
+    PIM_OIDC_AUDIENCE: AUDIENCE,
+    PIM_SERVICEBUS_CONNECTION: 'devhost',
+    PIM_MAIL_SENDER: 'pim@contoso.test',
+    PIM_APPROVAL_LINK_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
+    PIM_TABLE_PREFIX: uniquePrefix('App'),
+    DURABLE_TASK_HUB: 'PimTestHub',
+  });
+  for (const file of appFiles(root, ['functions'])) await import(file);
+  const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
+  const graph = new GraphStandInExtension({ issuer });
+  const host = await startTestHost([issuer, graph, new DurableExtension({ hubName: 'PimTestHub' }), new ServiceBusExtension()]);
+  // Settings that name this host's own URL are known only once it listens; the app reads them on first use.
+  Object.assign(process.env, {
+    PIM_OIDC_ISSUER: issuer.issuer,
+    PIM_GRAPH_BASE_URL: `${host.url}/.devhost/graph`,
+    PIM_PUBLIC_BASE_URL: host.url,
+  });
+  const tokens = new Map<string, string>();
+  const token = async (user: string, options: { mfa?: boolean; acrs?: string[] } = {}) => {
+    const key = `${user}|${options.mfa}|${options.acrs?.join(',')}`;
+    let value = tokens.get(key);
+    if (!value) {
+      const res = await fetch(`${host.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, ...options }) });
+      value = ((await res.json()) as { access_token: string }).access_token;
+      tokens.set(key, value);
+    }
+    return value;
+  };
+  return {
+    host,
+    url: host.url,
+    issuer,
+    graph,
+    token,
+    async call(user, path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (user) headers.set('authorization', `Bearer ${await token(user)}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json');
+        body = JSON.stringify(init.json);
+      }
+      return fetch(`${host.url}${path}`, { ...init, headers, body });
+    },
+  };
+}
