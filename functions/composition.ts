@@ -4,13 +4,23 @@
  */
 import { DefaultAzureCredential } from '@azure/identity';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
+import { tableAuditLog } from '../shared/adapters/tables/auditLog';
+import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
+import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
+import type { AuditLog } from '../shared/ports/audit';
+import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
+import type { PolicyRepository } from '../shared/ports/policies';
 
 export interface AppDeps {
   tokens: TokenValidator;
   directory: Directory;
+  policies: PolicyRepository;
+  audit: AuditLog;
+  clock: Clock;
+  tenantId: string;
 }
 
 let built: AppDeps | undefined;
@@ -22,7 +32,12 @@ export function deps(): AppDeps {
 
 function build(): AppDeps {
   const settings = config();
+  const tables = new TableAccess(settings.AzureWebJobsStorage, settings.PIM_TABLE_PREFIX);
   return {
+    policies: tablePolicyRepository(tables),
+    audit: tableAuditLog(tables),
+    clock: systemClock,
+    tenantId: settings.PIM_TENANT_ID,
     tokens: createTokenValidator({
       issuer: settings.PIM_OIDC_ISSUER,
       audience: settings.PIM_OIDC_AUDIENCE,

@@ -1,0 +1,145 @@
+import { app } from '@azure/functions';
+import { getPolicy, getPolicyRule, listPolicies, updatePolicyRule } from '../../shared/app/policies';
+import { notFound } from '../../shared/domain/errors';
+import type { RolePolicy } from '../../shared/domain/policy/types';
+import { graphHandler } from '../../shared/http/graphHandler';
+import { pageOf } from '../../shared/http/odata/collection';
+import type { FilterNode } from '../../shared/http/odata/filter';
+import { type ExpandItem, parseQuery } from '../../shared/http/odata/query';
+import { collectionResponse, entityResponse } from '../../shared/http/responses';
+import { deps, tokens } from '../composition';
+
+const V = '{version:regex(^(v1\\.0|beta)$)}';
+const POLICIES = 'policies/roleManagementPolicies';
+const ASSIGNMENTS = 'policies/roleManagementPolicyAssignments';
+
+/** A policy as Graph returns it, with its rules when $expand asks for them. */
+function policyJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    id: policy.id,
+    displayName: 'DirectoryRole',
+    description: 'DirectoryRole',
+    isOrganizationDefault: false,
+    scopeId: policy.scopeId,
+    scopeType: policy.scopeType,
+    lastModifiedDateTime: policy.lastModifiedDateTime,
+    lastModifiedBy: policy.lastModifiedBy,
+  };
+  for (const e of expand) {
+    if (e.property.toLowerCase() === 'rules' || e.property.toLowerCase() === 'effectiverules') json[e.property] = policy.rules;
+  }
+  return json;
+}
+
+function assignmentJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    id: `${policy.id}_${policy.roleDefinitionId}`,
+    policyId: policy.id,
+    scopeId: policy.scopeId,
+    scopeType: policy.scopeType,
+    roleDefinitionId: policy.roleDefinitionId,
+  };
+  const policyExpand = expand.find((e) => e.property.toLowerCase() === 'policy');
+  if (policyExpand) json.policy = policyJson(policy, policyExpand.expand);
+  return json;
+}
+
+/** Graph scripts filter directory role policies with scopeType 'Directory' or 'DirectoryRole'; both mean these. */
+function directoryMeansDirectoryRole(node: FilterNode | undefined): FilterNode | undefined {
+  if (!node) return node;
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return { ...node, left: directoryMeansDirectoryRole(node.left) as FilterNode, right: directoryMeansDirectoryRole(node.right) as FilterNode };
+    case 'not':
+      return { ...node, operand: directoryMeansDirectoryRole(node.operand) as FilterNode };
+    case 'compare': {
+      const fix = (o: typeof node.left) => (o.kind === 'literal' && o.value === 'Directory' ? { ...o, value: 'DirectoryRole' } : o);
+      return { ...node, left: fix(node.left), right: fix(node.right) };
+    }
+    default:
+      return node;
+  }
+}
+
+app.http('listRoleManagementPolicies', {
+  route: `${V}/${POLICIES}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url }) => {
+    const query = parseQuery(url.searchParams, { filterable: ['id', 'scopeId', 'scopeType'], expandable: ['rules', 'effectiveRules'] });
+    query.filter = directoryMeansDirectoryRole(query.filter);
+    const items = (await listPolicies(deps())).map((p) => policyJson(p, query.expand));
+    return collectionResponse(url, POLICIES, pageOf(items, query, (p) => String(p.id)), query);
+  }),
+});
+
+app.http('getRoleManagementPolicy', {
+  route: `${V}/${POLICIES}/{policyId}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url, req }) => {
+    const query = parseQuery(url.searchParams, { filterable: [], expandable: ['rules', 'effectiveRules'] });
+    return entityResponse(url, POLICIES, policyJson(await getPolicy(deps(), req.params.policyId ?? ''), query.expand));
+  }),
+});
+
+app.http('listRoleManagementPolicyRules', {
+  route: `${V}/${POLICIES}/{policyId}/rules`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url, req }) => {
+    const query = parseQuery(url.searchParams, { filterable: ['id'] });
+    const policy = await getPolicy(deps(), req.params.policyId ?? '');
+    return collectionResponse(url, `${POLICIES}('${policy.id}')/rules`, pageOf(policy.rules, query, (r) => r.id), query);
+  }),
+});
+
+app.http('getRoleManagementPolicyRule', {
+  route: `${V}/${POLICIES}/{policyId}/rules/{ruleId}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url, req }) => {
+    const rule = await getPolicyRule(deps(), req.params.policyId ?? '', req.params.ruleId ?? '');
+    return entityResponse(url, `${POLICIES}('${req.params.policyId}')/rules`, rule);
+  }),
+});
+
+app.http('updateRoleManagementPolicyRule', {
+  route: `${V}/${POLICIES}/{policyId}/rules/{ruleId}`,
+  methods: ['PATCH'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
+    await updatePolicyRule(deps(), caller, req.params.policyId ?? '', req.params.ruleId ?? '', body, requestId);
+    return { status: 204 };
+  }),
+});
+
+app.http('listRoleManagementPolicyAssignments', {
+  route: `${V}/${ASSIGNMENTS}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url }) => {
+    const query = parseQuery(url.searchParams, {
+      filterable: ['id', 'policyId', 'scopeId', 'scopeType', 'roleDefinitionId'],
+      expandable: ['policy'],
+    });
+    query.filter = directoryMeansDirectoryRole(query.filter);
+    const items = (await listPolicies(deps())).map((p) => assignmentJson(p, query.expand));
+    return collectionResponse(url, ASSIGNMENTS, pageOf(items, query, (a) => String(a.id)), query);
+  }),
+});
+
+app.http('getRoleManagementPolicyAssignment', {
+  route: `${V}/${ASSIGNMENTS}/{assignmentId}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ url, req }) => {
+    const query = parseQuery(url.searchParams, { filterable: [], expandable: ['policy'] });
+    const id = req.params.assignmentId ?? '';
+    const policyId = id.slice(0, id.lastIndexOf('_'));
+    const policy = await getPolicy(deps(), policyId);
+    if (`${policy.id}_${policy.roleDefinitionId}` !== id) throw notFound('role management policy assignment', id);
+    return entityResponse(url, ASSIGNMENTS, assignmentJson(policy, query.expand));
+  }),
+});

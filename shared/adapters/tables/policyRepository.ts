@@ -1,0 +1,73 @@
+import { odata } from '@azure/data-tables';
+import { conflict } from '../../domain/errors';
+import type { RolePolicy } from '../../domain/policy/types';
+import type { PolicyRepository } from '../../ports/policies';
+import { keys } from './keys';
+import { statusCodeOf, type TableAccess } from './tableAccess';
+
+/** What a policy row holds: the policy as JSON, plus the role id for reading without parsing. */
+export interface PolicyEntity {
+  partitionKey: string;
+  rowKey: string;
+  roleDefinitionId: string;
+  json: string;
+}
+
+export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
+  return { ...keys.policy(policy.roleDefinitionId), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(policy) };
+}
+
+export function fromPolicyEntity(entity: PolicyEntity): RolePolicy {
+  const policy = JSON.parse(entity.json) as RolePolicy;
+  if (typeof policy.id !== 'string' || !Array.isArray(policy.rules) || policy.roleDefinitionId !== entity.roleDefinitionId) {
+    throw new Error(`Stored policy for role ${entity.roleDefinitionId} is malformed.`);
+  }
+  return policy;
+}
+
+const TABLE = 'Policies';
+
+export function tablePolicyRepository(tables: TableAccess): PolicyRepository {
+  return {
+    async get(roleDefinitionId) {
+      const table = await tables.table(TABLE);
+      const k = keys.policy(roleDefinitionId);
+      try {
+        const entity = await table.getEntity<PolicyEntity>(k.partitionKey, k.rowKey);
+        return { value: fromPolicyEntity(entity), etag: entity.etag };
+      } catch (error) {
+        if (statusCodeOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async list() {
+      const table = await tables.table(TABLE);
+      const out: RolePolicy[] = [];
+      for await (const e of table.listEntities<PolicyEntity>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition}` } })) {
+        out.push(fromPolicyEntity(e));
+      }
+      return out;
+    },
+    async create(policy) {
+      const table = await tables.table(TABLE);
+      try {
+        await table.createEntity(toPolicyEntity(policy));
+        return true;
+      } catch (error) {
+        if (statusCodeOf(error) === 409) return false;
+        throw error;
+      }
+    },
+    async replace(policy, etag) {
+      const table = await tables.table(TABLE);
+      try {
+        await table.updateEntity(toPolicyEntity(policy), 'Replace', { etag });
+      } catch (error) {
+        if (statusCodeOf(error) === 412 || statusCodeOf(error) === 404) {
+          throw conflict('Another change to this policy was saved while yours was being made. Reload the policy and apply your change again.', 'ConcurrentModification');
+        }
+        throw error;
+      }
+    },
+  };
+}

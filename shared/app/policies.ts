@@ -1,0 +1,118 @@
+import { badRequest, forbidden, notFound } from '../domain/errors';
+import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
+import type { PolicyRule, RolePolicy } from '../domain/policy/types';
+import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
+import type { Caller } from '../http/auth';
+import type { AuditLog } from '../ports/audit';
+import type { Clock } from '../ports/clock';
+import type { Directory } from '../ports/directory';
+import type { PolicyRepository } from '../ports/policies';
+import type { Versioned } from '../ports/repository';
+import { auditRecord } from './audit';
+
+export interface PolicyDeps {
+  policies: PolicyRepository;
+  directory: Directory;
+  audit: AuditLog;
+  clock: Clock;
+  tenantId: string;
+}
+
+/** The policy of a role, created with Entra's defaults the first time anyone asks. */
+export async function policyForRole(deps: PolicyDeps, roleDefinitionId: string): Promise<Versioned<RolePolicy>> {
+  const existing = await deps.policies.get(roleDefinitionId);
+  if (existing) return existing;
+  if (!(await deps.directory.getRoleDefinition(roleDefinitionId))) throw notFound('role definition', roleDefinitionId);
+  // Create-only: when two callers race, one creates and both read the same policy back.
+  await deps.policies.create(defaultPolicy(deps.tenantId, roleDefinitionId));
+  const created = await deps.policies.get(roleDefinitionId);
+  if (!created) throw new Error(`Policy for role ${roleDefinitionId} vanished right after it was created.`);
+  return created;
+}
+
+/** Every role's policy (defaults for roles nobody has configured yet). */
+export async function listPolicies(deps: PolicyDeps): Promise<RolePolicy[]> {
+  const roles = await deps.directory.listRoleDefinitions();
+  const stored = new Map((await deps.policies.list()).map((p) => [p.roleDefinitionId, p]));
+  return roles.map((r) => stored.get(r.id) ?? defaultPolicy(deps.tenantId, r.id));
+}
+
+export async function getPolicy(deps: PolicyDeps, policyId: string): Promise<RolePolicy> {
+  return (await policyForRole(deps, roleOfPolicy(deps, policyId))).value;
+}
+
+export async function getPolicyRule(deps: PolicyDeps, policyId: string, ruleId: string): Promise<PolicyRule> {
+  const policy = await getPolicy(deps, policyId);
+  const rule = policy.rules.find((r) => r.id === ruleId);
+  if (!rule) throw notFound('policy rule', ruleId);
+  return rule;
+}
+
+/**
+ * Changes one rule of a role's policy (admins only). The whole policy is checked after the
+ * change, approvers must exist, and the write is conditional: of two admins saving at once,
+ * one wins and the other gets 409. Audited.
+ */
+export async function updatePolicyRule(
+  deps: PolicyDeps,
+  caller: Caller,
+  policyId: string,
+  ruleId: string,
+  body: unknown,
+  correlationId: string,
+): Promise<void> {
+  // Why: policy decides who gets privileged access and how; only PIM admins may change it.
+  if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
+  const roleDefinitionId = roleOfPolicy(deps, policyId);
+  const { value: policy, etag } = await policyForRole(deps, roleDefinitionId);
+  const current = policy.rules.find((r) => r.id === ruleId);
+  if (!current) throw notFound('policy rule', ruleId);
+  const next = patchRule(current, body);
+  const rules = policy.rules.map((r) => (r.id === ruleId ? next : r));
+  checkPolicyConsistency(rules);
+  await checkApproversExist(deps.directory, next);
+  const now = deps.clock.now();
+  await deps.policies.replace(
+    {
+      ...policy,
+      rules,
+      lastModifiedDateTime: now.toISOString(),
+      lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null },
+    },
+    etag,
+  );
+  const role = await deps.directory.getRoleDefinition(roleDefinitionId);
+  await deps.audit.append(
+    auditRecord({
+      activity: 'Update role setting in PIM',
+      operationType: 'Update',
+      caller,
+      correlationId,
+      at: now,
+      targets: [
+        {
+          id: roleDefinitionId,
+          displayName: role?.displayName ?? null,
+          type: 'Role',
+          modifiedProperties: [{ displayName: ruleId, oldValue: JSON.stringify(current), newValue: JSON.stringify(next) }],
+        },
+        { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
+      ],
+    }),
+  );
+}
+
+async function checkApproversExist(directory: Directory, rule: PolicyRule): Promise<void> {
+  for (const approver of approversOf(rule)) {
+    const id = approver['@odata.type'] === '#microsoft.graph.singleUser' ? approver.userId : approver.groupId;
+    const kind = approver['@odata.type'] === '#microsoft.graph.singleUser' ? 'user' : 'group';
+    const principal = await directory.getPrincipal(id);
+    if (!principal || principal.kind !== kind) throw badRequest(`Approver ${kind} '${id}' does not exist in the directory.`, 'InvalidPolicy');
+  }
+}
+
+function roleOfPolicy(deps: PolicyDeps, policyId: string): string {
+  const prefix = policyIdFor(deps.tenantId, '');
+  if (!policyId.startsWith(prefix) || policyId.length === prefix.length) throw notFound('role management policy', policyId);
+  return policyId.slice(prefix.length);
+}

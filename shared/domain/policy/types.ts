@@ -1,0 +1,90 @@
+/**
+ * Role management policy rules, in Microsoft Graph's own shapes (unifiedRoleManagementPolicy*Rule),
+ * so they travel through the API unchanged.
+ */
+export type Caller = 'None' | 'Admin' | 'EndUser';
+export type Level = 'Eligibility' | 'Assignment';
+export type Operation = 'All' | 'Activate' | 'Deactivate' | 'Assign' | 'Update' | 'Remove' | 'Extend' | 'Renew';
+
+export interface RuleTarget {
+  caller: Caller;
+  level: Level;
+  operations: Operation[];
+  inheritableSettings: string[];
+  enforcedSettings: string[];
+}
+
+interface RuleBase {
+  id: string;
+  target: RuleTarget;
+}
+
+export interface ExpirationRule extends RuleBase {
+  '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule';
+  isExpirationRequired: boolean;
+  /** ISO 8601 duration, e.g. PT8H or P365D. */
+  maximumDuration: string;
+}
+
+export type EnabledRule = 'MultiFactorAuthentication' | 'Justification' | 'Ticketing';
+
+export interface EnablementRule extends RuleBase {
+  '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule';
+  enabledRules: EnabledRule[];
+}
+
+export type Approver =
+  | { '@odata.type': '#microsoft.graph.singleUser'; userId: string; description?: string | null; isBackup?: boolean }
+  | { '@odata.type': '#microsoft.graph.groupMembers'; groupId: string; description?: string | null; isBackup?: boolean };
+
+export interface ApprovalStage {
+  approvalStageTimeOutInDays: number;
+  isApproverJustificationRequired: boolean;
+  escalationTimeInMinutes: number;
+  isEscalationEnabled: boolean;
+  primaryApprovers: Approver[];
+  escalationApprovers: Approver[];
+}
+
+export interface ApprovalSettings {
+  isApprovalRequired: boolean;
+  isApprovalRequiredForExtension: boolean;
+  isRequestorJustificationRequired: boolean;
+  approvalMode: 'SingleStage' | 'Serial' | 'Parallel' | 'NoApproval';
+  approvalStages: ApprovalStage[];
+}
+
+export interface ApprovalRule extends RuleBase {
+  '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule';
+  setting: ApprovalSettings;
+}
+
+export interface AuthenticationContextRule extends RuleBase {
+  '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule';
+  isEnabled: boolean;
+  claimValue: string | null;
+}
+
+export type RecipientType = 'Requestor' | 'Approver' | 'Admin';
+
+export interface NotificationRule extends RuleBase {
+  '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyNotificationRule';
+  notificationType: 'Email';
+  recipientType: RecipientType;
+  notificationLevel: 'None' | 'Critical' | 'All';
+  isDefaultRecipientsEnabled: boolean;
+  notificationRecipients: string[];
+}
+
+export type PolicyRule = ExpirationRule | EnablementRule | ApprovalRule | AuthenticationContextRule | NotificationRule;
+
+/** A role's policy as PIM keeps it. */
+export interface RolePolicy {
+  id: string;
+  roleDefinitionId: string;
+  scopeId: string;
+  scopeType: 'DirectoryRole';
+  lastModifiedDateTime: string | null;
+  lastModifiedBy: { id: string | null; displayName: string | null };
+  rules: PolicyRule[];
+}
