@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { collectHttpRoutes, fromInvokeResult, type HttpRoute, matchRoute, toRpcHttp } from '../http/httpTrigger';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from './extension';
-import { invoke, runAppHook } from './invoker';
+import { type InvokeRequest, invoke, runAppHook } from './invoker';
 import { Logger, type LogLevel } from './logger';
 import { coreRegistry, type RegisteredFunction, type RpcParameterBinding } from './registry';
 
@@ -66,7 +66,8 @@ export class DevHost {
       baseUrl: `http://${display}:${this.port}`,
       storageConnectionString: this.options.storageConnectionString,
       tablePrefix: this.options.tablePrefix ?? 'DevHost',
-      invoke,
+      // Every trigger gets its extra inputs (e.g. the durable client) filled, as under the host.
+      invoke: (fn, request, logger) => invoke(fn, this.withExtraInputs(fn, request), logger),
     };
     try {
       for (const extension of this.options.extensions) {
@@ -113,6 +114,18 @@ export class DevHost {
     }));
   }
 
+  /** Adds the value of each input binding the request does not carry (asking the extensions). */
+  private withExtraInputs(fn: RegisteredFunction, request: InvokeRequest): InvokeRequest {
+    const given = new Set(request.inputData.map((d) => d.name));
+    const inputData = [...request.inputData];
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+      if (binding.direction !== 'in' || given.has(name) || binding.type.toLowerCase().endsWith('trigger')) continue;
+      const data = this.started.map((e) => e.inputFor?.(binding, fn)).find((d) => d !== undefined);
+      inputData.push({ name, data });
+    }
+    return { ...request, inputData };
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const body = await readBody(req, this.options.maxRequestBodyBytes ?? MAX_BODY_BYTES);
@@ -142,12 +155,7 @@ export class DevHost {
     if (!match) return { status: 404, body: '' };
     const { route, params } = match;
     const inputData: RpcParameterBinding[] = [{ name: route.triggerName, data: { http: toRpcHttp(req, params) } }];
-    for (const [name, binding] of Object.entries(route.fn.metadata.bindings)) {
-      if (binding.direction !== 'in' || name === route.triggerName) continue;
-      const data = this.started.map((e) => e.inputFor?.(binding, route.fn)).find((d) => d !== undefined);
-      inputData.push({ name, data });
-    }
-    const result = await invoke(route.fn, { inputData }, this.logger);
+    const result = await invoke(route.fn, this.withExtraInputs(route.fn, { inputData }), this.logger);
     return fromInvokeResult(route.fn, result);
   }
 }

@@ -1,326 +1,183 @@
 import { randomUUID } from 'node:crypto';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
-import { functionsWithTrigger, type RegisteredFunction, type RpcTypedData, triggerOf } from '../core/registry';
-import { BusStore, type StoredMessage } from './store';
+import type { DeliveryDeps } from './delivery';
+import {
+  type Entity,
+  type MessageSource,
+  type QueueEntity,
+  queueEntity,
+  type SendTarget,
+  subscriptionEntity,
+  type TopicEntity,
+  Topology,
+} from './entities';
+import { BusError } from './errors';
+import { type BusApi, type DeadLetterSource, handleBusHttp, type SendResult } from './http';
+import { nextSequenceNumber, type OutgoingMessage, type ValidMessage, validateMessage } from './message';
+import { type BusSettings, resolveOptions, type ServiceBusOptions } from './options';
+import { SourcePump } from './pump';
+import { bodyValue, type StoredMessage } from './rows';
+import { BusStore } from './store';
+import { type Consumer, serviceBusTriggers } from './triggers';
 
-export interface ServiceBusOptions {
-  /** Deliveries before a message is dead-lettered (Service Bus default: 10). */
-  maxDeliveryCount?: number;
-  /** Delay before redelivering a failed message, times its delivery count. */
-  retryBackoffMs?: number;
-  duplicateDetectionWindowMs?: number;
-  /** Messages of one queue or subscription handled at once. */
-  concurrency?: number;
-}
-
-export interface OutgoingMessage {
-  body: unknown;
-  messageId?: string;
-  contentType?: string;
-  subject?: string;
-  correlationId?: string;
-  applicationProperties?: Record<string, unknown>;
-  scheduledEnqueueTimeUtc?: string;
-}
-
-interface Consumer {
-  fn: RegisteredFunction;
-  triggerName: string;
-  many: boolean;
-}
-
-const LOCK_MS = 5 * 60_000;
-const MAX_ROW_CHARS = 30_000;
-
-/** Entity keys: a queue is its name; a topic subscription is "topic/subscriptions/name". */
-const subscriptionKey = (topic: string, subscription: string) => `${topic}/subscriptions/${subscription}`;
+export type { SendTarget } from './entities';
+export type { DeadLetterSource, SendResult } from './http';
+export type { OutgoingMessage } from './message';
+export type { ServiceBusOptions } from './options';
 
 /**
- * devhost's Service Bus: queues and topics with subscriptions, persisted in Table Storage,
- * delivering to the app's Service Bus triggers at least once, redelivering failures up to
- * maxDeliveryCount and then dead-lettering them, where they stay visible.
+ * devhost's Service Bus: queues, and topics with subscriptions, kept in Azure Table Storage and
+ * delivered at least once to the app's Service Bus triggers. A failing message is redelivered
+ * until maxDeliveryCount, then dead-lettered and kept. Entities come from the registered
+ * triggers and from sends; everything survives a restart, even kill -9.
  */
-export class ServiceBusExtension implements HostExtension {
+export class ServiceBusExtension implements HostExtension, BusApi {
   readonly name = 'servicebus';
-  private store?: BusStore;
-  private host?: HostContext;
-  private readonly consumers = new Map<string, Consumer>();
-  private readonly topics = new Map<string, Set<string>>();
-  private readonly queues = new Set<string>();
-  private readonly pumping = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  private readonly wakeups = new Map<string, NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly settings: BusSettings;
+  /** Identifies this instance's locks: locks of another (gone) instance are void. */
   private readonly runId = randomUUID();
-  private stopped = false;
-  private readonly maxDeliveryCount: number;
-  private readonly backoffMs: number;
-  private readonly duplicateWindowMs: number;
-  private readonly concurrency: number;
+  private readonly topology = new Topology();
+  private readonly pumps = new Map<string, SourcePump>();
+  /** Sends to one queue or topic run one after another, so the duplicate check cannot race. */
+  private readonly sending = new Map<string, Promise<unknown>>();
+  private host?: HostContext;
+  private store?: BusStore;
 
   constructor(options: ServiceBusOptions = {}) {
-    this.maxDeliveryCount = options.maxDeliveryCount ?? 10;
-    this.backoffMs = options.retryBackoffMs ?? 100;
-    this.duplicateWindowMs = options.duplicateDetectionWindowMs ?? 10 * 60_000;
-    this.concurrency = options.concurrency ?? 4;
+    this.settings = resolveOptions(options);
   }
 
   async start(host: HostContext): Promise<void> {
     this.host = host;
-    for (const fn of functionsWithTrigger('serviceBusTrigger')) {
-      const [triggerName, binding] = triggerOf(fn);
-      const many = binding.cardinality === 'many';
-      if (binding.queueName) {
-        this.queues.add(String(binding.queueName));
-        this.consumers.set(String(binding.queueName), { fn, triggerName, many });
-      } else if (binding.topicName && binding.subscriptionName) {
-        const topic = String(binding.topicName);
-        const subs = this.topics.get(topic) ?? new Set<string>();
-        subs.add(String(binding.subscriptionName));
-        this.topics.set(topic, subs);
-        this.consumers.set(subscriptionKey(topic, String(binding.subscriptionName)), { fn, triggerName, many });
+    const store = await BusStore.open(host.storageConnectionString, host.tablePrefix);
+    this.store = store;
+    for (const entity of await store.loadEntities()) this.topology.add(entity);
+    const consumers = new Map<string, { source: MessageSource; consumers: Consumer[] }>();
+    for (const { source, consumer } of serviceBusTriggers(host.logger)) {
+      try {
+        await this.ensure(source);
+      } catch (error) {
+        host.logger.error(`Service Bus trigger '${consumer.fn.metadata.name}' is not listening: ${String(error)}`);
+        continue;
       }
+      const entry = consumers.get(source.key) ?? { source, consumers: [] };
+      entry.consumers.push(consumer);
+      consumers.set(source.key, entry);
     }
-    this.store = new BusStore(host.storageConnectionString, `${host.tablePrefix}SbMessages`);
-    await this.store.ensureTable();
-    // Deliver what was left from before (messages locked by a process that died included).
-    for (const entity of this.consumers.keys()) this.pump(entity);
+    const now = Date.now();
+    await store.prune(
+      new Date(now - this.settings.completedRetentionMs),
+      new Date(now - this.settings.duplicateDetectionWindowMs),
+    );
+    const deps: DeliveryDeps = { store, host, settings: this.settings, runId: this.runId };
+    for (const { source, consumers: list } of consumers.values()) {
+      this.pumps.set(source.key, new SourcePump(source, list, deps));
+    }
+    // Whatever is still active from before (including messages a crashed run had locked) goes out now.
+    for (const pump of this.pumps.values()) pump.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const handle of this.wakeups.values()) clearTimeout(handle);
-    this.wakeups.clear();
-    const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-    await Promise.race([Promise.allSettled([...this.pumping.values(), ...this.inFlight]), deadline]);
+    for (const pump of this.pumps.values()) pump.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.settings.stopTimeoutMs);
+    });
+    const idle = Promise.all([...this.pumps.values()].map((p) => p.idle())).then(() => false);
+    const late = await Promise.race([idle, timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.host?.logger.warn(
+        `Service Bus: invocations still running after ${this.settings.stopTimeoutMs} ms; their messages are delivered again at the next start.`,
+      );
+    }
   }
 
   describe(): Record<string, string> {
     return { serviceBus: 'devhost in-process bus (Azure Table Storage)' };
   }
 
-  /** Sends to a queue or topic; returns the stored message ids (duplicates within the window are dropped). */
-  async send(kind: 'queue' | 'topic', name: string, messages: OutgoingMessage[]): Promise<string[]> {
+  handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
+    return handleBusHttp(req, this);
+  }
+
+  /**
+   * Sends to a queue or a topic (a copy per subscription). A bare name resolves like a Service
+   * Bus sender: a known topic, otherwise a queue (made if new). Resolves once every message is
+   * stored. Throws BusError (status 400/409/413) for a message or target that cannot be sent.
+   */
+  async send(target: SendTarget, messages: OutgoingMessage | OutgoingMessage[]): Promise<SendResult> {
+    this.requireStore();
+    const list = Array.isArray(messages) ? messages : [messages];
+    if (list.length === 0) throw new BusError(400, 'InvalidMessage', 'There is no message to send.');
+    const valid = list.map((m, i) => validateMessage(m, list.length > 1 ? `Message ${i}` : 'Message'));
+    const entity = this.topology.target(target);
+    await this.ensure(entity);
+    return this.oneAtATime(entity.key, () => this.enqueue(entity, valid));
+  }
+
+  /** Dead-lettered messages of a queue or subscription, oldest first. */
+  async deadLetters(source: DeadLetterSource) {
+    const wanted = 'queue' in source ? queueEntity(source.queue) : subscriptionEntity(source.topic, source.subscription);
+    const entity = this.topology.find(wanted.key);
+    if (!entity) throw new BusError(404, 'EntityNotFound', `There is no ${wanted.kind} '${wanted.path}'.`);
+    const messages = await this.requireStore().list(entity.key, 'deadlettered');
+    return { path: entity.path, messages: messages.map(deadLetterView) };
+  }
+
+  /** Every entity; queues and subscriptions with their message counts and listening functions. */
+  async overview() {
     const store = this.requireStore();
-    const ids: string[] = [];
-    for (const message of messages) {
-      const messageId = message.messageId ?? randomUUID();
-      if (!(await store.claimMessageId(`${kind}:${name}`, messageId, this.duplicateWindowMs))) continue;
-      const targets =
-        kind === 'queue' ? [name] : [...(this.topics.get(name) ?? [])].map((sub) => subscriptionKey(name, sub));
-      for (const entity of targets) await store.insert(this.toStored(entity, messageId, message));
-      for (const entity of targets) this.pump(entity);
-      ids.push(messageId);
-    }
-    return ids;
+    const entities = await Promise.all(
+      this.topology.all().map(async (entity) => {
+        if (entity.kind === 'topic') {
+          const subscriptions = this.topology.destinations(entity).map((s) => s.name);
+          return { kind: entity.kind, name: entity.name, path: entity.path, subscriptions };
+        }
+        const functions = this.pumps.get(entity.key)?.consumerNames() ?? [];
+        return { ...describeEntity(entity), functions, ...(await store.counts(entity.key)) };
+      }),
+    );
+    return { entities };
   }
 
-  async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
-    const path = req.url.pathname;
-    if (!path.startsWith('/.devhost/servicebus')) return undefined;
-    const parts = path.split('/').slice(3).map(decodeURIComponent);
-    if (parts.length === 0 && req.method === 'GET') return json(200, await this.overview());
-    const [kind, name, third, fourth, fifth] = parts;
-    if ((kind === 'queues' || kind === 'topics') && name && third === 'messages' && req.method === 'POST') {
-      return this.sendFromHttp(kind === 'queues' ? 'queue' : 'topic', name, req.body);
-    }
-    if (req.method === 'GET' && kind === 'queues' && name && third === 'deadletter') {
-      return json(200, await this.deadLetters(name));
-    }
-    if (
-      req.method === 'GET' &&
-      kind === 'topics' &&
-      name &&
-      third === 'subscriptions' &&
-      fourth &&
-      fifth === 'deadletter'
-    ) {
-      return json(200, await this.deadLetters(subscriptionKey(name, fourth)));
-    }
-    return json(404, {
-      error: { code: 'NotFound', message: `No devhost Service Bus endpoint at ${req.method} ${path}` },
-    });
-  }
-
-  async deadLetters(entity: string) {
-    const messages = await this.requireStore().list(entity, 'deadlettered');
-    return messages.map((m) => ({
-      messageId: m.messageId,
-      body: decodeBody(m),
-      deliveryCount: m.deliveryCount,
-      deadLetterReason: m.deadLetterReason,
-      deadLetterErrorDescription: m.deadLetterErrorDescription,
-      enqueuedTimeUtc: m.enqueuedTimeUtc,
-    }));
-  }
-
-  private async overview() {
+  private async enqueue(entity: QueueEntity | TopicEntity, messages: ValidMessage[]): Promise<SendResult> {
     const store = this.requireStore();
-    const entities = new Set<string>([...this.queues, ...this.consumers.keys()]);
-    const out = [];
-    for (const entity of entities) {
-      const all = await store.list(entity);
-      out.push({
-        entity,
-        consumer: this.consumers.get(entity)?.fn.metadata.name ?? null,
-        active: all.filter((m) => m.state === 'active').length,
-        deadlettered: all.filter((m) => m.state === 'deadlettered').length,
-      });
+    const destinations = this.topology.destinations(entity);
+    if (destinations.length === 0) {
+      this.host?.logger.warn(`Service Bus: topic '${entity.name}' has no subscriptions; the message goes nowhere.`);
     }
-    return { entities: out };
+    const result: SendResult = { messageIds: [], duplicates: [] };
+    for (const m of messages) {
+      const messageId = m.messageId ?? randomUUID();
+      if (m.messageId && (await store.seenWithin(entity.key, messageId, this.settings.duplicateDetectionWindowMs))) {
+        result.duplicates.push(messageId);
+        continue;
+      }
+      const sequenceNumber = nextSequenceNumber();
+      await Promise.all(destinations.map((d) => store.insert(newMessage(d, m, messageId, sequenceNumber))));
+      // Why: the id is recorded only after the message is stored. A crash in between may let a
+      // resend through as a duplicate (at-least-once) but can never drop the message.
+      if (m.messageId) await store.recordSent(entity.key, messageId);
+      result.messageIds.push(messageId);
+    }
+    for (const d of destinations) this.pumps.get(d.key)?.kick();
+    return result;
   }
 
-  private async sendFromHttp(kind: 'queue' | 'topic', name: string, body: Buffer): Promise<RawResponse> {
-    let parsed: unknown;
+  /** Adds an entity to the namespace (persisted, so it outlives this run). */
+  private async ensure(entity: Entity): Promise<void> {
+    for (const added of this.topology.add(entity)) await this.requireStore().saveEntity(added);
+  }
+
+  private async oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.sending.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.sending.set(key, run);
     try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return json(400, {
-        error: { code: 'BadRequest', message: 'The body must be JSON: a message {"body": ...} or an array of them.' },
-      });
+      return await run;
+    } finally {
+      if (this.sending.get(key) === run) this.sending.delete(key);
     }
-    const list = Array.isArray(parsed) ? parsed : [parsed];
-    const bad = list.findIndex((m) => typeof m !== 'object' || m === null || !('body' in m));
-    if (bad >= 0) {
-      return json(400, { error: { code: 'BadRequest', message: `Message ${bad} has no "body" property.` } });
-    }
-    const tooBig = list.findIndex((m) => JSON.stringify(m).length > MAX_ROW_CHARS);
-    if (tooBig >= 0) {
-      return json(413, {
-        error: { code: 'MessageTooLarge', message: `Message ${tooBig} is larger than ${MAX_ROW_CHARS} characters.` },
-      });
-    }
-    const ids = await this.send(kind, name, list as OutgoingMessage[]);
-    return json(201, { messageIds: ids });
-  }
-
-  private toStored(entity: string, messageId: string, message: OutgoingMessage): StoredMessage {
-    const isString = typeof message.body === 'string';
-    const sequenceNumber = nextSequence();
-    return {
-      entity,
-      rowKey: `m-${String(sequenceNumber).padStart(20, '0')}`,
-      sequenceNumber,
-      messageId,
-      body: isString ? (message.body as string) : JSON.stringify(message.body ?? null),
-      bodyType: isString ? 'string' : 'json',
-      contentType: message.contentType ?? (isString ? 'text/plain' : 'application/json'),
-      subject: message.subject,
-      correlationId: message.correlationId,
-      applicationProperties: message.applicationProperties,
-      enqueuedTimeUtc: new Date().toISOString(),
-      scheduledEnqueueTimeUtc: message.scheduledEnqueueTimeUtc,
-      deliveryCount: 0,
-      state: 'active',
-    };
-  }
-
-  /** Delivers what is due on one queue or subscription; one pump per entity at a time. */
-  private pump(entity: string): void {
-    if (this.stopped || !this.consumers.has(entity)) return;
-    if (this.pumping.has(entity)) {
-      this.again.add(entity);
-      return;
-    }
-    const run = this.deliverDue(entity)
-      .catch((error) => this.host?.logger.error(`Service Bus delivery on ${entity} failed: ${String(error)}`))
-      .finally(() => {
-        this.pumping.delete(entity);
-        if (this.again.delete(entity)) this.pump(entity);
-      });
-    this.pumping.set(entity, run);
-  }
-
-  private async deliverDue(entity: string): Promise<void> {
-    const store = this.requireStore();
-    const now = Date.now();
-    const active = await store.list(entity, 'active');
-    const due = active.filter((m) => this.deliverable(m, now));
-    for (let i = 0; i < due.length && !this.stopped; i += this.concurrency) {
-      await Promise.all(due.slice(i, i + this.concurrency).map((m) => this.deliver(m)));
-    }
-    const later = active
-      .filter((m) => !this.deliverable(m, now))
-      .map((m) =>
-        Math.max(
-          Date.parse(m.scheduledEnqueueTimeUtc ?? '0'),
-          m.lockOwner === this.runId ? Date.parse(m.lockedUntil ?? '0') : 0,
-        ),
-      )
-      .sort((a, b) => a - b)[0];
-    if (later !== undefined) this.wakeAt(entity, later);
-  }
-
-  private deliverable(m: StoredMessage, now: number): boolean {
-    if (m.scheduledEnqueueTimeUtc && Date.parse(m.scheduledEnqueueTimeUtc) > now) return false;
-    // A lock held by a process that is gone (devhost restarted) no longer counts.
-    return !(m.lockOwner === this.runId && m.lockedUntil && Date.parse(m.lockedUntil) > now);
-  }
-
-  private wakeAt(entity: string, at: number): void {
-    const existing = this.wakeups.get(entity);
-    if (existing) clearTimeout(existing);
-    const handle = setTimeout(
-      () => {
-        this.wakeups.delete(entity);
-        this.pump(entity);
-      },
-      Math.max(0, at - Date.now()),
-    );
-    this.wakeups.set(entity, handle);
-  }
-
-  private async deliver(message: StoredMessage): Promise<void> {
-    const store = this.requireStore();
-    const host = this.host;
-    const consumer = this.consumers.get(message.entity);
-    if (!host || !consumer) return;
-    const locked = await store.update({
-      ...message,
-      deliveryCount: message.deliveryCount + 1,
-      lockOwner: this.runId,
-      lockedUntil: new Date(Date.now() + LOCK_MS).toISOString(),
-    });
-    if (!locked) return;
-    const invocation = host.invoke(
-      consumer.fn,
-      {
-        inputData: [{ name: consumer.triggerName, data: this.bodyData(locked, consumer.many) }],
-        triggerMetadata: triggerMetadata(locked),
-        retryContext: { retryCount: locked.deliveryCount - 1, maxRetryCount: this.maxDeliveryCount - 1 },
-      },
-      host.logger,
-    );
-    this.inFlight.add(invocation);
-    const result = await invocation.finally(() => this.inFlight.delete(invocation));
-    if (result.ok) {
-      await store.remove(locked);
-      return;
-    }
-    const reason = result.error instanceof Error ? result.error.message : String(result.error);
-    if (locked.deliveryCount >= this.maxDeliveryCount) {
-      await store.update({
-        ...locked,
-        state: 'deadlettered',
-        lockOwner: undefined,
-        lockedUntil: undefined,
-        deadLetterReason: 'MaxDeliveryCountExceeded',
-        deadLetterErrorDescription: reason,
-      });
-      host.logger.warn(
-        `Service Bus: message ${locked.messageId} on ${locked.entity} dead-lettered after ${locked.deliveryCount} deliveries.`,
-      );
-      return;
-    }
-    // Abandon: the message is delivered again after a back-off that grows with its count.
-    const retryAt = Date.now() + this.backoffMs * locked.deliveryCount;
-    await store.update({ ...locked, lockedUntil: new Date(retryAt).toISOString() });
-    this.wakeAt(locked.entity, retryAt);
-  }
-
-  private bodyData(message: StoredMessage, many: boolean): RpcTypedData {
-    if (many) return { json: JSON.stringify([decodeBody(message)]) };
-    return message.bodyType === 'json' ? { json: message.body } : { string: message.body };
   }
 
   private requireStore(): BusStore {
@@ -329,37 +186,45 @@ export class ServiceBusExtension implements HostExtension {
   }
 }
 
-let lastSequence = 0;
-/** Increasing across restarts (time-based), unique within this process. */
-function nextSequence(): number {
-  lastSequence = Math.max(lastSequence + 1, Date.now() * 1000);
-  return lastSequence;
-}
-
-function decodeBody(m: StoredMessage): unknown {
-  return m.bodyType === 'json' ? JSON.parse(m.body) : m.body;
-}
-
-/** The trigger metadata the host passes with a Service Bus message. */
-function triggerMetadata(m: StoredMessage): Record<string, RpcTypedData> {
-  const props = JSON.stringify(m.applicationProperties ?? {});
-  const meta: Record<string, RpcTypedData> = {
-    MessageId: { string: m.messageId },
-    DeliveryCount: { int: m.deliveryCount },
-    EnqueuedTimeUtc: { string: m.enqueuedTimeUtc },
-    SequenceNumber: { int: m.sequenceNumber },
-    ApplicationProperties: { json: props },
-    UserProperties: { json: props },
+function newMessage(source: MessageSource, m: ValidMessage, messageId: string, sequenceNumber: number): StoredMessage {
+  const scheduled = m.scheduledEnqueueTimeUtc ? Date.parse(m.scheduledEnqueueTimeUtc) : 0;
+  return {
+    source: source.key,
+    sequenceNumber,
+    messageId,
+    bodyText: m.bodyText,
+    bodyIsString: m.bodyIsString,
+    contentType: m.contentType,
+    subject: m.subject,
+    correlationId: m.correlationId,
+    applicationProperties: m.applicationProperties,
+    // As in Service Bus, a scheduled message counts as enqueued when it becomes active.
+    enqueuedTimeUtc: new Date(Math.max(Date.now(), scheduled)).toISOString(),
+    scheduledEnqueueTimeUtc: m.scheduledEnqueueTimeUtc,
+    state: 'active',
+    deliveryCount: 0,
   };
-  if (m.contentType) meta.ContentType = { string: m.contentType };
-  if (m.correlationId) meta.CorrelationId = { string: m.correlationId };
-  if (m.subject) {
-    meta.Subject = { string: m.subject };
-    meta.Label = { string: m.subject };
-  }
-  return meta;
 }
 
-function json(status: number, body: unknown): RawResponse {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+function describeEntity(entity: MessageSource) {
+  return entity.kind === 'queue'
+    ? { kind: entity.kind, name: entity.name, path: entity.path }
+    : { kind: entity.kind, topic: entity.topic, name: entity.name, path: entity.path };
+}
+
+function deadLetterView(m: StoredMessage) {
+  return {
+    messageId: m.messageId,
+    sequenceNumber: m.sequenceNumber,
+    body: bodyValue(m),
+    contentType: m.contentType,
+    subject: m.subject,
+    correlationId: m.correlationId,
+    applicationProperties: m.applicationProperties,
+    enqueuedTimeUtc: m.enqueuedTimeUtc,
+    deliveryCount: m.deliveryCount,
+    deadLetterReason: m.deadLetterReason,
+    deadLetterErrorDescription: m.deadLetterErrorDescription,
+    deadLetteredTimeUtc: m.settledTimeUtc,
+  };
 }

@@ -1,87 +1,109 @@
-import { odata, TableClient } from '@azure/data-tables';
-import { encodeKey, statusOf } from '../durable/store';
+import { odata, TableClient, type TransactionAction } from '@azure/data-tables';
+import { type Entity, queueEntity, subscriptionEntity, topicEntity } from './entities';
+import { encodeKey, messageRowKey } from './keys';
+import { fromRow, type MessageRow, type MessageState, type StoredMessage, toRow } from './rows';
 
-export type MessageState = 'active' | 'deadlettered';
-
-/** A message as devhost's bus keeps it (one row per message per queue or subscription). */
-export interface StoredMessage {
-  entity: string;
-  rowKey: string;
-  sequenceNumber: number;
-  messageId: string;
-  body: string;
-  bodyType: 'json' | 'string';
-  contentType?: string;
-  subject?: string;
-  correlationId?: string;
-  applicationProperties?: Record<string, unknown>;
-  enqueuedTimeUtc: string;
-  scheduledEnqueueTimeUtc?: string;
-  deliveryCount: number;
-  state: MessageState;
-  lockedUntil?: string;
-  lockOwner?: string;
-  deadLetterReason?: string;
-  deadLetterErrorDescription?: string;
-  etag?: string;
+export interface EntityCounts {
+  active: number;
+  /** Active messages whose scheduled time has not come yet (included in active). */
+  scheduled: number;
+  deadlettered: number;
+  completed: number;
 }
 
-interface Row {
-  partitionKey: string;
-  rowKey: string;
-  data: string;
-}
+const ENTITY_PARTITION = 'entity';
 
-/** Bus messages in Table Storage: partition = queue or subscription, row key orders by sequence. */
+/**
+ * The bus in Azure Table Storage: `<prefix>SbMessages` (one partition per queue or
+ * subscription, rows in enqueue order), `<prefix>SbEntities` (the namespace, so entities made by
+ * an earlier run still exist) and `<prefix>SbDuplicates` (message ids seen, per queue or topic).
+ */
 export class BusStore {
-  private readonly table: TableClient;
+  private constructor(
+    private readonly messages: TableClient,
+    private readonly entities: TableClient,
+    private readonly duplicates: TableClient,
+  ) {}
 
-  constructor(connectionString: string, tableName: string) {
-    this.table = TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true });
+  static async open(connectionString: string, prefix: string): Promise<BusStore> {
+    const table = (name: string) =>
+      TableClient.fromConnectionString(connectionString, `${prefix}${name}`, { allowInsecureConnection: true });
+    const store = new BusStore(table('SbMessages'), table('SbEntities'), table('SbDuplicates'));
+    await Promise.all([store.messages.createTable(), store.entities.createTable(), store.duplicates.createTable()]);
+    return store;
   }
 
-  async ensureTable(): Promise<void> {
-    await this.table.createTable();
+  async saveEntity(entity: Entity): Promise<void> {
+    const row = { partitionKey: ENTITY_PARTITION, rowKey: entity.key, kind: entity.kind, name: entity.name };
+    await this.entities.upsertEntity(entity.kind === 'subscription' ? { ...row, topic: entity.topic } : row, 'Replace');
   }
 
-  async insert(message: StoredMessage): Promise<void> {
-    await this.table.createEntity(this.toRow(message));
+  async loadEntities(): Promise<Entity[]> {
+    const out: Entity[] = [];
+    const filter = odata`PartitionKey eq ${ENTITY_PARTITION}`;
+    for await (const row of this.entities.listEntities<{ kind: string; name: string; topic?: string }>({
+      queryOptions: { filter },
+    })) {
+      if (row.kind === 'queue') out.push(queueEntity(row.name));
+      else if (row.kind === 'topic') out.push(topicEntity(row.name));
+      else if (row.kind === 'subscription' && row.topic) out.push(subscriptionEntity(row.topic, row.name));
+    }
+    return out;
   }
 
-  /** Records a message id for duplicate detection; false if it was seen within the window. */
-  async claimMessageId(entity: string, messageId: string, windowMs: number): Promise<boolean> {
-    const row = {
-      partitionKey: encodeKey(`dup:${entity}`),
-      rowKey: encodeKey(messageId),
-      data: new Date().toISOString(),
-    };
+  /** Whether `messageId` was sent to the queue or topic `target` within the window. */
+  async seenWithin(target: string, messageId: string, windowMs: number): Promise<boolean> {
     try {
-      await this.table.createEntity(row);
-      return true;
+      const row = await this.duplicates.getEntity<{ sentAt: string }>(target, encodeKey(messageId));
+      return Date.now() - Date.parse(row.sentAt) < windowMs;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async recordSent(target: string, messageId: string): Promise<void> {
+    const row = { partitionKey: target, rowKey: encodeKey(messageId), sentAt: new Date().toISOString() };
+    await this.duplicates.upsertEntity(row, 'Replace');
+  }
+
+  /** Writes a new message; writing the same sequence number again (a retried send) is a no-op. */
+  async insert(message: StoredMessage): Promise<void> {
+    try {
+      await this.messages.createEntity(toRow(message, messageRowKey(message.sequenceNumber)));
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
-      const existing = await this.table.getEntity<Row>(row.partitionKey, row.rowKey);
-      if (Date.now() - Date.parse(existing.data) < windowMs) return false;
-      await this.table.updateEntity(row, 'Replace', { etag: existing.etag });
-      return true;
     }
   }
 
-  async list(entity: string, state?: MessageState): Promise<StoredMessage[]> {
+  /** Messages of one queue or subscription in one state, in enqueue order. */
+  async list(source: string, state: MessageState): Promise<StoredMessage[]> {
     const out: StoredMessage[] = [];
-    for await (const row of this.table.listEntities<Row>({
-      queryOptions: { filter: odata`PartitionKey eq ${encodeKey(entity)}` },
-    })) {
-      const message = { ...(JSON.parse(row.data) as StoredMessage), etag: row.etag };
-      if (!state || message.state === state) out.push(message);
-    }
+    const filter = odata`PartitionKey eq ${source} and state eq ${state}`;
+    for await (const row of this.messages.listEntities<MessageRow>({ queryOptions: { filter } })) out.push(fromRow(row));
     return out.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   }
 
-  /** Conditional update; false when someone else changed the message first. */
-  async update(message: StoredMessage): Promise<StoredMessage | undefined> {
+  async counts(source: string): Promise<EntityCounts> {
+    const counts: EntityCounts = { active: 0, scheduled: 0, deadlettered: 0, completed: 0 };
+    const now = Date.now();
+    for await (const row of this.messages.listEntities<{ state: MessageState; scheduledEnqueueTimeUtc?: string }>({
+      queryOptions: { filter: odata`PartitionKey eq ${source}`, select: ['state', 'scheduledEnqueueTimeUtc'] },
+    })) {
+      if (!(row.state in counts)) continue;
+      counts[row.state] += 1;
+      if (row.state === 'active' && row.scheduledEnqueueTimeUtc && Date.parse(row.scheduledEnqueueTimeUtc) > now) {
+        counts.scheduled += 1;
+      }
+    }
+    return counts;
+  }
+
+  /** Replaces a message if nobody changed it since it was read; undefined when someone did (or it is gone). */
+  async replace(message: StoredMessage): Promise<StoredMessage | undefined> {
     try {
-      const result = await this.table.updateEntity(this.toRow(message), 'Replace', { etag: message.etag ?? '*' });
+      const row = toRow(message, messageRowKey(message.sequenceNumber));
+      const result = await this.messages.updateEntity(row, 'Replace', { etag: message.etag ?? '*' });
       return { ...message, etag: result.etag };
     } catch (error) {
       if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
@@ -89,16 +111,30 @@ export class BusStore {
     }
   }
 
-  async remove(message: StoredMessage): Promise<void> {
-    try {
-      await this.table.deleteEntity(encodeKey(message.entity), message.rowKey, { etag: message.etag ?? '*' });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  /** Deletes completed messages settled before `completedBefore` and duplicate-detection ids older than `idsBefore`. */
+  async prune(completedBefore: Date, idsBefore: Date): Promise<void> {
+    const completed = odata`state eq ${'completed'} and settledTimeUtc lt ${completedBefore.toISOString()}`;
+    await deleteWhere(this.messages, completed);
+    await deleteWhere(this.duplicates, odata`sentAt lt ${idsBefore.toISOString()}`);
   }
+}
 
-  private toRow(message: StoredMessage): Row {
-    const { etag: _etag, ...data } = message;
-    return { partitionKey: encodeKey(message.entity), rowKey: message.rowKey, data: JSON.stringify(data) };
+/** Deletes matching rows in transactions of up to 100 per partition (the service's limit). */
+async function deleteWhere(table: TableClient, filter: string): Promise<void> {
+  const byPartition = new Map<string, TransactionAction[]>();
+  for await (const row of table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+    const partition = String(row.partitionKey);
+    const actions = byPartition.get(partition) ?? [];
+    actions.push(['delete', { partitionKey: partition, rowKey: String(row.rowKey) }]);
+    byPartition.set(partition, actions);
   }
+  for (const actions of byPartition.values()) {
+    for (let i = 0; i < actions.length; i += 100) await table.submitTransaction(actions.slice(i, i + 100));
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? Number((error as { statusCode: unknown }).statusCode)
+    : undefined;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHost } from '../../devhost/core/host';
 import { DurableExtension } from '../../devhost/durable';
+import { TimerExtension } from '../../devhost/timers';
 import './fixtures/durableApp';
 import { getStatus, raiseEvent, startOrchestration, startTestHost, waitForStatus } from './helpers';
 
@@ -8,7 +9,7 @@ let host: DevHost;
 let base: string;
 
 beforeAll(async () => {
-  host = await startTestHost([new DurableExtension({ hubName: 'TestHub' })]);
+  host = await startTestHost([new DurableExtension({ hubName: 'TestHub' }), new TimerExtension()]);
   base = host.url;
 });
 
@@ -204,6 +205,12 @@ describe('the durable client HTTP API', () => {
     expect((await getStatus(base, id))?.runtimeStatus).toBe('Suspended');
     expect((await fetch(`${api}/resume?reason=go`, { method: 'POST' })).status).toBe(202);
     expect((await waitForStatus(base, id)).output).toBe('later');
+  });
+
+  it('fills the durable client input of non-HTTP triggers too', async () => {
+    expect((await fetch(`${base}/.devhost/timers/StartFromTimer/run`, { method: 'POST' })).status).toBe(202);
+    const status = await waitForStatus(base, 'from-timer');
+    expect(status.output).toEqual(['Hello timer']);
   });
 
   it('gives the starter a check-status response pointing at this host', async () => {
