@@ -6,6 +6,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
+import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
@@ -13,11 +14,13 @@ import type { AuditLog } from '../shared/ports/audit';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
 import type { PolicyRepository } from '../shared/ports/policies';
+import type { ScheduleRepository } from '../shared/ports/schedules';
 
 export interface AppDeps {
   tokens: TokenValidator;
   directory: Directory;
   policies: PolicyRepository;
+  schedules: ScheduleRepository;
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
@@ -35,6 +38,7 @@ function build(): AppDeps {
   const tables = new TableAccess(settings.AzureWebJobsStorage, settings.PIM_TABLE_PREFIX);
   return {
     policies: tablePolicyRepository(tables),
+    schedules: tableScheduleRepository(tables),
     audit: tableAuditLog(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,

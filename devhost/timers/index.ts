@@ -42,7 +42,9 @@ export class TimerExtension implements HostExtension {
       const [triggerName, binding] = triggerOf(fn);
       let schedule: Schedule;
       try {
-        schedule = parseSchedule(String(binding.schedule ?? ''), timezone);
+        // Like the host, %Name% in a schedule is read from the app settings.
+        const expression = String(binding.schedule ?? '').replace(/%([^%]+)%/g, (_, key: string) => process.env[key] ?? '');
+        schedule = parseSchedule(expression, timezone);
       } catch (error) {
         if (error instanceof InvalidScheduleError) {
           throw new Error(`Timer function '${fn.metadata.name}' has an invalid schedule: ${error.message}`, { cause: error });
@@ -88,6 +90,14 @@ export class TimerExtension implements HostExtension {
     if (!job) return false;
     void this.run(job, false);
     return true;
+  }
+
+  /** Runs a timer function now and resolves when that run has finished (waiting out one in progress). */
+  async runNow(name: string): Promise<void> {
+    const job = this.jobs.get(name.toLowerCase());
+    if (!job) throw new Error(`No timer function '${name}'.`);
+    await job.running;
+    await this.run(job, false);
   }
 
   async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {

@@ -30,3 +30,22 @@ export const policyValidationFailed = (failures: string[]) =>
     `The following policy rules failed: ${failures.join(', ')}.`,
     400,
   );
+
+/**
+ * The caller must sign in again with stronger authentication (MFA, or an authentication
+ * context such as c1). Answered as 401 with Entra's claims challenge so clients can step up.
+ */
+export class StepUpRequired extends DomainError {
+  constructor(
+    message: string,
+    /** The claims request, e.g. {"access_token":{"amr":{"values":["mfa"]}}}. */
+    readonly claims: Record<string, unknown>,
+  ) {
+    super('InvalidAuthenticationToken', message, 401);
+  }
+}
+
+export const mfaRequired = (what: string) =>
+  new StepUpRequired(`${what} requires multifactor authentication: sign in again with MFA and retry.`, {
+    access_token: { amr: { values: ['mfa'] } },
+  });

@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors';
+import { DomainError, StepUpRequired } from '../domain/errors';
 
 export interface GraphErrorBody {
   error: {
@@ -40,7 +40,7 @@ export function toGraphError(error: unknown, requestId: string, clientRequestId?
   if (error instanceof DomainError) {
     return {
       status: error.status,
-      headers: error instanceof HttpError ? error.headers : undefined,
+      headers: error instanceof HttpError ? error.headers : error instanceof StepUpRequired ? claimsChallenge(error) : undefined,
       body: {
         error: {
           code: error.code,
@@ -60,5 +60,13 @@ export function toGraphError(error: unknown, requestId: string, clientRequestId?
         innerError,
       },
     },
+  };
+}
+
+/** Entra's claims challenge: the client asks for a new token carrying these claims. */
+function claimsChallenge(error: StepUpRequired): Record<string, string> {
+  const claims = Buffer.from(JSON.stringify(error.claims)).toString('base64');
+  return {
+    'WWW-Authenticate': `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="${claims}"`,
   };
 }

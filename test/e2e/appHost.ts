@@ -5,6 +5,7 @@ import { DurableExtension } from '../../devhost/durable';
 import { GraphStandInExtension } from '../../devhost/graph';
 import { OidcIssuerExtension } from '../../devhost/oidc';
 import { ServiceBusExtension } from '../../devhost/servicebus';
+import { TimerExtension } from '../../devhost/timers';
 import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
 
 export const TENANT_ID = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
@@ -19,6 +20,8 @@ export interface AppHost {
   token(user: string, options?: { mfa?: boolean; acrs?: string[] }): Promise<string>;
   /** fetch against the app with a token for `user` (or none when user is undefined). */
   call(user: string | undefined, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Runs the reconcile timer now and waits for it to finish. */
+  reconcile(): Promise<void>;
 }
 
 /**
@@ -36,11 +39,19 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_APPROVAL_LINK_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
     PIM_TABLE_PREFIX: uniquePrefix('App'),
     DURABLE_TASK_HUB: 'PimTestHub',
+    // Tests run the reconcile timer on demand (POST /.devhost/timers/reconcile/run), not on the clock.
+    PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
   });
   for (const file of appFiles(root, ['functions'])) await import(file);
   const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
   const graph = new GraphStandInExtension({ issuer });
-  const host = await startTestHost([issuer, graph, new DurableExtension({ hubName: 'PimTestHub' }), new ServiceBusExtension()]);
+  const host = await startTestHost([
+    issuer,
+    graph,
+    new DurableExtension({ hubName: 'PimTestHub' }),
+    new ServiceBusExtension(),
+    new TimerExtension(),
+  ]);
   // Settings that name this host's own URL are known only once it listens; the app reads them on first use.
   Object.assign(process.env, {
     PIM_OIDC_ISSUER: issuer.issuer,
@@ -64,6 +75,11 @@ export async function startAppHost(): Promise<AppHost> {
     issuer,
     graph,
     token,
+    async reconcile() {
+      const timers = host.extension<TimerExtension>('timers');
+      if (!timers) throw new Error('no timer extension');
+      await timers.runNow('reconcile');
+    },
     async call(user, path, init = {}) {
       const headers = new Headers(init.headers);
       if (user) headers.set('authorization', `Bearer ${await token(user)}`);

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
+import type { EnablementRule, ExpirationRule, RolePolicy } from '../domain/policy/types';
+import {
+  checkDirectoryScope,
+  isLive,
+  type RequestStatus,
+  resolveWindow,
+  type Schedule,
+  type ScheduleKind,
+  type ScheduleRequest,
+} from '../domain/schedules';
+import type { Caller } from '../http/auth';
+import type { ScheduleRepository } from '../ports/schedules';
+import type { Versioned } from '../ports/repository';
+import { auditRecord } from './audit';
+import { settleSchedule } from './settleSchedule';
+import { type PolicyDeps, policyForRole } from './policies';
+import { parseRequestBody, type RequestBody } from './requestBody';
+
+export interface ScheduleDeps extends PolicyDeps {
+  schedules: ScheduleRepository;
+}
+
+/** Entra lets admins extend a time-bound assignment in its last 14 days. */
+const EXTEND_WINDOW_MS = 14 * 86_400_000;
+/** ...and renew one up to 90 days after it expired. */
+const RENEW_WINDOW_MS = 90 * 86_400_000;
+
+const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {
+  eligibility: { noun: 'eligible assignment', audit: 'eligible member' },
+  assignment: { noun: 'active assignment', audit: 'member' },
+};
+
+/**
+ * Handles POST roleEligibilityScheduleRequests / roleAssignmentScheduleRequests for the admin
+ * actions (assign, update, remove, extend, renew) and a user's selfDeactivate of an
+ * eligibility. Everything is checked before anything is written; a request that fails
+ * changes nothing.
+ */
+export async function submitScheduleRequest(
+  deps: ScheduleDeps,
+  kind: ScheduleKind,
+  caller: Caller,
+  rawBody: unknown,
+  correlationId: string,
+): Promise<ScheduleRequest> {
+  const body = parseRequestBody(rawBody);
+  authorize(kind, caller, body);
+  checkDirectoryScope(body.directoryScopeId);
+  const role = await deps.directory.getRoleDefinition(body.roleDefinitionId);
+  if (!role) throw badRequest(`roleDefinitionId '${body.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
+  const principal = await deps.directory.getPrincipal(body.principalId);
+  if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
+  const { value: policy } = await policyForRole(deps, body.roleDefinitionId);
+  const now = deps.clock.now();
+  const live = await deps.schedules.liveInSlot(kind, body);
+  const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName: role.displayName, principalName: principal.displayName };
+
+  switch (body.action) {
+    case 'adminAssign':
+      return assign(context);
+    case 'adminRenew':
+      return renew(context);
+    case 'adminUpdate':
+      return update(context);
+    case 'adminExtend':
+      return extend(context);
+    case 'adminRemove':
+    case 'selfDeactivate':
+      return remove(context);
+    case 'selfActivate':
+    case 'selfExtend':
+    case 'selfRenew':
+      throw badRequest(
+        kind === 'eligibility'
+          ? `${body.action} is not valid for eligibility requests; activate through roleAssignmentScheduleRequests.`
+          : `${body.action} is not available in this version of the service.`,
+        'InvalidRequestAction',
+      );
+    default: {
+      const never: never = body.action;
+      throw badRequest(`Unknown action ${String(never)}.`);
+    }
+  }
+}
+
+interface ActionContext {
+  deps: ScheduleDeps;
+  kind: ScheduleKind;
+  caller: Caller;
+  body: RequestBody;
+  policy: RolePolicy;
+  now: Date;
+  live: Versioned<Schedule> | undefined;
+  correlationId: string;
+  roleName: string;
+  principalName: string;
+}
+
+function authorize(kind: ScheduleKind, caller: Caller, body: RequestBody): void {
+  if (body.action.startsWith('admin')) {
+    // Why: only PIM administrators may hand out or take away privileged roles.
+    if (!caller.isAdmin) throw forbidden(`Only PIM administrators can ${body.action} ${NAMES[kind].noun}s.`);
+    return;
+  }
+  // Why: a user acts on their own assignments only, whatever principalId the body names.
+  if (body.principalId !== caller.oid) throw forbidden(`${body.action} acts on your own assignments only: principalId must be your object id.`);
+}
+
+function rules(ctx: ActionContext): { expiration: ExpirationRule; enablement: EnablementRule } {
+  const level = ctx.kind === 'eligibility' ? 'Eligibility' : 'Assignment';
+  const expiration = ctx.policy.rules.find((r) => r.id === `Expiration_Admin_${level}`);
+  const enablement = ctx.policy.rules.find((r) => r.id === `Enablement_Admin_${level}`);
+  if (expiration?.['@odata.type'] !== '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule' || enablement?.['@odata.type'] !== '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule') {
+    throw new Error(`Policy ${ctx.policy.id} lacks its admin ${level} rules.`);
+  }
+  return { expiration, enablement };
+}
+
+/** Justification, ticket and MFA, as the role's admin-side enablement rule asks. */
+function checkEnablement(ctx: ActionContext, enablement: EnablementRule): void {
+  const failures: string[] = [];
+  if (enablement.enabledRules.includes('Justification') && !ctx.body.justification) failures.push('Justification');
+  if (enablement.enabledRules.includes('Ticketing') && !ctx.body.ticketInfo.ticketNumber) failures.push('Ticketing');
+  if (failures.length > 0) {
+    throw new DomainError(
+      'RoleAssignmentRequestPolicyValidationFailed',
+      `The following policy rules failed: ${failures.join(', ')}. ${failures.includes('Justification') ? 'Give a justification. ' : ''}${failures.includes('Ticketing') ? 'Give ticketInfo.ticketNumber.' : ''}`.trim(),
+      400,
+    );
+  }
+  if (enablement.enabledRules.includes('MultiFactorAuthentication') && !ctx.caller.amr.includes('mfa')) {
+    throw mfaRequired(`This role's policy: ${NAMES[ctx.kind].noun}s`);
+  }
+}
+
+function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
+  const { body } = ctx;
+  return {
+    id: randomUUID(),
+    kind: ctx.kind,
+    action: body.action,
+    principalId: body.principalId,
+    roleDefinitionId: body.roleDefinitionId,
+    directoryScopeId: body.directoryScopeId,
+    appScopeId: null,
+    justification: body.justification,
+    ticketInfo: body.ticketInfo,
+    scheduleInfo: {
+      startDateTime: (start ?? ctx.now).toISOString(),
+      expiration: end
+        ? { type: body.scheduleInfo.expiration.type === 'afterDuration' ? 'afterDuration' : 'afterDateTime', endDateTime: end.toISOString(), duration: body.scheduleInfo.expiration.duration }
+        : { type: 'noExpiration', endDateTime: null, duration: null },
+    },
+    status,
+    createdDateTime: ctx.now.toISOString(),
+    completedDateTime: status === 'Provisioned' || status === 'Revoked' ? ctx.now.toISOString() : null,
+    createdBy: { user: { id: ctx.caller.oid, displayName: ctx.caller.name ?? null } },
+    approvalId: null,
+    targetScheduleId,
+    isValidationOnly: body.isValidationOnly,
+  };
+}
+
+async function assign(ctx: ActionContext): Promise<ScheduleRequest> {
+  const { expiration, enablement } = rules(ctx);
+  const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
+  checkEnablement(ctx, enablement);
+  if (ctx.live) throw assignmentExists(ctx);
+  return createSchedule(ctx, window.start, window.end);
+}
+
+async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
+  if (ctx.live) throw badRequest(`The ${NAMES[ctx.kind].noun} has not expired; use adminExtend to lengthen it.`, 'RoleAssignmentExists');
+  const expired = (await ctx.deps.schedules.listSchedules(ctx.kind)).filter(
+    (s) =>
+      s.principalId === ctx.body.principalId &&
+      s.roleDefinitionId === ctx.body.roleDefinitionId &&
+      s.directoryScopeId === ctx.body.directoryScopeId &&
+      s.status === 'Expired' &&
+      s.endDateTime !== null &&
+      ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
+  );
+  if (expired.length === 0) throw badRequest(`There is no ${NAMES[ctx.kind].noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
+  const { expiration, enablement } = rules(ctx);
+  const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
+  checkEnablement(ctx, enablement);
+  return createSchedule(ctx, window.start, window.end);
+}
+
+async function createSchedule(ctx: ActionContext, start: Date, end: Date | null): Promise<ScheduleRequest> {
+  const eligible = ctx.kind === 'eligibility';
+  const schedule: Schedule = {
+    id: randomUUID(),
+    kind: ctx.kind,
+    principalId: ctx.body.principalId,
+    roleDefinitionId: ctx.body.roleDefinitionId,
+    directoryScopeId: ctx.body.directoryScopeId,
+    appScopeId: null,
+    startDateTime: start.toISOString(),
+    endDateTime: end?.toISOString() ?? null,
+    // An active assignment is provisioned once the directory holds it (at its start).
+    status: eligible ? 'Provisioned' : 'PendingProvisioning',
+    memberType: 'Direct',
+    assignmentType: eligible ? null : 'Assigned',
+    createdUsing: '',
+    createdDateTime: ctx.now.toISOString(),
+    modifiedDateTime: ctx.now.toISOString(),
+    roleAssignmentOriginId: null,
+  };
+  const startsLater = start.getTime() > ctx.now.getTime();
+  const request = newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id);
+  schedule.createdUsing = request.id;
+  if (ctx.body.isValidationOnly) return request;
+  if (!(await ctx.deps.schedules.create(schedule, request))) throw assignmentExists(ctx);
+  await ctx.deps.audit.append(
+    auditRecord({
+      activity: `Add ${NAMES[ctx.kind].audit} to role in PIM completed (${end ? 'timebound' : 'permanent'})`,
+      operationType: 'Assign',
+      caller: ctx.caller,
+      correlationId: ctx.correlationId,
+      at: ctx.now,
+      targets: targets(ctx, [
+        { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
+        { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
+      ]),
+      details: { requestId: request.id, scheduleId: schedule.id, justification: ctx.body.justification ?? undefined, ticketNumber: ctx.body.ticketInfo.ticketNumber ?? undefined },
+    }),
+  );
+  if (!eligible && !startsLater) {
+    // If the directory is unreachable now, the reconcile timer grants it shortly.
+    const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
+    if (synced?.status === 'Provisioned') return { ...request, status: 'Provisioned', completedDateTime: ctx.now.toISOString() };
+  }
+  return request;
+}
+
+async function update(ctx: ActionContext): Promise<ScheduleRequest> {
+  const live = requireLive(ctx);
+  const { expiration, enablement } = rules(ctx);
+  const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
+  checkEnablement(ctx, enablement);
+  return change(ctx, live, { startDateTime: window.start.toISOString(), endDateTime: window.end?.toISOString() ?? null }, 'Update', window.start, window.end);
+}
+
+async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
+  const live = requireLive(ctx);
+  if (live.value.endDateTime === null) throw badRequest(`The ${NAMES[ctx.kind].noun} is permanent; there is nothing to extend.`);
+  if (Date.parse(live.value.endDateTime) - ctx.now.getTime() > EXTEND_WINDOW_MS) {
+    throw badRequest(`The ${NAMES[ctx.kind].noun} ends ${live.value.endDateTime}; it can be extended only in its last 14 days.`);
+  }
+  const { expiration, enablement } = rules(ctx);
+  const window = resolveWindow({ ...ctx.body.scheduleInfo, startDateTime: ctx.now.toISOString() }, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
+  checkEnablement(ctx, enablement);
+  if (window.end !== null && window.end.getTime() <= Date.parse(live.value.endDateTime)) {
+    throw badRequest(`The new end must be later than the current end ${live.value.endDateTime}.`);
+  }
+  const start = new Date(live.value.startDateTime);
+  return change(ctx, live, { endDateTime: window.end?.toISOString() ?? null }, 'Update', start, window.end);
+}
+
+async function remove(ctx: ActionContext): Promise<ScheduleRequest> {
+  const live = requireLive(ctx);
+  if (ctx.body.action === 'selfDeactivate' && ctx.kind === 'assignment' && live.value.assignmentType !== 'Activated') {
+    throw badRequest('Only activated roles can be deactivated by their holder; an administrator removes assigned ones.', 'InvalidRequestAction');
+  }
+  const start = new Date(live.value.startDateTime);
+  return change(ctx, live, { status: 'Revoked', endDateTime: ctx.now.toISOString() }, 'Unassign', start, ctx.now);
+}
+
+async function change(
+  ctx: ActionContext,
+  live: Versioned<Schedule>,
+  patch: Partial<Schedule>,
+  operationType: 'Update' | 'Unassign',
+  start: Date,
+  end: Date | null,
+): Promise<ScheduleRequest> {
+  const next: Schedule = { ...live.value, ...patch, modifiedDateTime: ctx.now.toISOString() };
+  const status: RequestStatus = isLive(next) ? 'Provisioned' : 'Revoked';
+  const request = newRequest(ctx, status, start, end, next.id);
+  if (ctx.body.isValidationOnly) return request;
+  await ctx.deps.schedules.update(next, live.etag, request);
+  const removing = operationType === 'Unassign';
+  await ctx.deps.audit.append(
+    auditRecord({
+      activity: removing
+        ? `Remove ${NAMES[ctx.kind].audit} from role in PIM completed`
+        : `Update ${NAMES[ctx.kind].audit} of role in PIM completed`,
+      operationType,
+      caller: ctx.caller,
+      correlationId: ctx.correlationId,
+      at: ctx.now,
+      targets: targets(ctx, [
+        { displayName: 'status', oldValue: live.value.status, newValue: next.status },
+        { displayName: 'startDateTime', oldValue: live.value.startDateTime, newValue: next.startDateTime },
+        { displayName: 'endDateTime', oldValue: live.value.endDateTime, newValue: next.endDateTime },
+      ]),
+      details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
+    }),
+  );
+  if (ctx.kind === 'assignment') await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
+  return request;
+}
+
+function requireLive(ctx: ActionContext): Versioned<Schedule> {
+  if (!ctx.live) {
+    throw badRequest(
+      `${ctx.principalName} has no ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'.`,
+      'RoleAssignmentDoesNotExist',
+    );
+  }
+  return ctx.live;
+}
+
+function assignmentExists(ctx: ActionContext): DomainError {
+  return badRequest(
+    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
+    'RoleAssignmentExists',
+  );
+}
+
+function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
+  return [
+    { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
+    { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },
+  ];
+}

@@ -1,0 +1,82 @@
+import { isInEffect, isLive, type Schedule } from '../domain/schedules';
+import { auditRecord } from './audit';
+import type { ScheduleDeps } from './scheduleRequests';
+
+/** Whether the schedule's state and the directory disagree with the clock (work for settleSchedule). */
+export function needsSettling(schedule: Schedule, now: Date): boolean {
+  const ended = schedule.endDateTime !== null && Date.parse(schedule.endDateTime) <= now.getTime();
+  if (isLive(schedule) && ended) return true;
+  if (schedule.kind !== 'assignment') return false;
+  const holds = schedule.roleAssignmentOriginId !== null;
+  return isInEffect(schedule, now) !== holds;
+}
+
+/**
+ * Brings one schedule in line with the clock: an active assignment in effect is granted in
+ * the directory, one out of effect is revoked there, and a schedule past its end expires
+ * (freeing its slot). Idempotent, so the reconcile timer can call it as often as it likes.
+ * Returns the schedule as stored afterwards.
+ */
+export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string): Promise<Schedule> {
+  const now = deps.clock.now();
+  const shouldHold = schedule.kind === 'assignment' && isInEffect(schedule, now);
+  const holds = schedule.roleAssignmentOriginId !== null;
+  const ended = schedule.endDateTime !== null && Date.parse(schedule.endDateTime) <= now.getTime();
+  let next: Schedule = schedule;
+
+  if (shouldHold && !holds) {
+    const grant = await deps.directory.grantRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+    next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
+  } else if (!shouldHold && holds) {
+    // Why: a newer schedule in the same slot may rely on the same directory assignment.
+    const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
+    const stillNeeded = current !== undefined && current.value.id !== schedule.id && isInEffect(current.value, now);
+    if (!stillNeeded) await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+    next = { ...next, roleAssignmentOriginId: null, modifiedDateTime: now.toISOString() };
+  }
+  if (isLive(next) && ended) next = { ...next, status: 'Expired', modifiedDateTime: now.toISOString() };
+  if (next === schedule) return schedule;
+
+  if (isLive(schedule)) {
+    const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
+    if (!current || current.value.id !== schedule.id) return schedule;
+    await deps.schedules.update(next, current.etag);
+  } else {
+    await deps.schedules.saveEnded(next);
+  }
+  const changes = describeChange(schedule, next);
+  if (changes) {
+    const role = await deps.directory.getRoleDefinition(schedule.roleDefinitionId);
+    await deps.audit.append(
+      auditRecord({
+        activity: changes,
+        operationType: next.status === 'Expired' || (holds && !next.roleAssignmentOriginId) ? 'Unassign' : 'Assign',
+        caller: null,
+        correlationId,
+        at: now,
+        targets: [
+          { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+          {
+            id: schedule.roleDefinitionId,
+            displayName: role?.displayName ?? null,
+            type: 'Role',
+            modifiedProperties: [
+              { displayName: 'status', oldValue: schedule.status, newValue: next.status },
+              { displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: next.roleAssignmentOriginId },
+            ],
+          },
+        ],
+        details: { scheduleId: schedule.id, kind: schedule.kind },
+      }),
+    );
+  }
+  return next;
+}
+
+function describeChange(before: Schedule, after: Schedule): string | undefined {
+  const noun = before.kind === 'eligibility' ? 'eligible member' : 'member';
+  if (!before.roleAssignmentOriginId && after.roleAssignmentOriginId) return 'Role assignment granted in the directory by PIM';
+  if (before.roleAssignmentOriginId && !after.roleAssignmentOriginId) return 'Role assignment removed from the directory by PIM';
+  if (before.status !== 'Expired' && after.status === 'Expired') return `Remove ${noun} from role in PIM completed (expired)`;
+  return undefined;
+}

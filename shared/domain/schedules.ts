@@ -1,0 +1,165 @@
+import { describeDuration, parseDuration } from './duration';
+import { badRequest } from './errors';
+import type { ExpirationRule } from './policy/types';
+
+/** Eligible (may activate) or active (holds the role now). */
+export type ScheduleKind = 'eligibility' | 'assignment';
+
+export const REQUEST_ACTIONS = [
+  'adminAssign',
+  'adminUpdate',
+  'adminRemove',
+  'adminExtend',
+  'adminRenew',
+  'selfActivate',
+  'selfDeactivate',
+  'selfExtend',
+  'selfRenew',
+] as const;
+export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+
+export type RequestStatus =
+  | 'Canceled'
+  | 'Denied'
+  | 'Failed'
+  | 'Granted'
+  | 'PendingAdminDecision'
+  | 'PendingApproval'
+  | 'PendingProvisioning'
+  | 'PendingScheduleCreation'
+  | 'Provisioned'
+  | 'Revoked'
+  | 'ScheduleCreated';
+
+export interface ScheduleInfo {
+  startDateTime: string | null;
+  expiration: {
+    type: 'notSpecified' | 'noExpiration' | 'afterDateTime' | 'afterDuration';
+    endDateTime: string | null;
+    duration: string | null;
+  };
+}
+
+export interface TicketInfo {
+  ticketNumber: string | null;
+  ticketSystem: string | null;
+}
+
+/** Who holds what where: the unit PIM keeps at most one live schedule for, per kind. */
+export interface Slot {
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+}
+
+export interface ScheduleRequest extends Slot {
+  id: string;
+  kind: ScheduleKind;
+  action: RequestAction;
+  appScopeId: string | null;
+  justification: string | null;
+  ticketInfo: TicketInfo;
+  scheduleInfo: ScheduleInfo;
+  status: RequestStatus;
+  createdDateTime: string;
+  completedDateTime: string | null;
+  createdBy: { user: { id: string; displayName: string | null } };
+  approvalId: string | null;
+  targetScheduleId: string | null;
+  isValidationOnly: boolean;
+}
+
+export type ScheduleStatus = 'Provisioned' | 'PendingProvisioning' | 'Revoked' | 'Expired';
+
+export interface Schedule extends Slot {
+  id: string;
+  kind: ScheduleKind;
+  appScopeId: string | null;
+  startDateTime: string;
+  endDateTime: string | null;
+  status: ScheduleStatus;
+  memberType: 'Direct';
+  /** For active schedules: Assigned by an admin, or Activated by the holder. */
+  assignmentType: 'Assigned' | 'Activated' | null;
+  createdUsing: string;
+  createdDateTime: string;
+  modifiedDateTime: string;
+  /** The directory role assignment that carries an active schedule, once granted. */
+  roleAssignmentOriginId: string | null;
+}
+
+/** A schedule is live while it is not ended; it is in effect between its start and end. */
+export function isLive(s: Schedule): boolean {
+  return s.status === 'Provisioned' || s.status === 'PendingProvisioning';
+}
+
+export function isInEffect(s: Schedule, now: Date): boolean {
+  return isLive(s) && Date.parse(s.startDateTime) <= now.getTime() && (s.endDateTime === null || Date.parse(s.endDateTime) > now.getTime());
+}
+
+export interface ResolvedWindow {
+  start: Date;
+  end: Date | null;
+}
+
+/**
+ * Turns a request's scheduleInfo into a start and end, checked against the expiration rule:
+ * permanent only where the policy allows it, and no longer than its maximum duration.
+ */
+export function resolveWindow(info: ScheduleInfo, rule: ExpirationRule, now: Date, what: string): ResolvedWindow {
+  const start = info.startDateTime ? parseInstant(info.startDateTime, 'scheduleInfo.startDateTime') : now;
+  const max = parseDuration(rule.maximumDuration) ?? Number.POSITIVE_INFINITY;
+  let end: Date | null;
+  switch (info.expiration.type) {
+    case 'afterDateTime':
+      if (!info.expiration.endDateTime) throw badRequest('scheduleInfo.expiration.endDateTime is required when expiration.type is afterDateTime.');
+      end = parseInstant(info.expiration.endDateTime, 'scheduleInfo.expiration.endDateTime');
+      break;
+    case 'afterDuration': {
+      const ms = info.expiration.duration ? parseDuration(info.expiration.duration) : undefined;
+      if (ms === undefined || ms <= 0) {
+        throw badRequest('scheduleInfo.expiration.duration must be an ISO 8601 duration such as PT8H when expiration.type is afterDuration.');
+      }
+      end = new Date(start.getTime() + ms);
+      break;
+    }
+    case 'noExpiration':
+    case 'notSpecified':
+      end = null;
+      break;
+    default: {
+      const never: never = info.expiration.type;
+      throw badRequest(`Unknown expiration type '${String(never)}'.`);
+    }
+  }
+  if (end === null) {
+    if (rule.isExpirationRequired) {
+      throw badRequest(
+        `The role's policy does not allow permanent ${what}; give scheduleInfo.expiration an end at most ${describeDuration(max)} after the start.`,
+        'RoleAssignmentRequestPolicyValidationFailed',
+      );
+    }
+    return { start, end };
+  }
+  if (end.getTime() <= start.getTime()) throw badRequest('The schedule must end after it starts.');
+  if (end.getTime() <= now.getTime()) throw badRequest('The schedule must end in the future.');
+  if (rule.isExpirationRequired && end.getTime() - start.getTime() > max) {
+    throw badRequest(
+      `The requested ${what} lasts longer than the policy's maximum of ${describeDuration(max)} (${rule.maximumDuration}).`,
+      'RoleAssignmentRequestPolicyValidationFailed',
+    );
+  }
+  return { start, end };
+}
+
+function parseInstant(text: string, field: string): Date {
+  const t = Date.parse(text);
+  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) throw badRequest(`${field} '${text}' is not an ISO 8601 date-time.`);
+  return new Date(t);
+}
+
+/** Directory scopes Graph accepts for directory roles. */
+export function checkDirectoryScope(scope: string): void {
+  if (scope === '/' || /^\/administrativeUnits\/[0-9a-f-]{36}$/i.test(scope) || /^\/[0-9a-f-]{36}$/i.test(scope)) return;
+  throw badRequest(`directoryScopeId '${scope}' is not a scope: use "/" for the tenant, "/administrativeUnits/{id}" or "/{applicationObjectId}".`);
+}
