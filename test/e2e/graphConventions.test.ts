@@ -36,11 +36,12 @@ describe('identity', () => {
     expect(res.status).toBe(200);
   });
 
-  it('refuses expired, not-yet-valid, wrong-audience and tampered tokens', async () => {
+  it('refuses expired, not-yet-valid, wrong-audience, other-tenant and tampered tokens', async () => {
     const bad = [
       await app.issuer.issueToken({ oid: 'x' }, { expiresInSeconds: -120, notBefore: new Date(Date.now() - 3_600_000) }),
       await app.issuer.issueToken({ oid: 'x' }, { notBefore: new Date(Date.now() + 3_600_000) }),
       await app.issuer.issueToken({ oid: 'x' }, { audience: 'api://someone-else' }),
+      await app.issuer.issueToken({ oid: 'x', tid: '00000000-0000-0000-0000-000000000000' }),
     ];
     const good = await app.token('alice');
     const [h, p, s] = good.split('.');

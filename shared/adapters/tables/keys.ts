@@ -16,11 +16,10 @@ export const keys = {
   policy: (roleDefinitionId: string) => ({ partitionKey: 'DirectoryRole', rowKey: escapeKey(roleDefinitionId) }),
   policyPartition: 'DirectoryRole',
   audit: (isoTime: string, id: string) => ({ partitionKey: isoTime.slice(0, 10), rowKey: timeOrderedKey(isoTime, id) }),
-  scheduleRequest: (kind: 'eligibility' | 'assignment', id: string) => ({ partitionKey: `${kind}Request`, rowKey: escapeKey(id) }),
-  schedule: (kind: 'eligibility' | 'assignment', id: string) => ({ partitionKey: `${kind}Schedule`, rowKey: escapeKey(id) }),
-  /** One row per (principal, role, scope) that holds a live schedule: the uniqueness guard. */
-  scheduleSlot: (kind: 'eligibility' | 'assignment', principalId: string, roleDefinitionId: string, scopeId: string) => ({
-    partitionKey: `${kind}Slot`,
-    rowKey: escapeKey(`${principalId}|${roleDefinitionId}|${scopeId}`),
-  }),
+  /** One partition per (kind, principal, role, scope): its slot row, schedules and requests. */
+  slotPartition: (kind: string, principalId: string, roleDefinitionId: string, scopeId: string) =>
+    escapeKey(`${kind}|${principalId}|${roleDefinitionId}|${scopeId}`),
+  slotRow: 'slot',
+  scheduleRow: (id: string) => `schedule|${escapeKey(id)}`,
+  requestRow: (id: string) => `request|${escapeKey(id)}`,
 };

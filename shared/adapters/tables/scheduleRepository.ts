@@ -2,18 +2,18 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { conflict, DomainError } from '../../domain/errors';
 import { isLive, type Schedule, type ScheduleKind, type ScheduleRequest, type Slot } from '../../domain/schedules';
 import type { ScheduleRepository } from '../../ports/schedules';
-import { escapeKey } from './keys';
+import { keys } from './keys';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 const TABLE = 'Schedules';
 
 /** Row kinds in a slot's partition: the slot row, its schedules, and the requests on it. */
-const SLOT_ROW = 'slot';
-const scheduleRow = (id: string) => `schedule|${escapeKey(id)}`;
-const requestRow = (id: string) => `request|${escapeKey(id)}`;
+const SLOT_ROW = keys.slotRow;
+const scheduleRow = keys.scheduleRow;
+const requestRow = keys.requestRow;
 
 export function slotPartition(kind: ScheduleKind, slot: Slot): string {
-  return escapeKey(`${kind}|${slot.principalId}|${slot.roleDefinitionId}|${slot.directoryScopeId}`);
+  return keys.slotPartition(kind, slot.principalId, slot.roleDefinitionId, slot.directoryScopeId);
 }
 
 type SlotEntity = {
