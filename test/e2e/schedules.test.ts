@@ -124,6 +124,17 @@ describe('eligible assignments', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('asks for a ticket where the admin-side policy requires one', async () => {
+    const rule = `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${ROLES.privRole}/rules/Enablement_Admin_Eligibility`;
+    expect((await app.call('admin', rule, { method: 'PATCH', json: { enabledRules: ['Justification', 'Ticketing'] } })).status).toBe(204);
+    const base = { action: 'adminAssign', principalId: USERS.dave, roleDefinitionId: ROLES.privRole, directoryScopeId: '/', justification: 'Change 42' };
+    const missing = await post('admin', ELIGIBILITY, base);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/Ticketing/);
+    const ok = await post('admin', ELIGIBILITY, { ...base, ticketInfo: { ticketNumber: 'CHG-42', ticketSystem: 'ServiceNow' } });
+    expect(ok.status).toBe(201);
+  });
+
   it('lets the holder drop their own eligibility (selfDeactivate), but not someone else\'s', async () => {
     await post('admin', ELIGIBILITY, { action: 'adminAssign', principalId: USERS.bob, roleDefinitionId: ROLES.appAdmin, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } } });
     const drop = { action: 'selfDeactivate', principalId: USERS.bob, roleDefinitionId: ROLES.appAdmin, directoryScopeId: '/' };
