@@ -20,7 +20,14 @@ type SlotEntity = {
   partitionKey: string;
   rowKey: string;
   liveScheduleId: string;
+  claimedAt: string;
 };
+
+/**
+ * A claim whose schedule row never appeared is from a creation that was interrupted; after this
+ * long it no longer holds the slot. (A creation writes its schedule milliseconds after claiming.)
+ */
+const ABANDONED_CLAIM_MS = 60_000;
 
 type JsonEntity = {
   partitionKey: string;
@@ -77,7 +84,7 @@ export function tableScheduleRepository(tables: TableAccess): ScheduleRepository
   /** Conditional write of the slot row: the lock that serialises changes to one slot. */
   async function writeSlot(client: TableClient, pk: string, liveScheduleId: string, etag: string | undefined): Promise<string> {
     try {
-      const entity = { partitionKey: pk, rowKey: SLOT_ROW, liveScheduleId };
+      const entity = { partitionKey: pk, rowKey: SLOT_ROW, liveScheduleId, claimedAt: new Date().toISOString() };
       const result = etag ? await client.updateEntity(entity, 'Replace', { etag }) : await client.createEntity(entity);
       return result.etag ?? '';
     } catch (error) {
@@ -102,7 +109,8 @@ export function tableScheduleRepository(tables: TableAccess): ScheduleRepository
       const slotRow = await readSlot(client, pk);
       if (!slotRow) return undefined;
       const schedule = await readSchedule(client, pk, slotRow.liveScheduleId);
-      // A slot that points at a missing or ended schedule is free (left by an interrupted change).
+      // A slot that points at an ended schedule is free; one that points at a schedule not yet
+      // written is being created right now (or was abandoned; create() decides which).
       return schedule && isLive(schedule) ? { value: schedule, etag: slotRow.etag } : undefined;
     },
 
@@ -113,6 +121,8 @@ export function tableScheduleRepository(tables: TableAccess): ScheduleRepository
       if (slotRow) {
         const current = await readSchedule(client, pk, slotRow.liveScheduleId);
         if (current && isLive(current)) return false;
+        const claimAge = Date.now() - Date.parse(slotRow.claimedAt ?? '');
+        if (!current && slotRow.liveScheduleId && !(claimAge > ABANDONED_CLAIM_MS)) return false;
       }
       try {
         await writeSlot(client, pk, schedule.id, slotRow?.etag);
