@@ -4,12 +4,14 @@
  */
 import { DefaultAzureCredential } from '@azure/identity';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
+import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
 import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
+import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
@@ -21,6 +23,7 @@ export interface AppDeps {
   directory: Directory;
   policies: PolicyRepository;
   schedules: ScheduleRepository;
+  approvals: ApprovalRepository;
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
@@ -39,6 +42,7 @@ function build(): AppDeps {
   return {
     policies: tablePolicyRepository(tables),
     schedules: tableScheduleRepository(tables),
+    approvals: tableApprovalRepository(tables),
     audit: tableAuditLog(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,

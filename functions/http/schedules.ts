@@ -2,7 +2,10 @@
  * roleEligibilitySchedule{Requests,s,Instances} and roleAssignmentSchedule{Requests,s,Instances}:
  * the same shapes for eligible and active assignments, registered once for each.
  */
-import { app } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
+import { cancelRequest, requestsAwaitingMe } from '../../shared/app/approvals';
 import { getRequest, getSchedule, listInstances, listRequests, listSchedules } from '../../shared/app/scheduleQueries';
 import { submitScheduleRequest } from '../../shared/app/scheduleRequests';
 import { badRequest } from '../../shared/domain/errors';
@@ -27,6 +30,11 @@ function onlyMine(call: GraphCall): boolean {
   return true;
 }
 
+/** The app's dependencies plus the durable workflow reachable from this invocation. */
+function depsWithWorkflow(ctx: InvocationContext) {
+  return { ...deps(), workflow: durableWorkflow(df.getClient(ctx)) };
+}
+
 function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignment'): void {
   const requests = `roleManagement/directory/${prefix}ScheduleRequests`;
   const schedules = `roleManagement/directory/${prefix}Schedules`;
@@ -37,15 +45,18 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     route: `${V}/${requests}`,
     methods: ['POST'],
     authLevel: 'anonymous',
-    handler: graphHandler(tokens, async ({ url, caller, body, requestId }) => {
-      const created = await submitScheduleRequest(deps(), kind, caller, body, requestId);
+    extraInputs: [df.input.durableClient()],
+    handler: graphHandler(tokens, async ({ url, caller, body, requestId, ctx }) => {
+      const created = await submitScheduleRequest(depsWithWorkflow(ctx), kind, caller, body, requestId);
       return entityResponse(url, requests, requestJson(created), 201);
     }),
   });
 
   const listRequestsHandler = graphHandler(tokens, async (call) => {
     const query = parseQuery(call.url.searchParams, { filterable: REQUEST_FILTERS });
-    const items = (await listRequests(deps(), kind, call.caller, onlyMine(call))).map(requestJson);
+    const approverView = kind === 'assignment' && call.req.params.on === 'approver';
+    const found = approverView ? await requestsAwaitingMe(deps(), call.caller) : await listRequests(deps(), kind, call.caller, onlyMine(call));
+    const items = found.map(requestJson);
     return collectionResponse(call.url, requests, pageOf(items, query, (r) => String(r.id)), query);
   });
   app.http(`list${name}ScheduleRequests`, { route: `${V}/${requests}`, methods: ['GET'], authLevel: 'anonymous', handler: listRequestsHandler });
@@ -63,6 +74,19 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
       entityResponse(url, requests, requestJson(await getRequest(deps(), kind, caller, req.params.id ?? ''))),
     ),
   });
+
+  if (kind === 'assignment') {
+    app.http(`cancel${name}ScheduleRequest`, {
+      route: `${V}/${requests}/{id}/cancel`,
+      methods: ['POST'],
+      authLevel: 'anonymous',
+      extraInputs: [df.input.durableClient()],
+      handler: graphHandler(tokens, async ({ req, caller, ctx }) => {
+        await cancelRequest(depsWithWorkflow(ctx), caller, req.params.id ?? '');
+        return { status: 204 };
+      }),
+    });
+  }
 
   const listSchedulesHandler = graphHandler(tokens, async (call) => {
     const query = parseQuery(call.url.searchParams, { filterable: SCHEDULE_FILTERS });

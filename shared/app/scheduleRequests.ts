@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule, RolePolicy } from '../domain/policy/types';
 import {
@@ -11,7 +12,10 @@ import {
   type ScheduleRequest,
 } from '../domain/schedules';
 import type { Caller } from '../http/auth';
+import type { ApprovalRepository } from '../ports/approvals';
 import type { ScheduleRepository } from '../ports/schedules';
+import type { ActivationWorkflow } from '../ports/workflow';
+import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { settleSchedule } from './settleSchedule';
@@ -20,6 +24,9 @@ import { parseRequestBody, type RequestBody } from './requestBody';
 
 export interface ScheduleDeps extends PolicyDeps {
   schedules: ScheduleRepository;
+  approvals: ApprovalRepository;
+  /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
+  workflow?: ActivationWorkflow;
 }
 
 /** Entra lets admins extend a time-bound assignment in its last 14 days. */
@@ -70,6 +77,8 @@ export async function submitScheduleRequest(
     case 'selfDeactivate':
       return remove(context);
     case 'selfActivate':
+      if (kind === 'assignment') return activate(context);
+      throw badRequest('selfActivate is not valid for eligibility requests; activate through roleAssignmentScheduleRequests.', 'InvalidRequestAction');
     case 'selfExtend':
     case 'selfRenew':
       throw badRequest(
@@ -85,7 +94,7 @@ export async function submitScheduleRequest(
   }
 }
 
-interface ActionContext {
+export interface ActionContext {
   deps: ScheduleDeps;
   kind: ScheduleKind;
   caller: Caller;
@@ -135,7 +144,7 @@ function checkEnablement(ctx: ActionContext, enablement: EnablementRule): void {
   }
 }
 
-function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
+export function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
   const { body } = ctx;
   return {
     id: randomUUID(),
@@ -262,8 +271,14 @@ async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
 
 async function remove(ctx: ActionContext): Promise<ScheduleRequest> {
   const live = requireLive(ctx);
-  if (ctx.body.action === 'selfDeactivate' && ctx.kind === 'assignment' && live.value.assignmentType !== 'Activated') {
-    throw badRequest('Only activated roles can be deactivated by their holder; an administrator removes assigned ones.', 'InvalidRequestAction');
+  if (ctx.body.action === 'selfDeactivate' && ctx.kind === 'assignment') {
+    if (live.value.assignmentType !== 'Activated') {
+      throw badRequest('Only activated roles can be deactivated by their holder; an administrator removes assigned ones.', 'InvalidRequestAction');
+    }
+    // Entra refuses a deactivation in the first 5 minutes of an activation; so do we.
+    if (ctx.now.getTime() - Date.parse(live.value.startDateTime) < MIN_BEFORE_DEACTIVATION_MS) {
+      throw badRequest('An activation can be deactivated only after its first 5 minutes.', 'ActiveDurationTooShort');
+    }
   }
   const start = new Date(live.value.startDateTime);
   return change(ctx, live, { status: 'Revoked', endDateTime: ctx.now.toISOString() }, 'Unassign', start, ctx.now);
@@ -300,7 +315,11 @@ async function change(
       details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
     }),
   );
-  if (ctx.kind === 'assignment') await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
+  if (ctx.kind === 'assignment') {
+    await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
+    // The activation's workflow waits for its end; tell it the end moved (or came).
+    if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');
+  }
   return request;
 }
 
@@ -314,14 +333,14 @@ function requireLive(ctx: ActionContext): Versioned<Schedule> {
   return ctx.live;
 }
 
-function assignmentExists(ctx: ActionContext): DomainError {
+export function assignmentExists(ctx: ActionContext): DomainError {
   return badRequest(
     `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
     'RoleAssignmentExists',
   );
 }
 
-function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
+export function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
   return [
     { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
     { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },

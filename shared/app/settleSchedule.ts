@@ -26,12 +26,13 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
 
   if (shouldHold && !holds) {
     const grant = await deps.directory.grantRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
-    next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
+    next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, grantedByPim: grant.created, modifiedDateTime: now.toISOString() };
   } else if (!shouldHold && holds) {
     // Why: a newer schedule in the same slot may rely on the same directory assignment.
     const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
     const stillNeeded = current !== undefined && current.value.id !== schedule.id && isInEffect(current.value, now);
-    if (!stillNeeded) await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+    // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
+    if (!stillNeeded && schedule.grantedByPim !== false) await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
     next = { ...next, roleAssignmentOriginId: null, modifiedDateTime: now.toISOString() };
   }
   if (isLive(next) && ended) next = { ...next, status: 'Expired', modifiedDateTime: now.toISOString() };

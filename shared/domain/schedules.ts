@@ -29,7 +29,8 @@ export type RequestStatus =
   | 'PendingScheduleCreation'
   | 'Provisioned'
   | 'Revoked'
-  | 'ScheduleCreated';
+  | 'ScheduleCreated'
+  | 'TimedOut';
 
 export interface ScheduleInfo {
   startDateTime: string | null;
@@ -69,7 +70,16 @@ export interface ScheduleRequest extends Slot {
   isValidationOnly: boolean;
 }
 
-export type ScheduleStatus = 'Provisioned' | 'PendingProvisioning' | 'Revoked' | 'Expired';
+export type ScheduleStatus =
+  | 'PendingApproval'
+  | 'PendingProvisioning'
+  | 'Provisioned'
+  | 'Revoked'
+  | 'Expired'
+  | 'Denied'
+  | 'Canceled'
+  | 'TimedOut'
+  | 'Failed';
 
 export interface Schedule extends Slot {
   id: string;
@@ -86,15 +96,18 @@ export interface Schedule extends Slot {
   modifiedDateTime: string;
   /** The directory role assignment that carries an active schedule, once granted. */
   roleAssignmentOriginId: string | null;
+  /** False when the directory already held the role (e.g. assigned outside PIM): PIM then never removes it. */
+  grantedByPim?: boolean;
 }
 
-/** A schedule is live while it is not ended; it is in effect between its start and end. */
+/** A schedule is live (holds its slot) until it ends; an activation awaiting approval already holds it. */
 export function isLive(s: Schedule): boolean {
-  return s.status === 'Provisioned' || s.status === 'PendingProvisioning';
+  return s.status === 'Provisioned' || s.status === 'PendingProvisioning' || s.status === 'PendingApproval';
 }
 
+/** In effect: approved (or needing none), and between its start and end. */
 export function isInEffect(s: Schedule, now: Date): boolean {
-  return isLive(s) && Date.parse(s.startDateTime) <= now.getTime() && (s.endDateTime === null || Date.parse(s.endDateTime) > now.getTime());
+  return (s.status === 'Provisioned' || s.status === 'PendingProvisioning') && Date.parse(s.startDateTime) <= now.getTime() && (s.endDateTime === null || Date.parse(s.endDateTime) > now.getTime());
 }
 
 export interface ResolvedWindow {

@@ -33,8 +33,11 @@ export interface DirectoryPrincipal {
 export interface Directory {
   listRoleDefinitions(): Promise<RoleDefinition[]>;
   getRoleDefinition(id: string): Promise<RoleDefinition | undefined>;
-  /** Creates the assignment, or returns the one that already exists for the same principal, role and scope. */
-  grantRole(principalId: string, roleDefinitionId: string, directoryScopeId: string): Promise<DirectoryRoleAssignment>;
+  /**
+   * Creates the assignment, or returns the one that already exists for the same principal,
+   * role and scope (`created` false: it was there before, e.g. made outside PIM).
+   */
+  grantRole(principalId: string, roleDefinitionId: string, directoryScopeId: string): Promise<DirectoryRoleAssignment & { created: boolean }>;
   /** Removes the assignment for that principal, role and scope; absent is success. */
   revokeRole(principalId: string, roleDefinitionId: string, directoryScopeId: string): Promise<void>;
   listRoleAssignments(filter?: { principalId?: string; roleDefinitionId?: string }): Promise<DirectoryRoleAssignment[]>;

@@ -67,7 +67,7 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
 
     async grantRole(principalId, roleDefinitionId, directoryScopeId) {
       const existing = await findAssignment(principalId, roleDefinitionId, directoryScopeId);
-      if (existing) return existing;
+      if (existing) return { ...existing, created: false };
       try {
         const created = (await api(assignmentsPath).post({
           '@odata.type': '#microsoft.graph.unifiedRoleAssignment',
@@ -75,11 +75,11 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
           roleDefinitionId,
           directoryScopeId,
         })) as DirectoryRoleAssignment;
-        return toAssignment(created);
+        return { ...toAssignment(created), created: true };
       } catch (error) {
-        // Created meanwhile by someone else (or by our own earlier, unanswered attempt): that is success.
+        // Created meanwhile by our own earlier, unanswered attempt (or someone else): that is success.
         const raced = await findAssignment(principalId, roleDefinitionId, directoryScopeId);
-        if (raced) return raced;
+        if (raced) return { ...raced, created: true };
         throw error;
       }
     },

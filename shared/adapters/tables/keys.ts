@@ -22,4 +22,5 @@ export const keys = {
   slotRow: 'slot',
   scheduleRow: (id: string) => `schedule|${escapeKey(id)}`,
   requestRow: (id: string) => `request|${escapeKey(id)}`,
+  approvalRow: (id: string) => `approval|${escapeKey(id)}`,
 };

@@ -1,0 +1,60 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import { ACTIVATION_ORCHESTRATOR, ACTIVITIES } from '../../shared/adapters/durable/names';
+import type { StageResult } from '../../shared/app/activationSteps';
+import type { ActivationWorkflowInput } from '../../shared/ports/workflow';
+
+/**
+ * One activation, start to end: wait for each approval stage (decision, cancellation or the
+ * stage's timeout), wait for the start, grant, wait for the end (or a deactivation, removal or
+ * extension), revoke. Deterministic: time from the context, every effect an idempotent
+ * activity, and the stored state (read by the activities) is the decision of record.
+ */
+df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationContext) {
+  const input = context.df.getInput() as ActivationWorkflowInput;
+  const { requestId } = input;
+
+  let approvedAll = input.stageTimeoutsMinutes.length === 0;
+  for (let stage = 0; stage < input.stageTimeoutsMinutes.length && !approvedAll; stage++) {
+    const deadline = new Date(context.df.currentUtcDateTime.getTime() + (input.stageTimeoutsMinutes[stage] ?? 0) * 60_000);
+    for (;;) {
+      const decided = context.df.waitForExternalEvent('approvalDecided');
+      const canceled = context.df.waitForExternalEvent('canceled');
+      const timeout = context.df.createTimer(deadline);
+      const winner = yield context.df.Task.any([decided, canceled, timeout]);
+      if (winner !== timeout) timeout.cancel();
+      const result: StageResult = yield context.df.callActivity(ACTIVITIES.settleStage, { requestId, stage, timedOut: winner === timeout });
+      if (result === 'pending') continue;
+      if (result === 'stageApproved') break;
+      if (result === 'approved') {
+        approvedAll = true;
+        break;
+      }
+      return result;
+    }
+  }
+
+  const start = new Date(input.startDateTime);
+  if (start.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(start);
+
+  try {
+    const granted: 'granted' | 'gone' = yield context.df.callActivityWithRetry(ACTIVITIES.grant, new df.RetryOptions(2_000, 5), requestId);
+    if (granted === 'gone') return 'gone';
+  } catch {
+    yield context.df.callActivity(ACTIVITIES.fail, requestId);
+    return 'failed';
+  }
+
+  for (;;) {
+    const end: string | null = yield context.df.callActivity(ACTIVITIES.currentEnd, requestId);
+    if (end === null) break;
+    const timer = context.df.createTimer(new Date(end));
+    const stop = context.df.waitForExternalEvent('stop');
+    const extended = context.df.waitForExternalEvent('extended');
+    const winner = yield context.df.Task.any([timer, stop, extended]);
+    if (winner !== timer) timer.cancel();
+    if (winner !== extended) break;
+  }
+  yield context.df.callActivityWithRetry(ACTIVITIES.revoke, new df.RetryOptions(5_000, 10), requestId);
+  return 'ended';
+});

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { planActivation } from '../domain/activation';
+import { newApproval } from '../domain/approval';
+import { badRequest, DomainError } from '../domain/errors';
+import type { Schedule, ScheduleRequest } from '../domain/schedules';
+import { auditRecord } from './audit';
+import { type ActionContext, assignmentExists, newRequest, targets } from './scheduleRequests';
+
+/**
+ * selfActivate: checked against the policy and the caller's eligibility, then the slot is
+ * claimed (so of many concurrent requests exactly one proceeds), the approval recorded when
+ * the policy asks for one, and the activation's durable workflow started (id = request id).
+ */
+export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
+  const { deps, body, caller, now } = ctx;
+  const eligibility = await deps.schedules.liveInSlot('eligibility', body);
+  if (!eligibility || eligibility.value.status !== 'Provisioned') {
+    throw badRequest(
+      `You are not eligible for ${ctx.roleName} at scope '${body.directoryScopeId}' (no eligible assignment, or it has not started or has ended).`,
+      'RoleAssignmentRequestNotEligible',
+    );
+  }
+  const plan = planActivation(ctx.policy, eligibility.value, body, caller, now);
+  if (ctx.live) {
+    throw ctx.live.value.status === 'PendingApproval'
+      ? badRequest(`A request to activate ${ctx.roleName} is already waiting for approval; cancel it or wait.`, 'PendingRoleAssignmentRequest')
+      : assignmentExists(ctx);
+  }
+  const needsApproval = plan.approvalStages.length > 0;
+  const schedule: Schedule = {
+    id: randomUUID(),
+    kind: 'assignment',
+    principalId: body.principalId,
+    roleDefinitionId: body.roleDefinitionId,
+    directoryScopeId: body.directoryScopeId,
+    appScopeId: null,
+    startDateTime: plan.start.toISOString(),
+    endDateTime: plan.end.toISOString(),
+    status: needsApproval ? 'PendingApproval' : 'PendingProvisioning',
+    memberType: 'Direct',
+    assignmentType: 'Activated',
+    createdUsing: '',
+    createdDateTime: now.toISOString(),
+    modifiedDateTime: now.toISOString(),
+    roleAssignmentOriginId: null,
+  };
+  const request: ScheduleRequest = {
+    ...newRequest(ctx, needsApproval ? 'PendingApproval' : 'Granted', plan.start, plan.end, schedule.id),
+    completedDateTime: null,
+  };
+  if (needsApproval) request.approvalId = request.id;
+  schedule.createdUsing = request.id;
+  if (body.isValidationOnly) return request;
+  if (!deps.workflow) throw new Error('Activation needs the durable workflow; this entry point has none.');
+  if (!(await deps.schedules.create(schedule, request))) throw assignmentExists(ctx);
+  if (needsApproval) await deps.approvals.create(newApproval(request.id, caller.oid, body, plan.approvalStages));
+  await deps.audit.append(
+    auditRecord({
+      activity: needsApproval ? 'Add member to role request approval requested (PIM activation)' : 'Add member to role requested (PIM activation)',
+      operationType: 'Assign',
+      caller,
+      correlationId: ctx.correlationId,
+      at: now,
+      targets: targets(ctx, [
+        { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
+        { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
+      ]),
+      details: { requestId: request.id, justification: body.justification ?? undefined, ticketNumber: body.ticketInfo.ticketNumber ?? undefined },
+    }),
+  );
+  try {
+    await deps.workflow.start(request.id, {
+      requestId: request.id,
+      stageTimeoutsMinutes: plan.approvalStages.map((s) => s.timeoutMinutes),
+      startDateTime: schedule.startDateTime,
+    });
+  } catch (error) {
+    // Nothing may stay half-applied: without its workflow the activation is withdrawn.
+    const live = await deps.schedules.liveInSlot('assignment', body);
+    if (live?.value.id === schedule.id) await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, { ...request, status: 'Failed' });
+    throw new DomainError('ServiceUnavailable', `The activation could not be started; try again. (${error instanceof Error ? error.message : String(error)})`, 503);
+  }
+  return request;
+}

@@ -1,0 +1,110 @@
+import { closeApproval, outcomeOf } from '../domain/approval';
+import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
+import { auditRecord } from './audit';
+import type { ScheduleDeps } from './scheduleRequests';
+import { settleSchedule } from './settleSchedule';
+
+/**
+ * The steps an activation's workflow runs as activities. Each reads the stored state (the
+ * decision of record) and is idempotent: running one twice, or after the state moved on, is
+ * harmless.
+ */
+export type StageResult = 'approved' | 'stageApproved' | 'denied' | 'canceled' | 'timedOut' | 'pending';
+
+async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: ScheduleRequest; schedule: Schedule | undefined }> {
+  const request = await deps.schedules.getRequest('assignment', requestId);
+  if (!request) throw new Error(`Activation request ${requestId} not found.`);
+  const schedule = request.targetScheduleId ? await deps.schedules.getSchedule('assignment', request.targetScheduleId) : undefined;
+  return { request, schedule };
+}
+
+/** Ends an activation that never took effect (denied, canceled, timed out, failed). */
+export async function endActivation(deps: ScheduleDeps, requestId: string, status: ScheduleStatus & RequestStatus, reason: string): Promise<void> {
+  const { request, schedule } = await load(deps, requestId);
+  const now = deps.clock.now();
+  const live = await deps.schedules.liveInSlot('assignment', request);
+  if (live && live.value.id === schedule?.id) {
+    const ended = { ...live.value, status, modifiedDateTime: now.toISOString() };
+    await deps.schedules.update(ended, live.etag, { ...request, status, completedDateTime: now.toISOString() });
+    await settleSchedule(deps, ended, requestId);
+  } else if (request.status === 'PendingApproval' || request.status === 'Granted') {
+    await deps.schedules.saveRequest({ ...request, status, completedDateTime: now.toISOString() });
+  } else {
+    return;
+  }
+  const approval = await deps.approvals.get(requestId);
+  if (approval && approval.value.status !== 'Completed') await deps.approvals.replace(closeApproval(approval.value), approval.etag);
+  await deps.audit.append(
+    auditRecord({
+      activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,
+      operationType: 'Other',
+      caller: null,
+      correlationId: requestId,
+      at: now,
+      targets: [
+        { id: request.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+        { id: request.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: 'status', oldValue: request.status, newValue: status }] },
+      ],
+      details: { requestId, reason },
+    }),
+  );
+}
+
+/**
+ * After a wake-up or a stage's timeout: what the stored approval says about stage `stage`.
+ * 'stageApproved' moves the workflow to the next stage; 'approved' means every stage approved.
+ */
+export async function settleStage(deps: ScheduleDeps, requestId: string, stage: number, timedOut: boolean): Promise<StageResult> {
+  const { request } = await load(deps, requestId);
+  if (request.status === 'Canceled') return 'canceled';
+  if (request.status === 'Denied') return 'denied';
+  if (request.status === 'TimedOut') return 'timedOut';
+  if (request.status !== 'PendingApproval') return 'approved';
+  const approval = await deps.approvals.get(requestId);
+  if (!approval) return 'approved';
+  const outcome = outcomeOf(approval.value);
+  if (outcome === 'Denied') {
+    await endActivation(deps, requestId, 'Denied', 'An approver denied the request.');
+    return 'denied';
+  }
+  if (outcome === 'Approved') {
+    const live = await deps.schedules.liveInSlot('assignment', request);
+    if (live && live.value.status === 'PendingApproval') {
+      await deps.schedules.update({ ...live.value, status: 'PendingProvisioning', modifiedDateTime: deps.clock.now().toISOString() }, live.etag, { ...request, status: 'Granted' });
+    }
+    return 'approved';
+  }
+  if (approval.value.steps[stage]?.reviewResult === 'Approved') return 'stageApproved';
+  if (timedOut) {
+    await endActivation(deps, requestId, 'TimedOut', `No decision within the time limit of approval stage ${stage + 1}.`);
+    return 'timedOut';
+  }
+  return 'pending';
+}
+
+/** Grants the approved activation in the directory (at or after its start). */
+export async function grantActivation(deps: ScheduleDeps, requestId: string): Promise<'granted' | 'gone'> {
+  const { request, schedule } = await load(deps, requestId);
+  if (!schedule || !isLive(schedule)) return 'gone';
+  const settled = await settleSchedule(deps, schedule, requestId);
+  if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
+  if (request.status !== 'Provisioned') {
+    await deps.schedules.saveRequest({ ...request, status: 'Provisioned', completedDateTime: deps.clock.now().toISOString() });
+  }
+  return 'granted';
+}
+
+/** The end the workflow should wait for: the stored schedule's end, or null when it has ended. */
+export async function currentEnd(deps: ScheduleDeps, requestId: string): Promise<string | null> {
+  const { schedule } = await load(deps, requestId);
+  return schedule && isLive(schedule) ? schedule.endDateTime : null;
+}
+
+/** Removes the activation from the directory (unless another live path still needs it) and expires it. */
+export async function revokeActivation(deps: ScheduleDeps, requestId: string): Promise<void> {
+  const { schedule } = await load(deps, requestId);
+  if (!schedule) return;
+  const now = deps.clock.now();
+  if (isLive(schedule) && schedule.endDateTime && Date.parse(schedule.endDateTime) > now.getTime()) return;
+  await settleSchedule(deps, schedule, requestId);
+}
