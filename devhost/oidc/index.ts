@@ -1,157 +1,130 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import type { JWK } from 'jose';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
+import { type IssuerUrls, issuerUrls, openIdConfiguration } from './discovery';
+import { loadOrCreateSigningKey, type SigningKey } from './keys';
+import { signAccessToken, type TokenClaims, type TokenOptions } from './token';
+
+export type { TokenClaims, TokenOptions } from './token';
 
 export interface OidcOptions {
-  /** Folder for the signing key, so tokens stay valid across restarts; in memory when omitted. */
+  /** Folder for the signing keys, so tokens stay valid across restarts; in memory when omitted. */
   keyDir?: string;
   tenantId: string;
+  /** The audience (aud) of issued tokens unless a token asks for another. */
   audience: string;
+  /**
+   * Also publish a second ("next") key, as Entra publishes keys before signing with them, so
+   * clients can be seen to pick up a key they have not used yet. Tokens are signed with the
+   * current key unless TokenOptions.signingKey says 'next'.
+   */
+  nextKey?: boolean;
 }
 
-export interface TokenClaims {
-  oid: string;
-  name?: string;
-  preferred_username?: string;
-  roles?: string[];
-  amr?: string[];
-  acrs?: string[];
-  [claim: string]: unknown;
+interface KeyRing {
+  current: SigningKey;
+  next?: SigningKey;
 }
-
-export interface TokenOptions {
-  expiresInSeconds?: number;
-  notBefore?: Date;
-  audience?: string;
-}
-
-interface SigningKey {
-  kid: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
-
-/** The client id devhost's tokens name as the calling app (azp). */
-const DEV_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
 /**
- * A local OpenID issuer shaped like Entra ID's v2 endpoint: discovery document, JWKS and
- * RS256 access tokens for local users, so the app validates tokens exactly as in production.
+ * A local OpenID issuer shaped like Entra ID's v2 endpoint, served on devhost's own port:
+ * the discovery document, the JWKS (public keys only) and RS256 access tokens for local users
+ * (issueToken), so the app validates devhost's tokens with the same code as Entra's.
  */
 export class OidcIssuerExtension implements HostExtension {
   readonly name = 'oidc';
-  private baseUrl = '';
-  private key?: SigningKey;
+  private urls?: IssuerUrls;
+  private keys?: KeyRing;
 
-  constructor(private readonly options: OidcOptions) {}
+  constructor(private readonly options: OidcOptions) {
+    // Why: the tenant id becomes a path segment of the issuer; one that is not a plain segment
+    // would make an issuer the app can never match.
+    if (!/^[A-Za-z0-9._-]+$/.test(options.tenantId)) {
+      throw new Error(`The OpenID issuer's tenantId '${options.tenantId}' must be a plain path segment (e.g. a GUID).`);
+    }
+  }
 
+  /** e.g. http://localhost:7071/{tenantId}/v2.0, the `iss` of every token. */
   get issuer(): string {
-    return `${this.baseUrl}/${this.options.tenantId}/v2.0`;
+    return this.started().urls.issuer;
   }
 
   get jwksUri(): string {
-    return `${this.baseUrl}/${this.options.tenantId}/discovery/v2.0/keys`;
+    return this.started().urls.jwksUri;
   }
 
   async start(host: HostContext): Promise<void> {
-    this.baseUrl = host.baseUrl;
-    this.key = await this.loadOrCreateKey();
+    this.urls = issuerUrls(host.baseUrl, this.options.tenantId);
+    // A restart of the same instance keeps its keys even without a key folder.
+    this.keys ??= await this.loadKeys();
   }
 
   async stop(): Promise<void> {}
 
   describe(): Record<string, string> {
-    return { identity: `devhost OpenID issuer ${this.issuer}` };
+    return { identity: `devhost OpenID issuer ${this.urls?.issuer ?? '(not started)'}` };
   }
 
   async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
-    if (req.method !== 'GET') return undefined;
     const path = req.url.pathname;
-    const tenant = this.options.tenantId;
-    if (path === '/.well-known/openid-configuration' || path === `/${tenant}/v2.0/.well-known/openid-configuration`) {
-      return json(this.discovery());
+    // Tenant ids in Entra's paths are case-insensitive.
+    const tenant = `/${this.options.tenantId}`.toLowerCase();
+    const lower = path.toLowerCase();
+    let body: unknown;
+    if (path === '/.well-known/openid-configuration' || lower === `${tenant}/v2.0/.well-known/openid-configuration`) {
+      body = this.discovery();
+    } else if (path === '/.devhost/keys' || lower === `${tenant}/discovery/v2.0/keys`) {
+      body = this.jwks();
+    } else {
+      return undefined;
     }
-    if (path === `/${tenant}/discovery/v2.0/keys` || path === '/.devhost/keys') return json(this.jwks());
-    return undefined;
-  }
-
-  discovery(): Record<string, unknown> {
-    const tenantBase = `${this.baseUrl}/${this.options.tenantId}`;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, headers: { Allow: 'GET, HEAD' } };
     return {
-      issuer: this.issuer,
-      authorization_endpoint: `${tenantBase}/oauth2/v2.0/authorize`,
-      token_endpoint: `${tenantBase}/oauth2/v2.0/token`,
-      jwks_uri: this.jwksUri,
-      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-      subject_types_supported: ['pairwise'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      claims_supported: [
-        'sub',
-        'iss',
-        'aud',
-        'exp',
-        'iat',
-        'nbf',
-        'name',
-        'oid',
-        'tid',
-        'preferred_username',
-        'roles',
-        'amr',
-        'acrs',
-      ],
-      tenant_region_scope: 'EU',
+      status: 200,
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        // Public documents, fetched by browser apps from other origins too (Entra allows any).
+        'Access-Control-Allow-Origin': '*',
+        // A fresh key folder means new keys: clients should not keep an old key set.
+        'Cache-Control': 'no-store',
+      },
+      body: JSON.stringify(body),
     };
   }
 
+  discovery(): Record<string, unknown> {
+    return openIdConfiguration(this.started().urls);
+  }
+
+  /** The published key set: the current key, then the next one when there is one. */
   jwks(): { keys: JWK[] } {
-    return { keys: this.key ? [this.key.publicJwk] : [] };
+    const { keys } = this.started();
+    return { keys: [keys.current, ...(keys.next ? [keys.next] : [])].map((k) => ({ ...k.publicJwk })) };
   }
 
-  /** Signs an Entra-shaped v2 access token for a local user. */
+  /** Signs an Entra-shaped v2 access token for a local user (see signAccessToken for the claims). */
   async issueToken(claims: TokenClaims, options: TokenOptions = {}): Promise<string> {
-    const key = this.key;
-    if (!key) throw new Error('The OpenID issuer is not started.');
-    const now = Math.floor(Date.now() / 1000);
-    const nbf = options.notBefore ? Math.floor(options.notBefore.getTime() / 1000) : now;
-    const privateKey = await importJWK(key.privateJwk, 'RS256');
-    return new SignJWT({
-      tid: this.options.tenantId,
-      azp: DEV_CLIENT_ID,
-      azpacr: '0',
-      uti: randomUUID().replace(/-/g, ''),
-      ver: '2.0',
-      ...claims,
-      sub: typeof claims.sub === 'string' ? claims.sub : claims.oid,
-    })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-      .setIssuer(this.issuer)
-      .setAudience(options.audience ?? this.options.audience)
-      .setIssuedAt(now)
-      .setNotBefore(nbf)
-      .setExpirationTime(nbf + (options.expiresInSeconds ?? 3600))
-      .sign(privateKey);
+    const { urls, keys } = this.started();
+    const key = options.signingKey === 'next' ? keys.next : keys.current;
+    if (!key) throw new Error("There is no next key: create the issuer with { nextKey: true } to sign with one.");
+    return signAccessToken(
+      key,
+      { issuer: urls.issuer, tenantId: this.options.tenantId, audience: this.options.audience },
+      claims,
+      options,
+      new Date(),
+    );
   }
 
-  private async loadOrCreateKey(): Promise<SigningKey> {
-    const file = this.options.keyDir ? join(this.options.keyDir, 'signing-key.json') : undefined;
-    if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-    const kid = randomUUID();
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' };
-    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256' };
-    const key = { kid, privateJwk, publicJwk };
-    if (file && this.options.keyDir) {
-      mkdirSync(this.options.keyDir, { recursive: true });
-      writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
-    }
-    return key;
+  private async loadKeys(): Promise<KeyRing> {
+    const file = (name: string) => (this.options.keyDir ? join(this.options.keyDir, name) : undefined);
+    const current = await loadOrCreateSigningKey(file('signing-key.json'));
+    const next = this.options.nextKey ? await loadOrCreateSigningKey(file('next-signing-key.json')) : undefined;
+    return { current, ...(next ? { next } : {}) };
   }
-}
 
-function json(body: unknown): RawResponse {
-  return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  private started(): { urls: IssuerUrls; keys: KeyRing } {
+    if (!this.urls || !this.keys) throw new Error('The OpenID issuer is not started.');
+    return { urls: this.urls, keys: this.keys };
+  }
 }

@@ -1,187 +1,145 @@
-import { odata, TableClient } from '@azure/data-tables';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
-import { functionsWithTrigger, type RegisteredFunction, triggerOf } from '../core/registry';
-import { InvalidScheduleError, parseSchedule, type Schedule } from './schedule';
+import type { InvokeResult } from '../core/invoker';
+import { functionsWithTrigger, type RegisteredFunction } from '../core/registry';
+import { defineTimer } from './definition';
+import { TimerJob, type TimerSummary } from './job';
+import { InvalidScheduleError, scheduleTimeZone } from './schedule';
+import { TimerStatusTable } from './status';
 
-const MAX_SET_TIMEOUT_MS = 2 ** 31 - 1;
+/** How long stop() waits for runs in progress before giving up on them. */
+const STOP_WAIT_MS = 10_000;
 
-function intervalMs(schedule: Schedule): number {
-  const first = schedule.next(new Date());
-  const second = first ? schedule.next(first) : undefined;
-  return first && second ? second.getTime() - first.getTime() : Number.POSITIVE_INFINITY;
-}
-
-interface TimerJob {
-  fn: RegisteredFunction;
-  triggerName: string;
-  schedule: Schedule;
-  runOnStartup: boolean;
-  useMonitor: boolean;
-  handle?: NodeJS.Timeout;
-  running?: Promise<void>;
-  last?: Date;
-  next?: Date;
+export interface TimerExtensionOptions {
+  /** Only these timer functions run (like host.json's "functions" list); all of them by default. */
+  functions?: string[];
+  /** The current time. Tests move it forward to stand for time that passed while devhost was down. */
+  now?: () => Date;
 }
 
 /**
- * Timer triggers: runs each function on its NCRONTAB schedule (UTC, or WEBSITE_TIME_ZONE),
- * never overlapping one function's runs, remembering the last run in Table Storage so a run
- * missed while devhost was down happens once at start as past due (the host's schedule monitor).
+ * Timer triggers, as the Functions host runs them: each registered `timerTrigger` function on
+ * its NCRONTAB or "hh:mm:ss" schedule (UTC, or WEBSITE_TIME_ZONE), `runOnStartup`, no overlapping
+ * runs of one function, and for monitored schedules a status row in Table Storage so an
+ * occurrence missed while devhost was down runs once at start with `isPastDue`.
+ * `POST /.devhost/timers/{name}/run` (or runNow/trigger) runs one now; `GET /.devhost/timers` lists them.
  */
 export class TimerExtension implements HostExtension {
   readonly name = 'timers';
-  private readonly jobs = new Map<string, TimerJob>();
+  private jobs = new Map<string, TimerJob>();
   private host?: HostContext;
-  private table?: TableClient;
-  private stopped = false;
+
+  constructor(private readonly options: TimerExtensionOptions = {}) {}
 
   async start(host: HostContext): Promise<void> {
     this.host = host;
-    const timezone = process.env.WEBSITE_TIME_ZONE || 'UTC';
-    for (const fn of functionsWithTrigger('timerTrigger')) {
-      const [triggerName, binding] = triggerOf(fn);
-      let schedule: Schedule;
-      try {
-        // Like the host, %Name% in a schedule is read from the app settings.
-        const expression = String(binding.schedule ?? '').replace(/%([^%]+)%/g, (_, key: string) => process.env[key] ?? '');
-        schedule = parseSchedule(expression, timezone);
-      } catch (error) {
-        if (error instanceof InvalidScheduleError) {
-          throw new Error(`Timer function '${fn.metadata.name}' has an invalid schedule: ${error.message}`, { cause: error });
-        }
-        throw error;
+    const now = this.options.now ?? (() => new Date());
+    let timeZone: string;
+    try {
+      timeZone = scheduleTimeZone();
+    } catch (error) {
+      if (error instanceof InvalidScheduleError) {
+        throw new Error(`Timer triggers cannot start: ${error.message}`, { cause: error });
       }
-      this.jobs.set(fn.metadata.name.toLowerCase(), {
-        fn,
-        triggerName,
-        schedule,
-        runOnStartup: binding.runOnStartup === true,
-        // The host monitors schedules of a minute or longer unless told otherwise.
-        useMonitor: typeof binding.useMonitor === 'boolean' ? binding.useMonitor : intervalMs(schedule) >= 60_000,
-      });
+      throw error;
     }
-    if (this.jobs.size === 0) return;
-    this.table = TableClient.fromConnectionString(host.storageConnectionString, `${host.tablePrefix}TimerStatus`, {
-      allowInsecureConnection: true,
-    });
-    await this.table.createTable();
-    const saved = await this.loadStatus();
-    const now = new Date();
-    for (const job of this.jobs.values()) {
-      const status = saved.get(job.fn.metadata.name);
-      job.last = status?.last;
-      const missed = job.useMonitor && status?.next !== undefined && status.next.getTime() < now.getTime();
-      if (job.runOnStartup || missed) void this.run(job, missed);
-      this.arm(job, now);
+    const definitions = this.selectFunctions().map((fn) => defineTimer(fn, timeZone));
+    const statusTable = definitions.some((d) => d.monitored)
+      ? await TimerStatusTable.open(host.storageConnectionString, `${host.tablePrefix}TimerStatus`)
+      : undefined;
+    const jobs = definitions.map(
+      (d) => new TimerJob(d, { host, now, statusTable: d.monitored ? statusTable : undefined }),
+    );
+    for (const job of jobs) await job.prepare();
+    this.jobs = new Map(jobs.map((job) => [job.name.toLowerCase(), job]));
+    for (const job of jobs) {
+      job.begin();
+      const { schedule, next, useMonitor } = job.summary();
+      host.logger.info(
+        `Timer '${job.name}': schedule '${schedule}' (${timeZone}), next at ${next}${useMonitor ? '' : ', not monitored'}.`,
+      );
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const job of this.jobs.values()) if (job.handle) clearTimeout(job.handle);
-    const running = [...this.jobs.values()].map((j) => j.running).filter((r): r is Promise<void> => r !== undefined);
-    const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-    await Promise.race([Promise.allSettled(running), deadline]);
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) job.stop();
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(true), STOP_WAIT_MS);
+    });
+    const finished = Promise.all(jobs.map((job) => job.idle())).then(() => false);
+    if (await Promise.race([finished, timedOut])) {
+      this.host?.logger.warn(`Timer runs still going after ${STOP_WAIT_MS} ms; stopping without them.`);
+    }
+    clearTimeout(deadline);
   }
 
-  /** Runs a timer function now (as an admin's "run" in the portal would); false if unknown. */
+  /** Starts a run of the named timer function now without waiting for it; false if there is none. */
   trigger(name: string): boolean {
     const job = this.jobs.get(name.toLowerCase());
     if (!job) return false;
-    void this.run(job, false);
+    job.runNow().catch((error: unknown) => this.host?.logger.error(`Timer '${job.name}' could not be run: ${String(error)}`));
     return true;
   }
 
-  /** Runs a timer function now and resolves when that run has finished (waiting out one in progress). */
-  async runNow(name: string): Promise<void> {
+  /** Runs the named timer function now (after a run in progress) and resolves with how it went. */
+  async runNow(name: string): Promise<InvokeResult> {
     const job = this.jobs.get(name.toLowerCase());
-    if (!job) throw new Error(`No timer function '${name}'.`);
-    await job.running;
-    await this.run(job, false);
+    if (!job) throw new Error(`No timer function '${name}'. Known: ${this.knownNames()}.`);
+    return job.runNow();
+  }
+
+  /** The timers and their state, as GET /.devhost/timers shows them. */
+  list(): TimerSummary[] {
+    return [...this.jobs.values()].map((job) => job.summary());
   }
 
   async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
-    const m = /^\/\.devhost\/timers\/([^/]+)\/run$/.exec(req.url.pathname);
-    if (!m || req.method !== 'POST') return undefined;
-    return this.trigger(decodeURIComponent(m[1] ?? '')) ? { status: 202 } : { status: 404 };
+    const path = req.url.pathname;
+    if (path === '/.devhost/timers') {
+      return req.method === 'GET' ? json(200, { value: this.list() }) : methodNotAllowed('GET');
+    }
+    const match = /^\/\.devhost\/timers\/([^/]+)\/run$/.exec(path);
+    if (!match) return undefined;
+    if (req.method !== 'POST') return methodNotAllowed('POST');
+    const name = safeDecode(match[1] ?? '');
+    if (name !== undefined && this.trigger(name)) return { status: 202 };
+    return json(404, { error: `No timer function '${name ?? match[1]}'. Known: ${this.knownNames()}.` });
   }
 
   describe(): Record<string, string> {
     return { timers: `${this.jobs.size} timer function(s)` };
   }
 
-  private arm(job: TimerJob, after: Date): void {
-    if (this.stopped) return;
-    const next = job.schedule.next(after);
-    job.next = next;
-    if (!next) return;
-    const delay = Math.min(Math.max(0, next.getTime() - Date.now()), MAX_SET_TIMEOUT_MS);
-    job.handle = setTimeout(() => {
-      if (Date.now() < next.getTime()) return this.arm(job, new Date());
-      const late = Date.now() - next.getTime();
-      this.host?.logger.debug(`Timer '${job.fn.metadata.name}' fired ${late} ms after ${next.toISOString()}.`);
-      void this.run(job, false);
-      this.arm(job, next);
-    }, delay);
+  private selectFunctions(): RegisteredFunction[] {
+    const all = functionsWithTrigger('timerTrigger');
+    const wanted = this.options.functions;
+    if (!wanted) return all;
+    const byName = new Map(all.map((fn) => [fn.metadata.name.toLowerCase(), fn]));
+    return wanted.map((name) => {
+      const fn = byName.get(name.toLowerCase());
+      if (!fn) throw new Error(`'${name}' (in the timer extension's functions option) is not a registered timer function.`);
+      return fn;
+    });
   }
 
-  private async run(job: TimerJob, isPastDue: boolean): Promise<void> {
-    const host = this.host;
-    if (!host || this.stopped) return;
-    if (job.running) {
-      host.logger.info(`Timer '${job.fn.metadata.name}' is still running; skipping this occurrence.`);
-      return;
-    }
-    const started = new Date();
-    const timerInfo = {
-      Schedule: { AdjustForDST: true },
-      ScheduleStatus: {
-        Last: (job.last ?? started).toISOString(),
-        Next: job.next?.toISOString(),
-        LastUpdated: started.toISOString(),
-      },
-      IsPastDue: isPastDue,
-    };
-    const run = (async () => {
-      await host.invoke(
-        job.fn,
-        { inputData: [{ name: job.triggerName, data: { json: JSON.stringify(timerInfo) } }] },
-        host.logger,
-      );
-      job.last = started;
-      await this.saveStatus(job).catch((e) => host.logger.warn(`Timer status not saved: ${String(e)}`));
-    })();
-    job.running = run;
-    try {
-      await run;
-    } finally {
-      job.running = undefined;
-    }
+  private knownNames(): string {
+    return [...this.jobs.values()].map((job) => job.name).join(', ') || 'none';
   }
+}
 
-  private async loadStatus(): Promise<Map<string, { last?: Date; next?: Date }>> {
-    const out = new Map<string, { last?: Date; next?: Date }>();
-    if (!this.table) return out;
-    for await (const row of this.table.listEntities<{ last?: string; next?: string }>({
-      queryOptions: { filter: odata`PartitionKey eq ${'timer'}` },
-    })) {
-      out.set(row.rowKey ?? '', {
-        last: row.last ? new Date(row.last) : undefined,
-        next: row.next ? new Date(row.next) : undefined,
-      });
-    }
-    return out;
-  }
+function json(status: number, body: unknown): RawResponse {
+  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+}
 
-  private async saveStatus(job: TimerJob): Promise<void> {
-    await this.table?.upsertEntity(
-      {
-        partitionKey: 'timer',
-        rowKey: job.fn.metadata.name,
-        last: job.last?.toISOString(),
-        next: job.schedule.next(new Date())?.toISOString(),
-      },
-      'Replace',
-    );
+function methodNotAllowed(allow: string): RawResponse {
+  return { status: 405, headers: { Allow: allow }, body: '' };
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
