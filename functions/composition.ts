@@ -4,6 +4,7 @@
  */
 import { DefaultAzureCredential } from '@azure/identity';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
+import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
@@ -11,6 +12,7 @@ import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepos
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
+import type { AlertStore } from '../shared/ports/alerts';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
 import { type Clock, systemClock } from '../shared/ports/clock';
@@ -24,6 +26,7 @@ export interface AppDeps {
   policies: PolicyRepository;
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
+  alerts: AlertStore;
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
@@ -43,6 +46,7 @@ function build(): AppDeps {
     policies: tablePolicyRepository(tables),
     schedules: tableScheduleRepository(tables),
     approvals: tableApprovalRepository(tables),
+    alerts: tableAlertStore(tables),
     audit: tableAuditLog(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,

@@ -1,16 +1,20 @@
 import { app } from '@azure/functions';
-import { reconcileSchedules } from '../../shared/app/reconcile';
+import * as df from 'durable-functions';
+import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
+import { reconcile } from '../../shared/app/reconcile';
 import { deps } from '../composition';
 
 // The schedule is an app setting (PIM_RECONCILE_SCHEDULE), resolved by the host from %...%.
 app.timer('reconcile', {
   schedule: '%PIM_RECONCILE_SCHEDULE%',
   runOnStartup: false,
+  extraInputs: [df.input.durableClient()],
   handler: async (_timer, context) => {
-    const report = await reconcileSchedules(deps());
-    if (report.settled > 0 || report.failed.length > 0) {
-      context.log(`Reconcile: settled ${report.settled}, failed ${report.failed.length}`);
-      for (const f of report.failed) context.warn(`Reconcile failed for schedule ${f.scheduleId}: ${f.error}`);
+    const report = await reconcile({ ...deps(), workflow: durableWorkflow(df.getClient(context)) });
+    const changed = report.settled + report.timedOut + report.outsidePim;
+    if (changed > 0 || report.failed.length > 0) {
+      context.log(`Reconcile: settled ${report.settled}, timed out ${report.timedOut}, outside PIM ${report.outsidePim}, failed ${report.failed.length}`);
+      for (const f of report.failed) context.warn(`Reconcile failed for ${f.subject}: ${f.error}`);
     }
   },
 });

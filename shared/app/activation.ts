@@ -53,7 +53,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   if (body.isValidationOnly) return request;
   if (!deps.workflow) throw new Error('Activation needs the durable workflow; this entry point has none.');
   if (!(await deps.schedules.create(schedule, request))) throw assignmentExists(ctx);
-  if (needsApproval) await deps.approvals.create(newApproval(request.id, caller.oid, body, plan.approvalStages));
+  if (needsApproval) await deps.approvals.create(newApproval(request.id, caller.oid, body, plan.approvalStages, now));
   await deps.audit.append(
     auditRecord({
       activity: needsApproval ? 'Add member to role request approval requested (PIM activation)' : 'Add member to role requested (PIM activation)',

@@ -15,6 +15,8 @@ export interface ApprovalStep {
   approvers: Approver[];
   isApproverJustificationRequired: boolean;
   timeoutMinutes: number;
+  /** When the stage opened for decisions (its timeout counts from then). */
+  startedDateTime: string | null;
 }
 
 /** The approval of one activation request; its id is the request's id. */
@@ -26,7 +28,7 @@ export interface Approval extends Slot {
   steps: ApprovalStep[];
 }
 
-export function newApproval(requestId: string, requesterId: string, slot: Slot, stages: ApprovalStagePlan[]): Approval {
+export function newApproval(requestId: string, requesterId: string, slot: Slot, stages: ApprovalStagePlan[], now: Date): Approval {
   return {
     id: requestId,
     requestId,
@@ -44,6 +46,7 @@ export function newApproval(requestId: string, requesterId: string, slot: Slot, 
       approvers: s.approvers,
       isApproverJustificationRequired: s.isApproverJustificationRequired,
       timeoutMinutes: s.timeoutMinutes,
+      startedDateTime: i === 0 ? now.toISOString() : null,
     })),
   };
 }
@@ -94,7 +97,7 @@ export function decide(approval: Approval, d: Decision): Approval {
     if (s.id === step.id) {
       return { ...s, status: 'Completed' as const, reviewResult: approved ? ('Approved' as const) : ('Denied' as const), reviewedBy: d.reviewer, reviewedDateTime: d.at.toISOString(), justification: justification || null };
     }
-    if (approved && s.stage === step.stage + 1) return { ...s, status: 'InProgress' as const };
+    if (approved && s.stage === step.stage + 1) return { ...s, status: 'InProgress' as const, startedDateTime: d.at.toISOString() };
     return s;
   });
   const next = { ...approval, steps };
@@ -104,4 +107,11 @@ export function decide(approval: Approval, d: Decision): Approval {
 /** Closes every open step (timeout or cancellation). */
 export function closeApproval(approval: Approval): Approval {
   return { ...approval, status: 'Completed', steps: approval.steps.map((s) => (s.status === 'Completed' ? s : { ...s, status: 'Completed' as const })) };
+}
+
+/** The open step whose time ran out, if any. */
+export function overdueStep(approval: Approval, now: Date): ApprovalStep | undefined {
+  const step = currentStep(approval);
+  if (!step?.startedDateTime) return undefined;
+  return Date.parse(step.startedDateTime) + step.timeoutMinutes * 60_000 <= now.getTime() ? step : undefined;
 }

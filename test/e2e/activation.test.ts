@@ -230,3 +230,39 @@ describe('selfActivate with approval', () => {
     expect(await directoryHas(USERS.alice, ROLES.security)).toBe(false);
   });
 });
+
+describe('the reconcile timer', () => {
+  it('records once a directory assignment PIM did not make, and leaves PIM\'s own alone', async () => {
+    const globalAdmin = '62e90394-69f5-4237-9190-012177145e10';
+    const made = await fetch(`${app.url}/.devhost/graph/v1.0/roleManagement/directory/roleAssignments`, {
+      method: 'POST',
+      body: JSON.stringify({ principalId: USERS.dave, roleDefinitionId: globalAdmin, directoryScopeId: '/' }),
+    });
+    const outside = (await made.json()) as { id: string };
+    await app.reconcile();
+    await app.reconcile();
+    const alerts = await deps().alerts.list('RolesAssignedOutsidePimAlert');
+    expect(alerts.filter((a) => a.subjectId === outside.id)).toHaveLength(1);
+    const pimGrants = (await app.graph.listAssignments()).filter((a) => a.id !== outside.id);
+    expect(pimGrants.length).toBeGreaterThan(0);
+    expect(alerts.some((a) => pimGrants.some((g) => g.id === a.subjectId))).toBe(false);
+  });
+
+  it('ends an approval past its stage time limit as TimedOut', async () => {
+    await setApproval(ROLES.appAdmin, [{ '@odata.type': '#microsoft.graph.singleUser', userId: USERS.bob }]);
+    await makeEligible(USERS.carol, ROLES.appAdmin);
+    const res = await as('carol', 'POST', REQUESTS, activation(USERS.carol, ROLES.appAdmin));
+    expect(res.body.status).toBe('PendingApproval');
+    // The clock port: the reconcile pass runs "two days later" (the stage allows one day).
+    const clock = deps().clock;
+    deps().clock = { now: () => new Date(Date.now() + 2 * 86_400_000) };
+    try {
+      await app.reconcile();
+    } finally {
+      deps().clock = clock;
+    }
+    expect(await requestStatus('carol', String(res.body.id))).toBe('TimedOut');
+    const retry = await as('carol', 'POST', REQUESTS, activation(USERS.carol, ROLES.appAdmin));
+    expect(retry.body.status).toBe('PendingApproval');
+  });
+});
