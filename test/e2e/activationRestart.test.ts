@@ -1,0 +1,119 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, testStorage, uniquePrefix } from '../devhost/helpers';
+import { freePort, killAllDevHosts, type ProcessHost, spawnDevHost } from '../devhost/processHost';
+import { TENANT_ID } from './appHost';
+
+afterEach(killAllDevHosts);
+
+const HELPDESK = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
+const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+const ALICE = '73b0040d-6875-43f0-b197-2aeff3c6b91d';
+const BOB = '375306f3-8c15-476d-9f9d-01dc542d1672';
+
+/** The whole app in its own devhost process, as `npm start` runs it, on the shared test storage. */
+async function appSettings() {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  return {
+    DEVHOST_PORT: String(port),
+    DEVHOST_STORAGE: testStorage(),
+    DEVHOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pim-restart-')),
+    DEVHOST_TABLE_PREFIX: uniquePrefix('D'),
+    PIM_TABLE_PREFIX: uniquePrefix('P'),
+    PIM_TENANT_ID: TENANT_ID,
+    PIM_OIDC_ISSUER: `${url}/${TENANT_ID}/v2.0`,
+    PIM_GRAPH_BASE_URL: `${url}/.devhost/graph`,
+    PIM_PUBLIC_BASE_URL: url,
+    PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+  };
+}
+
+async function call(host: ProcessHost, user: string, method: string, path: string, json?: unknown) {
+  const tokenRes = await fetch(`${host.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, mfa: true }) });
+  const { access_token } = (await tokenRes.json()) as { access_token: string };
+  const res = await fetch(`${host.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+}
+
+async function granted(host: ProcessHost, principalId: string, roleDefinitionId: string): Promise<boolean> {
+  const res = await fetch(`${host.url}/.devhost/graph/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '${principalId}'`);
+  const { value } = (await res.json()) as { value: Array<{ roleDefinitionId: string }> };
+  return value.some((a) => a.roleDefinitionId === roleDefinitionId);
+}
+
+const eligible = (principalId: string, roleDefinitionId: string) => ({
+  action: 'adminAssign',
+  principalId,
+  roleDefinitionId,
+  directoryScopeId: '/',
+  scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+});
+const activate = (principalId: string, roleDefinitionId: string) => ({
+  action: 'selfActivate',
+  principalId,
+  roleDefinitionId,
+  directoryScopeId: '/',
+  justification: 'restart test',
+  scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+});
+const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
+const ELIGIBILITY = '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests';
+
+describe('activations across a devhost crash (SIGKILL) and restart', () => {
+  it('an activation waiting for approval is granted when approved after the restart', async () => {
+    const env = await appSettings();
+    const first = await spawnDevHost(env);
+    const rule = `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${USER_ADMIN}/rules/Approval_EndUser_Assignment`;
+    expect((await call(first, 'admin', 'PATCH', rule, { setting: { isApprovalRequired: true, approvalStages: [{ primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: BOB }] }] } })).status).toBe(204);
+    expect((await call(first, 'admin', 'POST', ELIGIBILITY, eligible(ALICE, USER_ADMIN))).status).toBe(201);
+    const request = await call(first, 'alice', 'POST', REQUESTS, activate(ALICE, USER_ADMIN));
+    expect(request.body.status).toBe('PendingApproval');
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await spawnDevHost(env);
+
+    const approval = await call(second, 'bob', 'GET', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${request.body.approvalId}`);
+    const stepId = (approval.body.steps as Array<{ id: string }>)[0]?.id;
+    const decided = await call(second, 'bob', 'PATCH', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${request.body.approvalId}/steps/${stepId}`, {
+      reviewResult: 'Approve',
+      justification: 'ok after restart',
+    });
+    expect(decided.status).toBe(204);
+    await eventually(async () => ((await granted(second, ALICE, USER_ADMIN)) ? true : undefined), 15_000);
+  }, 60_000);
+
+  it('an active activation still ends on time when its end passes while devhost is down', async () => {
+    const env = await appSettings();
+    const first = await spawnDevHost(env);
+    expect((await call(first, 'admin', 'POST', ELIGIBILITY, eligible(ALICE, HELPDESK))).status).toBe(201);
+    expect((await call(first, 'alice', 'POST', REQUESTS, activate(ALICE, HELPDESK))).status).toBe(201);
+    await eventually(async () => ((await granted(first, ALICE, HELPDESK)) ? true : undefined));
+    const end = Date.now() + 2_000;
+    const shortened = await call(first, 'admin', 'POST', REQUESTS, {
+      action: 'adminUpdate',
+      principalId: ALICE,
+      roleDefinitionId: HELPDESK,
+      directoryScopeId: '/',
+      justification: 'wrap up',
+      scheduleInfo: { expiration: { type: 'afterDateTime', endDateTime: new Date(end).toISOString() } },
+    });
+    expect(shortened.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 500));
+    const second = await spawnDevHost(env);
+    await eventually(async () => (!(await granted(second, ALICE, HELPDESK)) ? true : undefined), 15_000);
+    expect(Date.now()).toBeGreaterThan(end);
+  }, 60_000);
+});
