@@ -5,6 +5,7 @@ import { badRequest, DomainError } from '../domain/errors';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
 import { type ActionContext, assignmentExists, newRequest, targets } from './scheduleRequests';
+import { alreadyInDirectory } from './settleSchedule';
 
 /**
  * selfActivate: checked against the policy and the caller's eligibility, then the slot is
@@ -43,6 +44,8 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     createdDateTime: now.toISOString(),
     modifiedDateTime: now.toISOString(),
     roleAssignmentOriginId: null,
+    // Why: a role someone assigned outside PIM must outlive this activation.
+    grantedByPim: !(await alreadyInDirectory(deps, body)),
   };
   const request: ScheduleRequest = {
     ...newRequest(ctx, needsApproval ? 'PendingApproval' : 'Granted', plan.start, plan.end, schedule.id),

@@ -2,7 +2,7 @@ import { closeApproval, outcomeOf } from '../domain/approval';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
 import { auditRecord } from './audit';
 import type { ScheduleDeps } from './scheduleRequests';
-import { settleSchedule } from './settleSchedule';
+import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
 /**
  * The steps an activation's workflow runs as activities. Each reads the stored state (the
@@ -85,7 +85,12 @@ export async function settleStage(deps: ScheduleDeps, requestId: string, stage: 
 /** Grants the approved activation in the directory (at or after its start). */
 export async function grantActivation(deps: ScheduleDeps, requestId: string): Promise<'granted' | 'gone'> {
   const { request, schedule } = await load(deps, requestId);
-  if (!schedule || !isLive(schedule)) return 'gone';
+  if (!schedule || !isLive(schedule)) {
+    // Ended (removed, canceled) before it was recorded as granted: an earlier attempt of this
+    // step may have granted it in the directory just before, so make sure nothing is left.
+    if (schedule) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
+    return 'gone';
+  }
   const settled = await settleSchedule(deps, schedule, requestId);
   if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
   if (request.status !== 'Provisioned') {

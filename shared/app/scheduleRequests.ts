@@ -18,7 +18,7 @@ import type { ActivationWorkflow } from '../ports/workflow';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
-import { settleSchedule } from './settleSchedule';
+import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 import { type PolicyDeps, policyForRole } from './policies';
 import { parseRequestBody, type RequestBody } from './requestBody';
 
@@ -60,10 +60,24 @@ export async function submitScheduleRequest(
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
   const { value: policy } = await policyForRole(deps, body.roleDefinitionId);
-  const now = deps.clock.now();
-  const live = await deps.schedules.liveInSlot(kind, body);
-  const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName: role.displayName, principalName: principal.displayName };
+  // The workflow (or another admin) may change the slot between our read and our write: then
+  // the action is decided again on what is stored now, a few times, before answering 409.
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock.now();
+    const live = await deps.schedules.liveInSlot(kind, body);
+    const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName: role.displayName, principalName: principal.displayName };
+    try {
+      return await runAction(context);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
 
+const MAX_ATTEMPTS = 4;
+
+async function runAction(context: ActionContext): Promise<ScheduleRequest> {
+  const { body, kind } = context;
   switch (body.action) {
     case 'adminAssign':
       return assign(context);
@@ -217,6 +231,8 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     createdDateTime: ctx.now.toISOString(),
     modifiedDateTime: ctx.now.toISOString(),
     roleAssignmentOriginId: null,
+    // Why: a role someone assigned outside PIM must outlive this schedule.
+    grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
   };
   const startsLater = start.getTime() > ctx.now.getTime();
   const request = newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id);
@@ -316,6 +332,9 @@ async function change(
     }),
   );
   if (ctx.kind === 'assignment') {
+    // Why: a grant may be landing right now that the schedule does not record yet; an ended
+    // schedule takes the role back whatever its record says (the directory is the reality).
+    if (!isLive(next)) await revokeUnlessNeeded(ctx.deps, next, ctx.now).catch(() => undefined);
     await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
     // The activation's workflow waits for its end; tell it the end moved (or came).
     if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');

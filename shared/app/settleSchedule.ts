@@ -1,3 +1,4 @@
+import { conflict } from '../domain/errors';
 import { isInEffect, isLive, type Schedule } from '../domain/schedules';
 import { auditRecord } from './audit';
 import type { ScheduleDeps } from './scheduleRequests';
@@ -24,26 +25,34 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   const ended = schedule.endDateTime !== null && Date.parse(schedule.endDateTime) <= now.getTime();
   let next: Schedule = schedule;
 
+  let granted = false;
   if (shouldHold && !holds) {
     const grant = await deps.directory.grantRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
-    next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, grantedByPim: grant.created, modifiedDateTime: now.toISOString() };
+    granted = true;
+    next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
   } else if (!shouldHold && holds) {
-    // Why: a newer schedule in the same slot may rely on the same directory assignment.
-    const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
-    const stillNeeded = current !== undefined && current.value.id !== schedule.id && isInEffect(current.value, now);
-    // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
-    if (!stillNeeded && schedule.grantedByPim !== false) await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+    await revokeUnlessNeeded(deps, schedule, now);
     next = { ...next, roleAssignmentOriginId: null, modifiedDateTime: now.toISOString() };
   }
   if (isLive(next) && ended) next = { ...next, status: 'Expired', modifiedDateTime: now.toISOString() };
   if (next === schedule) return schedule;
 
-  if (isLive(schedule)) {
-    const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
-    if (!current || current.value.id !== schedule.id) return schedule;
-    await deps.schedules.update(next, current.etag);
-  } else {
-    await deps.schedules.saveEnded(next);
+  try {
+    if (isLive(schedule)) {
+      const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
+      if (!current || current.value.id !== schedule.id) throw conflict('The schedule ended while it was being granted.', 'ConcurrentModification');
+      await deps.schedules.update(next, current.etag);
+    } else {
+      await deps.schedules.saveEnded(next);
+    }
+  } catch (error) {
+    // Why: the schedule changed (e.g. removed) while we granted; a grant nobody records would
+    // outlive it, so take it back unless the schedule as stored now still wants it.
+    if (granted) {
+      const stored = await deps.schedules.getSchedule(schedule.kind, schedule.id);
+      if (!stored || !isInEffect(stored, deps.clock.now())) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
+    }
+    throw error;
   }
   const changes = describeChange(schedule, next);
   if (changes) {
@@ -72,6 +81,25 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
     );
   }
   return next;
+}
+
+/** Whether the directory already holds this role for the principal at the scope (then it is not PIM's). */
+export async function alreadyInDirectory(deps: ScheduleDeps, slot: { principalId: string; roleDefinitionId: string; directoryScopeId: string }): Promise<boolean> {
+  const assignments = await deps.directory.listRoleAssignments({ principalId: slot.principalId, roleDefinitionId: slot.roleDefinitionId });
+  return assignments.some((a) => a.directoryScopeId === slot.directoryScopeId);
+}
+
+/**
+ * Removes the schedule's role from the directory unless PIM did not put it there (it was
+ * assigned outside PIM before) or another schedule of the slot in effect still needs it.
+ */
+export async function revokeUnlessNeeded(deps: ScheduleDeps, schedule: Schedule, now: Date): Promise<void> {
+  // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
+  if (schedule.grantedByPim === false) return;
+  // Why: a newer schedule in the same slot may rely on the same directory assignment.
+  const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
+  if (current && current.value.id !== schedule.id && isInEffect(current.value, now)) return;
+  await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
 }
 
 function describeChange(before: Schedule, after: Schedule): string | undefined {
