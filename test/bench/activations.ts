@@ -1,0 +1,191 @@
+/**
+ * `npm run bench`: how fast activations go through the whole product (HTTP → policy checks →
+ * Table Storage → Durable workflow → Graph), measured against devhost with its own Azurite on
+ * this machine. Prints figures; asserts nothing (speed is reported, not tested).
+ *
+ * - latency: POST selfActivate (no approval) until the role is present in the Graph stand-in,
+ *   p50/p95/p99 over ACTIVATIONS activations, CLIENTS at a time;
+ * - throughput: activations per second over that run;
+ * - storage: Table requests per activation, counted by a proxy in front of Azurite;
+ * - baseline: Azurite's raw single-entity insert rate on the same machine, same run.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { connectionString, startAzurite } from '../../devhost/core/azurite';
+import { freePort } from '../../devhost/core/ports';
+import { loadDemoDirectory } from '../../devhost/graph/demoDirectory';
+
+const ACTIVATIONS = Number(process.env.BENCH_ACTIVATIONS ?? 200);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
+const TENANT = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
+const root = resolve(__dirname, '../..');
+
+/** Forwards to Azurite's table port, counting requests. */
+async function countingProxy(target: number): Promise<{ port: number; count: () => number; close: () => void }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { port, count: () => n, close: () => server.close() };
+}
+
+async function startHost(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'devhost/main.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (out += String(d)));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('devhost listening on')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devhost did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const azurite = await startAzurite({});
+  const proxy = await countingProxy(azurite.ports.table);
+  const storage = connectionString('127.0.0.1', { ...azurite.ports, table: proxy.port });
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const host = await startHost({
+    DEVHOST_PORT: String(port),
+    DEVHOST_STORAGE: storage,
+    DEVHOST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pim-bench-')),
+    DEVHOST_LOG_LEVEL: 'info',
+    PIM_TENANT_ID: TENANT,
+    PIM_OIDC_ISSUER: `${url}/${TENANT}/v2.0`,
+    PIM_GRAPH_BASE_URL: `${url}/.devhost/graph`,
+    PIM_PUBLIC_BASE_URL: url,
+    PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+  });
+  try {
+    const directory = loadDemoDirectory();
+    const token = async (user: string) => {
+      const res = await fetch(`${url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, mfa: true }) });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const tokens = new Map<string, string>();
+    for (const u of directory.users) tokens.set(u.id, await token(u.alias));
+    const adminToken = tokens.get(directory.users.find((u) => u.alias === 'admin')?.id ?? '') ?? '';
+    const post = async (bearer: string, path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    };
+    const slots = directory.users.flatMap((u) => directory.roleDefinitions.map((r) => ({ user: u.id, role: r.id })));
+    for (const s of slots) {
+      await post(adminToken, '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+        action: 'adminAssign', principalId: s.user, roleDefinitionId: s.role, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+      });
+    }
+    const granted = async (user: string, role: string) => {
+      const res = await fetch(`${url}/.devhost/graph/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '${user}' and roleDefinitionId eq '${role}'`);
+      return ((await res.json()) as { value: unknown[] }).value.length > 0;
+    };
+    const activateOnce = async (slot: { user: string; role: string }): Promise<number> => {
+      const started = performance.now();
+      await post(tokens.get(slot.user) ?? '', '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', {
+        action: 'selfActivate', principalId: slot.user, roleDefinitionId: slot.role, directoryScopeId: '/', justification: `bench ${randomUUID()}`,
+        scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+      });
+      while (!(await granted(slot.user, slot.role))) {
+        if (performance.now() - started > 30_000) throw new Error(`activation of ${slot.role} for ${slot.user} not granted within 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return performance.now() - started;
+    };
+    const remove = async (slot: { user: string; role: string }) => {
+      await post(adminToken, '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', {
+        action: 'adminRemove', principalId: slot.user, roleDefinitionId: slot.role, directoryScopeId: '/', justification: 'bench cleanup',
+      });
+      const started = performance.now();
+      while (await granted(slot.user, slot.role)) {
+        if (performance.now() - started > 30_000) throw new Error(`removal of ${slot.role} for ${slot.user} not done within 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+
+    // Storage requests per activation: one at a time, from the POST to the grant and its workflow settling.
+    console.error(`bench: ${slots.length} eligible slots ready`);
+    const sample = slots.slice(0, 10);
+    let opsPerActivation = 0;
+    for (const s of sample) {
+      const before = proxy.count();
+      await activateOnce(s);
+      await new Promise((r) => setTimeout(r, 300));
+      opsPerActivation += proxy.count() - before;
+      await remove(s);
+    }
+    opsPerActivation /= sample.length;
+    console.error(`bench: ${opsPerActivation} table requests per activation`);
+
+    // Latency and throughput: CLIENTS clients, each cycling over its own slots.
+    const latencies: number[] = [];
+    let next = 0;
+    const runStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        const mine = slots.filter((_, i) => i % CLIENTS === c);
+        for (let k = 0; ; k++) {
+          if (next >= ACTIVATIONS) return;
+          next++;
+          const slot = mine[k % mine.length];
+          if (!slot) return;
+          latencies.push(await activateOnce(slot));
+          await remove(slot);
+        }
+      }),
+    );
+    const runSeconds = (performance.now() - runStarted) / 1000;
+    latencies.sort((a, b) => a - b);
+
+    // Baseline: Azurite's raw insert rate, straight to its port.
+    const table = TableClient.fromConnectionString(azurite.connectionString, `Bench${randomUUID().replace(/-/g, '').slice(0, 8)}`, { allowInsecureConnection: true });
+    await table.createTable();
+    const inserts = 1000;
+    const insertStarted = performance.now();
+    for (let i = 0; i < inserts; i++) await table.createEntity({ partitionKey: 'p', rowKey: String(i), value: 'x'.repeat(200) });
+    const insertSeconds = (performance.now() - insertStarted) / 1000;
+
+    const results = {
+      machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+      activations: latencies.length,
+      clients: CLIENTS,
+      latencyMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies[latencies.length - 1] ?? 0) },
+      activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
+      note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles',
+      tableRequestsPerActivation: Number(opsPerActivation.toFixed(1)),
+      azuriteSequentialInsertsPerSecond: Math.round(inserts / insertSeconds),
+    };
+    console.log(JSON.stringify(results, null, 2));
+    mkdirSync(join(root, 'test-results'), { recursive: true });
+    writeFileSync(join(root, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
+  } finally {
+    host.kill('SIGTERM');
+    await new Promise((r) => host.once('exit', r));
+    proxy.close();
+    await azurite.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
