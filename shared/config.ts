@@ -87,11 +87,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = result.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(root)';
       const missing = issue.code === 'invalid_type' && input[key] === undefined;
-      return missing ? `${key} is missing` : `${key} must be ${issue.message}`;
+      return missing ? `${key} is missing (must be ${expectation(key)})` : `${key} must be ${issue.message}`;
     });
     throw new ConfigError(problems);
   }
   return Object.freeze(result.data);
+}
+
+/**
+ * What a setting expects, for the message about a missing one: zod reports a missing key only as
+ * "expected string", so ask the key's own schema what it says about an empty value (empty counts
+ * as missing anyway), which keeps each expectation written once, next to its rule.
+ */
+function expectation(key: string): string {
+  const field = (schema.shape as Record<string, z.ZodType | undefined>)[key];
+  const issue = field?.safeParse('').error?.issues[0];
+  return issue?.message ?? 'set';
 }
 
 let cached: AppConfig | undefined;

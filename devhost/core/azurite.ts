@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, portInUse, waitForPort } from './ports';
 
+// Re-exported so callers that start Azurite can check or pick ports from the same module.
+export { freePort, portInUse };
+
 /** The well-known development account of the storage emulator (public, not a secret). */
 const ACCOUNT = 'devstoreaccount1';
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -30,10 +33,11 @@ export interface AzuriteHandle {
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
   const host = options.host ?? '127.0.0.1';
+  const taken = new Set<number>();
   const ports = {
-    blob: await choosePort(options.blobPort, 'blob', 'DEVHOST_BLOB_PORT', host),
-    queue: await choosePort(options.queuePort, 'queue', 'DEVHOST_QUEUE_PORT', host),
-    table: await choosePort(options.tablePort, 'table', 'DEVHOST_TABLE_PORT', host),
+    blob: await choosePort(options.blobPort, 'blob', 'DEVHOST_BLOB_PORT', host, taken),
+    queue: await choosePort(options.queuePort, 'queue', 'DEVHOST_QUEUE_PORT', host, taken),
+    table: await choosePort(options.tablePort, 'table', 'DEVHOST_TABLE_PORT', host, taken),
   };
   const args = [
     join(__dirname, 'azurite-child.js'),
@@ -56,15 +60,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const dead = () => child.exitCode !== null || child.signalCode !== null;
+  // One deadline for all three services: 15 s in all, not 15 s each.
+  const deadline = Date.now() + 15_000;
   for (const [service, port] of Object.entries(ports)) {
-    if (!(await waitForPort(port, host, 15_000, dead))) {
+    if (!(await waitForPort(port, host, Math.max(0, deadline - Date.now()), dead))) {
       child.kill('SIGKILL');
       throw new Error(`Azurite ${service} did not start on port ${port}:\n${output.trim()}`);
     }
   }
-  options.logger?.info(
-    `Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}) ${options.location ? `with data in ${options.location}` : 'in memory'}`,
-  );
+  const where = options.location ? `with data in ${options.location}` : 'in memory';
+  options.logger?.info(`Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}) ${where}`);
   return {
     connectionString: connectionString(host, ports),
     ports,
@@ -84,11 +89,25 @@ export function connectionString(host: string, ports: { blob: number; queue: num
   ].join(';');
 }
 
-async function choosePort(requested: number | undefined, service: string, setting: string, host: string) {
-  if (!requested) return freePort(host);
-  if (await portInUse(requested, host)) {
+/** Checked before spawning, so a held port fails in one line instead of in Azurite's stack trace. */
+async function choosePort(
+  requested: number | undefined,
+  service: string,
+  setting: string,
+  host: string,
+  taken: Set<number>,
+): Promise<number> {
+  if (!requested) {
+    // The kernel may hand back a port it gave a moment ago, since nothing listens on it yet.
+    let port = await freePort(host);
+    while (taken.has(port)) port = await freePort(host);
+    taken.add(port);
+    return port;
+  }
+  if (taken.has(requested) || (await portInUse(requested, host))) {
     throw new Error(`Port ${requested} is already in use (Azurite ${service}); set ${setting} or stop what holds it.`);
   }
+  taken.add(requested);
   return requested;
 }
 

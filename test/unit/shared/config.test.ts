@@ -43,12 +43,27 @@ describe('configuration', () => {
     const problems = problemsOf(rest);
     expect(problems).toEqual(
       expect.arrayContaining([
-        'PIM_TENANT_ID is missing',
-        'PIM_MAIL_SENDER is missing',
-        'AzureWebJobsStorage is missing',
+        'PIM_TENANT_ID is missing (must be a GUID)',
+        'PIM_MAIL_SENDER is missing (must be an email address)',
+        'AzureWebJobsStorage is missing (must be a storage connection string)',
       ]),
     );
     expect(problems).toHaveLength(3);
+  });
+
+  it('puts every problem in the one error message', () => {
+    const { PIM_TENANT_ID: _t, PIM_PUBLIC_BASE_URL: _p, ...rest } = minimal;
+    const env = { ...rest, PIM_RECONCILE_SCHEDULE: 'every minute', PIM_OIDC_AUDIENCE: '' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(
+      [
+        'Invalid configuration:',
+        '- PIM_TENANT_ID is missing (must be a GUID)',
+        '- PIM_OIDC_AUDIENCE is missing (must be the API audience)',
+        '- PIM_RECONCILE_SCHEDULE must be a 6-field NCRONTAB expression',
+        '- PIM_PUBLIC_BASE_URL is missing (must be an http(s) URL)',
+      ].join('\n'),
+    );
   });
 
   it('says what a malformed value should be', () => {
@@ -67,5 +82,12 @@ describe('configuration', () => {
 
   it('accepts the values in local.settings.sample.json, so the sample stays complete', () => {
     expect(() => loadConfig(sample.Values)).not.toThrow();
+  });
+
+  it('lists every setting in local.settings.sample.json', () => {
+    // PIM_DURABLE_BACKEND is set by devhost itself; under Azure its default holds.
+    const settings = Object.keys(loadConfig(minimal)).filter((key) => key !== 'PIM_DURABLE_BACKEND');
+    const missing = settings.filter((key) => !(key in sample.Values));
+    expect(missing).toEqual([]);
   });
 });
