@@ -231,6 +231,22 @@ describe('selfActivate with approval', () => {
   });
 });
 
+describe('races between the workflow and people', () => {
+  it('an activation removed while it is being granted leaves nothing granted', async () => {
+    const reader = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
+    await makeEligible(USERS.dave, reader);
+    for (let i = 0; i < 8; i++) {
+      expect((await as('dave', 'POST', REQUESTS, activation(USERS.dave, reader))).status).toBe(201);
+      // No wait: the removal races the workflow's grant.
+      const removed = await as('admin', 'POST', REQUESTS, { action: 'adminRemove', principalId: USERS.dave, roleDefinitionId: reader, directoryScopeId: '/', justification: 'race' });
+      expect(removed.status).toBe(201);
+      await eventually(async () => (!(await directoryHas(USERS.dave, reader)) ? true : undefined), 10_000);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await directoryHas(USERS.dave, reader)).toBe(false);
+    }
+  });
+});
+
 describe('the reconcile timer', () => {
   it('records once a directory assignment PIM did not make, and leaves PIM\'s own alone', async () => {
     const globalAdmin = '62e90394-69f5-4237-9190-012177145e10';
