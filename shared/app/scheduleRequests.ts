@@ -95,12 +95,7 @@ async function runAction(context: ActionContext): Promise<ScheduleRequest> {
       throw badRequest('selfActivate is not valid for eligibility requests; activate through roleAssignmentScheduleRequests.', 'InvalidRequestAction');
     case 'selfExtend':
     case 'selfRenew':
-      throw badRequest(
-        kind === 'eligibility'
-          ? `${body.action} is not valid for eligibility requests; activate through roleAssignmentScheduleRequests.`
-          : `${body.action} is not available in this version of the service.`,
-        'InvalidRequestAction',
-      );
+      return askAdmin(context);
     default: {
       const never: never = body.action;
       throw badRequest(`Unknown action ${String(never)}.`);
@@ -209,7 +204,9 @@ async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
   const { expiration, enablement } = rules(ctx);
   const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
   checkEnablement(ctx, enablement);
-  return createSchedule(ctx, window.start, window.end);
+  const request = await createSchedule(ctx, window.start, window.end);
+  if (!ctx.body.isValidationOnly) await completeAsks(ctx, 'selfRenew');
+  return request;
 }
 
 async function createSchedule(ctx: ActionContext, start: Date, end: Date | null): Promise<ScheduleRequest> {
@@ -269,6 +266,54 @@ async function update(ctx: ActionContext): Promise<ScheduleRequest> {
   return change(ctx, live, { startDateTime: window.start.toISOString(), endDateTime: window.end?.toISOString() ?? null }, 'Update', window.start, window.end);
 }
 
+/**
+ * selfExtend / selfRenew: the holder asks; an admin decides (by adminExtend / adminRenew of the
+ * same assignment, which completes the ask). Entra takes extension asks in the last 14 days
+ * and renewal asks up to 90 days after expiry; activations are not extended, but re-activated.
+ */
+async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
+  const { body, deps } = ctx;
+  const noun = NAMES[ctx.kind].noun;
+  if (body.action === 'selfExtend') {
+    const live = requireLive(ctx);
+    if (live.value.assignmentType === 'Activated') throw badRequest('An activation is not extended; activate again when it ends.', 'InvalidRequestAction');
+    if (live.value.endDateTime === null) throw badRequest(`Your ${noun} is permanent; there is nothing to extend.`);
+    if (Date.parse(live.value.endDateTime) - ctx.now.getTime() > EXTEND_WINDOW_MS) {
+      throw badRequest(`Your ${noun} ends ${live.value.endDateTime}; you can ask to extend it in its last 14 days.`);
+    }
+  } else {
+    if (ctx.live) throw badRequest(`Your ${noun} has not expired; ask to extend it instead.`, 'RoleAssignmentExists');
+    const expired = (await deps.schedules.listSchedules(ctx.kind)).some(
+      (s) => s.principalId === body.principalId && s.roleDefinitionId === body.roleDefinitionId && s.directoryScopeId === body.directoryScopeId && s.status === 'Expired' && s.endDateTime !== null && ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
+    );
+    if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
+  }
+  if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
+  const request = { ...newRequest(ctx, 'PendingAdminDecision', null, null, ctx.live?.value.id ?? null), completedDateTime: null };
+  if (body.isValidationOnly) return request;
+  await deps.schedules.saveRequest(request);
+  await deps.audit.append(
+    auditRecord({
+      activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
+      operationType: 'Other',
+      caller: ctx.caller,
+      correlationId: ctx.correlationId,
+      at: ctx.now,
+      targets: targets(ctx, []),
+      details: { requestId: request.id, justification: body.justification },
+    }),
+  );
+  return request;
+}
+
+/** An admin's extend or renew answers the holder's pending ask for the same assignment. */
+async function completeAsks(ctx: ActionContext, asked: 'selfExtend' | 'selfRenew'): Promise<void> {
+  const pending = (await ctx.deps.schedules.listRequests(ctx.kind)).filter(
+    (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && r.roleDefinitionId === ctx.body.roleDefinitionId && r.directoryScopeId === ctx.body.directoryScopeId,
+  );
+  for (const r of pending) await ctx.deps.schedules.saveRequest({ ...r, status: 'Provisioned', completedDateTime: ctx.now.toISOString() });
+}
+
 async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
   const live = requireLive(ctx);
   if (live.value.endDateTime === null) throw badRequest(`The ${NAMES[ctx.kind].noun} is permanent; there is nothing to extend.`);
@@ -282,7 +327,9 @@ async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
     throw badRequest(`The new end must be later than the current end ${live.value.endDateTime}.`);
   }
   const start = new Date(live.value.startDateTime);
-  return change(ctx, live, { endDateTime: window.end?.toISOString() ?? null }, 'Update', start, window.end);
+  const request = await change(ctx, live, { endDateTime: window.end?.toISOString() ?? null }, 'Update', start, window.end);
+  if (!ctx.body.isValidationOnly) await completeAsks(ctx, 'selfExtend');
+  return request;
 }
 
 async function remove(ctx: ActionContext): Promise<ScheduleRequest> {
