@@ -2,22 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
+import { GROUPS, ROLES, USERS } from './demo';
 
 let app: AppHost;
-const ROLES = {
-  helpdesk: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
-  exchange: '29232cdf-9323-42fd-ade2-1d097af3e4de',
-  security: '194ae4cb-b126-40b2-bd5b-6091b380977d',
-  userAdmin: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-  appAdmin: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
-};
-const USERS = {
-  alice: '73b0040d-6875-43f0-b197-2aeff3c6b91d',
-  bob: '375306f3-8c15-476d-9f9d-01dc542d1672',
-  carol: 'fda5ae5d-95e1-4872-a3b8-5f9f31d5cdba',
-  dave: '599705de-ec4f-4030-ab09-7fe0b43f0aaa',
-};
-const APPROVERS_GROUP = 'a5135109-50e1-4961-8b3f-f3cf6aa1e9ec';
 const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 
 beforeAll(async () => {
@@ -173,7 +160,7 @@ describe('selfActivate with approval', () => {
   it('waits for an approver, who sees it, and grants once approved; a second decision is a 409 naming who decided', async () => {
     await setApproval(ROLES.userAdmin, [
       { '@odata.type': '#microsoft.graph.singleUser', userId: USERS.bob },
-      { '@odata.type': '#microsoft.graph.groupMembers', groupId: APPROVERS_GROUP },
+      { '@odata.type': '#microsoft.graph.groupMembers', groupId: GROUPS.approvers },
     ]);
     await makeEligible(USERS.carol, ROLES.userAdmin);
     const res = await as('carol', 'POST', REQUESTS, activation(USERS.carol, ROLES.userAdmin));

@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
+import { ROLES, USERS } from './demo';
 
 let app: AppHost;
-const ROLES = {
-  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
-  helpdesk: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
-  exchange: '29232cdf-9323-42fd-ade2-1d097af3e4de',
-  security: '194ae4cb-b126-40b2-bd5b-6091b380977d',
-  privRole: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-};
-const USERS = {
-  alice: '73b0040d-6875-43f0-b197-2aeff3c6b91d',
-  bob: '375306f3-8c15-476d-9f9d-01dc542d1672',
-  carol: 'fda5ae5d-95e1-4872-a3b8-5f9f31d5cdba',
-  dave: '599705de-ec4f-4030-ab09-7fe0b43f0aaa',
-};
 const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 
 beforeAll(async () => {

@@ -3,23 +3,9 @@ import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { testStorage } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
+import { ROLES, USERS } from './demo';
 
 let app: AppHost;
-const ROLES = {
-  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
-  helpdesk: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
-  exchange: '29232cdf-9323-42fd-ade2-1d097af3e4de',
-  security: '194ae4cb-b126-40b2-bd5b-6091b380977d',
-  appAdmin: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
-  userAdmin: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-  privRole: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-};
-const USERS = {
-  alice: '73b0040d-6875-43f0-b197-2aeff3c6b91d',
-  bob: '375306f3-8c15-476d-9f9d-01dc542d1672',
-  carol: 'fda5ae5d-95e1-4872-a3b8-5f9f31d5cdba',
-  dave: '599705de-ec4f-4030-ab09-7fe0b43f0aaa',
-};
 const ELIGIBILITY = '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests';
 const ASSIGNMENT = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
