@@ -7,6 +7,7 @@ import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
+import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
 import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
@@ -15,6 +16,7 @@ import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import type { AlertStore } from '../shared/ports/alerts';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
+import type { NonceStore } from '../shared/ports/nonces';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
 import type { PolicyRepository } from '../shared/ports/policies';
@@ -27,6 +29,7 @@ export interface AppDeps {
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
   alerts: AlertStore;
+  nonces: NonceStore;
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
@@ -47,6 +50,7 @@ function build(): AppDeps {
     schedules: tableScheduleRepository(tables),
     approvals: tableApprovalRepository(tables),
     alerts: tableAlertStore(tables),
+    nonces: tableNonceStore(tables),
     audit: tableAuditLog(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,

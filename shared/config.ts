@@ -63,6 +63,14 @@ const schema = z.object({
   PIM_MAIL_SENDER: z.email('an email address'),
   /** Keys that sign approval links, by key id (the first signs; all verify). */
   PIM_APPROVAL_LINK_KEYS: signingKeys,
+  /**
+   * Whether acting on an emailed approval link also needs the approver signed in (App Service
+   * authentication). On by default in production; devhost's sample turns it off.
+   */
+  PIM_APPROVAL_SIGNIN_REQUIRED: z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Public base URL of this service, used in emailed links. */
   PIM_PUBLIC_BASE_URL: url,
   /** What runs Durable Functions; devhost sets it, under Azure the default holds. */

@@ -1,0 +1,74 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
+import { actOnLink, type LinkDeps, viewLink } from '../../shared/app/approvalPages';
+import { config } from '../../shared/config';
+import { PAGE_HEADERS, renderLinkPage } from '../../shared/http/approvalHtml';
+import { deps } from '../composition';
+
+const CSRF_COOKIE = 'pim_csrf';
+
+function linkDeps(extra: Partial<LinkDeps> = {}): LinkDeps {
+  const settings = config();
+  return { ...deps(), linkKeys: settings.PIM_APPROVAL_LINK_KEYS, signinRequired: settings.PIM_APPROVAL_SIGNIN_REQUIRED, ...extra };
+}
+
+function cookieOf(req: HttpRequest, name: string): string | undefined {
+  for (const part of (req.headers.get('cookie') ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+function sameSecret(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+// GET shows the confirmation page; HEAD and OPTIONS answer without acting. Why: mail
+// scanners fetch links, so nothing but the POST may change state or write audit.
+app.http('approvalLinkPage', {
+  route: 'approvals/{token}',
+  methods: ['GET', 'HEAD', 'OPTIONS'],
+  authLevel: 'anonymous',
+  handler: async (req): Promise<HttpResponseInit> => {
+    if (req.method === 'OPTIONS') return { status: 204, headers: { Allow: 'GET, HEAD, POST, OPTIONS' } };
+    const page = await viewLink(linkDeps(), req.params.token ?? '');
+    const csrf = randomBytes(24).toString('base64url');
+    const secure = config().PIM_PUBLIC_BASE_URL.startsWith('https:');
+    return {
+      status: page.status,
+      headers: PAGE_HEADERS,
+      cookies: [{ name: CSRF_COOKIE, value: csrf, httpOnly: true, sameSite: 'Strict', path: '/approvals', secure }],
+      body: req.method === 'HEAD' ? undefined : renderLinkPage(page, csrf),
+    };
+  },
+});
+
+app.http('approvalLinkDecision', {
+  route: 'approvals/{token}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
+  handler: async (req, ctx): Promise<HttpResponseInit> => {
+    const form = new URLSearchParams(await req.text());
+    // Why: double-submit CSRF check: the form's token must match the cookie set with the page.
+    if (!sameSecret(form.get('csrf') ?? undefined, cookieOf(req, CSRF_COOKIE))) {
+      const page = { kind: 'error', status: 403, title: 'Please open the link again', message: 'This form expired or did not come from the approval page. Open the link from the mail again.' } as const;
+      return { status: 403, headers: PAGE_HEADERS, body: renderLinkPage(page, '') };
+    }
+    const signedIn = req.headers.get('x-ms-client-principal-id') ?? undefined;
+    const page = await actOnLink(
+      linkDeps({ workflow: durableWorkflow(df.getClient(ctx)) }),
+      req.params.token ?? '',
+      { decision: form.get('decision') ?? undefined, justification: form.get('justification') ?? undefined },
+      signedIn,
+      ctx.invocationId,
+    );
+    return { status: page.status, headers: PAGE_HEADERS, body: renderLinkPage(page, '') };
+  },
+});
