@@ -6,6 +6,7 @@ import type { HostContext, HostExtension, RawRequest, RawResponse } from '../cor
 import type { OidcIssuerExtension } from '../oidc';
 import { type DemoDirectory, findUser, loadDemoDirectory } from './demoDirectory';
 import { FaultInjector, parseFault } from './faults';
+import { DevMailbox, type SentMail } from './mailbox';
 
 const PREFIX = '/.devhost/graph';
 
@@ -27,6 +28,7 @@ export class GraphStandInExtension implements HostExtension {
   readonly faults = new FaultInjector();
   readonly directory: DemoDirectory;
   private table?: TableClient;
+  private mailbox?: DevMailbox;
 
   constructor(private readonly options: GraphStandInOptions = {}) {
     this.directory = options.directory ?? loadDemoDirectory();
@@ -37,6 +39,14 @@ export class GraphStandInExtension implements HostExtension {
       allowInsecureConnection: true,
     });
     await this.table.createTable();
+    const mailTable = TableClient.fromConnectionString(host.storageConnectionString, `${host.tablePrefix}GraphMail`, { allowInsecureConnection: true });
+    await mailTable.createTable();
+    this.mailbox = new DevMailbox(mailTable);
+  }
+
+  /** Mail "sent" through the stand-in, newest first (optionally to one recipient). */
+  async sentMail(recipient?: string): Promise<SentMail[]> {
+    return this.mailbox ? this.mailbox.list(recipient) : [];
   }
 
   async stop(): Promise<void> {}
@@ -49,6 +59,9 @@ export class GraphStandInExtension implements HostExtension {
     const path = req.url.pathname;
     if (path === '/.devhost/token' && req.method === 'POST') return this.token(req);
     if (path === '/.devhost/directory' && req.method === 'GET') return json(200, this.directory);
+    if (path === '/.devhost/mail' && req.method === 'GET') {
+      return json(200, { value: await this.sentMail(req.url.searchParams.get('to') ?? undefined) });
+    }
     if (!path.startsWith(`${PREFIX}/`)) return undefined;
     if (path === `${PREFIX}/faults`) return this.faultApi(req);
     const fault = this.faults.take(req.method, path);
@@ -83,6 +96,19 @@ export class GraphStandInExtension implements HostExtension {
       if (user) return json(200, userJson(user));
       const group = this.directory.groups.find((g) => g.id === segs[1]);
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
+    }
+    if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') {
+      const sender = findUser(this.directory, segs[1]);
+      if (!sender && !/^[^@\s]+@[^@\s]+$/.test(segs[1])) return notFound(segs[1]);
+      let body: { message?: Record<string, unknown> };
+      try {
+        body = JSON.parse(req.body.toString('utf8')) as typeof body;
+      } catch {
+        return graphError(400, 'BadRequest', 'Invalid JSON body.');
+      }
+      const stored = await this.mailbox?.store(sender?.userPrincipalName ?? segs[1], body.message ?? {});
+      if (typeof stored === 'string') return graphError(400, 'ErrorInvalidRecipients', stored);
+      return { status: 202 };
     }
     if (segs[0] === 'users' && method === 'GET') {
       if (!segs[1]) return collection(root, 'users', filtered(this.directory.users.map(userJson), filterOf()));
