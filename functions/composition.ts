@@ -4,6 +4,10 @@
  */
 import { DefaultAzureCredential } from '@azure/identity';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
+import { graphMailer } from '../shared/adapters/graph/graphMailer';
+import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
+import { tableNotificationLog } from '../shared/adapters/tables/notificationLog';
+import { TableOutbox } from '../shared/adapters/tables/outbox';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
@@ -17,6 +21,8 @@ import type { AlertStore } from '../shared/ports/alerts';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
+import type { Mailer } from '../shared/ports/mailer';
+import type { NotificationLog } from '../shared/ports/notifications';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
 import type { PolicyRepository } from '../shared/ports/policies';
@@ -33,6 +39,10 @@ export interface AppDeps {
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
+  outbox: TableOutbox;
+  bus: Bus;
+  mailer: Mailer;
+  notifications: NotificationLog;
 }
 
 let built: AppDeps | undefined;
@@ -45,10 +55,17 @@ export function deps(): AppDeps {
 function build(): AppDeps {
   const settings = config();
   const tables = new TableAccess(settings.AzureWebJobsStorage, settings.PIM_TABLE_PREFIX);
+  const bus = createBus(settings.PIM_SERVICEBUS_CONNECTION, settings.PIM_EVENTS_TOPIC);
+  const outbox = new TableOutbox(tables, bus.publisher);
+  const getGraphToken = graphToken(settings.PIM_GRAPH_BASE_URL);
   return {
-    policies: tablePolicyRepository(tables),
-    schedules: tableScheduleRepository(tables),
-    approvals: tableApprovalRepository(tables),
+    outbox,
+    bus,
+    mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
+    notifications: tableNotificationLog(tables),
+    policies: tablePolicyRepository(tables, outbox),
+    schedules: tableScheduleRepository(tables, outbox),
+    approvals: tableApprovalRepository(tables, outbox),
     alerts: tableAlertStore(tables),
     nonces: tableNonceStore(tables),
     audit: tableAuditLog(tables),
@@ -61,7 +78,7 @@ function build(): AppDeps {
       adminRole: settings.PIM_ADMIN_ROLE,
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
-    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: graphToken(settings.PIM_GRAPH_BASE_URL) }),
+    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }),
   };
 }
 

@@ -53,10 +53,28 @@ const schema = z.object({
   PIM_AUDITOR_ROLE: z.string().min(1).default('PIM.Auditor'),
   /** Microsoft Graph endpoint (devhost's Graph stand-in locally). */
   PIM_GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
-  /** Service Bus namespace connection ("devhost" = devhost's in-process bus). */
-  PIM_SERVICEBUS_CONNECTION: z.string().min(1, 'a Service Bus connection, or "devhost"'),
-  /** Topic the domain events go to. */
+  /**
+   * Service Bus: a connection string, a namespace host name (signed in with the managed
+   * identity), or devhost's bus URL (http://localhost:7071/.devhost/servicebus).
+   */
+  PIM_SERVICEBUS_CONNECTION: z
+    .string()
+    .refine(
+      (v) => v.includes('Endpoint=sb://') || /^[a-z0-9-]+\.servicebus\.[a-z.]+$/i.test(v) || (URL.canParse(v) && /^https?:/.test(v)),
+      'a Service Bus connection string (Endpoint=sb://...), a namespace host name, or the http URL of devhost\'s bus',
+    ),
+  /** Topic the domain events go to (subscriptions "mail" and "webhooks" read it). */
   PIM_EVENTS_TOPIC: z.string().min(1).default('pim-events'),
+  /** When the outbox relay publishes events a crashed or cut-off writer left behind. */
+  PIM_OUTBOX_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('*/15 * * * * *'),
+  /** Minutes before an activation ends that its holder is told it is expiring. */
+  PIM_EXPIRY_NOTICE_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Days before an eligibility or assignment made by an admin ends that its holder and admins are told. */
+  PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /** Keys that sign JSON webhooks, by name ("name:base64key,..."); policies refer to them by name. */
+  PIM_WEBHOOK_KEYS: signingKeys.optional(),
+  /** Delivery attempts per webhook before it is dead-lettered. */
+  PIM_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   /** When the reconcile timer runs (6-field NCRONTAB, seconds first). */
   PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
   /** Mailbox notifications are sent from (Graph sendMail). */

@@ -26,7 +26,7 @@ export interface DemoDirectory {
 interface DemoFile {
   users: DemoUser[];
   groups: DemoGroup[];
-  roleDefinitions: Array<{ id: string; displayName: string; description: string; allowedResourceActions: string[] }>;
+  roleDefinitions: Array<{ id: string; displayName: string; description: string; isPrivileged?: boolean; allowedResourceActions: string[] }>;
 }
 
 /** The seeded local directory (devhost/graph/demo-directory.json): users, groups, built-in roles. */
@@ -42,6 +42,7 @@ export function loadDemoDirectory(path = join(__dirname, 'demo-directory.json'))
       description: r.description,
       isBuiltIn: true,
       isEnabled: true,
+      isPrivileged: r.isPrivileged ?? false,
       version: '1',
       rolePermissions: [{ allowedResourceActions: r.allowedResourceActions, condition: null }],
     })),

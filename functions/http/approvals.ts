@@ -24,6 +24,10 @@ function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Record<string,
     reviewedDateTime: step.reviewedDateTime,
     justification: step.justification,
     assignedToMe: assignedToMe.has(step.id) && step.status === 'InProgress',
+    // Extensions (not in Graph): the quorum and every approver's decision so far.
+    approvalsRequired: step.approvalsRequired ?? 1,
+    decisions: step.decisions ?? [],
+    escalatedDateTime: step.escalatedDateTime ?? null,
   };
 }
 

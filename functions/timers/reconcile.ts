@@ -2,6 +2,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
 import { reconcile } from '../../shared/app/reconcile';
+import { config } from '../../shared/config';
 import { deps } from '../composition';
 
 // The schedule is an app setting (PIM_RECONCILE_SCHEDULE), resolved by the host from %...%.
@@ -10,10 +11,15 @@ app.timer('reconcile', {
   runOnStartup: false,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer, context) => {
-    const report = await reconcile({ ...deps(), workflow: durableWorkflow(df.getClient(context)) });
-    const changed = report.settled + report.timedOut + report.outsidePim;
+    const settings = config();
+    const report = await reconcile({
+      ...deps(),
+      workflow: durableWorkflow(df.getClient(context)),
+      expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
+    });
+    const changed = report.settled + report.timedOut + report.escalated + report.expiryNotices + report.outsidePim;
     if (changed > 0 || report.failed.length > 0) {
-      context.log(`Reconcile: settled ${report.settled}, timed out ${report.timedOut}, outside PIM ${report.outsidePim}, failed ${report.failed.length}`);
+      context.log(`Reconcile: settled ${report.settled}, timed out ${report.timedOut}, escalated ${report.escalated}, expiry notices ${report.expiryNotices}, outside PIM ${report.outsidePim}, failed ${report.failed.length}`);
       for (const f of report.failed) context.warn(`Reconcile failed for ${f.subject}: ${f.error}`);
     }
   },

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
+import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 import { type ActionContext, assignmentExists, newRequest, targets } from './scheduleRequests';
 import { alreadyInDirectory } from './settleSchedule';
 
@@ -55,8 +57,12 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   schedule.createdUsing = request.id;
   if (body.isValidationOnly) return request;
   if (!deps.workflow) throw new Error('Activation needs the durable workflow; this entry point has none.');
-  if (!(await deps.schedules.create(schedule, request))) throw assignmentExists(ctx);
-  if (needsApproval) await deps.approvals.create(newApproval(request.id, caller.oid, body, plan.approvalStages, now));
+  const created = await domainEvent(deps, 'request.created', { slot: body, request, schedule, actor: caller });
+  if (!(await deps.schedules.create(schedule, request, [created]))) throw assignmentExists(ctx);
+  if (needsApproval) {
+    const approval = newApproval(request.id, caller.oid, body, plan.approvalStages, now);
+    await deps.approvals.create(approval, [await approvalNeeded(deps, approval, 0, request, schedule)]);
+  }
   await deps.audit.append(
     auditRecord({
       activity: needsApproval ? 'Add member to role request approval requested (PIM activation)' : 'Add member to role requested (PIM activation)',
@@ -80,7 +86,11 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   } catch (error) {
     // Nothing may stay half-applied: without its workflow the activation is withdrawn.
     const live = await deps.schedules.liveInSlot('assignment', body);
-    if (live?.value.id === schedule.id) await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, { ...request, status: 'Failed' });
+    if (live?.value.id === schedule.id) {
+      const failed = { ...request, status: 'Failed' as const };
+      const event = await domainEvent(deps, 'request.failed', { slot: body, request: failed, schedule, data: { reason: 'The activation workflow could not be started.' } });
+      await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, failed, [event]);
+    }
     throw new DomainError('ServiceUnavailable', `The activation could not be started; try again. (${error instanceof Error ? error.message : String(error)})`, 503);
   }
   return request;

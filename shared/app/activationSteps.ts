@@ -1,6 +1,9 @@
 import { closeApproval, outcomeOf } from '../domain/approval';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
+import type { EventType } from '../domain/events';
+import type { Caller } from '../http/auth';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 import type { ScheduleDeps } from './scheduleRequests';
 import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
@@ -18,22 +21,35 @@ async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: S
   return { request, schedule };
 }
 
+type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
+const END_EVENTS: Record<Unfulfilled, EventType> = { Denied: 'request.denied', Canceled: 'request.canceled', TimedOut: 'request.timedOut', Failed: 'request.failed' };
+
 /** Ends an activation that never took effect (denied, canceled, timed out, failed). */
-export async function endActivation(deps: ScheduleDeps, requestId: string, status: ScheduleStatus & RequestStatus, reason: string): Promise<void> {
+export async function endActivation(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
   const { request, schedule } = await load(deps, requestId);
   const now = deps.clock.now();
   const live = await deps.schedules.liveInSlot('assignment', request);
+  const approval = await deps.approvals.get(requestId);
+  const ended = { ...request, status, completedDateTime: now.toISOString() };
+  const denial = approval?.value.steps.find((s) => s.reviewResult === 'Denied');
+  const event = await domainEvent(deps, END_EVENTS[status], {
+    slot: request,
+    request: ended,
+    schedule,
+    actor: actor ?? (denial?.reviewedBy ? { id: denial.reviewedBy.id, displayName: denial.reviewedBy.displayName } : null),
+    data: { reason, ...(denial ? { stage: denial.stage, reviewedBy: denial.reviewedBy, reviewedDateTime: denial.reviewedDateTime, justification: denial.justification } : {}) },
+  });
   if (live && live.value.id === schedule?.id) {
-    const ended = { ...live.value, status, modifiedDateTime: now.toISOString() };
-    await deps.schedules.update(ended, live.etag, { ...request, status, completedDateTime: now.toISOString() });
-    await settleSchedule(deps, ended, requestId);
+    const endedSchedule = { ...live.value, status, modifiedDateTime: now.toISOString() };
+    await deps.schedules.update(endedSchedule, live.etag, ended, [event]);
+    await settleSchedule(deps, endedSchedule, requestId);
   } else if (request.status === 'PendingApproval' || request.status === 'Granted') {
-    await deps.schedules.saveRequest({ ...request, status, completedDateTime: now.toISOString() });
+    await deps.schedules.saveRequest(ended, [event]);
   } else {
     return;
   }
-  const approval = await deps.approvals.get(requestId);
-  if (approval && approval.value.status !== 'Completed') await deps.approvals.replace(closeApproval(approval.value), approval.etag);
+  const open = await deps.approvals.get(requestId);
+  if (open && open.value.status !== 'Completed') await deps.approvals.replace(closeApproval(open.value), open.etag);
   await deps.audit.append(
     auditRecord({
       activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,
@@ -70,7 +86,17 @@ export async function settleStage(deps: ScheduleDeps, requestId: string, stage: 
   if (outcome === 'Approved') {
     const live = await deps.schedules.liveInSlot('assignment', request);
     if (live && live.value.status === 'PendingApproval') {
-      await deps.schedules.update({ ...live.value, status: 'PendingProvisioning', modifiedDateTime: deps.clock.now().toISOString() }, live.etag, { ...request, status: 'Granted' });
+      const granted = { ...request, status: 'Granted' as const };
+      const schedule = { ...live.value, status: 'PendingProvisioning' as const, modifiedDateTime: deps.clock.now().toISOString() };
+      const last = approval.value.steps.at(-1);
+      const event = await domainEvent(deps, 'request.approved', {
+        slot: request,
+        request: granted,
+        schedule,
+        actor: last?.reviewedBy ?? null,
+        data: { approvalId: approval.value.id, stages: approval.value.steps.map((s) => ({ stage: s.stage, reviewedBy: s.reviewedBy, reviewedDateTime: s.reviewedDateTime, decisions: s.decisions ?? [] })) },
+      });
+      await deps.schedules.update(schedule, live.etag, granted, [event]);
     }
     return 'approved';
   }
@@ -94,7 +120,16 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
   const settled = await settleSchedule(deps, schedule, requestId);
   if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
   if (request.status !== 'Provisioned') {
-    await deps.schedules.saveRequest({ ...request, status: 'Provisioned', completedDateTime: deps.clock.now().toISOString() });
+    const provisioned = { ...request, status: 'Provisioned' as const, completedDateTime: deps.clock.now().toISOString() };
+    const role = await deps.directory.getRoleDefinition(request.roleDefinitionId).catch(() => undefined);
+    const event = await domainEvent(deps, 'assignment.activated', {
+      slot: request,
+      request: provisioned,
+      schedule: settled,
+      actor: { id: request.principalId, displayName: request.createdBy.user.displayName },
+      data: { scheduleId: settled.id, isPrivilegedRole: role?.isPrivileged ?? false },
+    });
+    await deps.schedules.saveRequest(provisioned, [event]);
   }
   return 'granted';
 }

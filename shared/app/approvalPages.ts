@@ -101,9 +101,14 @@ async function resolve(deps: LinkDeps, token: string) {
     end: request.scheduleInfo.expiration.endDateTime,
     stage: claims.stage,
     stages: approval.value.steps.length,
-    decisions: approval.value.steps
-      .filter((s) => s.reviewResult !== 'NotReviewed')
-      .map((s) => ({ stage: s.stage, result: s.reviewResult, by: s.reviewedBy?.displayName ?? s.reviewedBy?.id ?? '', at: s.reviewedDateTime, justification: s.justification })),
+    // Every approver's decision, quorum stages included (older records keep only the step's).
+    decisions: approval.value.steps.flatMap((s) =>
+      s.decisions?.length
+        ? s.decisions.map((d) => ({ stage: s.stage, result: d.result, by: d.reviewer.displayName ?? d.reviewer.id, at: d.at, justification: d.justification }))
+        : s.reviewResult !== 'NotReviewed'
+          ? [{ stage: s.stage, result: s.reviewResult, by: s.reviewedBy?.displayName ?? s.reviewedBy?.id ?? '', at: s.reviewedDateTime, justification: s.justification }]
+          : [],
+    ),
     justificationRequired: step.isApproverJustificationRequired,
   };
   return { claims, approvalId: approval.value.id, stepId: step.id, summary };

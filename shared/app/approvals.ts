@@ -1,9 +1,10 @@
-import { type Approval, currentStep, decide } from '../domain/approval';
-import { badRequest, forbidden, notFound } from '../domain/errors';
+import { type Approval, approversNow, currentStep, decide } from '../domain/approval';
+import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import type { ScheduleRequest } from '../domain/schedules';
 import type { Caller } from '../http/auth';
 import type { Directory } from '../ports/directory';
+import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
 import { endActivation } from './activationSteps';
 import type { ScheduleDeps } from './scheduleRequests';
@@ -18,8 +19,19 @@ async function isAmong(directory: Directory, approvers: Approver[], userId: stri
 }
 
 async function isApproverOfAny(directory: Directory, approval: Approval, userId: string): Promise<boolean> {
-  for (const step of approval.steps) if (await isAmong(directory, step.approvers, userId)) return true;
+  for (const step of approval.steps) if (await isAmong(directory, approversNow(step), userId)) return true;
   return false;
+}
+
+/** The distinct people who may decide, without the requester (the base of a majority deny). */
+export async function approverIds(directory: Directory, approvers: Approver[], requesterId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const a of approvers) {
+    if (a['@odata.type'] === '#microsoft.graph.singleUser') ids.add(a.userId);
+    else for (const id of await directory.groupMemberIds(a.groupId)) ids.add(id);
+  }
+  ids.delete(requesterId);
+  return ids;
 }
 
 /** An approval the caller may see: its requester, its approvers, admins and auditors. Others get 404. */
@@ -31,24 +43,38 @@ export async function getApproval(deps: ScheduleDeps, caller: Caller, id: string
   if (!mine && approval.requesterId !== caller.oid && !caller.isAdmin && !caller.isAuditor) throw notFound('approval', id);
   const assignedToMe = new Set<string>();
   for (const step of approval.steps) {
-    if (caller.oid !== approval.requesterId && (await isAmong(deps.directory, step.approvers, caller.oid))) assignedToMe.add(step.id);
+    if (caller.oid !== approval.requesterId && (await isAmong(deps.directory, approversNow(step), caller.oid))) assignedToMe.add(step.id);
   }
   return { approval, assignedToMe };
 }
 
 /**
- * PATCH …/steps/{stepId}: records the decision first (conditional write: of two approvers
- * deciding at once, one wins and the other gets 409), then wakes the request's workflow.
+ * PATCH …/steps/{stepId}: records the decision first (a conditional write, with the events in
+ * the same transaction), then wakes the request's workflow. Two approvers deciding at once
+ * both count: the one whose write lost re-reads and decides again on what is stored.
  */
 export async function decideStep(deps: ScheduleDeps, caller: Caller, approvalId: string, stepId: string, body: unknown, correlationId: string): Promise<void> {
+  if (typeof body !== 'object' || body === null) throw badRequest('Send {"reviewResult": "Approve" | "Deny", "justification": "..."}.');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await decideOnce(deps, caller, approvalId, stepId, body as Record<string, unknown>, correlationId);
+      return;
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= MAX_DECIDE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const MAX_DECIDE_ATTEMPTS = 5;
+
+async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string, stepId: string, b: Record<string, unknown>, correlationId: string): Promise<void> {
   const found = await deps.approvals.get(approvalId);
   if (!found) throw notFound('approval', approvalId);
   const step = found.value.steps.find((s) => s.id === stepId);
   if (!step) throw notFound('approval step', stepId);
-  if (typeof body !== 'object' || body === null) throw badRequest('Send {"reviewResult": "Approve" | "Deny", "justification": "..."}.');
-  const b = body as Record<string, unknown>;
   const now = deps.clock.now();
-  const isApprover = await isAmong(deps.directory, step.approvers, caller.oid);
+  const approvers = approversNow(step);
+  const isApprover = await isAmong(deps.directory, approvers, caller.oid);
   if (!isApprover && found.value.requesterId !== caller.oid && !(await isApproverOfAny(deps.directory, found.value, caller.oid)) && !caller.isAdmin) {
     throw notFound('approval', approvalId);
   }
@@ -56,27 +82,31 @@ export async function decideStep(deps: ScheduleDeps, caller: Caller, approvalId:
     stepId,
     reviewer: { id: caller.oid, displayName: caller.name ?? null },
     isApprover,
+    approverCount: (await approverIds(deps.directory, approvers, found.value.requesterId)).size,
     reviewResult: b.reviewResult,
     justification: b.justification,
     at: now,
   });
-  await deps.approvals.replace(next, found.etag);
+  const request = await deps.schedules.getRequest('assignment', next.requestId);
+  if (!request) throw notFound('schedule request', next.requestId);
+  await deps.approvals.replace(next, found.etag, await decisionEvents(deps, found.value, next, stepId, caller, request));
   const decided = next.steps.find((s) => s.id === stepId);
+  const mine = decided?.decisions?.find((x) => x.reviewer.id === caller.oid);
   await deps.audit.append(
     auditRecord({
-      activity: decided?.reviewResult === 'Approved' ? 'Add member to role request approved (PIM activation)' : 'Add member to role request denied (PIM activation)',
+      activity: mine?.result === 'Approved' ? 'Add member to role request approved (PIM activation)' : 'Add member to role request denied (PIM activation)',
       operationType: 'Other',
       caller,
       correlationId,
       at: now,
       targets: [
         { id: next.requesterId, displayName: null, type: 'User', modifiedProperties: [] },
-        { id: next.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: `stage ${step.stage + 1}`, oldValue: 'NotReviewed', newValue: decided?.reviewResult ?? null }] },
+        { id: next.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: `stage ${step.stage + 1}`, oldValue: step.reviewResult, newValue: decided?.reviewResult ?? null }] },
       ],
-      details: { requestId: next.requestId, justification: decided?.justification ?? undefined },
+      details: { requestId: next.requestId, decision: mine?.result, stageResult: decided?.reviewResult, justification: mine?.justification ?? undefined },
     }),
   );
-  await deps.workflow?.notify(next.requestId, 'approvalDecided');
+  if (decided?.status === 'Completed') await deps.workflow?.notify(next.requestId, 'approvalDecided');
 }
 
 /** Requests waiting for the caller's decision (filterByCurrentUser(on='approver')). */
@@ -85,7 +115,8 @@ export async function requestsAwaitingMe(deps: ScheduleDeps, caller: Caller): Pr
   for (const approval of await deps.approvals.list()) {
     const step = currentStep(approval);
     if (approval.status !== 'InProgress' || !step || approval.requesterId === caller.oid) continue;
-    if (!(await isAmong(deps.directory, step.approvers, caller.oid))) continue;
+    if (!(await isAmong(deps.directory, approversNow(step), caller.oid))) continue;
+    if ((step.decisions ?? []).some((x) => x.reviewer.id === caller.oid)) continue;
     const request = await deps.schedules.getRequest('assignment', approval.requestId);
     if (request?.status === 'PendingApproval') out.push(request);
   }
@@ -98,6 +129,6 @@ export async function cancelRequest(deps: ScheduleDeps, caller: Caller, requestI
   if (!request || (request.principalId !== caller.oid && !caller.isAdmin)) throw notFound('schedule request', requestId);
   if (request.principalId !== caller.oid) throw forbidden('Only the requester can cancel a request.');
   if (request.status !== 'PendingApproval') throw badRequest(`Only a request waiting for approval can be canceled; this one is ${request.status}.`, 'RequestNotCancelable');
-  await endActivation(deps, requestId, 'Canceled', 'The requester canceled the request.');
+  await endActivation(deps, requestId, 'Canceled', 'The requester canceled the request.', caller);
   await deps.workflow?.notify(requestId, 'canceled');
 }

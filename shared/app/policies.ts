@@ -9,6 +9,7 @@ import type { Directory } from '../ports/directory';
 import type { PolicyRepository } from '../ports/policies';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 
 export interface PolicyDeps {
   policies: PolicyRepository;
@@ -72,6 +73,11 @@ export async function updatePolicyRule(
   checkPolicyConsistency(rules);
   await checkApproversExist(deps.directory, next);
   const now = deps.clock.now();
+  const changed = await domainEvent(deps, 'policy.changed', {
+    slot: { principalId: '', roleDefinitionId, directoryScopeId: policy.scopeId },
+    actor: caller,
+    data: { policyId: policy.id, ruleId, rule: next },
+  });
   await deps.policies.replace(
     {
       ...policy,
@@ -80,6 +86,7 @@ export async function updatePolicyRule(
       lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null },
     },
     etag,
+    [changed],
   );
   const role = await deps.directory.getRoleDefinition(roleDefinitionId);
   await deps.audit.append(

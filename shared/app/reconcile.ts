@@ -1,21 +1,53 @@
 import { randomUUID } from 'node:crypto';
-import { overdueStep } from '../domain/approval';
+import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
+import type { Schedule } from '../domain/schedules';
 import { isLive, type ScheduleKind } from '../domain/schedules';
 import type { AlertStore } from '../ports/alerts';
 import { endActivation } from './activationSteps';
+import { approvalEscalated } from './approvalEvents';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 import type { ScheduleDeps } from './scheduleRequests';
 import { needsSettling, settleSchedule } from './settleSchedule';
 
 export interface ReconcileDeps extends ScheduleDeps {
   alerts: AlertStore;
+  /** How early holders are told an end is near: activations in minutes, the rest in days. */
+  expiryNotice: { activationMinutes: number; days: number };
 }
 
 export interface ReconcileReport {
   settled: number;
   timedOut: number;
+  escalated: number;
+  expiryNotices: number;
   outsidePim: number;
   failed: Array<{ subject: string; error: string }>;
+}
+
+/** Whether the schedule's end is near enough to tell its holder, and they were not told of this end yet. */
+function noticeDue(deps: ReconcileDeps, schedule: Schedule, now: Date): boolean {
+  if (!isLive(schedule) || schedule.status === 'PendingApproval' || !schedule.endDateTime || schedule.expiryNoticeFor === schedule.endDateTime) return false;
+  const left = Date.parse(schedule.endDateTime) - now.getTime();
+  const window = schedule.assignmentType === 'Activated' ? deps.expiryNotice.activationMinutes * 60_000 : deps.expiryNotice.days * 86_400_000;
+  return left > 0 && left <= window && Date.parse(schedule.startDateTime) <= now.getTime();
+}
+
+/** Records that this end was announced, with the expiring-soon event in the same write. */
+async function announceExpiry(deps: ReconcileDeps, schedule: Schedule, now: Date): Promise<boolean> {
+  const live = await deps.schedules.liveInSlot(schedule.kind, schedule);
+  if (!live || live.value.id !== schedule.id || !noticeDue(deps, live.value, now)) return false;
+  const request = await deps.schedules.getRequest(schedule.kind, schedule.createdUsing);
+  const next = { ...live.value, expiryNoticeFor: live.value.endDateTime };
+  const minutesLeft = Math.max(1, Math.round((Date.parse(live.value.endDateTime ?? '') - now.getTime()) / 60_000));
+  const event = await domainEvent(deps, schedule.kind === 'eligibility' ? 'eligibility.expiringSoon' : 'assignment.expiringSoon', {
+    slot: schedule,
+    request,
+    schedule: next,
+    data: { scheduleId: schedule.id, minutesLeft, assignmentType: schedule.assignmentType },
+  });
+  await deps.schedules.update(next, live.etag, undefined, [event]);
+  return true;
 }
 
 /**
@@ -24,12 +56,14 @@ export interface ReconcileReport {
  * - schedules that disagree with the clock are settled (active assignments granted at their
  *   start and revoked at their end, eligibilities expired), catching anything a lost
  *   workflow missed;
+ * - holders are told once when an end is near (expiring-soon events);
+ * - open approval stages past their escalation time are escalated;
  * - approvals past their stage's time limit end as TimedOut;
  * - directory role assignments that no PIM schedule accounts for are recorded once as
  *   RolesAssignedOutsidePimAlert.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { settled: 0, timedOut: 0, outsidePim: 0, failed: [] };
+  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, outsidePim: 0, failed: [] };
   const correlationId = randomUUID();
   const attempt = async (subject: string, work: () => Promise<void>) => {
     try {
@@ -50,7 +84,31 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
 
+  for (const kind of ['eligibility', 'assignment'] as ScheduleKind[]) {
+    const now = deps.clock.now();
+    for (const schedule of await deps.schedules.listSchedules(kind)) {
+      if (!noticeDue(deps, schedule, now)) continue;
+      await attempt(schedule.id, async () => {
+        if (await announceExpiry(deps, schedule, now)) report.expiryNotices++;
+      });
+    }
+  }
+
   const now = deps.clock.now();
+  for (const approval of await deps.approvals.list()) {
+    const step = dueForEscalation(approval, now);
+    if (!step || overdueStep(approval, now)) continue;
+    await attempt(approval.requestId, async () => {
+      const current = await deps.approvals.get(approval.id);
+      const request = await deps.schedules.getRequest('assignment', approval.requestId);
+      const due = current && dueForEscalation(current.value, now);
+      if (!current || !request || !due) return;
+      const escalated = escalate(current.value, now);
+      await deps.approvals.replace(escalated, current.etag, [await approvalEscalated(deps, escalated, { ...due, escalatedDateTime: now.toISOString() }, request)]);
+      report.escalated++;
+    });
+  }
+
   for (const approval of await deps.approvals.list()) {
     if (approval.status !== 'InProgress' || !overdueStep(approval, now)) continue;
     await attempt(approval.requestId, async () => {

@@ -18,6 +18,7 @@ import type { ActivationWorkflow } from '../ports/workflow';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 import { type PolicyDeps, policyForRole } from './policies';
 import { parseRequestBody, type RequestBody } from './requestBody';
@@ -235,7 +236,8 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
   const request = newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id);
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
-  if (!(await ctx.deps.schedules.create(schedule, request))) throw assignmentExists(ctx);
+  const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });
+  if (!(await ctx.deps.schedules.create(schedule, request, [assigned]))) throw assignmentExists(ctx);
   await ctx.deps.audit.append(
     auditRecord({
       activity: `Add ${NAMES[ctx.kind].audit} to role in PIM completed (${end ? 'timebound' : 'permanent'})`,
@@ -291,7 +293,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
   if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
   const request = { ...newRequest(ctx, 'PendingAdminDecision', null, null, ctx.live?.value.id ?? null), completedDateTime: null };
   if (body.isValidationOnly) return request;
-  await deps.schedules.saveRequest(request);
+  await deps.schedules.saveRequest(request, [await domainEvent(deps, 'request.created', { slot: body, request, actor: ctx.caller })]);
   await deps.audit.append(
     auditRecord({
       activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
@@ -359,8 +361,12 @@ async function change(
   const status: RequestStatus = isLive(next) ? 'Provisioned' : 'Revoked';
   const request = newRequest(ctx, status, start, end, next.id);
   if (ctx.body.isValidationOnly) return request;
-  await ctx.deps.schedules.update(next, live.etag, request);
   const removing = operationType === 'Unassign';
+  const type = removing
+    ? ctx.body.action === 'selfDeactivate' && next.assignmentType === 'Activated' ? 'assignment.deactivated' : ctx.kind === 'eligibility' ? 'eligibility.removed' : 'assignment.removed'
+    : ctx.kind === 'eligibility' ? 'eligibility.updated' : 'assignment.updated';
+  const event = await domainEvent(ctx.deps, type, { slot: ctx.body, request, schedule: next, actor: ctx.caller, data: { scheduleId: next.id, previousEndDateTime: live.value.endDateTime } });
+  await ctx.deps.schedules.update(next, live.etag, request, [event]);
   await ctx.deps.audit.append(
     auditRecord({
       activity: removing

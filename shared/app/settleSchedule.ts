@@ -1,6 +1,8 @@
 import { conflict } from '../domain/errors';
 import { isInEffect, isLive, type Schedule } from '../domain/schedules';
+import type { DomainEvent } from '../domain/events';
 import { auditRecord } from './audit';
+import { domainEvent } from './events';
 import type { ScheduleDeps } from './scheduleRequests';
 
 /** Whether the schedule's state and the directory disagree with the clock (work for settleSchedule). */
@@ -37,13 +39,17 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   if (isLive(next) && ended) next = { ...next, status: 'Expired', modifiedDateTime: now.toISOString() };
   if (next === schedule) return schedule;
 
+  const events: DomainEvent[] = [];
+  if (schedule.status !== 'Expired' && next.status === 'Expired') {
+    events.push(await domainEvent(deps, schedule.kind === 'eligibility' ? 'eligibility.expired' : 'assignment.expired', { slot: schedule, schedule: next, data: { scheduleId: schedule.id, assignmentType: schedule.assignmentType, requestId: schedule.createdUsing } }));
+  }
   try {
     if (isLive(schedule)) {
       const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
       if (!current || current.value.id !== schedule.id) throw conflict('The schedule ended while it was being granted.', 'ConcurrentModification');
-      await deps.schedules.update(next, current.etag);
+      await deps.schedules.update(next, current.etag, undefined, events);
     } else {
-      await deps.schedules.saveEnded(next);
+      await deps.schedules.saveEnded(next, events);
     }
   } catch (error) {
     // Why: the schedule changed (e.g. removed) while we granted; a grant nobody records would

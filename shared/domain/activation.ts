@@ -29,6 +29,10 @@ export interface ApprovalStagePlan {
   approvers: Approver[];
   timeoutMinutes: number;
   isApproverJustificationRequired: boolean;
+  approvalsRequired: number;
+  denyMode: 'any' | 'majority';
+  /** Who takes over, and after how many minutes without a decision; null without escalation. */
+  escalation: { afterMinutes: number; approvers: Approver[] } | null;
 }
 
 function rule<T extends RolePolicy['rules'][number]['@odata.type']>(policy: RolePolicy, id: string, type: T) {
@@ -109,6 +113,12 @@ export function planActivation(policy: RolePolicy, eligibility: Schedule, ask: A
         approvers: s.primaryApprovers,
         timeoutMinutes: s.approvalStageTimeOutInDays * 1440,
         isApproverJustificationRequired: s.isApproverJustificationRequired,
+        approvalsRequired: s.quorum?.approvalsRequired ?? 1,
+        denyMode: s.quorum?.denyMode ?? 'any',
+        escalation:
+          s.isEscalationEnabled && s.escalationTimeInMinutes > 0 && s.escalationApprovers.length > 0
+            ? { afterMinutes: s.escalationTimeInMinutes, approvers: s.escalationApprovers }
+            : null,
       }))
     : [];
   return { start: effectiveStart, end, approvalStages };

@@ -4,6 +4,14 @@ import type { ApprovalStagePlan } from './activation';
 import type { Approver } from './policy/types';
 import type { Slot } from './schedules';
 
+/** One approver's recorded decision on a stage (a stage may need several: the quorum). */
+export interface StageDecision {
+  reviewer: { id: string; displayName: string | null };
+  result: 'Approved' | 'Denied';
+  at: string;
+  justification: string | null;
+}
+
 export interface ApprovalStep {
   id: string;
   stage: number;
@@ -17,6 +25,13 @@ export interface ApprovalStep {
   timeoutMinutes: number;
   /** When the stage opened for decisions (its timeout counts from then). */
   startedDateTime: string | null;
+  /** Distinct approvals that approve the stage (older records: 1). */
+  approvalsRequired?: number;
+  denyMode?: 'any' | 'majority';
+  decisions?: StageDecision[];
+  escalation?: { afterMinutes: number; approvers: Approver[] } | null;
+  /** When the escalation approvers took over (they decide alongside the primary ones from then). */
+  escalatedDateTime?: string | null;
 }
 
 /** The approval of one activation request; its id is the request's id. */
@@ -47,6 +62,11 @@ export function newApproval(requestId: string, requesterId: string, slot: Slot, 
       isApproverJustificationRequired: s.isApproverJustificationRequired,
       timeoutMinutes: s.timeoutMinutes,
       startedDateTime: i === 0 ? now.toISOString() : null,
+      approvalsRequired: s.approvalsRequired,
+      denyMode: s.denyMode,
+      decisions: [],
+      escalation: s.escalation,
+      escalatedDateTime: null,
     })),
   };
 }
@@ -67,16 +87,26 @@ export function outcomeOf(approval: Approval): Outcome {
 export interface Decision {
   stepId: string;
   reviewer: { id: string; displayName: string | null };
-  /** Whether the reviewer is among the step's approvers (users, or members of its groups now). */
+  /** Whether the reviewer may decide this step now (its approvers, or escalation approvers once escalated). */
   isApprover: boolean;
+  /** How many distinct people may decide the step (for a majority deny). */
+  approverCount: number;
   reviewResult: unknown;
   justification: unknown;
   at: Date;
 }
 
+/** The approvers who may decide the step now: primary ones, plus escalation approvers once escalated. */
+export function approversNow(step: ApprovalStep): Approver[] {
+  return step.escalatedDateTime && step.escalation ? [...step.approvers, ...step.escalation.approvers] : step.approvers;
+}
+
 /**
  * Records one approver's decision on the current stage. The requester never approves their
- * own request; only the stage's approvers decide; a decided step stays decided (409 naming who).
+ * own request; only the stage's approvers decide, each once; a decided step stays decided
+ * (409 naming who). The stage is approved by `approvalsRequired` distinct approvals, and
+ * denied by one deny ('any') or by a majority of its approvers ('majority'), or as soon as
+ * the approvals still possible cannot reach the quorum.
  */
 export function decide(approval: Approval, d: Decision): Approval {
   const step = approval.steps.find((s) => s.id === d.stepId);
@@ -89,19 +119,52 @@ export function decide(approval: Approval, d: Decision): Approval {
     throw conflict(`This step was already ${step.reviewResult.toLowerCase()} by ${step.reviewedBy?.displayName ?? step.reviewedBy?.id ?? 'another approver'} at ${step.reviewedDateTime}.`, 'ApprovalStepAlreadyDecided');
   }
   if (step.status === 'NotStarted' || approval.status === 'Completed') throw conflict('This step is not open for decisions.', 'ApprovalStepNotInProgress');
+  const earlier = (step.decisions ?? []).find((x) => x.reviewer.id === d.reviewer.id);
+  if (earlier) throw conflict(`You already ${earlier.result.toLowerCase()} this stage at ${earlier.at}; it waits for other approvers.`, 'ApprovalAlreadyRecorded');
   const justification = typeof d.justification === 'string' ? d.justification.trim() : '';
   if (step.isApproverJustificationRequired && !justification) throw badRequest('A justification is required to decide this request.');
   if (justification.length > 500) throw badRequest('The justification may be at most 500 characters.');
-  const approved = d.reviewResult === 'Approve';
+
+  const decision: StageDecision = { reviewer: d.reviewer, result: d.reviewResult === 'Approve' ? 'Approved' : 'Denied', at: d.at.toISOString(), justification: justification || null };
+  const decisions = [...(step.decisions ?? []), decision];
+  const result = stageResult(step, decisions, d.approverCount);
   const steps = approval.steps.map((s) => {
     if (s.id === step.id) {
-      return { ...s, status: 'Completed' as const, reviewResult: approved ? ('Approved' as const) : ('Denied' as const), reviewedBy: d.reviewer, reviewedDateTime: d.at.toISOString(), justification: justification || null };
+      const recorded = { ...s, decisions };
+      if (result === 'Pending') return recorded;
+      return { ...recorded, status: 'Completed' as const, reviewResult: result, reviewedBy: d.reviewer, reviewedDateTime: decision.at, justification: decision.justification };
     }
-    if (approved && s.stage === step.stage + 1) return { ...s, status: 'InProgress' as const, startedDateTime: d.at.toISOString() };
+    if (result === 'Approved' && s.stage === step.stage + 1) return { ...s, status: 'InProgress' as const, startedDateTime: decision.at };
     return s;
   });
   const next = { ...approval, steps };
   return { ...next, status: outcomeOf(next) === 'Pending' ? 'InProgress' : 'Completed' };
+}
+
+function stageResult(step: ApprovalStep, decisions: StageDecision[], approverCount: number): Outcome {
+  const required = step.approvalsRequired ?? 1;
+  const approvals = decisions.filter((x) => x.result === 'Approved').length;
+  const denials = decisions.length - approvals;
+  if (approvals >= required) return 'Approved';
+  if (denials === 0) return 'Pending';
+  if ((step.denyMode ?? 'any') === 'any') return 'Denied';
+  const undecided = Math.max(0, approverCount - decisions.length);
+  if (denials * 2 > approverCount || approvals + undecided < required) return 'Denied';
+  return 'Pending';
+}
+
+/** Marks the open step escalated: its escalation approvers may decide from now on. */
+export function escalate(approval: Approval, at: Date): Approval {
+  const step = currentStep(approval);
+  if (!step?.escalation || step.escalatedDateTime) return approval;
+  return { ...approval, steps: approval.steps.map((s) => (s.id === step.id ? { ...s, escalatedDateTime: at.toISOString() } : s)) };
+}
+
+/** The open step due for escalation: escalation set, not yet escalated, and its time passed without a decision. */
+export function dueForEscalation(approval: Approval, now: Date): ApprovalStep | undefined {
+  const step = currentStep(approval);
+  if (approval.status !== 'InProgress' || !step?.escalation || step.escalatedDateTime || !step.startedDateTime) return undefined;
+  return Date.parse(step.startedDateTime) + step.escalation.afterMinutes * 60_000 <= now.getTime() ? step : undefined;
 }
 
 /** Closes every open step (timeout or cancellation). */

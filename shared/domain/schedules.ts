@@ -98,6 +98,8 @@ export interface Schedule extends Slot {
   roleAssignmentOriginId: string | null;
   /** False when the directory already held the role (e.g. assigned outside PIM): PIM then never removes it. */
   grantedByPim?: boolean;
+  /** The end its holder was last told is near (so each end is announced once). */
+  expiryNoticeFor?: string | null;
 }
 
 /** A schedule is live (holds its slot) until it ends; an activation awaiting approval already holds it. */

@@ -5,6 +5,8 @@ export interface RoleDefinition {
   description: string;
   isBuiltIn: boolean;
   isEnabled: boolean;
+  /** Graph marks roles that can lead to elevation of privilege; notifications treat them as critical. */
+  isPrivileged?: boolean;
   templateId: string;
   version?: string;
   rolePermissions: Array<{ allowedResourceActions: string[]; condition?: string | null }>;

@@ -26,6 +26,7 @@ async function appSettings() {
     PIM_TENANT_ID: TENANT_ID,
     PIM_OIDC_ISSUER: `${url}/${TENANT_ID}/v2.0`,
     PIM_GRAPH_BASE_URL: `${url}/.devhost/graph`,
+    PIM_SERVICEBUS_CONNECTION: `${url}/.devhost/servicebus`,
     PIM_PUBLIC_BASE_URL: url,
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
   };

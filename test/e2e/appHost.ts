@@ -22,6 +22,8 @@ export interface AppHost {
   call(user: string | undefined, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** Runs the reconcile timer now and waits for it to finish. */
   reconcile(): Promise<void>;
+  /** Runs the outbox relay timer now and waits for it to finish. */
+  relayOutbox(): Promise<void>;
 }
 
 /**
@@ -34,13 +36,14 @@ export async function startAppHost(): Promise<AppHost> {
     AzureWebJobsStorage: testStorage(),
     PIM_TENANT_ID: TENANT_ID,
     PIM_OIDC_AUDIENCE: AUDIENCE,
-    PIM_SERVICEBUS_CONNECTION: 'devhost',
     PIM_MAIL_SENDER: 'pim@contoso.test',
     PIM_APPROVAL_LINK_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
     PIM_TABLE_PREFIX: uniquePrefix('App'),
     DURABLE_TASK_HUB: 'PimTestHub',
     // Tests run the reconcile timer on demand (POST /.devhost/timers/reconcile/run), not on the clock.
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+    // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
+    PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
   });
   for (const file of appFiles(root, ['functions'])) await import(file);
   const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
@@ -56,6 +59,7 @@ export async function startAppHost(): Promise<AppHost> {
   Object.assign(process.env, {
     PIM_OIDC_ISSUER: issuer.issuer,
     PIM_GRAPH_BASE_URL: `${host.url}/.devhost/graph`,
+    PIM_SERVICEBUS_CONNECTION: `${host.url}/.devhost/servicebus`,
     PIM_PUBLIC_BASE_URL: host.url,
   });
   const tokens = new Map<string, string>();
@@ -75,11 +79,8 @@ export async function startAppHost(): Promise<AppHost> {
     issuer,
     graph,
     token,
-    async reconcile() {
-      const timers = host.extension<TimerExtension>('timers');
-      if (!timers) throw new Error('no timer extension');
-      await timers.runNow('reconcile');
-    },
+    reconcile: () => runTimer(host, 'reconcile'),
+    relayOutbox: () => runTimer(host, 'outboxRelay'),
     async call(user, path, init = {}) {
       const headers = new Headers(init.headers);
       if (user) headers.set('authorization', `Bearer ${await token(user)}`);
@@ -91,4 +92,10 @@ export async function startAppHost(): Promise<AppHost> {
       return fetch(`${host.url}${path}`, { ...init, headers, body });
     },
   };
+}
+
+async function runTimer(host: DevHost, name: string): Promise<void> {
+  const timers = host.extension<TimerExtension>('timers');
+  if (!timers) throw new Error('no timer extension');
+  await timers.runNow(name);
 }

@@ -1,8 +1,10 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import type { Approval } from '../../domain/approval';
 import { conflict } from '../../domain/errors';
 import type { ApprovalRepository } from '../../ports/approvals';
+import type { DomainEvent } from '../../domain/events';
 import { keys } from './keys';
+import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 const TABLE = 'Schedules';
@@ -25,7 +27,15 @@ function fromEntity(e: ApprovalEntity): Approval {
   return a;
 }
 
-export function tableApprovalRepository(tables: TableAccess): ApprovalRepository {
+export function tableApprovalRepository(tables: TableAccess, outbox?: TableOutbox): ApprovalRepository {
+  /** The approval's row and its events' outbox rows in one transaction (same partition), then the relay. */
+  async function commit(action: TransactionAction, entity: ApprovalEntity, events: DomainEvent[]): Promise<void> {
+    if (events.length > 0 && !outbox) throw new Error('This approval repository has no outbox to record events in.');
+    const table = await tables.table(TABLE);
+    await table.submitTransaction([action, ...(outbox?.rows(entity.partitionKey, events) ?? [])]);
+    await outbox?.committed(TABLE, entity.partitionKey, events);
+  }
+
   return {
     async get(id) {
       const table = await tables.table(TABLE);
@@ -34,14 +44,14 @@ export function tableApprovalRepository(tables: TableAccess): ApprovalRepository
       }
       return undefined;
     },
-    async create(approval) {
-      const table = await tables.table(TABLE);
-      await table.createEntity(toEntity(approval));
+    async create(approval, events = []) {
+      const entity = toEntity(approval);
+      await commit(['create', entity], entity, events);
     },
-    async replace(approval, etag) {
-      const table = await tables.table(TABLE);
+    async replace(approval, etag, events = []) {
+      const entity = toEntity(approval);
       try {
-        await table.updateEntity(toEntity(approval), 'Replace', { etag });
+        await commit(['update', entity, 'Replace', { etag }], entity, events);
       } catch (error) {
         if (statusCodeOf(error) === 412) throw conflict('The approval was decided by someone else meanwhile. Reload it to see the decision.', 'ConcurrentModification');
         throw error;

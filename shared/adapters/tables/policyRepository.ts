@@ -2,16 +2,18 @@ import { odata } from '@azure/data-tables';
 import { conflict } from '../../domain/errors';
 import type { RolePolicy } from '../../domain/policy/types';
 import type { PolicyRepository } from '../../ports/policies';
+import type { DomainEvent } from '../../domain/events';
 import { keys } from './keys';
+import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 /** What a policy row holds: the policy as JSON, plus the role id for reading without parsing. */
-export interface PolicyEntity {
+export type PolicyEntity = {
   partitionKey: string;
   rowKey: string;
   roleDefinitionId: string;
   json: string;
-}
+};
 
 export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
   return { ...keys.policy(policy.roleDefinitionId), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(policy) };
@@ -27,7 +29,7 @@ export function fromPolicyEntity(entity: PolicyEntity): RolePolicy {
 
 const TABLE = 'Policies';
 
-export function tablePolicyRepository(tables: TableAccess): PolicyRepository {
+export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox): PolicyRepository {
   return {
     async get(roleDefinitionId) {
       const table = await tables.table(TABLE);
@@ -58,16 +60,19 @@ export function tablePolicyRepository(tables: TableAccess): PolicyRepository {
         throw error;
       }
     },
-    async replace(policy, etag) {
+    async replace(policy, etag, events: DomainEvent[] = []) {
       const table = await tables.table(TABLE);
+      if (events.length > 0 && !outbox) throw new Error('This policy repository has no outbox to record events in.');
+      const entity = toPolicyEntity(policy);
       try {
-        await table.updateEntity(toPolicyEntity(policy), 'Replace', { etag });
+        await table.submitTransaction([['update', entity, 'Replace', { etag }], ...(outbox?.rows(entity.partitionKey, events) ?? [])]);
       } catch (error) {
         if (statusCodeOf(error) === 412 || statusCodeOf(error) === 404) {
           throw conflict('Another change to this policy was saved while yours was being made. Reload the policy and apply your change again.', 'ConcurrentModification');
         }
         throw error;
       }
+      await outbox?.committed(TABLE, entity.partitionKey, events);
     },
   };
 }

@@ -2,7 +2,9 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { conflict, DomainError } from '../../domain/errors';
 import { isLive, type Schedule, type ScheduleKind, type ScheduleRequest, type Slot } from '../../domain/schedules';
 import type { ScheduleRepository } from '../../ports/schedules';
+import type { DomainEvent } from '../../domain/events';
 import { keys } from './keys';
+import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 const TABLE = 'Schedules';
@@ -59,8 +61,15 @@ export function fromRequestEntity(e: JsonEntity): ScheduleRequest {
 const changedMeanwhile = () =>
   conflict('This assignment was changed by another request while yours was being processed. Reload it and try again.', 'ConcurrentModification');
 
-export function tableScheduleRepository(tables: TableAccess): ScheduleRepository {
+export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbox): ScheduleRepository {
   const table = () => tables.table(TABLE);
+
+  /** Writes the actions and the events' outbox rows in one transaction, then relays the events. */
+  async function commit(client: TableClient, pk: string, actions: TransactionAction[], events: DomainEvent[]): Promise<void> {
+    if (events.length > 0 && !outbox) throw new Error('This schedule repository has no outbox to record events in.');
+    await client.submitTransaction([...actions, ...(outbox?.rows(pk, events) ?? [])]);
+    await outbox?.committed(TABLE, pk, events);
+  }
 
   async function readSlot(client: TableClient, pk: string) {
     try {
@@ -114,7 +123,7 @@ export function tableScheduleRepository(tables: TableAccess): ScheduleRepository
       return schedule && isLive(schedule) ? { value: schedule, etag: slotRow.etag } : undefined;
     },
 
-    async create(schedule, request) {
+    async create(schedule, request, events = []) {
       const client = await table();
       const pk = slotPartition(schedule.kind, schedule);
       const slotRow = await readSlot(client, pk);
@@ -131,33 +140,35 @@ export function tableScheduleRepository(tables: TableAccess): ScheduleRepository
         if (error instanceof DomainError && error.status === 409) return false;
         throw error;
       }
-      await client.submitTransaction([
+      await commit(client, pk, [
         ['create', toScheduleEntity(schedule)],
         ['create', toRequestEntity(request)],
-      ]);
+      ], events);
       return true;
     },
 
-    async update(schedule, version, request) {
+    async update(schedule, version, request, events = []) {
       const client = await table();
       const pk = slotPartition(schedule.kind, schedule);
       // Claim the slot at the version that was read; only one concurrent change gets past here.
       const claimed = await writeSlot(client, pk, schedule.id, version);
       const actions: TransactionAction[] = [['update', toScheduleEntity(schedule), 'Replace']];
       if (request) actions.push(['upsert', toRequestEntity(request), 'Replace']);
-      await client.submitTransaction(actions);
+      await commit(client, pk, actions, events);
       if (!isLive(schedule)) await writeSlot(client, pk, '', claimed);
     },
 
-    async saveEnded(schedule) {
+    async saveEnded(schedule, events = []) {
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
-      await client.upsertEntity(toScheduleEntity(schedule), 'Replace');
+      const entity = toScheduleEntity(schedule);
+      await commit(client, entity.partitionKey, [['upsert', entity, 'Replace']], events);
     },
 
-    async saveRequest(request) {
+    async saveRequest(request, events = []) {
       const client = await table();
-      await client.upsertEntity(toRequestEntity(request), 'Replace');
+      const entity = toRequestEntity(request);
+      await commit(client, entity.partitionKey, [['upsert', entity, 'Replace']], events);
     },
 
     async getRequest(kind, id) {

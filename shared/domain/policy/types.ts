@@ -44,6 +44,17 @@ export interface ApprovalStage {
   isEscalationEnabled: boolean;
   primaryApprovers: Approver[];
   escalationApprovers: Approver[];
+  /**
+   * Extension (not in Graph): how many distinct approvers must approve the stage, and whether
+   * one deny ends the request ('any', Entra's behaviour) or only a majority of the approvers
+   * ('majority'). Absent means 1 approval and 'any'.
+   */
+  quorum?: ApprovalQuorum;
+}
+
+export interface ApprovalQuorum {
+  approvalsRequired: number;
+  denyMode: 'any' | 'majority';
 }
 
 export interface ApprovalSettings {

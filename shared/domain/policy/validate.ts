@@ -1,6 +1,6 @@
 import { parseDuration } from '../duration';
 import { DomainError } from '../errors';
-import type { Approver, ApprovalStage, EnabledRule, PolicyRule } from './types';
+import type { ApprovalQuorum, Approver, ApprovalStage, EnabledRule, PolicyRule } from './types';
 
 /** Bounds Entra puts on policy settings. */
 export const ACTIVATION_MIN_MS = 30 * 60_000;
@@ -191,15 +191,42 @@ function parseStages(raw: unknown, problems: Problem[]): ApprovalStage[] {
     if (isEscalationEnabled && (escalationApprovers.length === 0 || escalation === 0)) {
       problems.push({ target: `approvalStages[${i}].escalationApprovers`, message: `Stage ${i + 1}: escalation needs escalationApprovers and an escalationTimeInMinutes above 0.` });
     }
+    const primaryApprovers = parseApprovers(stage.primaryApprovers, `approvalStages[${i}].primaryApprovers`, problems);
+    const quorum = parseQuorum(stage.quorum, primaryApprovers, i, problems);
     return {
       approvalStageTimeOutInDays: timeout,
       isApproverJustificationRequired: stage.isApproverJustificationRequired !== false,
       escalationTimeInMinutes: escalation,
       isEscalationEnabled,
-      primaryApprovers: parseApprovers(stage.primaryApprovers, `approvalStages[${i}].primaryApprovers`, problems),
+      primaryApprovers,
       escalationApprovers,
+      ...(quorum ? { quorum } : {}),
     };
   });
+}
+
+/** The quorum extension of a stage: N distinct approvals (1-25) and the deny mode. */
+function parseQuorum(raw: unknown, approvers: Approver[], i: number, problems: Problem[]): ApprovalQuorum | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const target = `approvalStages[${i}].quorum`;
+  const q = (typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const required = q.approvalsRequired ?? 1;
+  const denyMode = q.denyMode ?? 'any';
+  if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > 25) {
+    problems.push({ target: `${target}.approvalsRequired`, message: `Stage ${i + 1}: quorum.approvalsRequired must be a whole number from 1 to 25.` });
+    return undefined;
+  }
+  if (denyMode !== 'any' && denyMode !== 'majority') {
+    problems.push({ target: `${target}.denyMode`, message: `Stage ${i + 1}: quorum.denyMode must be 'any' (one deny ends the request) or 'majority'.` });
+    return undefined;
+  }
+  // Groups may hold any number of people; named users alone cap the quorum.
+  const onlyUsers = approvers.every((a) => a['@odata.type'] === '#microsoft.graph.singleUser');
+  const distinctUsers = new Set(approvers.map((a) => ('userId' in a ? a.userId : a.groupId))).size;
+  if (onlyUsers && required > distinctUsers) {
+    problems.push({ target: `${target}.approvalsRequired`, message: `Stage ${i + 1} needs ${required} approvals but names only ${distinctUsers} approver(s): add approvers or lower quorum.approvalsRequired.` });
+  }
+  return { approvalsRequired: required, denyMode };
 }
 
 function parseApprovers(raw: unknown, target: string, problems: Problem[]): Approver[] {

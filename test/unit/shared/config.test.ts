@@ -12,7 +12,7 @@ const minimal = {
   PIM_TENANT_ID: '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f',
   PIM_OIDC_ISSUER: 'https://login.microsoftonline.com/7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f/v2.0',
   PIM_OIDC_AUDIENCE: 'api://pim',
-  PIM_SERVICEBUS_CONNECTION: 'devhost',
+  PIM_SERVICEBUS_CONNECTION: 'http://localhost:7071/.devhost/servicebus',
   PIM_MAIL_SENDER: 'pim@contoso.com',
   PIM_APPROVAL_LINK_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   PIM_PUBLIC_BASE_URL: 'https://pim.contoso.com',

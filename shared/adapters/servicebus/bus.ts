@@ -1,0 +1,78 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { type ServiceBusMessage, ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
+import type { DomainEvent } from '../../domain/events';
+import type { EventPublisher, MessageSender, QueuedMessage } from '../../ports/events';
+
+/** The app's way onto Service Bus: events to the topic, messages to its own queues. */
+export interface Bus {
+  publisher: EventPublisher;
+  sender: MessageSender;
+}
+
+/** One Service Bus message per event: the event id doubles as message id for duplicate detection. */
+export function eventMessage(event: DomainEvent): ServiceBusMessage {
+  return {
+    body: event,
+    messageId: event.id,
+    subject: event.type,
+    contentType: 'application/json',
+    applicationProperties: { eventType: event.type, roleDefinitionId: event.subject.roleDefinitionId },
+  };
+}
+
+function queuedMessage(m: QueuedMessage): ServiceBusMessage {
+  return { body: m.body, messageId: m.messageId, contentType: 'application/json', scheduledEnqueueTimeUtc: m.scheduledEnqueueTime };
+}
+
+/**
+ * `connection` is a Service Bus connection string, a namespace host name (then the managed
+ * identity signs in), or the http(s) URL of devhost's bus (`…/.devhost/servicebus`).
+ */
+export function createBus(connection: string, topic: string): Bus {
+  return /^https?:\/\//.test(connection) ? devhostBus(connection.replace(/\/$/, ''), topic) : serviceBus(connection, topic);
+}
+
+function serviceBus(connection: string, topic: string): Bus {
+  const client = connection.includes('Endpoint=') ? new ServiceBusClient(connection) : new ServiceBusClient(connection, new DefaultAzureCredential());
+  const senders = new Map<string, ServiceBusSender>();
+  const senderFor = (entity: string) => {
+    let sender = senders.get(entity);
+    if (!sender) {
+      sender = client.createSender(entity);
+      senders.set(entity, sender);
+    }
+    return sender;
+  };
+  return {
+    publisher: {
+      async publish(events) {
+        if (events.length > 0) await senderFor(topic).sendMessages(events.map(eventMessage));
+      },
+    },
+    sender: {
+      async send(queue, messages) {
+        if (messages.length > 0) await senderFor(queue).sendMessages(messages.map(queuedMessage));
+      },
+    },
+  };
+}
+
+function devhostBus(baseUrl: string, topic: string): Bus {
+  const post = async (path: string, messages: ServiceBusMessage[]) => {
+    const body = messages.map((m) => ({ ...m, scheduledEnqueueTimeUtc: m.scheduledEnqueueTimeUtc?.toISOString() }));
+    const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`devhost Service Bus answered ${res.status} to ${path}: ${await res.text()}`);
+  };
+  return {
+    publisher: {
+      async publish(events) {
+        if (events.length > 0) await post(`/topics/${encodeURIComponent(topic)}/messages`, events.map(eventMessage));
+      },
+    },
+    sender: {
+      async send(queue, messages) {
+        if (messages.length > 0) await post(`/queues/${encodeURIComponent(queue)}/messages`, messages.map(queuedMessage));
+      },
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Domain events: one per state change, written in the same Table transaction as the change
+ * (the outbox) and then published to the events topic. Consumers key their idempotency on `id`.
+ */
+export const EVENT_TYPES = [
+  'request.created',
+  'approval.needed',
+  'approval.escalated',
+  'approval.decisionRecorded',
+  'approval.stageDecided',
+  'request.approved',
+  'request.denied',
+  'request.timedOut',
+  'request.canceled',
+  'request.failed',
+  'assignment.activated',
+  'assignment.expiringSoon',
+  'assignment.expired',
+  'assignment.deactivated',
+  'assignment.assigned',
+  'assignment.updated',
+  'assignment.removed',
+  'eligibility.assigned',
+  'eligibility.updated',
+  'eligibility.expiringSoon',
+  'eligibility.expired',
+  'eligibility.removed',
+  'policy.changed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Who caused the change: a user, or PIM itself (timers, workflows). */
+export interface EventActor {
+  id: string | null;
+  displayName: string | null;
+}
+
+/** What the event is about: a role for a principal at a scope (or a policy's role). */
+export interface EventSubject {
+  principalId: string | null;
+  roleDefinitionId: string;
+  roleDisplayName: string | null;
+  directoryScopeId: string;
+}
+
+/** The request behind the event, as far as it is known. */
+export interface EventRequest {
+  id: string;
+  action: string;
+  status: string;
+  justification: string | null;
+  ticketNumber: string | null;
+  ticketSystem: string | null;
+  startDateTime: string | null;
+  endDateTime: string | null;
+}
+
+export interface DomainEvent {
+  id: string;
+  type: EventType;
+  occurredAt: string;
+  actor: EventActor;
+  subject: EventSubject;
+  request: EventRequest | null;
+  /** Type-specific facts, e.g. the approval stage and its approvers, or who decided. */
+  data: Record<string, unknown>;
+}
+
+export const SYSTEM_ACTOR: EventActor = { id: null, displayName: 'PIM' };
+
+export function newEvent(type: EventType, fields: Omit<DomainEvent, 'id' | 'type' | 'data'> & { data?: Record<string, unknown> }): DomainEvent {
+  return { id: randomUUID(), type, data: {}, ...fields };
+}
+
+/** A message body back into an event; throws on anything that is not one (the bus dead-letters it). */
+export function parseEvent(body: unknown): DomainEvent {
+  const value = typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+  const e = value as Partial<DomainEvent> | null;
+  if (!e || typeof e.id !== 'string' || !EVENT_TYPES.includes(e.type as EventType) || typeof e.occurredAt !== 'string' || !e.subject || !e.actor) {
+    throw new Error('The message is not a PIM domain event.');
+  }
+  return { ...e, data: e.data ?? {}, request: e.request ?? null } as DomainEvent;
+}
