@@ -11,6 +11,22 @@ import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
 export const TENANT_ID = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 export const AUDIENCE = 'api://pim-test';
 
+export interface ApiResult {
+  status: number;
+  body: Record<string, unknown> & { error?: { code: string; message: string } };
+}
+
+export interface DevMail {
+  id: string;
+  to: string[];
+  subject: string;
+  body: string;
+  text?: string;
+  links: string[];
+  headers?: Record<string, string>;
+  sentDateTime: string;
+}
+
 export interface AppHost {
   host: DevHost;
   url: string;
@@ -20,6 +36,10 @@ export interface AppHost {
   token(user: string, options?: { mfa?: boolean; acrs?: string[] }): Promise<string>;
   /** fetch against the app with a token for `user` (or none when user is undefined). */
   call(user: string | undefined, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** A JSON API call as `user` (with MFA): status and parsed body. */
+  api(user: string, method: string, path: string, json?: unknown): Promise<ApiResult>;
+  /** Mails the Graph stand-in "sent" to this address, oldest first. */
+  mailTo(address: string): Promise<DevMail[]>;
   /** Runs the reconcile timer now and waits for it to finish. */
   reconcile(): Promise<void>;
   /** Runs the outbox relay timer now and waits for it to finish. */
@@ -37,6 +57,7 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_TENANT_ID: TENANT_ID,
     PIM_OIDC_AUDIENCE: AUDIENCE,
     PIM_MAIL_SENDER: 'pim@contoso.test',
+    PIM_EVENTS_TOPIC: 'pim-events',
     PIM_APPROVAL_LINK_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
     PIM_TABLE_PREFIX: uniquePrefix('App'),
     DURABLE_TASK_HUB: 'PimTestHub',
@@ -79,6 +100,21 @@ export async function startAppHost(): Promise<AppHost> {
     issuer,
     graph,
     token,
+    async api(user, method, path, json) {
+      const res = await fetch(`${host.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await token(user, { mfa: true })}`, 'content-type': 'application/json' },
+        body: json === undefined ? undefined : JSON.stringify(json),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as ApiResult['body']) : {} };
+    },
+    async mailTo(address) {
+      const res = await fetch(`${host.url}/.devhost/mail?to=${encodeURIComponent(address)}`, { headers: { accept: 'application/json' } });
+      const mails = (await res.json()) as DevMail[] | { value: DevMail[] };
+      const list = Array.isArray(mails) ? mails : mails.value;
+      return [...list].sort((a, b) => a.sentDateTime.localeCompare(b.sentDateTime));
+    },
     reconcile: () => runTimer(host, 'reconcile'),
     relayOutbox: () => runTimer(host, 'outboxRelay'),
     async call(user, path, init = {}) {
