@@ -144,6 +144,23 @@ describe('quorum', () => {
     await mailsWith('erin', 'Denied: your request for Application Administrator');
   });
 
+  it('concurrent approve and deny end in one consistent outcome with at most one grant', async () => {
+    await requireApproval(ROLES.globalAdmin, [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: false, primaryApprovers: [group(GROUPS.approvers)] }]);
+    await makeEligible(USERS.erin, ROLES.globalAdmin);
+    const request = await activate('erin', ROLES.globalAdmin, 'PT10M');
+    const approvalId = request.approvalId ?? '';
+    const stepId = (await steps(approvalId))[0]?.id ?? '';
+    const results = await Promise.all([decide('bob', approvalId, stepId, 'Approve'), decide('carol', approvalId, stepId, 'Deny')]);
+    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+    const [step] = await steps(approvalId);
+    const approved = step?.reviewResult === 'Approved';
+    expect(step?.decisions).toHaveLength(1);
+    const final = approved ? 'Provisioned' : 'Denied';
+    await eventually(async () => ((await statusOf(request.id)) === final ? true : undefined));
+    const grants = (await app.graph.listAssignments()).filter((a) => a.principalId === USERS.erin && a.roleDefinitionId === ROLES.globalAdmin);
+    expect(grants).toHaveLength(approved ? 1 : 0);
+  });
+
   it('refuses a quorum larger than the named approvers, naming the fix', async () => {
     const rule = `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${ROLES.appAdmin}/rules/Approval_EndUser_Assignment`;
     const res = await app.api('admin', 'PATCH', rule, { setting: { isApprovalRequired: true, approvalStages: [{ primaryApprovers: [user(USERS.bob)], quorum: { approvalsRequired: 3 } }] } });

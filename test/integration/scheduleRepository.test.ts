@@ -1,51 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tableScheduleRepository } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
-import type { Schedule, ScheduleRequest } from '../../shared/domain/schedules';
 import { testStorage, uniquePrefix } from '../devhost/helpers';
-
-const slot = { principalId: 'p1', roleDefinitionId: 'r1', directoryScopeId: '/' };
-
-function schedule(): Schedule {
-  const now = new Date().toISOString();
-  return {
-    ...slot,
-    id: randomUUID(),
-    kind: 'eligibility',
-    appScopeId: null,
-    startDateTime: now,
-    endDateTime: null,
-    status: 'Provisioned',
-    memberType: 'Direct',
-    assignmentType: null,
-    createdUsing: 'req',
-    createdDateTime: now,
-    modifiedDateTime: now,
-    roleAssignmentOriginId: null,
-  };
-}
-
-function request(targetScheduleId: string): ScheduleRequest {
-  const now = new Date().toISOString();
-  return {
-    ...slot,
-    id: randomUUID(),
-    kind: 'eligibility',
-    action: 'adminAssign',
-    appScopeId: null,
-    justification: null,
-    ticketInfo: { ticketNumber: null, ticketSystem: null },
-    scheduleInfo: { startDateTime: now, expiration: { type: 'noExpiration', endDateTime: null, duration: null } },
-    status: 'Provisioned',
-    createdDateTime: now,
-    completedDateTime: now,
-    createdBy: { user: { id: 'admin', displayName: null } },
-    approvalId: null,
-    targetScheduleId,
-    isValidationOnly: false,
-  };
-}
+import { request, schedule, slot } from './fixtures';
 
 describe('schedule repository on Azurite', () => {
   it('lets exactly one of many concurrent creates claim a slot', async () => {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { TableOutbox } from '../../shared/adapters/tables/outbox';
+import { tableScheduleRepository } from '../../shared/adapters/tables/scheduleRepository';
+import { TableAccess } from '../../shared/adapters/tables/tableAccess';
+import { type DomainEvent, newEvent, SYSTEM_ACTOR } from '../../shared/domain/events';
+import type { EventPublisher } from '../../shared/ports/events';
+import { testStorage, uniquePrefix } from '../devhost/helpers';
+import { request, schedule, slot } from './fixtures';
+
+/** A bus that records what reached it, and can be "down". */
+class RecordingBus implements EventPublisher {
+  readonly received: DomainEvent[] = [];
+  down = false;
+  async publish(events: DomainEvent[]) {
+    if (this.down) throw new Error('bus unreachable');
+    this.received.push(...events);
+  }
+}
+
+const event = (type: DomainEvent['type']) =>
+  newEvent(type, { occurredAt: new Date().toISOString(), actor: SYSTEM_ACTOR, subject: { ...slot, roleDisplayName: null }, request: null });
+
+function setup() {
+  const tables = new TableAccess(testStorage(), uniquePrefix('Outbox'));
+  const bus = new RecordingBus();
+  const outbox = new TableOutbox(tables, bus, () => undefined);
+  return { bus, outbox, repo: tableScheduleRepository(tables, outbox) };
+}
+
+describe('transactional outbox on Azurite', () => {
+  it('publishes the events of a committed change and leaves no row behind', async () => {
+    const { bus, outbox, repo } = setup();
+    const s = schedule();
+    const assigned = event('eligibility.assigned');
+    expect(await repo.create(s, request(s.id), [assigned])).toBe(true);
+    expect(bus.received.map((e) => e.id)).toEqual([assigned.id]);
+    expect(await outbox.pendingCount()).toBe(0);
+  });
+
+  it('writes no event for a change that did not happen (a stale version)', async () => {
+    const { bus, outbox, repo } = setup();
+    const s = schedule();
+    await repo.create(s, request(s.id));
+    const read = await repo.liveInSlot('eligibility', slot);
+    if (!read) throw new Error('no live schedule');
+    await repo.update({ ...read.value, endDateTime: new Date().toISOString() }, read.etag, request(s.id), [event('eligibility.updated')]);
+    const stale = event('eligibility.removed');
+    await expect(repo.update({ ...read.value, status: 'Revoked' }, read.etag, request(s.id), [stale])).rejects.toMatchObject({ status: 409 });
+    expect(bus.received.map((e) => e.type)).toEqual(['eligibility.updated']);
+    expect(await outbox.pendingCount()).toBe(0);
+  });
+
+  it('keeps the event when the bus is down, and the sweep publishes it once', async () => {
+    const { bus, outbox, repo } = setup();
+    bus.down = true;
+    const s = schedule();
+    const assigned = event('eligibility.assigned');
+    expect(await repo.create(s, request(s.id), [assigned])).toBe(true);
+    // The change is stored whatever the bus does.
+    expect((await repo.liveInSlot('eligibility', slot))?.value.id).toBe(s.id);
+    expect(await outbox.pendingCount()).toBe(1);
+    expect(await outbox.sweep(0)).toEqual({ published: 0, failed: 1 });
+    bus.down = false;
+    expect(await outbox.sweep(60_000)).toEqual({ published: 0, failed: 0 });
+    expect(await outbox.sweep(0)).toEqual({ published: 1, failed: 0 });
+    expect(await outbox.sweep(0)).toEqual({ published: 0, failed: 0 });
+    expect(bus.received.map((e) => e.id)).toEqual([assigned.id]);
+    expect(bus.received[0]).toEqual(assigned);
+  });
+});
