@@ -8,4 +8,8 @@ export interface OutgoingMail {
   subject: string;
   /** The HTML body; links in it must be absolute. */
   html: string;
+  /** The same content as plain text. */
+  text: string;
+  /** Extra X- internet message headers, e.g. X-PIM-Event-Id. */
+  headers?: Record<string, string>;
 }
