@@ -8,6 +8,7 @@ import { graphMailer } from '../shared/adapters/graph/graphMailer';
 import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
 import { tableNotificationLog } from '../shared/adapters/tables/notificationLog';
 import { TableOutbox } from '../shared/adapters/tables/outbox';
+import { tableWebhookDeadLetterStore } from '../shared/adapters/tables/webhookDeadLetters';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
@@ -23,6 +24,7 @@ import type { AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
 import type { Mailer } from '../shared/ports/mailer';
 import type { NotificationLog } from '../shared/ports/notifications';
+import type { WebhookDeadLetterStore } from '../shared/ports/webhooks';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
 import type { PolicyRepository } from '../shared/ports/policies';
@@ -43,6 +45,7 @@ export interface AppDeps {
   bus: Bus;
   mailer: Mailer;
   notifications: NotificationLog;
+  webhookDeadLetters: WebhookDeadLetterStore;
 }
 
 let built: AppDeps | undefined;
@@ -63,6 +66,7 @@ function build(): AppDeps {
     bus,
     mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
     notifications: tableNotificationLog(tables),
+    webhookDeadLetters: tableWebhookDeadLetterStore(tables),
     policies: tablePolicyRepository(tables, outbox),
     schedules: tableScheduleRepository(tables, outbox),
     approvals: tableApprovalRepository(tables, outbox),

@@ -75,6 +75,8 @@ const schema = z.object({
   PIM_WEBHOOK_KEYS: signingKeys.optional(),
   /** Delivery attempts per webhook before it is dead-lettered. */
   PIM_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** Seconds before a failed webhook is tried again (doubling each time, at most an hour). */
+  PIM_WEBHOOK_FIRST_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** When the reconcile timer runs (6-field NCRONTAB, seconds first). */
   PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
   /** Mailbox notifications are sent from (Graph sendMail). */

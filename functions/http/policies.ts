@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
-import { getPolicy, getPolicyRule, listPolicies, updatePolicyRule } from '../../shared/app/policies';
+import { getPolicy, getPolicyRule, listPolicies, updatePolicyRule, updatePolicyWebhooks } from '../../shared/app/policies';
+import { config } from '../../shared/config';
 import { notFound } from '../../shared/domain/errors';
 import type { RolePolicy } from '../../shared/domain/policy/types';
 import { graphHandler } from '../../shared/http/graphHandler';
@@ -24,6 +25,8 @@ function policyJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, un
     scopeType: policy.scopeType,
     lastModifiedDateTime: policy.lastModifiedDateTime,
     lastModifiedBy: policy.lastModifiedBy,
+    // Extension (not in Graph): webhook targets; they name signing keys, never hold them.
+    pimWebhooks: policy.pimWebhooks ?? [],
   };
   for (const e of expand) {
     if (e.property.toLowerCase() === 'rules' || e.property.toLowerCase() === 'effectiverules') json[e.property] = policy.rules;
@@ -111,6 +114,18 @@ app.http('updateRoleManagementPolicyRule', {
   authLevel: 'anonymous',
   handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
     await updatePolicyRule(deps(), caller, req.params.policyId ?? '', req.params.ruleId ?? '', body, requestId);
+    return { status: 204 };
+  }),
+});
+
+// PATCH of the policy itself changes only the pimWebhooks extension; rules change through /rules/{id}.
+app.http('updateRoleManagementPolicy', {
+  route: `${V}/${POLICIES}/{policyId}`,
+  methods: ['PATCH'],
+  authLevel: 'anonymous',
+  handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
+    const keyNames = (config().PIM_WEBHOOK_KEYS ?? []).map((k) => k.kid);
+    await updatePolicyWebhooks(deps(), caller, req.params.policyId ?? '', body, keyNames, requestId);
     return { status: 204 };
   }),
 });

@@ -1,4 +1,5 @@
-import { badRequest, forbidden, notFound } from '../domain/errors';
+import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
+import { parseWebhookTargets } from '../domain/webhooks';
 import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
 import type { PolicyRule, RolePolicy } from '../domain/policy/types';
 import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
@@ -105,6 +106,41 @@ export async function updatePolicyRule(
         },
         { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
       ],
+    }),
+  );
+}
+
+/**
+ * PATCH of the policy itself: only the `pimWebhooks` extension (Graph's policy properties are
+ * read-only here; rules change through their own PATCH). Every problem is named at once.
+ */
+export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
+  if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
+  const roleDefinitionId = roleOfPolicy(deps, policyId);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...]}.');
+  const unknown = Object.keys(body).filter((k) => k !== 'pimWebhooks' && !k.startsWith('@odata.'));
+  if (unknown.length > 0) {
+    throw badRequest(`Only pimWebhooks can be changed on the policy itself (not ${unknown.join(', ')}); change rules through .../rules/{ruleId}.`, 'InvalidPolicy');
+  }
+  const { targets, problems } = parseWebhookTargets((body as { pimWebhooks?: unknown }).pimWebhooks ?? [], keyNames);
+  if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.join(' '), 400);
+  const { value: policy, etag } = await policyForRole(deps, roleDefinitionId);
+  const now = deps.clock.now();
+  const changed = await domainEvent(deps, 'policy.changed', {
+    slot: { principalId: '', roleDefinitionId, directoryScopeId: policy.scopeId },
+    actor: caller,
+    data: { policyId: policy.id, pimWebhooks: targets },
+  });
+  const next = { ...policy, pimWebhooks: targets, lastModifiedDateTime: now.toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
+  await deps.policies.replace(next, etag, [changed]);
+  await deps.audit.append(
+    auditRecord({
+      activity: 'Update role setting in PIM',
+      operationType: 'Update',
+      caller,
+      correlationId,
+      at: now,
+      targets: [{ id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [{ displayName: 'pimWebhooks', oldValue: JSON.stringify(policy.pimWebhooks ?? []), newValue: JSON.stringify(targets) }] }],
     }),
   );
 }

@@ -1,3 +1,5 @@
+import type { WebhookTarget } from '../webhooks';
+
 /**
  * Role management policy rules, in Microsoft Graph's own shapes (unifiedRoleManagementPolicy*Rule),
  * so they travel through the API unchanged.
@@ -98,4 +100,6 @@ export interface RolePolicy {
   lastModifiedDateTime: string | null;
   lastModifiedBy: { id: string | null; displayName: string | null };
   rules: PolicyRule[];
+  /** Extension (not in Graph): where this role's events are also sent (Teams, Slack, signed JSON). */
+  pimWebhooks?: WebhookTarget[];
 }
