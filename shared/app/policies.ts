@@ -73,23 +73,31 @@ export async function updatePolicyRule(
   const rules = policy.rules.map((r) => (r.id === ruleId ? next : r));
   checkPolicyConsistency(rules);
   await checkApproversExist(deps.directory, next);
+  await savePolicy(deps, caller, { value: policy, etag }, { rules }, { displayName: ruleId, oldValue: JSON.stringify(current), newValue: JSON.stringify(next) }, correlationId);
+}
+
+/**
+ * Stores a changed policy (conditional on the version read) with its policy.changed event in
+ * the same write, and audits what changed.
+ */
+async function savePolicy(
+  deps: PolicyDeps,
+  caller: Caller,
+  read: Versioned<RolePolicy>,
+  change: Partial<Pick<RolePolicy, 'rules' | 'pimWebhooks'>>,
+  modified: { displayName: string; oldValue: string; newValue: string },
+  correlationId: string,
+): Promise<void> {
+  const { value: policy, etag } = read;
   const now = deps.clock.now();
   const changed = await domainEvent(deps, 'policy.changed', {
-    slot: { principalId: '', roleDefinitionId, directoryScopeId: policy.scopeId },
+    slot: { principalId: '', roleDefinitionId: policy.roleDefinitionId, directoryScopeId: policy.scopeId },
     actor: caller,
-    data: { policyId: policy.id, ruleId, rule: next },
+    data: { policyId: policy.id, changed: modified.displayName, value: JSON.parse(modified.newValue) as unknown },
   });
-  await deps.policies.replace(
-    {
-      ...policy,
-      rules,
-      lastModifiedDateTime: now.toISOString(),
-      lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null },
-    },
-    etag,
-    [changed],
-  );
-  const role = await deps.directory.getRoleDefinition(roleDefinitionId);
+  const next = { ...policy, ...change, lastModifiedDateTime: now.toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
+  await deps.policies.replace(next, etag, [changed]);
+  const role = await deps.directory.getRoleDefinition(policy.roleDefinitionId);
   await deps.audit.append(
     auditRecord({
       activity: 'Update role setting in PIM',
@@ -98,12 +106,7 @@ export async function updatePolicyRule(
       correlationId,
       at: now,
       targets: [
-        {
-          id: roleDefinitionId,
-          displayName: role?.displayName ?? null,
-          type: 'Role',
-          modifiedProperties: [{ displayName: ruleId, oldValue: JSON.stringify(current), newValue: JSON.stringify(next) }],
-        },
+        { id: policy.roleDefinitionId, displayName: role?.displayName ?? null, type: 'Role', modifiedProperties: [modified] },
         { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
       ],
     }),
@@ -124,25 +127,9 @@ export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, pol
   }
   const { targets, problems } = parseWebhookTargets((body as { pimWebhooks?: unknown }).pimWebhooks ?? [], keyNames);
   if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.join(' '), 400);
-  const { value: policy, etag } = await policyForRole(deps, roleDefinitionId);
-  const now = deps.clock.now();
-  const changed = await domainEvent(deps, 'policy.changed', {
-    slot: { principalId: '', roleDefinitionId, directoryScopeId: policy.scopeId },
-    actor: caller,
-    data: { policyId: policy.id, pimWebhooks: targets },
-  });
-  const next = { ...policy, pimWebhooks: targets, lastModifiedDateTime: now.toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
-  await deps.policies.replace(next, etag, [changed]);
-  await deps.audit.append(
-    auditRecord({
-      activity: 'Update role setting in PIM',
-      operationType: 'Update',
-      caller,
-      correlationId,
-      at: now,
-      targets: [{ id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [{ displayName: 'pimWebhooks', oldValue: JSON.stringify(policy.pimWebhooks ?? []), newValue: JSON.stringify(targets) }] }],
-    }),
-  );
+  const read = await policyForRole(deps, roleDefinitionId);
+  const modified = { displayName: 'pimWebhooks', oldValue: JSON.stringify(read.value.pimWebhooks ?? []), newValue: JSON.stringify(targets) };
+  await savePolicy(deps, caller, read, { pimWebhooks: targets }, modified, correlationId);
 }
 
 async function checkApproversExist(directory: Directory, rule: PolicyRule): Promise<void> {
