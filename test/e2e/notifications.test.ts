@@ -217,18 +217,26 @@ describe('holders and admins', () => {
   });
 });
 
+/** Runs `work` while the app's publisher behaves like `dying` (it is given the real publish). */
+async function withDyingPublisher(dying: (publish: (events: DomainEvent[]) => Promise<void>, events: DomainEvent[]) => Promise<void>, work: () => Promise<void>) {
+  const bus = deps().bus.publisher;
+  const publish = bus.publish;
+  bus.publish = (events) => dying(publish.bind(bus), events);
+  try {
+    await work();
+  } finally {
+    bus.publish = publish;
+  }
+}
+
 describe('outbox', () => {
   it('publishes exactly once when the publisher dies after the state write', async () => {
-    const bus = deps().bus.publisher;
-    const publish = bus.publish;
-    bus.publish = async () => {
-      throw new Error('publisher killed');
-    };
-    try {
-      await makeEligible(USERS.carol, ROLES.globalReader);
-    } finally {
-      bus.publish = publish;
-    }
+    await withDyingPublisher(
+      async () => {
+        throw new Error('publisher killed');
+      },
+      () => makeEligible(USERS.carol, ROLES.globalReader),
+    );
     // The change happened and its event waits in the outbox; nobody was told yet.
     expect(await deps().outbox.pendingCount()).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 500));
@@ -243,17 +251,13 @@ describe('outbox', () => {
   });
 
   it('publishes once when the publisher dies after publishing but before clearing its outbox row', async () => {
-    const bus = deps().bus.publisher;
-    const publish = bus.publish;
-    bus.publish = async (events) => {
-      await publish.call(bus, events);
-      throw new Error('publisher killed after the send');
-    };
-    try {
-      await makeEligible(USERS.erin, ROLES.globalReader);
-    } finally {
-      bus.publish = publish;
-    }
+    await withDyingPublisher(
+      async (publish, events) => {
+        await publish(events);
+        throw new Error('publisher killed after the send');
+      },
+      () => makeEligible(USERS.erin, ROLES.globalReader),
+    );
     expect(await deps().outbox.pendingCount()).toBeGreaterThan(0);
     await deps().outbox.sweep(0);
     expect(await deps().outbox.pendingCount()).toBe(0);
