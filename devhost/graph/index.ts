@@ -6,7 +6,9 @@ import type { HostContext, HostExtension, RawRequest, RawResponse } from '../cor
 import type { OidcIssuerExtension } from '../oidc';
 import { type DemoDirectory, findUser, loadDemoDirectory } from './demoDirectory';
 import { FaultInjector, parseFault } from './faults';
-import { DevMailbox, type SentMail } from './mailbox';
+import { DevMailbox, fromGraphJson, type IncomingMail, type SentMail } from './mailbox';
+import { MAILBOX_CSP, renderMailbox, wantsHtml } from './mailboxPage';
+import { MimeContentError, parseMimeBase64 } from './mime';
 
 const PREFIX = '/.devhost/graph';
 
@@ -59,9 +61,7 @@ export class GraphStandInExtension implements HostExtension {
     const path = req.url.pathname;
     if (path === '/.devhost/token' && req.method === 'POST') return this.token(req);
     if (path === '/.devhost/directory' && req.method === 'GET') return json(200, this.directory);
-    if (path === '/.devhost/mail' && req.method === 'GET') {
-      return json(200, { value: await this.sentMail(req.url.searchParams.get('to') ?? undefined) });
-    }
+    if (path === '/.devhost/mail' && req.method === 'GET') return this.mailPage(req);
     if (!path.startsWith(`${PREFIX}/`)) return undefined;
     if (path === `${PREFIX}/faults`) return this.faultApi(req);
     const fault = this.faults.take(req.method, path);
@@ -97,19 +97,7 @@ export class GraphStandInExtension implements HostExtension {
       const group = this.directory.groups.find((g) => g.id === segs[1]);
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
     }
-    if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') {
-      const sender = findUser(this.directory, segs[1]);
-      if (!sender && !/^[^@\s]+@[^@\s]+$/.test(segs[1])) return notFound(segs[1]);
-      let body: { message?: Record<string, unknown> };
-      try {
-        body = JSON.parse(req.body.toString('utf8')) as typeof body;
-      } catch {
-        return graphError(400, 'BadRequest', 'Invalid JSON body.');
-      }
-      const stored = await this.mailbox?.store(sender?.userPrincipalName ?? segs[1], body.message ?? {});
-      if (typeof stored === 'string') return graphError(400, 'ErrorInvalidRecipients', stored);
-      return { status: 202 };
-    }
+    if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') return this.sendMail(req, segs[1]);
     if (segs[0] === 'users' && method === 'GET') {
       if (!segs[1]) return collection(root, 'users', filtered(this.directory.users.map(userJson), filterOf()));
       const user = findUser(this.directory, segs[1]);
@@ -125,6 +113,40 @@ export class GraphStandInExtension implements HostExtension {
       }
     }
     return graphError(400, 'BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`);
+  }
+
+  /**
+   * Graph's sendMail in both forms: JSON (`{message, saveToSentItems}`), or MIME when the
+   * Content-Type is text/plain and the body is the base64 of an RFC 5322 message.
+   */
+  private async sendMail(req: RawRequest, senderId: string): Promise<RawResponse> {
+    const sender = findUser(this.directory, senderId);
+    if (!sender && !/^[^@\s]+@[^@\s]+$/.test(senderId)) return notFound(senderId);
+    const from = sender?.userPrincipalName ?? senderId;
+    const mail = isTextPlain(req.headers['content-type']) ? mimeMail(from, req.body) : jsonMail(from, req.body);
+    if ('status' in mail) return mail;
+    const stored = await this.mailbox?.store(mail);
+    if (typeof stored === 'string') return graphError(400, 'ErrorInvalidRecipients', stored);
+    return { status: 202 };
+  }
+
+  /** GET /.devhost/mail: JSON `{value}` for programs, the dev mailbox page for a browser. */
+  private async mailPage(req: RawRequest): Promise<RawResponse> {
+    const recipient = req.url.searchParams.get('to')?.trim() || undefined;
+    const mails = await this.sentMail(recipient);
+    if (!wantsHtml(req.headers.accept)) return json(200, { value: mails }, { Vary: 'Accept' });
+    return {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': MAILBOX_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+        Vary: 'Accept',
+      },
+      body: renderMailbox(mails, recipient),
+    };
   }
 
   private async roleAssignments(req: RawRequest, id: string | undefined, root: string): Promise<RawResponse> {
@@ -230,6 +252,30 @@ export class GraphStandInExtension implements HostExtension {
     if (!this.table) throw new Error('The Graph stand-in is not started.');
     return this.table;
   }
+}
+
+function isTextPlain(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'text/plain';
+}
+
+function mimeMail(from: string, body: Buffer): IncomingMail | RawResponse {
+  try {
+    return { from, ...parseMimeBase64(body.toString('latin1')) };
+  } catch (error) {
+    if (error instanceof MimeContentError) return graphError(400, error.code, error.message);
+    throw error;
+  }
+}
+
+function jsonMail(from: string, body: Buffer): IncomingMail | RawResponse {
+  let parsed: { message?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+  } catch {
+    return graphError(400, 'BadRequest', 'Invalid JSON body.');
+  }
+  const mail = fromGraphJson(from, parsed.message ?? {});
+  return typeof mail === 'string' ? graphError(400, 'ErrorInvalidRecipients', mail) : mail;
 }
 
 function userJson(u: { id: string; displayName: string; userPrincipalName: string }): Json {

@@ -3,6 +3,7 @@ import type { Caller } from '../http/auth';
 import type { NonceStore } from '../ports/nonces';
 import { type LinkKey, verifyLink } from './approvalLinks';
 import { decideStep } from './approvals';
+import { formatTime } from './notifications/render';
 import type { ScheduleDeps } from './scheduleRequests';
 
 export interface LinkDeps extends ScheduleDeps {
@@ -97,8 +98,8 @@ async function resolve(deps: LinkDeps, token: string) {
     scope: request.directoryScopeId === '/' ? 'Directory (tenant-wide)' : request.directoryScopeId,
     justification: request.justification,
     ticket: request.ticketInfo.ticketNumber ? `${request.ticketInfo.ticketNumber}${request.ticketInfo.ticketSystem ? ` (${request.ticketInfo.ticketSystem})` : ''}` : null,
-    start: request.scheduleInfo.startDateTime ?? '',
-    end: request.scheduleInfo.expiration.endDateTime,
+    start: formatTime(request.scheduleInfo.startDateTime),
+    end: request.scheduleInfo.expiration.endDateTime ? formatTime(request.scheduleInfo.expiration.endDateTime) : null,
     stage: claims.stage,
     stages: approval.value.steps.length,
     // Every approver's decision, quorum stages included (older records keep only the step's).
