@@ -1,4 +1,4 @@
-import { closeApproval, outcomeOf } from '../domain/approval';
+import { approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
 import type { EventType } from '../domain/events';
 import type { Caller } from '../http/auth';
@@ -32,12 +32,19 @@ export async function endActivation(deps: ScheduleDeps, requestId: string, statu
   const approval = await deps.approvals.get(requestId);
   const ended = { ...request, status, completedDateTime: now.toISOString() };
   const denial = approval?.value.steps.find((s) => s.reviewResult === 'Denied');
+  const open = approval ? currentStep(approval.value) : undefined;
   const event = await domainEvent(deps, END_EVENTS[status], {
     slot: request,
     request: ended,
     schedule,
     actor: actor ?? (denial?.reviewedBy ? { id: denial.reviewedBy.id, displayName: denial.reviewedBy.displayName } : null),
-    data: { reason, ...(denial ? { stage: denial.stage, reviewedBy: denial.reviewedBy, reviewedDateTime: denial.reviewedDateTime, justification: denial.justification } : {}) },
+    data: {
+      reason,
+      requesterId: request.principalId,
+      // Who was still asked, so they can be told there is nothing left to decide.
+      approvers: open ? approversNow(open) : [],
+      ...(denial ? { stage: denial.stage, reviewedBy: denial.reviewedBy, reviewedDateTime: denial.reviewedDateTime, justification: denial.justification } : {}),
+    },
   });
   if (live && live.value.id === schedule?.id) {
     const endedSchedule = { ...live.value, status, modifiedDateTime: now.toISOString() };
@@ -48,8 +55,8 @@ export async function endActivation(deps: ScheduleDeps, requestId: string, statu
   } else {
     return;
   }
-  const open = await deps.approvals.get(requestId);
-  if (open && open.value.status !== 'Completed') await deps.approvals.replace(closeApproval(open.value), open.etag);
+  const stored = await deps.approvals.get(requestId);
+  if (stored && stored.value.status !== 'Completed') await deps.approvals.replace(closeApproval(stored.value), stored.etag);
   await deps.audit.append(
     auditRecord({
       activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,

@@ -111,6 +111,18 @@ describe('approval mail', () => {
   });
 });
 
+describe('cancellation', () => {
+  it('tells the approvers still asked that a canceled request needs nothing more', async () => {
+    await requireApproval(ROLES.privRole, [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: false, primaryApprovers: [user(USERS.dave)] }]);
+    await makeEligible(USERS.alice, ROLES.privRole);
+    const request = await activate('alice', ROLES.privRole);
+    await mailsWith('dave', 'Approval needed: Alice Anders requests Privileged Role Administrator');
+    expect((await app.api('alice', 'POST', `${REQUESTS}/${request.id}/cancel`)).status).toBe(204);
+    await mailsWith('dave', "Canceled: Alice Anders's request for Privileged Role Administrator");
+    expect(await countMails('alice', 'Canceled')).toBe(0);
+  });
+});
+
 describe('quorum', () => {
   it('needs N distinct approvers: the same approver twice does not count', async () => {
     await requireApproval(ROLES.helpdesk, [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: false, primaryApprovers: [user(USERS.bob), user(USERS.carol), user(USERS.dave)], quorum: { approvalsRequired: 2, denyMode: 'any' } }]);
