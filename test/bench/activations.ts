@@ -42,11 +42,19 @@ async function countingProxy(target: number): Promise<{ port: number; count: () 
   return { port, count: () => n, close: () => server.close() };
 }
 
+/** The host's error and warning lines, shown if the run fails. */
+const hostProblems: string[] = [];
+
 async function startHost(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'devhost/main.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout?.on('data', (d) => (out += String(d)));
-  child.stderr?.on('data', (d) => (out += String(d)));
+  const keep = (d: unknown) => {
+    const text = String(d);
+    if (out.length < 100_000) out += text;
+    for (const line of text.split('\n')) if (/error|warn|fail/i.test(line)) hostProblems.push(line);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const deadline = Date.now() + 30_000;
   while (!out.includes('devhost listening on')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devhost did not start:\n${out}`);
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
     PIM_OIDC_ISSUER: `${url}/${TENANT}/v2.0`,
     PIM_GRAPH_BASE_URL: `${url}/.devhost/graph`,
     PIM_PUBLIC_BASE_URL: url,
+    PIM_SERVICEBUS_CONNECTION: `${url}/.devhost/servicebus`,
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
   });
   try {
@@ -187,5 +196,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error);
+  if (hostProblems.length > 0) console.error(`devhost reported:\n${hostProblems.slice(-40).join('\n')}`);
   process.exit(1);
 });
