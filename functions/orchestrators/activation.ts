@@ -23,7 +23,8 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
       const timeout = context.df.createTimer(deadline);
       const winner = yield context.df.Task.any([decided, canceled, timeout]);
       if (winner !== timeout) timeout.cancel();
-      const result: StageResult = yield context.df.callActivity(ACTIVITIES.settleStage, { requestId, stage, timedOut: winner === timeout });
+      // Retried: a lost activity here would leave a decided request waiting forever.
+      const result: StageResult = yield context.df.callActivityWithRetry(ACTIVITIES.settleStage, new df.RetryOptions(1_000, 5), { requestId, stage, timedOut: winner === timeout });
       if (result === 'pending') continue;
       if (result === 'stageApproved') break;
       if (result === 'approved') {

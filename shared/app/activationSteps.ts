@@ -3,6 +3,7 @@ import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type S
 import type { EventType } from '../domain/events';
 import type { Caller } from '../http/auth';
 import { auditRecord } from './audit';
+import { retryOnConflict } from './conflicts';
 import { domainEvent } from './events';
 import type { ScheduleDeps } from './scheduleRequests';
 import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
@@ -25,7 +26,11 @@ type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
 const END_EVENTS: Record<Unfulfilled, EventType> = { Denied: 'request.denied', Canceled: 'request.canceled', TimedOut: 'request.timedOut', Failed: 'request.failed' };
 
 /** Ends an activation that never took effect (denied, canceled, timed out, failed). */
-export async function endActivation(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
+export function endActivation(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
+  return retryOnConflict(() => endActivationOnce(deps, requestId, status, reason, actor));
+}
+
+async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
   const { request, schedule } = await load(deps, requestId);
   const now = deps.clock.now();
   const live = await deps.schedules.liveInSlot('assignment', request);
@@ -77,7 +82,11 @@ export async function endActivation(deps: ScheduleDeps, requestId: string, statu
  * After a wake-up or a stage's timeout: what the stored approval says about stage `stage`.
  * 'stageApproved' moves the workflow to the next stage; 'approved' means every stage approved.
  */
-export async function settleStage(deps: ScheduleDeps, requestId: string, stage: number, timedOut: boolean): Promise<StageResult> {
+export function settleStage(deps: ScheduleDeps, requestId: string, stage: number, timedOut: boolean): Promise<StageResult> {
+  return retryOnConflict(() => settleStageOnce(deps, requestId, stage, timedOut));
+}
+
+async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: number, timedOut: boolean): Promise<StageResult> {
   const { request } = await load(deps, requestId);
   if (request.status === 'Canceled') return 'canceled';
   if (request.status === 'Denied') return 'denied';

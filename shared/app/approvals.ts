@@ -1,11 +1,12 @@
 import { type Approval, approversNow, currentStep, decide } from '../domain/approval';
-import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
+import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import type { ScheduleRequest } from '../domain/schedules';
 import type { Caller } from '../http/auth';
 import type { Directory } from '../ports/directory';
 import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
+import { retryOnConflict } from './conflicts';
 import { endActivation } from './activationSteps';
 import type { ScheduleDeps } from './scheduleRequests';
 
@@ -55,17 +56,8 @@ export async function getApproval(deps: ScheduleDeps, caller: Caller, id: string
  */
 export async function decideStep(deps: ScheduleDeps, caller: Caller, approvalId: string, stepId: string, body: unknown, correlationId: string): Promise<void> {
   if (typeof body !== 'object' || body === null) throw badRequest('Send {"reviewResult": "Approve" | "Deny", "justification": "..."}.');
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await decideOnce(deps, caller, approvalId, stepId, body as Record<string, unknown>, correlationId);
-      return;
-    } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= MAX_DECIDE_ATTEMPTS) throw error;
-    }
-  }
+  await retryOnConflict(() => decideOnce(deps, caller, approvalId, stepId, body as Record<string, unknown>, correlationId));
 }
-
-const MAX_DECIDE_ATTEMPTS = 5;
 
 async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string, stepId: string, b: Record<string, unknown>, correlationId: string): Promise<void> {
   const found = await deps.approvals.get(approvalId);
@@ -124,11 +116,14 @@ export async function requestsAwaitingMe(deps: ScheduleDeps, caller: Caller): Pr
 }
 
 /** POST …/roleAssignmentScheduleRequests/{id}/cancel: the requester withdraws a pending request. */
-export async function cancelRequest(deps: ScheduleDeps, caller: Caller, requestId: string): Promise<void> {
-  const request = await deps.schedules.getRequest('assignment', requestId);
-  if (!request || (request.principalId !== caller.oid && !caller.isAdmin)) throw notFound('schedule request', requestId);
-  if (request.principalId !== caller.oid) throw forbidden('Only the requester can cancel a request.');
-  if (request.status !== 'PendingApproval') throw badRequest(`Only a request waiting for approval can be canceled; this one is ${request.status}.`, 'RequestNotCancelable');
-  await endActivation(deps, requestId, 'Canceled', 'The requester canceled the request.', caller);
-  await deps.workflow?.notify(requestId, 'canceled');
+export function cancelRequest(deps: ScheduleDeps, caller: Caller, requestId: string): Promise<void> {
+  // Racing an approval or a timeout, the cancel re-reads: it applies only while still pending.
+  return retryOnConflict(async () => {
+    const request = await deps.schedules.getRequest('assignment', requestId);
+    if (!request || (request.principalId !== caller.oid && !caller.isAdmin)) throw notFound('schedule request', requestId);
+    if (request.principalId !== caller.oid) throw forbidden('Only the requester can cancel a request.');
+    if (request.status !== 'PendingApproval') throw badRequest(`Only a request waiting for approval can be canceled; this one is ${request.status}.`, 'RequestNotCancelable');
+    await endActivation(deps, requestId, 'Canceled', 'The requester canceled the request.', caller);
+    await deps.workflow?.notify(requestId, 'canceled');
+  });
 }

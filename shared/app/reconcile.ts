@@ -3,7 +3,7 @@ import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
 import type { Schedule } from '../domain/schedules';
 import { isLive, type ScheduleKind } from '../domain/schedules';
 import type { AlertStore } from '../ports/alerts';
-import { endActivation } from './activationSteps';
+import { endActivation, grantActivation, settleStage } from './activationSteps';
 import { approvalEscalated } from './approvalEvents';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
@@ -48,6 +48,39 @@ async function announceExpiry(deps: ReconcileDeps, schedule: Schedule, now: Date
   });
   await deps.schedules.update(next, live.etag, undefined, [event]);
   return true;
+}
+
+/** How long a workflow may take to act on a decision or a grant before the reconcile pass does. */
+const STALLED_AFTER_MS = 2 * 60_000;
+
+/**
+ * Finishes what a lost workflow left half-done: a decided approval whose request still waits
+ * (the decision is applied), and a granted activation whose request was never marked
+ * provisioned (it is, with its event). Both steps are idempotent, so racing a live workflow is
+ * harmless.
+ */
+async function finishStalledRequests(deps: ReconcileDeps, now: Date, attempt: (subject: string, work: () => Promise<void>) => Promise<void>, report: ReconcileReport): Promise<void> {
+  const stalled = (since: string | null | undefined) => !since || now.getTime() - Date.parse(since) > STALLED_AFTER_MS;
+  for (const request of await deps.schedules.listRequests('assignment')) {
+    if (request.action !== 'selfActivate') continue;
+    if (request.status === 'PendingApproval') {
+      const approval = await deps.approvals.get(request.id);
+      const last = approval?.value.steps.at(-1);
+      const decidedAt = approval?.value.steps.map((s) => s.reviewedDateTime).filter((t): t is string => t !== null).sort().at(-1);
+      if (!approval || approval.value.status !== 'Completed' || !last || !stalled(decidedAt)) continue;
+      await attempt(request.id, async () => {
+        await settleStage(deps, request.id, last.stage, false);
+        report.settled++;
+      });
+    } else if (request.status === 'Granted' && stalled(request.scheduleInfo.startDateTime)) {
+      const schedule = request.targetScheduleId ? await deps.schedules.getSchedule('assignment', request.targetScheduleId) : undefined;
+      if (!schedule?.roleAssignmentOriginId) continue;
+      await attempt(request.id, async () => {
+        await grantActivation(deps, request.id);
+        report.settled++;
+      });
+    }
+  }
 }
 
 /**
@@ -117,6 +150,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       report.timedOut++;
     });
   }
+
+  await finishStalledRequests(deps, now, attempt, report);
 
   await attempt('directory', async () => {
     const schedules = await deps.schedules.listSchedules('assignment');
