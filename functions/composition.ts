@@ -82,7 +82,7 @@ function build(): AppDeps {
       adminRole: settings.PIM_ADMIN_ROLE,
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
-    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }),
+    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }),
   };
 }
 

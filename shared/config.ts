@@ -63,6 +63,8 @@ const schema = z.object({
       (v) => v.includes('Endpoint=sb://') || /^[a-z0-9-]+\.servicebus\.[a-z.]+$/i.test(v) || (URL.canParse(v) && /^https?:/.test(v)),
       'a Service Bus connection string (Endpoint=sb://...), a namespace host name, or the http URL of devhost\'s bus',
     ),
+  /** Seconds one Microsoft Graph call may take (its retries included) before it counts as failed. */
+  PIM_GRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
   /** Topic the domain events go to (subscriptions "mail" and "webhooks" read it). */
   PIM_EVENTS_TOPIC: z.string().min(1).default('pim-events'),
   /** When the outbox relay publishes events a crashed or cut-off writer left behind. */

@@ -8,11 +8,20 @@ export interface Fault {
   latencyMs?: number;
   method?: string;
   pathContains?: string;
+  /** Share of matching requests that meet the fault (0-1, default 1); the rest pass untouched. */
+  rate?: number;
 }
 
 export class FaultInjector {
   private faults: Fault[] = [];
   injected = 0;
+  /** Seeded, so a fault run at a set rate can be repeated exactly. */
+  private random = seeded(1);
+
+  /** Restarts the sequence that decides which requests a rated fault hits. */
+  seed(value: number): void {
+    this.random = seeded(value);
+  }
 
   add(fault: Fault): void {
     this.faults.push({ ...fault });
@@ -35,6 +44,7 @@ export class FaultInjector {
         (!f.pathContains || path.includes(f.pathContains)),
     );
     if (!fault) return undefined;
+    if (fault.rate !== undefined && this.random() >= fault.rate) return undefined;
     fault.count--;
     this.faults = this.faults.filter((f) => f.count > 0);
     this.injected++;
@@ -43,7 +53,7 @@ export class FaultInjector {
 }
 
 export function parseFault(body: unknown): Fault | string {
-  if (typeof body !== 'object' || body === null) return 'Send a JSON object {status, count, retryAfterSeconds?, latencyMs?, method?, pathContains?}.';
+  if (typeof body !== 'object' || body === null) return 'Send a JSON object {status, count, retryAfterSeconds?, latencyMs?, method?, pathContains?, rate?}.';
   const f = body as Record<string, unknown>;
   const status = Number(f.status ?? 0);
   const count = Number(f.count ?? 1);
@@ -54,5 +64,22 @@ export function parseFault(body: unknown): Fault | string {
   if (f.latencyMs !== undefined) fault.latencyMs = Number(f.latencyMs);
   if (typeof f.method === 'string') fault.method = f.method;
   if (typeof f.pathContains === 'string') fault.pathContains = f.pathContains;
+  if (f.rate !== undefined) {
+    const rate = Number(f.rate);
+    if (!(rate > 0 && rate <= 1)) return 'rate must be a share above 0 and at most 1 (e.g. 0.3).';
+    fault.rate = rate;
+  }
   return fault;
+}
+
+/** mulberry32: a small seeded generator, good enough to spread faults over requests. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }

@@ -21,6 +21,7 @@ export interface ReconcileReport {
   timedOut: number;
   escalated: number;
   expiryNotices: number;
+  revocationAlerts: number;
   outsidePim: number;
   failed: Array<{ subject: string; error: string }>;
 }
@@ -47,6 +48,45 @@ async function announceExpiry(deps: ReconcileDeps, schedule: Schedule, now: Date
     data: { scheduleId: schedule.id, minutesLeft, assignmentType: schedule.assignmentType },
   });
   await deps.schedules.update(next, live.etag, undefined, [event]);
+  return true;
+}
+
+/** How long past its end a role may still be held (removal failing) before an alert is raised. */
+const REVOCATION_ALERT_AFTER_MS = 10 * 60_000;
+
+/**
+ * Raises RevocationFailedAlert, once per schedule, when a role that should have been removed is
+ * still held well past its end: removal keeps failing (Graph down, or refusing), so a person
+ * must look. Audited. True when the alert was raised now.
+ */
+async function alertIfRevocationStuck(deps: ReconcileDeps, schedule: Schedule, now: Date, error: unknown, correlationId: string): Promise<boolean> {
+  const end = schedule.endDateTime ? Date.parse(schedule.endDateTime) : Number.POSITIVE_INFINITY;
+  const overdue = now.getTime() - end > REVOCATION_ALERT_AFTER_MS;
+  if (schedule.kind !== 'assignment' || !schedule.roleAssignmentOriginId || !overdue) return false;
+  const reason = error instanceof Error ? error.message : String(error);
+  const raised = await deps.alerts.raise({
+    type: 'RevocationFailedAlert',
+    subjectId: schedule.id,
+    detectedDateTime: now.toISOString(),
+    details: { principalId: schedule.principalId, roleDefinitionId: schedule.roleDefinitionId, directoryScopeId: schedule.directoryScopeId, endDateTime: schedule.endDateTime ?? '', error: reason },
+  });
+  if (!raised) return false;
+  await deps.audit.append(
+    auditRecord({
+      activity: 'Role assignment removal failing (PIM alert)',
+      operationType: 'Other',
+      caller: null,
+      correlationId,
+      at: now,
+      result: 'failure',
+      resultReason: reason,
+      targets: [
+        { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+        { id: schedule.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [] },
+      ],
+      details: { scheduleId: schedule.id, endDateTime: schedule.endDateTime ?? undefined },
+    }),
+  );
   return true;
 }
 
@@ -96,7 +136,7 @@ async function finishStalledRequests(deps: ReconcileDeps, now: Date, attempt: (s
  *   RolesAssignedOutsidePimAlert.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, outsidePim: 0, failed: [] };
+  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, outsidePim: 0, failed: [] };
   const correlationId = randomUUID();
   const attempt = async (subject: string, work: () => Promise<void>) => {
     try {
@@ -111,7 +151,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     for (const schedule of await deps.schedules.listSchedules(kind)) {
       if (!needsSettling(schedule, now)) continue;
       await attempt(schedule.id, async () => {
-        await settleSchedule(deps, schedule, correlationId);
+        try {
+          await settleSchedule(deps, schedule, correlationId);
+        } catch (error) {
+          if (await alertIfRevocationStuck(deps, schedule, now, error, correlationId)) report.revocationAlerts++;
+          throw error;
+        }
         report.settled++;
       });
     }

@@ -61,6 +61,7 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_WEBHOOK_KEYS: `hooks:${Buffer.alloc(32, 7).toString('base64')}`,
     PIM_WEBHOOK_MAX_ATTEMPTS: '3',
     PIM_WEBHOOK_FIRST_RETRY_SECONDS: '0.2',
+    PIM_GRAPH_TIMEOUT_SECONDS: '4',
     PIM_APPROVAL_LINK_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
     PIM_TABLE_PREFIX: uniquePrefix('App'),
     DURABLE_TASK_HUB: 'PimTestHub',

@@ -7,6 +7,8 @@ export interface GraphDirectoryOptions {
   getToken: () => Promise<string>;
   /** Seconds to wait between retries when Graph sends no Retry-After, and how many retries. */
   retry?: { delaySeconds: number; maxRetries: number };
+  /** How long one directory call (retries included) may take before it counts as failed; 30 s by default. */
+  timeoutMs?: number;
 }
 
 interface Paged<T> {
@@ -113,7 +115,33 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
     return list.find((a) => a.directoryScopeId === directoryScopeId);
   }
 
-  return directory;
+  return withDeadline(directory, options.timeoutMs ?? 30_000);
+}
+
+/**
+ * Every call fails after `ms` instead of hanging on a Graph that does not answer, so the
+ * workflow's retries and the reconcile pass get their turn. Grants and removals are idempotent,
+ * so a call that did land after its deadline is harmless when repeated.
+ */
+function withDeadline(directory: Directory, ms: number): Directory {
+  const timed =
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Microsoft Graph did not answer ${name} within ${ms} ms.`)), ms);
+      });
+      return Promise.race([call(...args), deadline]).finally(() => clearTimeout(timer));
+    };
+  return {
+    listRoleDefinitions: timed('listRoleDefinitions', directory.listRoleDefinitions),
+    getRoleDefinition: timed('getRoleDefinition', directory.getRoleDefinition),
+    listRoleAssignments: timed('listRoleAssignments', directory.listRoleAssignments),
+    grantRole: timed('grantRole', directory.grantRole),
+    revokeRole: timed('revokeRole', directory.revokeRole),
+    getPrincipal: timed('getPrincipal', directory.getPrincipal),
+    groupMemberIds: timed('groupMemberIds', directory.groupMemberIds),
+  };
 }
 
 function toAssignment(a: DirectoryRoleAssignment): DirectoryRoleAssignment {
