@@ -19,8 +19,14 @@ export interface AuditRecord {
   additionalDetails: Array<{ key: string; value: string }>;
 }
 
+/**
+ * The audit trail. Records are hash-chained: each is stored with a sequence number and a hash over
+ * itself and the previous record's hash, so editing, deleting, inserting or reordering stored
+ * records is detected by `npm run audit:verify`. Appends from concurrent requests and processes
+ * are serialised into one chain; none is lost or stored twice.
+ */
 export interface AuditLog {
-  /** Stores the record; never overwrites one. */
+  /** Stores the record at the end of the chain; never overwrites one. */
   append(record: AuditRecord): Promise<void>;
   /** Records in time order (for the audit API and tests). */
   list(filter?: { from?: string; to?: string }): Promise<AuditRecord[]>;

@@ -7,15 +7,19 @@ export function escapeKey(value: string): string {
   return value.replace(/[%/\\#?\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Row key that sorts by time, then by id, for append-only logs. */
-export function timeOrderedKey(isoTime: string, id: string): string {
-  return `${isoTime}_${id}`;
-}
-
 export const keys = {
   policy: (roleDefinitionId: string) => ({ partitionKey: 'DirectoryRole', rowKey: escapeKey(roleDefinitionId) }),
   policyPartition: 'DirectoryRole',
-  audit: (isoTime: string, id: string) => ({ partitionKey: isoTime.slice(0, 10), rowKey: timeOrderedKey(isoTime, id) }),
+  /**
+   * The audit hash chain: every record and the chain head in one partition, so a record and the
+   * head that points at it commit in one transaction. Record row keys are the zero-padded seq, so
+   * rows list in chain order (and digits sort before 'head').
+   */
+  audit: {
+    partition: 'chain',
+    head: { partitionKey: 'chain', rowKey: 'head' },
+    record: (seq: number) => ({ partitionKey: 'chain', rowKey: String(seq).padStart(12, '0') }),
+  },
   /** One partition per (kind, principal, role, scope): its slot row, schedules and requests. */
   slotPartition: (kind: string, principalId: string, roleDefinitionId: string, scopeId: string) =>
     escapeKey(`${kind}|${principalId}|${roleDefinitionId}|${scopeId}`),

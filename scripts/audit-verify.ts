@@ -1,0 +1,101 @@
+/**
+ * `npm run audit:verify`: walks the audit log's hash chain and says whether it is intact.
+ * Storage from AzureWebJobsStorage, table prefix from PIM_TABLE_PREFIX (default Pim); when the
+ * environment does not set them, from local.settings.json (or the sample) as the app would.
+ * Exit 0: intact. 1: broken, naming the first broken record. 2: the chain could not be read.
+ */
+import { resolve } from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { loadLocalSettings } from '../devhost/core/settings';
+import { AUDIT_TABLE, type ChainVerdict, type TableSource, verifyAuditChain } from '../shared/adapters/tables/auditChain';
+import { statusCodeOf } from '../shared/adapters/tables/tableAccess';
+
+const PREFIX = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/** Exit code 2 with one line: the chain was not checked, which is not the same as broken. */
+class CannotRead extends Error {}
+
+function settings(): { connection: string; prefix: string } {
+  loadLocalSettings(resolve(__dirname, '..'));
+  const connection = process.env.AzureWebJobsStorage;
+  const prefix = process.env.PIM_TABLE_PREFIX || 'Pim';
+  if (!connection) throw new CannotRead('No storage connection: set AzureWebJobsStorage (or it in local.settings.json Values).');
+  if (!PREFIX.test(prefix)) throw new CannotRead(`PIM_TABLE_PREFIX must be letters and digits, starting with a letter, got "${prefix}".`);
+  return { connection, prefix };
+}
+
+/**
+ * Table clients that only read. Why: TableAccess creates missing tables, and a verifier pointed
+ * at a wrong prefix must say so rather than create an empty table and report it intact.
+ */
+function readOnlyTables(connection: string, prefix: string): TableSource & { endpoint: string } {
+  let client: TableClient;
+  try {
+    client = TableClient.fromConnectionString(connection, `${prefix}${AUDIT_TABLE}`, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 2, retryDelayInMs: 200 },
+    });
+  } catch {
+    // The SDK's own message here is about its internals; the setting is what needs fixing.
+    throw new CannotRead('AzureWebJobsStorage is not a storage connection string (account key or SAS, or UseDevelopmentStorage=true).');
+  }
+  // Why: a SAS connection string puts its signature in the URL's query; never print that.
+  const endpoint = client.url.split('?')[0] ?? '';
+  return { endpoint, table: async () => client };
+}
+
+/** One line from an error: the Table service puts its OData (JSON) or XML error body in the message. */
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const serviceError = odataError(message) ?? xmlError(message);
+  const line = serviceError ? `${serviceError.code}: ${serviceError.text}` : message;
+  return line.split('\n')[0] ?? '';
+}
+
+function odataError(message: string): { code: string; text: string } | undefined {
+  try {
+    const body = JSON.parse(message) as { 'odata.error'?: { code?: string; message?: { value?: string } } };
+    const e = body['odata.error'];
+    return e ? { code: e.code ?? 'Error', text: e.message?.value ?? '' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function xmlError(message: string): { code: string; text: string } | undefined {
+  const code = /<Code>([^<]*)<\/Code>/.exec(message)?.[1];
+  return code ? { code, text: /<Message>([^<]*)/.exec(message)?.[1] ?? '' } : undefined;
+}
+
+function describeReadError(error: unknown, table: string, endpoint: string): string {
+  // A query within an existing table finds nothing rather than failing: a 404 is the table itself.
+  if (statusCodeOf(error) === 404) return `There is no audit table ${table} at ${endpoint} (check PIM_TABLE_PREFIX).`;
+  return `Could not read the audit table ${table} at ${endpoint}: ${messageOf(error)}`;
+}
+
+async function main(): Promise<number> {
+  const { connection, prefix } = settings();
+  const tables = readOnlyTables(connection, prefix);
+  const table = `${prefix}${AUDIT_TABLE}`;
+  let verdict: ChainVerdict;
+  try {
+    verdict = await verifyAuditChain(tables);
+  } catch (error) {
+    throw new CannotRead(describeReadError(error, table, tables.endpoint));
+  }
+  if (verdict.ok) {
+    process.stdout.write(`Audit chain OK: ${verdict.count} records\n`);
+    return 0;
+  }
+  const { seq, rowKey, problem } = verdict.firstBroken;
+  process.stdout.write(`Audit chain BROKEN at record seq ${seq} (row ${rowKey}): ${problem}\n`);
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof CannotRead ? error.message : `audit:verify failed: ${messageOf(error)}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { odata, type TableClient } from '@azure/data-tables';
+import { keys } from './keys';
+
+/**
+ * The audit log's hash chain: how a link is computed and how a stored chain is checked.
+ * Each record row holds `seq` (1, 2, 3, … without gaps), `prevHash` (the previous row's hash,
+ * 64 zeros for the first) and `hash` = SHA-256 over the canonical JSON of {seq, prevHash, record}.
+ * The head row holds the last seq and hash. Editing, deleting, inserting or reordering rows breaks
+ * a link, which `checkRecord` / `checkHead` name. Rewriting every row from some point on AND the
+ * head is not detectable from inside the table: that needs the head's hash kept somewhere else.
+ */
+
+export const AUDIT_TABLE = 'Audit';
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** JSON with object keys sorted at every level, so a hash does not depend on property order. */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const members = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] ?? null)}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function linkHash(seq: number, prevHash: string, record: JsonValue): string {
+  return createHash('sha256').update(canonicalJson({ seq, prevHash, record }), 'utf8').digest('hex');
+}
+
+export type ChainLink = {
+  seq: number;
+  prevHash: string;
+  hash: string;
+};
+
+/** The link a record gets when appended after `last` (undefined: the chain is empty). */
+export function nextLink(last: { seq: number; hash: string } | undefined, record: JsonValue): ChainLink {
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  return { seq, prevHash, hash: linkHash(seq, prevHash, record) };
+}
+
+/** A record row as stored: the link plus the record's JSON text (what the hash covers). */
+export type AuditRecordEntity = ChainLink & {
+  partitionKey: string;
+  rowKey: string;
+  json: string;
+};
+
+/** The chain head: the last record's seq and hash. Its ETag serialises appends. */
+export type AuditHeadEntity = {
+  partitionKey: string;
+  rowKey: string;
+  seq: number;
+  hash: string;
+};
+
+/** What a row from the table may hold: nothing is trusted until checked. */
+export interface RawRow {
+  rowKey: string;
+  [column: string]: unknown;
+}
+
+export type ChainProblemKind = 'malformed' | 'reordered' | 'inserted' | 'missing' | 'unlinked' | 'edited' | 'head';
+
+export interface BrokenLink {
+  /** The chain position where the break is found (for a missing record: the first missing seq). */
+  seq: number;
+  rowKey: string;
+  /** The record's id, when the row holds a readable record. */
+  id?: string;
+  kind: ChainProblemKind;
+  problem: string;
+}
+
+/** `count`: records checked good (when broken: the intact records before the break). */
+export type ChainVerdict = { ok: true; count: number } | { ok: false; count: number; firstBroken: BrokenLink };
+
+/** How far a walk of the chain got: the last good record. */
+export interface ChainCursor {
+  count: number;
+  lastSeq: number;
+  lastHash: string;
+  lastRowKey: string;
+}
+
+export const chainStart: ChainCursor = { count: 0, lastSeq: 0, lastHash: GENESIS_HASH, lastRowKey: '' };
+
+const HASH = /^[0-9a-f]{64}$/;
+const POSITION = /^\d{12}$/;
+
+interface ParsedRow extends ChainLink {
+  rowKey: string;
+  record: JsonValue;
+  id?: string;
+}
+
+function parseRow(row: RawRow): ParsedRow | string {
+  const { seq, prevHash, hash, json } = row;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return 'its seq is missing or not a positive integer';
+  if (typeof prevHash !== 'string' || !HASH.test(prevHash)) return 'its prevHash is missing or not a SHA-256 hex string';
+  if (typeof hash !== 'string' || !HASH.test(hash)) return 'its hash is missing or not a SHA-256 hex string';
+  if (typeof json !== 'string') return 'it holds no record JSON';
+  let record: JsonValue;
+  try {
+    record = JSON.parse(json) as JsonValue;
+  } catch {
+    return 'its record JSON does not parse';
+  }
+  const id = record !== null && typeof record === 'object' && !Array.isArray(record) ? record.id : undefined;
+  return { rowKey: row.rowKey, seq, prevHash, hash, record, ...(typeof id === 'string' ? { id } : {}) };
+}
+
+const positionKey = (seq: number) => keys.audit.record(seq).rowKey;
+
+function broken(kind: ChainProblemKind, seq: number, rowKey: string, problem: string, id?: string): BrokenLink {
+  return { seq, rowKey, kind, problem, ...(id === undefined ? {} : { id }) };
+}
+
+/** Where the row sits must be where its seq says: a row elsewhere was moved or added by hand. */
+function checkPosition(row: ParsedRow): BrokenLink | undefined {
+  if (row.rowKey === positionKey(row.seq)) return undefined;
+  if (POSITION.test(row.rowKey)) {
+    const at = Number(row.rowKey);
+    const problem = `the row of seq ${at} holds the record of seq ${row.seq}: records were reordered or moved`;
+    return broken('reordered', at, row.rowKey, problem, row.id);
+  }
+  const problem = `row "${row.rowKey}" is not a chain position (it claims seq ${row.seq}): a record was inserted`;
+  return broken('inserted', row.seq, row.rowKey, problem, row.id);
+}
+
+/** Seqs run 1, 2, 3, … : a jump means rows were deleted, a step back means one was added. */
+function checkSequence(cursor: ChainCursor, row: ParsedRow): BrokenLink | undefined {
+  const expected = cursor.lastSeq + 1;
+  if (row.seq === expected) return undefined;
+  if (row.seq > expected) {
+    const missing = row.seq - 1 === expected ? `record seq ${expected} is` : `records seq ${expected} to ${row.seq - 1} are`;
+    const problem = `${missing} missing (deleted): the chain jumps from seq ${cursor.lastSeq} to seq ${row.seq}`;
+    return broken('missing', expected, positionKey(expected), problem);
+  }
+  return broken('inserted', row.seq, row.rowKey, `seq ${row.seq} comes again after seq ${cursor.lastSeq}: a record was inserted`, row.id);
+}
+
+/** The chain link: a record must name the hash of the one before it. */
+function checkLink(cursor: ChainCursor, row: ParsedRow): BrokenLink | undefined {
+  if (row.prevHash === cursor.lastHash) return undefined;
+  const before = cursor.lastSeq === 0 ? 'the chain start' : `record seq ${cursor.lastSeq}`;
+  return broken(
+    'unlinked',
+    row.seq,
+    row.rowKey,
+    `its prevHash does not match the hash of ${before}: a record before it was inserted, replaced or deleted (and the rest renumbered)`,
+    row.id,
+  );
+}
+
+function checkContent(row: ParsedRow): BrokenLink | undefined {
+  if (linkHash(row.seq, row.prevHash, row.record) === row.hash) return undefined;
+  return broken('edited', row.seq, row.rowKey, 'its content does not match its hash: the record was edited', row.id);
+}
+
+/**
+ * Checks the next row (in row-key order) against the chain so far. The checks run from the most
+ * specific cause to the least, so the problem names what was done, not only what no longer fits.
+ */
+export function checkRecord(cursor: ChainCursor, row: RawRow): ChainCursor | BrokenLink {
+  const parsed = parseRow(row);
+  if (typeof parsed === 'string') {
+    const seq = POSITION.test(row.rowKey) ? Number(row.rowKey) : cursor.lastSeq + 1;
+    return broken('malformed', seq, row.rowKey, `the row is not a chain record: ${parsed}`);
+  }
+  const problem = checkPosition(parsed) ?? checkSequence(cursor, parsed) ?? checkLink(cursor, parsed) ?? checkContent(parsed);
+  if (problem) return problem;
+  return { count: cursor.count + 1, lastSeq: parsed.seq, lastHash: parsed.hash, lastRowKey: parsed.rowKey };
+}
+
+/** The head must point at the last record: it is what shows records deleted from the end. */
+export function checkHead(cursor: ChainCursor, head: RawRow | undefined): ChainVerdict {
+  const fail = (firstBroken: BrokenLink): ChainVerdict => ({ ok: false, count: cursor.count, firstBroken });
+  const headKey = keys.audit.head.rowKey;
+  if (!head) {
+    if (cursor.count === 0) return { ok: true, count: 0 };
+    return fail(broken('head', cursor.lastSeq, headKey, 'the chain head row is missing: it was deleted'));
+  }
+  const { seq, hash } = head;
+  if (typeof seq !== 'number' || typeof hash !== 'string') {
+    return fail(broken('head', cursor.lastSeq, headKey, 'the chain head row has no seq or hash: it was edited'));
+  }
+  const last = cursor.lastSeq;
+  if (seq > last) {
+    const problem = `the head says the last record is seq ${seq} but the chain ends at seq ${last}: records at the end were deleted`;
+    return fail(broken('head', last + 1, positionKey(last + 1), problem));
+  }
+  if (seq < last) {
+    const problem = `the chain goes on past the head (seq ${seq}) to seq ${last}: records were inserted or appended without moving the head`;
+    return fail(broken('head', seq + 1, positionKey(seq + 1), problem));
+  }
+  if (hash !== cursor.lastHash) {
+    const problem = `the head's hash does not match record seq ${seq}: the last record was replaced, or the chain rewritten up to it`;
+    return fail(broken('head', seq, positionKey(seq), problem));
+  }
+  return { ok: true, count: cursor.count };
+}
+
+/** Anything that hands out table clients by name (TableAccess, or a read-only stand-in). */
+export interface TableSource {
+  table(name: string): Promise<TableClient>;
+}
+
+/** Passes over the chain partition before giving up on catching up with concurrent appends. */
+const MAX_PASSES = 5;
+
+/**
+ * Walks the stored chain in seq order (streaming: the chain can be long) and checks every link
+ * and the head. Appends may go on meanwhile: when the head read at the end of a pass is ahead of
+ * the last record read, the records appended since are read in another pass.
+ */
+export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdict> {
+  const table = await tables.table(AUDIT_TABLE);
+  let cursor = chainStart;
+  let head: RawRow | undefined;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey}`;
+    let read = 0;
+    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const raw: RawRow = { ...row, rowKey: row.rowKey ?? '' };
+      if (raw.rowKey === keys.audit.head.rowKey) {
+        head = raw;
+        continue;
+      }
+      const next = checkRecord(cursor, raw);
+      if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
+      cursor = next;
+      read++;
+    }
+    const headAhead = typeof head?.seq === 'number' && head.seq > cursor.lastSeq;
+    if (read === 0 || !headAhead) break;
+  }
+  return checkHead(cursor, head);
+}
