@@ -57,7 +57,8 @@ export class DevHost {
   async start(): Promise<void> {
     coreRegistry().logSink = (level, category, message) => this.logger.user(level, 'host', '', category, message);
     this.routes = collectHttpRoutes(this.options.routePrefix ?? '');
-    this.server = createServer((req, res) => void this.onRequest(req, res));
+    // Duplicate headers arrive joined, as the Functions host passes them (e.g. two Authorization lines).
+    this.server = createServer({ joinDuplicateHeaders: true }, (req, res) => void this.onRequest(req, res));
     const bindAddress = this.options.bindAddress ?? '127.0.0.1';
     await listen(this.server, this.options.port, bindAddress);
     const display = bindAddress === '0.0.0.0' || bindAddress === '127.0.0.1' ? 'localhost' : bindAddress;
@@ -130,12 +131,10 @@ export class DevHost {
     try {
       const body = await readBody(req, this.options.maxRequestBodyBytes ?? MAX_BODY_BYTES);
       if (body === undefined) return send(res, { status: 413, body: '' });
-      const raw: RawRequest = {
-        method: req.method ?? 'GET',
-        url: new URL(req.url ?? '/', this.context?.baseUrl ?? 'http://localhost'),
-        headers: req.headers,
-        body,
-      };
+      // base + path, not new URL(path, base): a path starting with // is not a host name.
+      const target = `${this.context?.baseUrl ?? 'http://localhost'}${req.url ?? '/'}`;
+      if (!req.url?.startsWith('/') || !URL.canParse(target)) return send(res, { status: 400, body: '' });
+      const raw: RawRequest = { method: req.method ?? 'GET', url: new URL(target), headers: req.headers, body };
       send(res, await this.dispatch(raw));
     } catch (error) {
       this.logger.error(

@@ -224,7 +224,8 @@ function matchSegment(seg: Segment, text: string, values: Record<string, string>
       names.push(part);
     }
   }
-  const m = new RegExp(`${pattern}$`, 'i').exec(text);
+  // 's': a parameter matches any characters, line breaks included (ASP.NET routing does too).
+  const m = new RegExp(`${pattern}$`, 'is').exec(text);
   if (!m) return false;
   for (let i = 0; i < names.length; i++) {
     const param = names[i] as ParamPart;

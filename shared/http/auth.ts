@@ -97,5 +97,8 @@ function describe(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'Only RS256 tokens are accepted.';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'No signing key matches the token.';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The signature is not valid.';
-  return error instanceof Error ? error.message : 'The token is not valid.';
+  // Why: jose's messages can quote the token's own header; this text goes into WWW-Authenticate,
+  // so only printable ASCII without quotes or backslashes may pass.
+  const message = error instanceof Error ? error.message : 'The token is not valid.';
+  return message.replace(/[^\x20-\x7e]|["\\]/g, '?').slice(0, 200);
 }

@@ -11,6 +11,14 @@ export interface GraphDirectoryOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Directory object ids are GUIDs. Anything else never reaches Graph: '.' or '..' would be
+ * resolved away as path segments, a quote would break out of a $filter, and a lone surrogate
+ * cannot be URL-encoded. Such an id simply names nothing.
+ */
+const GRAPH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isGraphId = (id: string) => GRAPH_ID.test(id);
+
 interface Paged<T> {
   value: T[];
   '@odata.nextLink'?: string;
@@ -63,9 +71,11 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
 
   const directory: Directory = {
     listRoleDefinitions: () => all<RoleDefinition>('/roleManagement/directory/roleDefinitions'),
-    getRoleDefinition: (id) => orUndefined(api(`/roleManagement/directory/roleDefinitions/${encodeURIComponent(id)}`).get()),
-    listRoleAssignments: async (filter = {}) =>
-      (await all<DirectoryRoleAssignment>(`${assignmentsPath}${filterOf(filter)}`)).map(toAssignment),
+    getRoleDefinition: async (id) => (isGraphId(id) ? orUndefined(api(`/roleManagement/directory/roleDefinitions/${encodeURIComponent(id)}`).get()) : undefined),
+    listRoleAssignments: async (filter = {}) => {
+      if ((filter.principalId !== undefined && !isGraphId(filter.principalId)) || (filter.roleDefinitionId !== undefined && !isGraphId(filter.roleDefinitionId))) return [];
+      return (await all<DirectoryRoleAssignment>(`${assignmentsPath}${filterOf(filter)}`)).map(toAssignment);
+    },
 
     async grantRole(principalId, roleDefinitionId, directoryScopeId) {
       const existing = await findAssignment(principalId, roleDefinitionId, directoryScopeId);
@@ -93,6 +103,7 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
     },
 
     async getPrincipal(id) {
+      if (!isGraphId(id)) return undefined;
       const found = (await orUndefined(api(`/directoryObjects/${encodeURIComponent(id)}`).get())) as
         | { '@odata.type'?: string; id: string; displayName?: string; userPrincipalName?: string; mail?: string }
         | undefined;
@@ -105,6 +116,7 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
     },
 
     async groupMemberIds(groupId) {
+      if (!isGraphId(groupId)) return [];
       const members = await all<{ id: string }>(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=id`);
       return members.map((m) => m.id);
     },

@@ -34,10 +34,10 @@ export function patchRule(current: PolicyRule, body: unknown): PolicyRule {
   const patch = body as Record<string, unknown>;
   const problems: Problem[] = [];
   if (patch['@odata.type'] !== undefined && patch['@odata.type'] !== current['@odata.type']) {
-    problems.push({ target: '@odata.type', message: `Rule '${current.id}' is a ${current['@odata.type']}, not ${String(patch['@odata.type'])}.` });
+    problems.push({ target: '@odata.type', message: `Rule '${current.id}' is a ${current['@odata.type']}, not ${shown(patch['@odata.type'])}.` });
   }
   if (patch.id !== undefined && patch.id !== current.id) {
-    problems.push({ target: 'id', message: `The body's id '${String(patch.id)}' does not match the rule '${current.id}'.` });
+    problems.push({ target: 'id', message: `The body's id ${shown(patch.id)} does not match the rule '${current.id}'.` });
   }
   if (problems.length) throw invalid(problems);
 
@@ -206,6 +206,11 @@ function parseStages(raw: unknown, problems: Problem[]): ApprovalStage[] {
 }
 
 /** The quorum extension of a stage: N distinct approvals (1-25) and the deny mode. */
+/** A value as quoted in a message: strings shortened, anything else by its type (never stringified deep). */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `'${value.slice(0, 100)}'` : `a ${Array.isArray(value) ? 'list' : typeof value}`;
+}
+
 function parseQuorum(raw: unknown, approvers: Approver[], i: number, problems: Problem[]): ApprovalQuorum | undefined {
   if (raw === undefined || raw === null) return undefined;
   const target = `approvalStages[${i}].quorum`;

@@ -66,9 +66,23 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Limits that keep a hostile $filter from exhausting the stack (parser and evaluator recurse). */
+const MAX_NESTING = 64;
+const MAX_TOKENS = 1_000;
+
 export function parseFilter(text: string): FilterNode {
   const tokens = tokenize(text);
+  if (tokens.length > MAX_TOKENS) throw new ODataSyntaxError(`the expression is too long (at most ${MAX_TOKENS} terms)`);
   let pos = 0;
+  let depth = 0;
+  const nested = <T>(parse: () => T): T => {
+    if (++depth > MAX_NESTING) throw new ODataSyntaxError(`the expression is nested too deeply (at most ${MAX_NESTING} levels)`);
+    try {
+      return parse();
+    } finally {
+      depth--;
+    }
+  };
   const peek = () => tokens[pos];
   const isWord = (w: string) => {
     const tok = peek();
@@ -101,7 +115,7 @@ export function parseFilter(text: string): FilterNode {
   const parseNot = (): FilterNode => {
     if (isWord('not')) {
       pos++;
-      return { kind: 'not', operand: parseNot() };
+      return { kind: 'not', operand: nested(parseNot) };
     }
     return parsePrimary();
   };
@@ -110,7 +124,7 @@ export function parseFilter(text: string): FilterNode {
     if (!tok) throw new ODataSyntaxError('unexpected end of expression');
     if (tok.t === 'punct' && tok.v === '(') {
       pos++;
-      const inner = parseOr();
+      const inner = nested(parseOr);
       expectPunct(')');
       return inner;
     }
