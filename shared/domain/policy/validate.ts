@@ -39,6 +39,13 @@ export function patchRule(current: PolicyRule, body: unknown): PolicyRule {
   if (patch.id !== undefined && patch.id !== current.id) {
     problems.push({ target: 'id', message: `The body's id ${shown(patch.id)} does not match the rule '${current.id}'.` });
   }
+  // Why: a misspelt setting silently ignored would leave the policy other than the admin meant.
+  const known = new Set(['@odata.type', 'id', 'target', ...SETTINGS[current['@odata.type']]]);
+  for (const key of Object.keys(patch)) {
+    if (!known.has(key) && !key.startsWith('@odata.')) {
+      problems.push({ target: key.slice(0, 100), message: `'${key.slice(0, 100)}' is not a property of ${current['@odata.type'].replace('#microsoft.graph.', '')}; it takes ${SETTINGS[current['@odata.type']].join(', ')}.` });
+    }
+  }
   if (problems.length) throw invalid(problems);
 
   let next: PolicyRule;
@@ -206,6 +213,15 @@ function parseStages(raw: unknown, problems: Problem[]): ApprovalStage[] {
 }
 
 /** The quorum extension of a stage: N distinct approvals (1-25) and the deny mode. */
+/** The settings a PATCH may change, per rule type. */
+const SETTINGS: Record<PolicyRule['@odata.type'], string[]> = {
+  '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule': ['isExpirationRequired', 'maximumDuration'],
+  '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule': ['enabledRules'],
+  '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule': ['setting'],
+  '#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule': ['isEnabled', 'claimValue'],
+  '#microsoft.graph.unifiedRoleManagementPolicyNotificationRule': ['notificationType', 'recipientType', 'notificationLevel', 'isDefaultRecipientsEnabled', 'notificationRecipients'],
+};
+
 /** A value as quoted in a message: strings shortened, anything else by its type (never stringified deep). */
 function shown(value: unknown): string {
   return typeof value === 'string' ? `'${value.slice(0, 100)}'` : `a ${Array.isArray(value) ? 'list' : typeof value}`;

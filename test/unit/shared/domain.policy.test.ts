@@ -27,6 +27,12 @@ describe('ISO 8601 durations', () => {
 });
 
 describe('policy rule validation', () => {
+  it('refuses a misspelt or unknown setting, naming it and the settings the rule takes', () => {
+    const rule = ruleById('Expiration_EndUser_Assignment');
+    expect(() => patchRule(rule, { maximumDuraton: 'PT2H' })).toThrow(/'maximumDuraton' is not a property of unifiedRoleManagementPolicyExpirationRule; it takes isExpirationRequired, maximumDuration/);
+    expect(patchRule(rule, { '@odata.type': rule['@odata.type'], id: rule.id, maximumDuration: 'PT2H' })).toMatchObject({ maximumDuration: 'PT2H' });
+  });
+
   it('accepts any activation maximum from 30 minutes to 24 hours, and refuses anything outside', () => {
     const rule = ruleById('Expiration_EndUser_Assignment');
     fc.assert(
