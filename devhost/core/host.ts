@@ -34,6 +34,8 @@ export class DevHost {
   private routes: HttpRoute[] = [];
   private context?: HostContext;
   private started: HostExtension[] = [];
+  /** False until every extension has started: requests meanwhile get 503, as the host answers while starting. */
+  private ready = false;
 
   constructor(private readonly options: DevHostOptions) {
     this.logger = options.logger ?? new Logger(options.logLevel ?? 'info');
@@ -76,6 +78,7 @@ export class DevHost {
         this.started.push(extension);
       }
       await runAppHook('appStart');
+      this.ready = true;
     } catch (error) {
       await this.stop();
       throw error;
@@ -83,6 +86,7 @@ export class DevHost {
   }
 
   async stop(): Promise<void> {
+    this.ready = false;
     for (const extension of this.started.reverse()) {
       try {
         await extension.stop();
@@ -129,6 +133,7 @@ export class DevHost {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      if (!this.ready) return send(res, { status: 503, headers: { 'Retry-After': '1' }, body: '' });
       const body = await readBody(req, this.options.maxRequestBodyBytes ?? MAX_BODY_BYTES);
       if (body === undefined) return send(res, { status: 413, body: '' });
       // base + path, not new URL(path, base): a path starting with // is not a host name.

@@ -47,6 +47,9 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
     if (isLive(schedule)) {
       const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
       if (!current || current.value.id !== schedule.id) throw conflict('The schedule ended while it was being granted.', 'ConcurrentModification');
+      // Why: decided on a stale copy (another pass settled it meanwhile), this write would record
+      // the same grant twice; the caller re-reads and finds nothing left to do.
+      if (JSON.stringify(current.value) !== JSON.stringify(schedule)) throw conflict('The schedule changed while it was being settled.', 'ConcurrentModification');
       await deps.schedules.update(next, current.etag, undefined, events);
     } else {
       await deps.schedules.saveEnded(next, events);
