@@ -105,6 +105,14 @@ async function finishStalledRequests(deps: ReconcileDeps, now: Date, attempt: (s
     if (request.action !== 'selfActivate') continue;
     if (request.status === 'PendingApproval') {
       const approval = await deps.approvals.get(request.id);
+      if (!approval && stalled(request.createdDateTime)) {
+        // Its creation was cut off before the approval was stored: nobody could ever decide it.
+        await attempt(request.id, async () => {
+          await endActivation(deps, request.id, 'Failed', 'The approval could not be set up; request the activation again.');
+          report.settled++;
+        });
+        continue;
+      }
       const last = approval?.value.steps.at(-1);
       const decidedAt = approval?.value.steps.map((s) => s.reviewedDateTime).filter((t): t is string => t !== null).sort().at(-1);
       if (!approval || approval.value.status !== 'Completed' || !last || !stalled(decidedAt)) continue;

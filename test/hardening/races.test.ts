@@ -1,5 +1,7 @@
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
+import { keys } from '../../shared/adapters/tables/keys';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
 import { GROUPS, ROLES, USERS } from '../e2e/demo';
@@ -140,6 +142,24 @@ describe('races', () => {
     }
     expect(await statusOf(id)).toBe('Provisioned');
     expect(await grantsOf(USERS.alice, ROLES.appAdmin)).toBe(1);
+  });
+
+  it('a request whose approval was never stored (creation cut off) ends Failed instead of waiting forever', async () => {
+    await needsApprovalBy(ROLES.security, GROUPS.approvers);
+    await eligible(USERS.erin, ROLES.security);
+    const { id } = await activate('erin', ROLES.security);
+    await fetch(`${app.url}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=lost`, { method: 'POST' });
+    const table = TableClient.fromConnectionString(String(process.env.AzureWebJobsStorage), `${process.env.PIM_TABLE_PREFIX}Schedules`, { allowInsecureConnection: true });
+    await table.deleteEntity(keys.slotPartition('assignment', USERS.erin, ROLES.security, '/'), keys.approvalRow(id));
+    const clock = deps().clock;
+    try {
+      deps().clock = { now: () => new Date(Date.now() + 3 * 60_000) };
+      await app.reconcile();
+    } finally {
+      deps().clock = clock;
+    }
+    expect(await statusOf(id)).toBe('Failed');
+    expect(await grantsOf(USERS.erin, ROLES.security)).toBe(0);
   });
 
   it('concurrent policy edits: one wins, the other gets 409, and the stored rule is a winner', async () => {
