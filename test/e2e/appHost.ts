@@ -42,6 +42,8 @@ export interface AppHost {
   mailTo(address: string): Promise<DevMail[]>;
   /** Runs the reconcile timer now and waits for it to finish. */
   reconcile(): Promise<void>;
+  /** Runs `work` with the app's clock port `ms` ahead (durable timers keep real time), then puts it back. */
+  later<T>(ms: number, work: () => Promise<T>): Promise<T>;
   /** Runs the outbox relay timer now and waits for it to finish. */
   relayOutbox(): Promise<void>;
 }
@@ -120,6 +122,16 @@ export async function startAppHost(): Promise<AppHost> {
       return [...list].sort((a, b) => a.sentDateTime.localeCompare(b.sentDateTime));
     },
     reconcile: () => runTimer(host, 'reconcile'),
+    async later(ms, work) {
+      const app = (await import('../../functions/composition')).deps();
+      const clock = app.clock;
+      app.clock = { now: () => new Date(Date.now() + ms) };
+      try {
+        return await work();
+      } finally {
+        app.clock = clock;
+      }
+    },
     relayOutbox: () => runTimer(host, 'outboxRelay'),
     async call(user, path, init = {}) {
       const headers = new Headers(init.headers);

@@ -190,13 +190,9 @@ describe('escalation', () => {
     const stepId = (await steps(approvalId))[0]?.id ?? '';
     // Before the escalation Dave is no approver: the approval is not even visible to him.
     expect((await decide('dave', approvalId, stepId, 'Approve')).status).toBe(404);
-    const clock = deps().clock;
-    try {
-      deps().clock = { now: () => new Date(Date.now() + 31 * 60_000) };
+    await app.later(31 * 60_000, async () => {
       await app.reconcile();
-    } finally {
-      deps().clock = clock;
-    }
+    });
     const [mail] = await mailsWith('dave', 'Escalated approval: Carol');
     expect(mail?.links.some((l) => l.includes('/approvals/'))).toBe(true);
     expect((await decide('dave', approvalId, stepId, 'Approve')).status).toBe(204);

@@ -132,14 +132,10 @@ describe('races', () => {
     expect((await app.api('bob', 'PATCH', `${APPROVALS}/${approvalId}/steps/${stepId}`, { reviewResult: 'Approve' })).status).toBe(204);
     await new Promise((r) => setTimeout(r, 300));
     expect(await statusOf(id)).toBe('PendingApproval');
-    const clock = deps().clock;
-    try {
-      deps().clock = { now: () => new Date(Date.now() + 3 * 60_000) };
+    await app.later(3 * 60_000, async () => {
       // Pass 1 applies the decision, pass 2 grants in the directory, pass 3 marks it provisioned.
       for (let pass = 0; pass < 3; pass++) await app.reconcile();
-    } finally {
-      deps().clock = clock;
-    }
+    });
     expect(await statusOf(id)).toBe('Provisioned');
     expect(await grantsOf(USERS.alice, ROLES.appAdmin)).toBe(1);
   });
@@ -151,13 +147,9 @@ describe('races', () => {
     await fetch(`${app.url}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=lost`, { method: 'POST' });
     const table = TableClient.fromConnectionString(String(process.env.AzureWebJobsStorage), `${process.env.PIM_TABLE_PREFIX}Schedules`, { allowInsecureConnection: true });
     await table.deleteEntity(keys.slotPartition('assignment', USERS.erin, ROLES.security, '/'), keys.approvalRow(id));
-    const clock = deps().clock;
-    try {
-      deps().clock = { now: () => new Date(Date.now() + 3 * 60_000) };
+    await app.later(3 * 60_000, async () => {
       await app.reconcile();
-    } finally {
-      deps().clock = clock;
-    }
+    });
     expect(await statusOf(id)).toBe('Failed');
     expect(await grantsOf(USERS.erin, ROLES.security)).toBe(0);
   });
