@@ -59,7 +59,8 @@ function build(): AppDeps {
   const settings = config();
   const tables = new TableAccess(settings.AzureWebJobsStorage, settings.PIM_TABLE_PREFIX);
   const bus = createBus(settings.PIM_SERVICEBUS_CONNECTION, settings.PIM_EVENTS_TOPIC);
-  const outbox = new TableOutbox(tables, bus.publisher);
+  const audit = tableAuditLog(tables);
+  const outbox = new TableOutbox(tables, bus.publisher, audit);
   const getGraphToken = graphToken(settings.PIM_GRAPH_BASE_URL);
   return {
     outbox,
@@ -68,11 +69,13 @@ function build(): AppDeps {
     notifications: tableNotificationLog(tables),
     webhookDeadLetters: tableWebhookDeadLetterStore(tables),
     policies: tablePolicyRepository(tables, outbox),
-    schedules: tableScheduleRepository(tables, outbox),
+    schedules: tableScheduleRepository(tables, outbox, {
+      expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
+    }),
     approvals: tableApprovalRepository(tables, outbox),
     alerts: tableAlertStore(tables),
     nonces: tableNonceStore(tables),
-    audit: tableAuditLog(tables),
+    audit,
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,
     tokens: createTokenValidator({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
+import { siblingId } from '../domain/ids';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
@@ -51,6 +52,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   };
   const request: ScheduleRequest = {
     ...newRequest(ctx, needsApproval ? 'PendingApproval' : 'Granted', plan.start, plan.end, schedule.id),
+    id: siblingId(schedule.id),
     completedDateTime: null,
   };
   if (needsApproval) request.approvalId = request.id;
@@ -58,25 +60,23 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   if (body.isValidationOnly) return request;
   if (!deps.workflow) throw new Error('Activation needs the durable workflow; this entry point has none.');
   const created = await domainEvent(deps, 'request.created', { slot: body, request, schedule, actor: caller });
-  if (!(await deps.schedules.create(schedule, request, [created]))) throw assignmentExists(ctx);
+  const audit = auditRecord({
+    activity: needsApproval ? 'Add member to role request approval requested (PIM activation)' : 'Add member to role requested (PIM activation)',
+    operationType: 'Assign',
+    caller,
+    correlationId: ctx.correlationId,
+    at: now,
+    targets: targets(ctx, [
+      { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
+      { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
+    ]),
+    details: { requestId: request.id, justification: body.justification ?? undefined, ticketNumber: body.ticketInfo.ticketNumber ?? undefined },
+  });
+  if (!(await deps.schedules.create(schedule, request, { events: [created], audit: [audit] }))) throw assignmentExists(ctx);
   if (needsApproval) {
     const approval = newApproval(request.id, caller.oid, body, plan.approvalStages, now);
-    await deps.approvals.create(approval, [await approvalNeeded(deps, approval, 0, request, schedule)]);
+    await deps.approvals.create(approval, { events: [await approvalNeeded(deps, approval, 0, request, schedule)] });
   }
-  await deps.audit.append(
-    auditRecord({
-      activity: needsApproval ? 'Add member to role request approval requested (PIM activation)' : 'Add member to role requested (PIM activation)',
-      operationType: 'Assign',
-      caller,
-      correlationId: ctx.correlationId,
-      at: now,
-      targets: targets(ctx, [
-        { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
-        { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
-      ]),
-      details: { requestId: request.id, justification: body.justification ?? undefined, ticketNumber: body.ticketInfo.ticketNumber ?? undefined },
-    }),
-  );
   try {
     await deps.workflow.start(request.id, {
       requestId: request.id,
@@ -89,7 +89,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     if (live?.value.id === schedule.id) {
       const failed = { ...request, status: 'Failed' as const };
       const event = await domainEvent(deps, 'request.failed', { slot: body, request: failed, schedule, data: { reason: 'The activation workflow could not be started.' } });
-      await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, failed, [event]);
+      await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, failed, { events: [event] });
     }
     throw new DomainError('ServiceUnavailable', `The activation could not be started; try again. (${error instanceof Error ? error.message : String(error)})`, 503);
   }

@@ -51,31 +51,29 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
       ...(denial ? { stage: denial.stage, reviewedBy: denial.reviewedBy, reviewedDateTime: denial.reviewedDateTime, justification: denial.justification } : {}),
     },
   });
+  const audit = auditRecord({
+    activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,
+    operationType: 'Other',
+    caller: null,
+    correlationId: requestId,
+    at: now,
+    targets: [
+      { id: request.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+      { id: request.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: 'status', oldValue: request.status, newValue: status }] },
+    ],
+    details: { requestId, reason },
+  });
   if (live && live.value.id === schedule?.id) {
     const endedSchedule = { ...live.value, status, modifiedDateTime: now.toISOString() };
-    await deps.schedules.update(endedSchedule, live.etag, ended, [event]);
+    await deps.schedules.update(endedSchedule, live.etag, ended, { events: [event], audit: [audit] });
     await settleSchedule(deps, endedSchedule, requestId);
   } else if (request.status === 'PendingApproval' || request.status === 'Granted') {
-    await deps.schedules.saveRequest(ended, [event]);
+    await deps.schedules.saveRequest(ended, { events: [event], audit: [audit] });
   } else {
     return;
   }
   const stored = await deps.approvals.get(requestId);
   if (stored && stored.value.status !== 'Completed') await deps.approvals.replace(closeApproval(stored.value), stored.etag);
-  await deps.audit.append(
-    auditRecord({
-      activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,
-      operationType: 'Other',
-      caller: null,
-      correlationId: requestId,
-      at: now,
-      targets: [
-        { id: request.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-        { id: request.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: 'status', oldValue: request.status, newValue: status }] },
-      ],
-      details: { requestId, reason },
-    }),
-  );
 }
 
 /**
@@ -112,7 +110,7 @@ async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: num
         actor: last?.reviewedBy ?? null,
         data: { approvalId: approval.value.id, stages: approval.value.steps.map((s) => ({ stage: s.stage, reviewedBy: s.reviewedBy, reviewedDateTime: s.reviewedDateTime, decisions: s.decisions ?? [] })) },
       });
-      await deps.schedules.update(schedule, live.etag, granted, [event]);
+      await deps.schedules.update(schedule, live.etag, granted, { events: [event] });
     }
     return 'approved';
   }
@@ -133,9 +131,9 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     if (schedule) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
     return 'gone';
   }
-  const settled = await settleSchedule(deps, schedule, requestId);
-  if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
-  if (request.status !== 'Provisioned') {
+  // The request is marked provisioned, with its event, in the same write that records the grant.
+  const provisionedWith = async (settled: Schedule) => {
+    if (request.status === 'Provisioned' || settled.roleAssignmentOriginId === null) return undefined;
     const provisioned = { ...request, status: 'Provisioned' as const, completedDateTime: deps.clock.now().toISOString() };
     const role = await deps.directory.getRoleDefinition(request.roleDefinitionId).catch(() => undefined);
     const event = await domainEvent(deps, 'assignment.activated', {
@@ -145,7 +143,14 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
       actor: { id: request.principalId, displayName: request.createdBy.user.displayName },
       data: { scheduleId: settled.id, isPrivilegedRole: role?.isPrivileged ?? false },
     });
-    await deps.schedules.saveRequest(provisioned, [event]);
+    return { request: provisioned, events: [event] };
+  };
+  const settled = await settleSchedule(deps, schedule, requestId, provisionedWith);
+  if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
+  // Granted before (by the reconcile pass, or an earlier attempt) but not yet marked provisioned.
+  if (settled === schedule && request.status !== 'Provisioned') {
+    const along = await provisionedWith(settled);
+    if (along) await deps.schedules.saveRequest(along.request, { events: along.events });
   }
   return 'granted';
 }

@@ -81,30 +81,28 @@ async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string
   });
   const request = await deps.schedules.getRequest('assignment', next.requestId);
   if (!request) throw notFound('schedule request', next.requestId);
-  await deps.approvals.replace(next, found.etag, await decisionEvents(deps, found.value, next, stepId, caller, request));
   const decided = next.steps.find((s) => s.id === stepId);
   const mine = decided?.decisions?.find((x) => x.reviewer.id === caller.oid);
-  await deps.audit.append(
-    auditRecord({
-      activity: mine?.result === 'Approved' ? 'Add member to role request approved (PIM activation)' : 'Add member to role request denied (PIM activation)',
-      operationType: 'Other',
-      caller,
-      correlationId,
-      at: now,
-      targets: [
-        { id: next.requesterId, displayName: null, type: 'User', modifiedProperties: [] },
-        { id: next.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: `stage ${step.stage + 1}`, oldValue: step.reviewResult, newValue: decided?.reviewResult ?? null }] },
-      ],
-      details: { requestId: next.requestId, decision: mine?.result, stageResult: decided?.reviewResult, justification: mine?.justification ?? undefined },
-    }),
-  );
+  const audit = auditRecord({
+    activity: mine?.result === 'Approved' ? 'Add member to role request approved (PIM activation)' : 'Add member to role request denied (PIM activation)',
+    operationType: 'Other',
+    caller,
+    correlationId,
+    at: now,
+    targets: [
+      { id: next.requesterId, displayName: null, type: 'User', modifiedProperties: [] },
+      { id: next.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: `stage ${step.stage + 1}`, oldValue: step.reviewResult, newValue: decided?.reviewResult ?? null }] },
+    ],
+    details: { requestId: next.requestId, decision: mine?.result, stageResult: decided?.reviewResult, justification: mine?.justification ?? undefined },
+  });
+  await deps.approvals.replace(next, found.etag, { events: await decisionEvents(deps, found.value, next, stepId, caller, request), audit: [audit] });
   if (decided?.status === 'Completed') await deps.workflow?.notify(next.requestId, 'approvalDecided');
 }
 
 /** Requests waiting for the caller's decision (filterByCurrentUser(on='approver')). */
 export async function requestsAwaitingMe(deps: ScheduleDeps, caller: Caller): Promise<ScheduleRequest[]> {
   const out: ScheduleRequest[] = [];
-  for (const approval of await deps.approvals.list()) {
+  for (const approval of await deps.approvals.listOpen()) {
     const step = currentStep(approval);
     if (approval.status !== 'InProgress' || !step || approval.requesterId === caller.oid) continue;
     if (!(await isAmong(deps.directory, approversNow(step), caller.oid))) continue;

@@ -96,21 +96,19 @@ async function savePolicy(
     data: { policyId: policy.id, changed: modified.displayName, value: JSON.parse(modified.newValue) as unknown },
   });
   const next = { ...policy, ...change, lastModifiedDateTime: now.toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
-  await deps.policies.replace(next, etag, [changed]);
   const role = await deps.directory.getRoleDefinition(policy.roleDefinitionId);
-  await deps.audit.append(
-    auditRecord({
-      activity: 'Update role setting in PIM',
-      operationType: 'Update',
-      caller,
-      correlationId,
-      at: now,
-      targets: [
-        { id: policy.roleDefinitionId, displayName: role?.displayName ?? null, type: 'Role', modifiedProperties: [modified] },
-        { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
-      ],
-    }),
-  );
+  const audit = auditRecord({
+    activity: 'Update role setting in PIM',
+    operationType: 'Update',
+    caller,
+    correlationId,
+    at: now,
+    targets: [
+      { id: policy.roleDefinitionId, displayName: role?.displayName ?? null, type: 'Role', modifiedProperties: [modified] },
+      { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
+    ],
+  });
+  await deps.policies.replace(next, etag, { events: [changed], audit: [audit] });
 }
 
 /**

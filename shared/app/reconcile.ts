@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
-import type { Schedule } from '../domain/schedules';
-import { isLive, type ScheduleKind } from '../domain/schedules';
+import { isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
+import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
 import { endActivation, grantActivation, settleStage } from './activationSteps';
 import { approvalEscalated } from './approvalEvents';
@@ -47,7 +47,7 @@ async function announceExpiry(deps: ReconcileDeps, schedule: Schedule, now: Date
     schedule: next,
     data: { scheduleId: schedule.id, minutesLeft, assignmentType: schedule.assignmentType },
   });
-  await deps.schedules.update(next, live.etag, undefined, [event]);
+  await deps.schedules.update(next, live.etag, undefined, { events: [event] });
   return true;
 }
 
@@ -90,154 +90,156 @@ async function alertIfRevocationStuck(deps: ReconcileDeps, schedule: Schedule, n
   return true;
 }
 
-/** How long a workflow may take to act on a decision or a grant before the reconcile pass does. */
-const STALLED_AFTER_MS = 2 * 60_000;
-
 /**
- * Finishes what a lost workflow left half-done: a decided approval whose request still waits
- * (the decision is applied), and a granted activation whose request was never marked
- * provisioned (it is, with its event). Both steps are idempotent, so racing a live workflow is
- * harmless.
+ * Finishes what a lost workflow left half-done for one activation request: a decided approval
+ * whose request still waits (the decision is applied), a request whose approval was never
+ * stored (it fails: nobody could decide it), and a granted activation never marked provisioned.
+ * Each step is idempotent, so racing a live workflow is harmless.
  */
-async function finishStalledRequests(deps: ReconcileDeps, now: Date, attempt: (subject: string, work: () => Promise<void>) => Promise<void>, report: ReconcileReport): Promise<void> {
-  const stalled = (since: string | null | undefined) => !since || now.getTime() - Date.parse(since) > STALLED_AFTER_MS;
-  for (const request of await deps.schedules.listRequests('assignment')) {
-    if (request.action !== 'selfActivate') continue;
-    if (request.status === 'PendingApproval') {
-      const approval = await deps.approvals.get(request.id);
-      if (!approval && stalled(request.createdDateTime)) {
-        // Its creation was cut off before the approval was stored: nobody could ever decide it.
-        await attempt(request.id, async () => {
-          await endActivation(deps, request.id, 'Failed', 'The approval could not be set up; request the activation again.');
-          report.settled++;
-        });
-        continue;
-      }
-      const last = approval?.value.steps.at(-1);
-      const decidedAt = approval?.value.steps.map((s) => s.reviewedDateTime).filter((t): t is string => t !== null).sort().at(-1);
-      if (!approval || approval.value.status !== 'Completed' || !last || !stalled(decidedAt)) continue;
-      await attempt(request.id, async () => {
-        await settleStage(deps, request.id, last.stage, false);
-        report.settled++;
-      });
-    } else if (request.status === 'Granted' && stalled(request.scheduleInfo.startDateTime)) {
-      const schedule = request.targetScheduleId ? await deps.schedules.getSchedule('assignment', request.targetScheduleId) : undefined;
-      if (!schedule?.roleAssignmentOriginId) continue;
-      await attempt(request.id, async () => {
-        await grantActivation(deps, request.id);
-        report.settled++;
-      });
+async function finishStalledRequest(deps: ReconcileDeps, requestId: string, now: Date, report: ReconcileReport): Promise<void> {
+  const request = await deps.schedules.getRequest('assignment', requestId);
+  if (!request || request.action !== 'selfActivate') return;
+  const stalled = (since: string | null | undefined) => !since || now.getTime() - Date.parse(since) >= STALLED_AFTER_MS;
+  if (request.status === 'PendingApproval') {
+    const approval = await deps.approvals.get(request.id);
+    if (!approval) {
+      if (!stalled(request.createdDateTime)) return;
+      await endActivation(deps, request.id, 'Failed', 'The approval could not be set up; request the activation again.');
+      report.settled++;
+      return;
     }
+    const last = approval.value.steps.at(-1);
+    const decidedAt = approval.value.steps.map((s) => s.reviewedDateTime).filter((t): t is string => t !== null).sort().at(-1);
+    if (approval.value.status !== 'Completed' || !last || !stalled(decidedAt)) return;
+    await settleStage(deps, request.id, last.stage, false);
+    report.settled++;
+  } else if (request.status === 'Granted' && stalled(request.scheduleInfo.startDateTime)) {
+    const schedule = request.targetScheduleId ? await deps.schedules.getSchedule('assignment', request.targetScheduleId) : undefined;
+    if (!schedule?.roleAssignmentOriginId) return;
+    await grantActivation(deps, request.id);
+    report.settled++;
   }
 }
 
+/** One schedule the due index says needs a look: settle it with the clock, announce its end, finish its request. */
+async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, correlationId: string, report: ReconcileReport): Promise<void> {
+  const schedule = await deps.schedules.getSchedule(work.kind, work.id);
+  if (!schedule) return;
+  if (schedule.assignmentType === 'Activated') await finishStalledRequest(deps, schedule.createdUsing, now, report);
+  let current = (await deps.schedules.getSchedule(work.kind, work.id)) ?? schedule;
+  if (needsSettling(current, now)) {
+    try {
+      current = await settleSchedule(deps, current, correlationId);
+    } catch (error) {
+      if (await alertIfRevocationStuck(deps, current, now, error, correlationId)) report.revocationAlerts++;
+      throw error;
+    }
+    report.settled++;
+  }
+  if (noticeDue(deps, current, now) && (await announceExpiry(deps, current, now))) report.expiryNotices++;
+  // Look again when it next needs it (a write already filed that; this covers work left as it was).
+  const latest = (await deps.schedules.getSchedule(work.kind, work.id)) ?? current;
+  const request = latest.assignmentType === 'Activated' ? await deps.schedules.getRequest('assignment', latest.createdUsing) : undefined;
+  const pending = request?.status === 'Granted' || (request?.status === 'PendingApproval' && !(await deps.approvals.get(request.id)));
+  await deps.schedules.remind(latest, pending, laterMinute(work.at, now));
+}
+
+/** One approval the due index says needs a look: escalate its stage, time it out, or apply a decision its workflow lost. */
+async function reconcileApproval(deps: ReconcileDeps, work: DueWork, now: Date, report: ReconcileReport): Promise<void> {
+  const found = await deps.approvals.get(work.id);
+  if (!found) return;
+  if (found.value.status === 'Completed') {
+    await finishStalledRequest(deps, found.value.requestId, now, report);
+    return;
+  }
+  if (overdueStep(found.value, now)) {
+    await endActivation(deps, found.value.requestId, 'TimedOut', "No decision within the approval stage's time limit.");
+    await deps.workflow?.notify(found.value.requestId, 'canceled');
+    report.timedOut++;
+    return;
+  }
+  const due = dueForEscalation(found.value, now);
+  if (!due) return;
+  const request = await deps.schedules.getRequest('assignment', found.value.requestId);
+  if (!request) return;
+  const escalated = escalate(found.value, now);
+  await deps.approvals.replace(escalated, found.etag, { events: [await approvalEscalated(deps, escalated, { ...due, escalatedDateTime: now.toISOString() }, request)] });
+  report.escalated++;
+}
+
+/** At or after `now`, in a later minute than `dueAt`: work filed again gets a new row, not the one being dropped. */
+function laterMinute(dueAt: string, now: Date): Date {
+  return new Date(Math.max(now.getTime(), Date.parse(dueAt) + 60_000));
+}
+
 /**
- * The reconcile pass (every minute by default). Safe at any time, alongside the workflows,
- * and as often as wanted; one failure does not stop the rest:
+ * The reconcile pass (every minute by default). It reads only what the due index says is due
+ * now, never every schedule, so its cost follows live work. Safe at any time, alongside the
+ * workflows, and as often as wanted; one failure does not stop the rest (its work stays due):
  * - schedules that disagree with the clock are settled (active assignments granted at their
  *   start and revoked at their end, eligibilities expired), catching anything a lost
  *   workflow missed;
  * - holders are told once when an end is near (expiring-soon events);
  * - open approval stages past their escalation time are escalated;
  * - approvals past their stage's time limit end as TimedOut;
- * - directory role assignments that no PIM schedule accounts for are recorded once as
- *   RolesAssignedOutsidePimAlert.
+ * - decisions and grants a lost workflow never applied are applied.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, outsidePim: 0, failed: [] };
   const correlationId = randomUUID();
-  const attempt = async (subject: string, work: () => Promise<void>) => {
-    try {
-      await work();
-    } catch (error) {
-      report.failed.push({ subject, error: error instanceof Error ? error.message : String(error) });
-    }
-  };
-
-  for (const kind of ['eligibility', 'assignment'] as ScheduleKind[]) {
-    const now = deps.clock.now();
-    for (const schedule of await deps.schedules.listSchedules(kind)) {
-      if (!needsSettling(schedule, now)) continue;
-      await attempt(schedule.id, async () => {
-        try {
-          await settleSchedule(deps, schedule, correlationId);
-        } catch (error) {
-          if (await alertIfRevocationStuck(deps, schedule, now, error, correlationId)) report.revocationAlerts++;
-          throw error;
-        }
-        report.settled++;
-      });
-    }
-  }
-
-  for (const kind of ['eligibility', 'assignment'] as ScheduleKind[]) {
-    const now = deps.clock.now();
-    for (const schedule of await deps.schedules.listSchedules(kind)) {
-      if (!noticeDue(deps, schedule, now)) continue;
-      await attempt(schedule.id, async () => {
-        if (await announceExpiry(deps, schedule, now)) report.expiryNotices++;
-      });
-    }
-  }
-
   const now = deps.clock.now();
-  for (const approval of await deps.approvals.list()) {
-    const step = dueForEscalation(approval, now);
-    if (!step || overdueStep(approval, now)) continue;
-    await attempt(approval.requestId, async () => {
-      const current = await deps.approvals.get(approval.id);
-      const request = await deps.schedules.getRequest('assignment', approval.requestId);
-      const due = current && dueForEscalation(current.value, now);
-      if (!current || !request || !due) return;
-      const escalated = escalate(current.value, now);
-      await deps.approvals.replace(escalated, current.etag, [await approvalEscalated(deps, escalated, { ...due, escalatedDateTime: now.toISOString() }, request)]);
-      report.escalated++;
-    });
-  }
-
-  for (const approval of await deps.approvals.list()) {
-    if (approval.status !== 'InProgress' || !overdueStep(approval, now)) continue;
-    await attempt(approval.requestId, async () => {
-      await endActivation(deps, approval.requestId, 'TimedOut', 'No decision within the approval stage\'s time limit.');
-      await deps.workflow?.notify(approval.requestId, 'canceled');
-      report.timedOut++;
-    });
-  }
-
-  await finishStalledRequests(deps, now, attempt, report);
-
-  await attempt('directory', async () => {
-    const schedules = await deps.schedules.listSchedules('assignment');
-    const slotOf = (a: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) => `${a.principalId}|${a.roleDefinitionId}|${a.directoryScopeId}`;
-    // PIM's own grants: recorded ones, and any slot with a live schedule (a grant may be a moment
-    // ahead of its record). A grant PIM found already in place was made outside PIM.
-    const byPim = new Set(schedules.filter((s) => s.roleAssignmentOriginId && s.grantedByPim !== false).map((s) => s.roleAssignmentOriginId));
-    const liveSlots = new Set(schedules.filter((s) => isLive(s) && s.grantedByPim !== false).map(slotOf));
-    for (const assignment of await deps.directory.listRoleAssignments()) {
-      if (byPim.has(assignment.id) || liveSlots.has(slotOf(assignment))) continue;
-      const raised = await deps.alerts.raise({
-        type: 'RolesAssignedOutsidePimAlert',
-        subjectId: assignment.id,
-        detectedDateTime: now.toISOString(),
-        details: { principalId: assignment.principalId, roleDefinitionId: assignment.roleDefinitionId, directoryScopeId: assignment.directoryScopeId },
-      });
-      if (!raised) continue;
-      report.outsidePim++;
-      await deps.audit.append(
-        auditRecord({
-          activity: 'Role assigned outside PIM detected',
-          operationType: 'Other',
-          caller: null,
-          correlationId,
-          at: now,
-          targets: [
-            { id: assignment.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-            { id: assignment.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [] },
-          ],
-          details: { roleAssignmentId: assignment.id, directoryScopeId: assignment.directoryScopeId },
-        }),
-      );
+  const handled: DueWork[] = [];
+  for (const work of await deps.schedules.dueWork(now)) {
+    try {
+      if (work.what === 'settle') await reconcileSchedule(deps, work, now, correlationId, report);
+      else await reconcileApproval(deps, work, now, report);
+      handled.push(work);
+    } catch (error) {
+      report.failed.push({ subject: work.id, error: error instanceof Error ? error.message : String(error) });
     }
-  });
+  }
+  await deps.schedules.completeDue(handled);
   return report;
+}
+
+/**
+ * Records each directory role assignment that no PIM schedule accounts for, once, as
+ * RolesAssignedOutsidePimAlert (audited). It compares the directory with every live
+ * assignment, so it runs on its own, slower timer, not in the reconcile pass.
+ */
+export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promise<number> {
+  const now = deps.clock.now();
+  const correlationId = randomUUID();
+  const schedules = await deps.schedules.listLive('assignment');
+  const slotOf = (a: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) => `${a.principalId}|${a.roleDefinitionId}|${a.directoryScopeId}`;
+  // PIM's own grants: any slot with a live schedule (a grant may be a moment ahead of its
+  // record). A grant PIM found already in place was made outside PIM.
+  const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false).map(slotOf));
+  let raisedCount = 0;
+  for (const assignment of await deps.directory.listRoleAssignments()) {
+    if (liveSlots.has(slotOf(assignment))) continue;
+    const raised = await deps.alerts.raise({
+      type: 'RolesAssignedOutsidePimAlert',
+      subjectId: assignment.id,
+      detectedDateTime: now.toISOString(),
+      details: { principalId: assignment.principalId, roleDefinitionId: assignment.roleDefinitionId, directoryScopeId: assignment.directoryScopeId },
+    });
+    if (!raised) continue;
+    raisedCount++;
+    await deps.audit.append(
+      auditRecord({
+        activity: 'Role assigned outside PIM detected',
+        operationType: 'Other',
+        caller: null,
+        correlationId,
+        at: now,
+        targets: [
+          { id: assignment.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+          { id: assignment.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [] },
+        ],
+        details: { roleAssignmentId: assignment.id, directoryScopeId: assignment.directoryScopeId },
+      }),
+    );
+  }
+  return raisedCount;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
+import { siblingId } from '../domain/ids';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule, RolePolicy } from '../domain/policy/types';
 import {
@@ -192,7 +193,7 @@ async function assign(ctx: ActionContext): Promise<ScheduleRequest> {
 
 async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
   if (ctx.live) throw badRequest(`The ${NAMES[ctx.kind].noun} has not expired; use adminExtend to lengthen it.`, 'RoleAssignmentExists');
-  const expired = (await ctx.deps.schedules.listSchedules(ctx.kind)).filter(
+  const expired = (await ctx.deps.schedules.schedulesOf(ctx.kind, ctx.body.principalId)).filter(
     (s) =>
       s.principalId === ctx.body.principalId &&
       s.roleDefinitionId === ctx.body.roleDefinitionId &&
@@ -233,25 +234,23 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
   };
   const startsLater = start.getTime() > ctx.now.getTime();
-  const request = newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id);
+  const request = { ...newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id), id: siblingId(schedule.id) };
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
   const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });
-  if (!(await ctx.deps.schedules.create(schedule, request, [assigned]))) throw assignmentExists(ctx);
-  await ctx.deps.audit.append(
-    auditRecord({
-      activity: `Add ${NAMES[ctx.kind].audit} to role in PIM completed (${end ? 'timebound' : 'permanent'})`,
-      operationType: 'Assign',
-      caller: ctx.caller,
-      correlationId: ctx.correlationId,
-      at: ctx.now,
-      targets: targets(ctx, [
-        { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
-        { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
-      ]),
-      details: { requestId: request.id, scheduleId: schedule.id, justification: ctx.body.justification ?? undefined, ticketNumber: ctx.body.ticketInfo.ticketNumber ?? undefined },
-    }),
-  );
+  const audit = auditRecord({
+    activity: `Add ${NAMES[ctx.kind].audit} to role in PIM completed (${end ? 'timebound' : 'permanent'})`,
+    operationType: 'Assign',
+    caller: ctx.caller,
+    correlationId: ctx.correlationId,
+    at: ctx.now,
+    targets: targets(ctx, [
+      { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
+      { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
+    ]),
+    details: { requestId: request.id, scheduleId: schedule.id, justification: ctx.body.justification ?? undefined, ticketNumber: ctx.body.ticketInfo.ticketNumber ?? undefined },
+  });
+  if (!(await ctx.deps.schedules.create(schedule, request, { events: [assigned], audit: [audit] }))) throw assignmentExists(ctx);
   if (!eligible && !startsLater) {
     // If the directory is unreachable now, the reconcile timer grants it shortly.
     const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
@@ -285,7 +284,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
     }
   } else {
     if (ctx.live) throw badRequest(`Your ${noun} has not expired; ask to extend it instead.`, 'RoleAssignmentExists');
-    const expired = (await deps.schedules.listSchedules(ctx.kind)).some(
+    const expired = (await deps.schedules.schedulesOf(ctx.kind, body.principalId)).some(
       (s) => s.principalId === body.principalId && s.roleDefinitionId === body.roleDefinitionId && s.directoryScopeId === body.directoryScopeId && s.status === 'Expired' && s.endDateTime !== null && ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
     );
     if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
@@ -293,24 +292,22 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
   if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
   const request = { ...newRequest(ctx, 'PendingAdminDecision', null, null, ctx.live?.value.id ?? null), completedDateTime: null };
   if (body.isValidationOnly) return request;
-  await deps.schedules.saveRequest(request, [await domainEvent(deps, 'request.created', { slot: body, request, actor: ctx.caller })]);
-  await deps.audit.append(
-    auditRecord({
-      activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
-      operationType: 'Other',
-      caller: ctx.caller,
-      correlationId: ctx.correlationId,
-      at: ctx.now,
-      targets: targets(ctx, []),
-      details: { requestId: request.id, justification: body.justification },
-    }),
-  );
+  const audit = auditRecord({
+    activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
+    operationType: 'Other',
+    caller: ctx.caller,
+    correlationId: ctx.correlationId,
+    at: ctx.now,
+    targets: targets(ctx, []),
+    details: { requestId: request.id, justification: body.justification },
+  });
+  await deps.schedules.saveRequest(request, { events: [await domainEvent(deps, 'request.created', { slot: body, request, actor: ctx.caller })], audit: [audit] });
   return request;
 }
 
 /** An admin's extend or renew answers the holder's pending ask for the same assignment. */
 async function completeAsks(ctx: ActionContext, asked: 'selfExtend' | 'selfRenew'): Promise<void> {
-  const pending = (await ctx.deps.schedules.listRequests(ctx.kind)).filter(
+  const pending = (await ctx.deps.schedules.requestsOf(ctx.kind, ctx.body.principalId)).filter(
     (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && r.roleDefinitionId === ctx.body.roleDefinitionId && r.directoryScopeId === ctx.body.directoryScopeId,
   );
   for (const r of pending) await ctx.deps.schedules.saveRequest({ ...r, status: 'Provisioned', completedDateTime: ctx.now.toISOString() });
@@ -366,24 +363,20 @@ async function change(
     ? ctx.body.action === 'selfDeactivate' && next.assignmentType === 'Activated' ? 'assignment.deactivated' : ctx.kind === 'eligibility' ? 'eligibility.removed' : 'assignment.removed'
     : ctx.kind === 'eligibility' ? 'eligibility.updated' : 'assignment.updated';
   const event = await domainEvent(ctx.deps, type, { slot: ctx.body, request, schedule: next, actor: ctx.caller, data: { scheduleId: next.id, previousEndDateTime: live.value.endDateTime } });
-  await ctx.deps.schedules.update(next, live.etag, request, [event]);
-  await ctx.deps.audit.append(
-    auditRecord({
-      activity: removing
-        ? `Remove ${NAMES[ctx.kind].audit} from role in PIM completed`
-        : `Update ${NAMES[ctx.kind].audit} of role in PIM completed`,
-      operationType,
-      caller: ctx.caller,
-      correlationId: ctx.correlationId,
-      at: ctx.now,
-      targets: targets(ctx, [
-        { displayName: 'status', oldValue: live.value.status, newValue: next.status },
-        { displayName: 'startDateTime', oldValue: live.value.startDateTime, newValue: next.startDateTime },
-        { displayName: 'endDateTime', oldValue: live.value.endDateTime, newValue: next.endDateTime },
-      ]),
-      details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
-    }),
-  );
+  const audit = auditRecord({
+    activity: removing ? `Remove ${NAMES[ctx.kind].audit} from role in PIM completed` : `Update ${NAMES[ctx.kind].audit} of role in PIM completed`,
+    operationType,
+    caller: ctx.caller,
+    correlationId: ctx.correlationId,
+    at: ctx.now,
+    targets: targets(ctx, [
+      { displayName: 'status', oldValue: live.value.status, newValue: next.status },
+      { displayName: 'startDateTime', oldValue: live.value.startDateTime, newValue: next.startDateTime },
+      { displayName: 'endDateTime', oldValue: live.value.endDateTime, newValue: next.endDateTime },
+    ]),
+    details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
+  });
+  await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] });
   if (ctx.kind === 'assignment') {
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).

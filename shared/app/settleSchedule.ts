@@ -1,5 +1,6 @@
 import { conflict } from '../domain/errors';
-import { isInEffect, isLive, type Schedule } from '../domain/schedules';
+import { isInEffect, isLive, type Schedule, type ScheduleRequest } from '../domain/schedules';
+import type { AuditRecord } from '../ports/audit';
 import type { DomainEvent } from '../domain/events';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
@@ -15,12 +16,18 @@ export function needsSettling(schedule: Schedule, now: Date): boolean {
 }
 
 /**
+ * A request change to record in the same write as the settlement (e.g. the activation marked
+ * provisioned together with its grant), given the schedule as settled.
+ */
+export type Alongside = (settled: Schedule) => Promise<{ request?: ScheduleRequest; events?: DomainEvent[] } | undefined>;
+
+/**
  * Brings one schedule in line with the clock: an active assignment in effect is granted in
  * the directory, one out of effect is revoked there, and a schedule past its end expires
  * (freeing its slot). Idempotent, so the reconcile timer can call it as often as it likes.
  * Returns the schedule as stored afterwards.
  */
-export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string): Promise<Schedule> {
+export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string, alongside?: Alongside): Promise<Schedule> {
   const now = deps.clock.now();
   const shouldHold = schedule.kind === 'assignment' && isInEffect(schedule, now);
   const holds = schedule.roleAssignmentOriginId !== null;
@@ -43,6 +50,9 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   if (schedule.status !== 'Expired' && next.status === 'Expired') {
     events.push(await domainEvent(deps, schedule.kind === 'eligibility' ? 'eligibility.expired' : 'assignment.expired', { slot: schedule, schedule: next, data: { scheduleId: schedule.id, assignmentType: schedule.assignmentType, requestId: schedule.createdUsing } }));
   }
+  const audit = await settleAudit(deps, schedule, next, correlationId, now);
+  const along = await alongside?.(next);
+  const changes = { events: [...events, ...(along?.events ?? [])], audit };
   try {
     if (isLive(schedule)) {
       const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
@@ -50,9 +60,10 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
       // Why: decided on a stale copy (another pass settled it meanwhile), this write would record
       // the same grant twice; the caller re-reads and finds nothing left to do.
       if (JSON.stringify(current.value) !== JSON.stringify(schedule)) throw conflict('The schedule changed while it was being settled.', 'ConcurrentModification');
-      await deps.schedules.update(next, current.etag, undefined, events);
+      await deps.schedules.update(next, current.etag, along?.request, changes);
     } else {
-      await deps.schedules.saveEnded(next, events);
+      await deps.schedules.saveEnded(next, changes);
+      if (along?.request) await deps.schedules.saveRequest(along.request);
     }
   } catch (error) {
     // Why: the schedule changed (e.g. removed) while we granted; a grant nobody records would
@@ -63,33 +74,37 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
     }
     throw error;
   }
-  const changes = describeChange(schedule, next);
-  if (changes) {
-    const role = await deps.directory.getRoleDefinition(schedule.roleDefinitionId);
-    await deps.audit.append(
-      auditRecord({
-        activity: changes,
-        operationType: next.status === 'Expired' || (holds && !next.roleAssignmentOriginId) ? 'Unassign' : 'Assign',
-        caller: null,
-        correlationId,
-        at: now,
-        targets: [
-          { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-          {
-            id: schedule.roleDefinitionId,
-            displayName: role?.displayName ?? null,
-            type: 'Role',
-            modifiedProperties: [
-              { displayName: 'status', oldValue: schedule.status, newValue: next.status },
-              { displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: next.roleAssignmentOriginId },
-            ],
-          },
-        ],
-        details: { scheduleId: schedule.id, kind: schedule.kind },
-      }),
-    );
-  }
   return next;
+}
+
+/** The audit record of a settlement that changed something a person would care about. */
+async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedule, correlationId: string, now: Date): Promise<AuditRecord[]> {
+  const changes = describeChange(schedule, next);
+  if (!changes) return [];
+  const holds = schedule.roleAssignmentOriginId !== null;
+  const role = await deps.directory.getRoleDefinition(schedule.roleDefinitionId);
+  return [
+    auditRecord({
+      activity: changes,
+      operationType: next.status === 'Expired' || (holds && !next.roleAssignmentOriginId) ? 'Unassign' : 'Assign',
+      caller: null,
+      correlationId,
+      at: now,
+      targets: [
+        { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+        {
+          id: schedule.roleDefinitionId,
+          displayName: role?.displayName ?? null,
+          type: 'Role',
+          modifiedProperties: [
+            { displayName: 'status', oldValue: schedule.status, newValue: next.status },
+            { displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: next.roleAssignmentOriginId },
+          ],
+        },
+      ],
+      details: { scheduleId: schedule.id, kind: schedule.kind },
+    }),
+  ];
 }
 
 /** Whether the directory already holds this role for the principal at the scope (then it is not PIM's). */

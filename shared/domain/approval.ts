@@ -178,3 +178,20 @@ export function overdueStep(approval: Approval, now: Date): ApprovalStep | undef
   if (!step?.startedDateTime) return undefined;
   return Date.parse(step.startedDateTime) + step.timeoutMinutes * 60_000 <= now.getTime() ? step : undefined;
 }
+
+/**
+ * The next moment the reconcile pass must look at an approval: its open stage's escalation or
+ * time limit; once decided, a little later, to apply the decision if its workflow was lost.
+ */
+export function nextApprovalAttention(approval: Approval, stalledAfterMs: number): Date | undefined {
+  if (approval.status === 'Completed') {
+    const decidedAt = approval.steps.map((s) => s.reviewedDateTime).filter((t): t is string => t !== null).sort().at(-1);
+    return decidedAt ? new Date(Date.parse(decidedAt) + stalledAfterMs) : undefined;
+  }
+  const step = currentStep(approval);
+  if (approval.status !== 'InProgress' || !step?.startedDateTime) return undefined;
+  const opened = Date.parse(step.startedDateTime);
+  const times = [opened + step.timeoutMinutes * 60_000];
+  if (step.escalation && !step.escalatedDateTime) times.push(opened + step.escalation.afterMinutes * 60_000);
+  return new Date(Math.min(...times));
+}

@@ -178,3 +178,43 @@ export function checkDirectoryScope(scope: string): void {
   if (scope === '/' || /^\/administrativeUnits\/[0-9a-f-]{36}$/i.test(scope) || /^\/[0-9a-f-]{36}$/i.test(scope)) return;
   throw badRequest(`directoryScopeId '${scope}' is not a scope: use "/" for the tenant, "/administrativeUnits/{id}" or "/{applicationObjectId}".`);
 }
+
+/** How early holders are told an end is near: activations in minutes, the rest in days. */
+export interface ExpiryNotice {
+  activationMinutes: number;
+  days: number;
+}
+
+export const DEFAULT_EXPIRY_NOTICE: ExpiryNotice = { activationMinutes: 15, days: 14 };
+
+/** How long a workflow may take to act on a decision or a grant before the reconcile pass does. */
+export const STALLED_AFTER_MS = 2 * 60_000;
+
+/** When its holder should hear that the schedule's end is near (undefined: no end, or told already). */
+export function expiryNoticeAt(s: Schedule, notice: ExpiryNotice): Date | undefined {
+  if (!s.endDateTime || s.expiryNoticeFor === s.endDateTime) return undefined;
+  const window = s.assignmentType === 'Activated' ? notice.activationMinutes * 60_000 : notice.days * 86_400_000;
+  return new Date(Math.max(Date.parse(s.startDateTime), Date.parse(s.endDateTime) - window));
+}
+
+/**
+ * The next moment the reconcile timer must look at a schedule: a lost workflow's request
+ * (shortly after it was made), a start to grant at, an end to announce, an end to expire or
+ * revoke at, or a grant still held after the end. Undefined when nothing will ever be due.
+ */
+export function nextAttention(s: Schedule, notice: ExpiryNotice, now: Date, requestPending: boolean): Date | undefined {
+  const times: number[] = [];
+  if (requestPending) times.push(now.getTime() + STALLED_AFTER_MS);
+  if (isLive(s)) {
+    const start = Date.parse(s.startDateTime);
+    if (s.kind === 'assignment' && s.roleAssignmentOriginId === null && start > now.getTime()) times.push(start);
+    const noticeAt = expiryNoticeAt(s, notice);
+    if (noticeAt && s.status !== 'PendingApproval') times.push(noticeAt.getTime());
+    if (s.endDateTime) times.push(Date.parse(s.endDateTime));
+  } else if (s.roleAssignmentOriginId !== null) {
+    // Ended but still held (its removal failed): try again now.
+    times.push(now.getTime());
+  }
+  const valid = times.filter((t) => Number.isFinite(t));
+  return valid.length > 0 ? new Date(Math.max(now.getTime(), Math.min(...valid))) : undefined;
+}

@@ -28,6 +28,8 @@ export interface AuditRecord {
 export interface AuditLog {
   /** Stores the record at the end of the chain; never overwrites one. */
   append(record: AuditRecord): Promise<void>;
+  /** Stores the records at the end of the chain, in order; a record already chained (same id) is skipped. */
+  appendAll(records: AuditRecord[]): Promise<void>;
   /** Records in time order (for the audit API and tests). */
   list(filter?: { from?: string; to?: string }): Promise<AuditRecord[]>;
 }

@@ -1,5 +1,5 @@
 import type { RolePolicy } from '../domain/policy/types';
-import type { DomainEvent } from '../domain/events';
+import type { Changes } from './changes';
 import type { Versioned } from './repository';
 
 /** Role policies, one per role definition (directory scope "/"). */
@@ -9,5 +9,5 @@ export interface PolicyRepository {
   /** Create-only; false when a policy for the role already exists. */
   create(policy: RolePolicy): Promise<boolean>;
   /** Replaces the policy only if it is unchanged since `etag` was read; throws a 409 DomainError otherwise. */
-  replace(policy: RolePolicy, etag: string, events?: DomainEvent[]): Promise<void>;
+  replace(policy: RolePolicy, etag: string, changes?: Changes): Promise<void>;
 }

@@ -1,29 +1,61 @@
-import type { DomainEvent } from '../domain/events';
 import type { Schedule, ScheduleKind, ScheduleRequest, Slot } from '../domain/schedules';
+import type { Changes } from './changes';
 import type { Versioned } from './repository';
+
+/** Work the reconcile timer finds due: a schedule to settle or an approval to look at. */
+export interface DueWork {
+  what: 'settle' | 'approval';
+  kind: ScheduleKind;
+  /** The schedule's id, or the approval's (= its request's). */
+  id: string;
+  /** When it falls due (it is listed from the start of that minute). */
+  at: string;
+  /** Where the work's row is, for `completeDue`. */
+  handle: { partitionKey: string; rowKey: string };
+}
 
 /**
  * Schedules (eligible or active) and the requests that made them. At most one live schedule
  * exists per (kind, principal, role, scope); every change claims that slot first, so two
- * admins acting on the same slot at once cannot both succeed. Every write takes the domain
- * events it causes and stores them in the same transaction (the outbox), then publishes them.
+ * admins acting on the same slot at once cannot both succeed. Every write takes the changes
+ * it makes (domain events and audit records) and stores them in the same transaction (the
+ * outbox), then relays them. Reads by id are point reads, whatever the history.
  */
 export interface ScheduleRepository {
   /** The live schedule in the slot, if any, with the version to update it at. */
   liveInSlot(kind: ScheduleKind, slot: Slot): Promise<Versioned<Schedule> | undefined>;
+  /** Every live schedule of one principal (both kinds): one partition read. */
+  liveOf(principalId: string): Promise<Array<Versioned<Schedule>>>;
   /** Creates a schedule and its request in a free slot; false when the slot holds a live schedule. */
-  create(schedule: Schedule, request: ScheduleRequest, events?: DomainEvent[]): Promise<boolean>;
+  create(schedule: Schedule, request: ScheduleRequest, changes?: Changes): Promise<boolean>;
   /**
    * Replaces the slot's live schedule (read at `version`) and records the request. Throws a
    * 409 DomainError when the slot changed since. A schedule that is no longer live frees the slot.
    */
-  update(schedule: Schedule, version: string, request?: ScheduleRequest, events?: DomainEvent[]): Promise<void>;
+  update(schedule: Schedule, version: string, request?: ScheduleRequest, changes?: Changes): Promise<void>;
   /** Saves a schedule that is no longer live (it holds no slot), e.g. to note its directory grant is gone. */
-  saveEnded(schedule: Schedule, events?: DomainEvent[]): Promise<void>;
+  saveEnded(schedule: Schedule, changes?: Changes): Promise<void>;
   /** Records a request that changed no schedule (e.g. a failed one). */
-  saveRequest(request: ScheduleRequest, events?: DomainEvent[]): Promise<void>;
+  saveRequest(request: ScheduleRequest, changes?: Changes): Promise<void>;
   getRequest(kind: ScheduleKind, id: string): Promise<ScheduleRequest | undefined>;
+  /** All requests of a kind (history included): for listings, not for hot paths. */
   listRequests(kind: ScheduleKind): Promise<ScheduleRequest[]>;
+  /** One principal's requests of a kind: one partition read. */
+  requestsOf(kind: ScheduleKind, principalId: string): Promise<ScheduleRequest[]>;
   getSchedule(kind: ScheduleKind, id: string): Promise<Schedule | undefined>;
+  /** All schedules of a kind (history included): for listings, not for hot paths. */
   listSchedules(kind: ScheduleKind): Promise<Schedule[]>;
+  /** One principal's schedules of a kind (ended ones included): one partition read. */
+  schedulesOf(kind: ScheduleKind, principalId: string): Promise<Schedule[]>;
+  /** Every live schedule of a kind: a scan, for the outside-PIM check, not for hot paths. */
+  listLive(kind: ScheduleKind): Promise<Schedule[]>;
+  /**
+   * Files the schedule with the reconcile pass again, at its next moment of attention but not
+   * before `notBefore` (writes file it themselves; this is for work looked at and left as it was).
+   */
+  remind(schedule: Schedule, requestPending: boolean, notBefore: Date): Promise<void>;
+  /** The work due by `now` (at most `limit` items), oldest first. */
+  dueWork(now: Date, limit?: number): Promise<DueWork[]>;
+  /** Drops handled work. */
+  completeDue(work: DueWork[]): Promise<void>;
 }

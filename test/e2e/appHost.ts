@@ -69,6 +69,7 @@ export async function startAppHost(): Promise<AppHost> {
     DURABLE_TASK_HUB: 'PimTestHub',
     // Tests run the reconcile timer on demand (POST /.devhost/timers/reconcile/run), not on the clock.
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+    PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
   });
@@ -121,7 +122,10 @@ export async function startAppHost(): Promise<AppHost> {
       const list = Array.isArray(mails) ? mails : mails.value;
       return [...list].sort((a, b) => a.sentDateTime.localeCompare(b.sentDateTime));
     },
-    reconcile: () => runTimer(host, 'reconcile'),
+    reconcile: async () => {
+      await runTimer(host, 'reconcile');
+      await runTimer(host, 'outsidePimAlerts');
+    },
     async later(ms, work) {
       const app = (await import('../../functions/composition')).deps();
       const clock = app.clock;

@@ -146,7 +146,7 @@ describe('races', () => {
     const { id } = await activate('erin', ROLES.security);
     await fetch(`${app.url}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=lost`, { method: 'POST' });
     const table = TableClient.fromConnectionString(String(process.env.AzureWebJobsStorage), `${process.env.PIM_TABLE_PREFIX}Schedules`, { allowInsecureConnection: true });
-    await table.deleteEntity(keys.slotPartition('assignment', USERS.erin, ROLES.security, '/'), keys.approvalRow(id));
+    await table.deleteEntity(keys.principalPartition(USERS.erin), keys.approvalRow(id));
     await app.later(3 * 60_000, async () => {
       await app.reconcile();
     });

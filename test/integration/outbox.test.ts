@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableOutbox } from '../../shared/adapters/tables/outbox';
 import { tableScheduleRepository } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { auditRecord } from '../../shared/app/audit';
+import type { AuditLog } from '../../shared/ports/audit';
 import { type DomainEvent, newEvent, SYSTEM_ACTOR } from '../../shared/domain/events';
 import type { EventPublisher } from '../../shared/ports/events';
 import { testStorage, uniquePrefix } from '../devhost/helpers';
@@ -23,8 +27,8 @@ const event = (type: DomainEvent['type']) =>
 function setup() {
   const tables = new TableAccess(testStorage(), uniquePrefix('Outbox'));
   const bus = new RecordingBus();
-  const outbox = new TableOutbox(tables, bus, () => undefined);
-  return { bus, outbox, repo: tableScheduleRepository(tables, outbox) };
+  const outbox = new TableOutbox(tables, bus, tableAuditLog(tables), () => undefined);
+  return { tables, bus, outbox, repo: tableScheduleRepository(tables, outbox) };
 }
 
 describe('transactional outbox on Azurite', () => {
@@ -32,7 +36,7 @@ describe('transactional outbox on Azurite', () => {
     const { bus, outbox, repo } = setup();
     const s = schedule();
     const assigned = event('eligibility.assigned');
-    expect(await repo.create(s, request(s.id), [assigned])).toBe(true);
+    expect(await repo.create(s, request(s.id), { events: [assigned] })).toBe(true);
     expect(bus.received.map((e) => e.id)).toEqual([assigned.id]);
     expect(await outbox.pendingCount()).toBe(0);
   });
@@ -43,9 +47,9 @@ describe('transactional outbox on Azurite', () => {
     await repo.create(s, request(s.id));
     const read = await repo.liveInSlot('eligibility', slot);
     if (!read) throw new Error('no live schedule');
-    await repo.update({ ...read.value, endDateTime: new Date().toISOString() }, read.etag, request(s.id), [event('eligibility.updated')]);
+    await repo.update({ ...read.value, endDateTime: new Date().toISOString() }, read.etag, request(s.id), { events: [event('eligibility.updated')] });
     const stale = event('eligibility.removed');
-    await expect(repo.update({ ...read.value, status: 'Revoked' }, read.etag, request(s.id), [stale])).rejects.toMatchObject({ status: 409 });
+    await expect(repo.update({ ...read.value, status: 'Revoked' }, read.etag, request(s.id), { events: [stale] })).rejects.toMatchObject({ status: 409 });
     expect(bus.received.map((e) => e.type)).toEqual(['eligibility.updated']);
     expect(await outbox.pendingCount()).toBe(0);
   });
@@ -55,7 +59,7 @@ describe('transactional outbox on Azurite', () => {
     bus.down = true;
     const s = schedule();
     const assigned = event('eligibility.assigned');
-    expect(await repo.create(s, request(s.id), [assigned])).toBe(true);
+    expect(await repo.create(s, request(s.id), { events: [assigned] })).toBe(true);
     // The change is stored whatever the bus does.
     expect((await repo.liveInSlot('eligibility', slot))?.value.id).toBe(s.id);
     expect(await outbox.pendingCount()).toBe(1);
@@ -66,5 +70,40 @@ describe('transactional outbox on Azurite', () => {
     expect(await outbox.sweep(0)).toEqual({ published: 0, failed: 0 });
     expect(bus.received.map((e) => e.id)).toEqual([assigned.id]);
     expect(bus.received[0]).toEqual(assigned);
+  });
+
+  it('commits an audit record with its change: a relay cut off before the chain leaves it to the sweep, which chains it once', async () => {
+    const tables = new TableAccess(testStorage(), uniquePrefix('Outbox'));
+    const chain = tableAuditLog(tables);
+    let cutOff = true;
+    // The writer "dies" between its commit and the chain append (the relay never gets there).
+    const dying: AuditLog = { ...chain, appendAll: (records) => (cutOff ? Promise.reject(new Error('process killed')) : chain.appendAll(records)) };
+    const bus = new RecordingBus();
+    const outbox = new TableOutbox(tables, bus, dying, () => undefined);
+    const repo = tableScheduleRepository(tables, outbox);
+    const s = schedule();
+    const record = auditRecord({ activity: 'Add eligible member to role in PIM completed (timebound)', operationType: 'Assign', caller: null, correlationId: 'c', at: new Date(), targets: [] });
+    expect(await repo.create(s, request(s.id), { events: [event('eligibility.assigned')], audit: [record] })).toBe(true);
+    expect(await chain.list()).toEqual([]);
+    expect(bus.received).toEqual([]);
+    cutOff = false;
+    expect(await outbox.sweep(0)).toEqual({ published: 1, failed: 0 });
+    expect(await outbox.sweep(0)).toEqual({ published: 0, failed: 0 });
+    // A relay that runs again (e.g. the inline one, late) does not chain it twice.
+    await chain.appendAll([record]);
+    expect((await chain.list()).map((r) => r.id)).toEqual([record.id]);
+    expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 1 });
+  });
+
+  it('audits nothing for a change that did not happen (a stale version)', async () => {
+    const { tables, repo } = setup();
+    const s = schedule();
+    await repo.create(s, request(s.id));
+    const read = await repo.liveInSlot('eligibility', slot);
+    if (!read) throw new Error('no live schedule');
+    await repo.update({ ...read.value, endDateTime: new Date().toISOString() }, read.etag, request(s.id));
+    const record = auditRecord({ activity: 'Remove eligible member from role in PIM completed', operationType: 'Unassign', caller: null, correlationId: 'c', at: new Date(), targets: [] });
+    await expect(repo.update({ ...read.value, status: 'Revoked' }, read.etag, request(s.id), { audit: [record] })).rejects.toMatchObject({ status: 409 });
+    expect(await tableAuditLog(tables).list()).toEqual([]);
   });
 });

@@ -233,6 +233,8 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
         head = raw;
         continue;
       }
+      // Which-records-are-chained markers sort after the head; they are not chain links.
+      if (raw.rowKey.startsWith(keys.audit.markerPrefix)) continue;
       const next = checkRecord(cursor, raw);
       if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
       cursor = next;

@@ -41,43 +41,70 @@ async function readHead(table: TableClient): Promise<Head | undefined> {
   return { seq: e.seq, hash: e.hash, etag: e.etag };
 }
 
-/** The new record row and the head moved onto it, as one entity-group transaction. */
-function appendActions(head: Head | undefined, link: ChainLink, json: string): TransactionAction[] {
-  const headRow: AuditHeadEntity = { ...keys.audit.head, seq: link.seq, hash: link.hash };
-  const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json };
+/** A record ready to chain: its id and its JSON text (what the hash covers, read back as stored). */
+interface Pending {
+  id: string;
+  json: string;
+  stored: JsonValue;
+}
+
+/** The links the records get after `head`, in order. */
+function linksAfter(head: Head | undefined, records: Pending[]): ChainLink[] {
+  const links: ChainLink[] = [];
+  let last: { seq: number; hash: string } | undefined = head;
+  for (const r of records) {
+    const link = nextLink(last, r.stored);
+    links.push(link);
+    last = link;
+  }
+  return links;
+}
+
+/** The record rows, their markers and the head moved onto the last, as one entity-group transaction. */
+function appendActions(head: Head | undefined, records: Pending[], links: ChainLink[]): TransactionAction[] {
+  const last = links.at(-1);
+  if (!last) return [];
+  const headRow: AuditHeadEntity = { ...keys.audit.head, seq: last.seq, hash: last.hash };
   // Why: the head's ETag is the lock. Of all appenders that read the same head, exactly one
   // commits; the others fail as a whole (no record row without its head move) and retry.
   const moveHead: TransactionAction = head ? ['update', headRow, 'Replace', { etag: head.etag }] : ['create', headRow];
-  return [moveHead, ['create', recordRow]];
+  const rows: TransactionAction[] = records.flatMap((r, i) => {
+    const link = links[i] as ChainLink;
+    const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json };
+    // Why: the marker makes a record's append happen once, even when a relay retries it later.
+    return [['create', recordRow] as TransactionAction, ['create', { ...keys.audit.marker(r.id), seq: link.seq }] as TransactionAction];
+  });
+  return [moveHead, ...rows];
 }
 
-/** Commits the link; false when another append moved the head first (409/412). */
-async function commit(table: TableClient, head: Head | undefined, link: ChainLink, json: string): Promise<boolean> {
+/** Commits the links; the new head on success, undefined when another append moved the head first (409/412). */
+async function commit(table: TableClient, head: Head | undefined, records: Pending[], links: ChainLink[]): Promise<Head | undefined> {
   try {
-    await table.submitTransaction(appendActions(head, link, json));
-    return true;
+    const response = await table.submitTransaction(appendActions(head, records, links));
+    const last = links.at(-1) as ChainLink;
+    const headEtag = response.subResponses.find((r) => r.rowKey === keys.audit.head.rowKey)?.etag;
+    return { seq: last.seq, hash: last.hash, etag: headEtag ?? '' };
   } catch (error) {
     const status = statusCodeOf(error);
-    if (status === 409 || status === 412) return false;
+    // 404: the head we updated is gone (deleted under us); the caller re-reads and finds out.
+    if (status === 409 || status === 412 || status === 404) return undefined;
     throw error;
   }
 }
 
-/**
- * Whether `link` is already stored: the SDK retries a transaction after a timeout, so one that
- * did commit can come back as a conflict. Counting it as lost would store the record twice.
- */
-async function alreadyStored(table: TableClient, head: Head | undefined, link: ChainLink): Promise<boolean> {
-  if (!head || head.seq < link.seq) return false;
-  if (head.seq === link.seq) return head.hash === link.hash;
-  const { partitionKey, rowKey } = keys.audit.record(link.seq);
-  try {
-    const row = await table.getEntity<AuditRecordEntity>(partitionKey, rowKey, { queryOptions: { select: ['hash'] } });
-    return row.hash === link.hash;
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return false;
-    throw error;
+/** The records whose markers exist: chained already (by an earlier attempt, or another relay). */
+async function alreadyChained(table: TableClient, records: Pending[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const r of records) {
+    const { partitionKey, rowKey } = keys.audit.marker(r.id);
+    try {
+      await table.getEntity(partitionKey, rowKey, { queryOptions: { select: ['seq'] } });
+      found.add(r.id);
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw error;
+    }
   }
+  return found;
 }
 
 /** Full jitter, growing with the attempt: losers spread out instead of colliding again. */
@@ -92,44 +119,64 @@ function backoff(attempt: number): Promise<void> {
  * (one instance of this log) they also queue, because racing our own requests for the head only
  * burns attempts that the other processes' appends need.
  */
+/** Records per chain transaction: two rows each (record and marker) plus the head, within 100. */
+const BATCH = 49;
+
 export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}): AuditLog {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let queue: Promise<unknown> = Promise.resolve();
+  /** The head as this log last wrote it: usually still the head, which saves a read per append. */
+  let knownHead: Head | undefined;
 
-  function append(record: AuditRecord): Promise<void> {
-    const appended = queue.then(() => appendNow(record));
+  function appendAll(records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const appended = queue.then(async () => {
+      for (let i = 0; i < records.length; i += BATCH) await appendNow(records.slice(i, i + BATCH));
+    });
     queue = appended.catch(() => undefined);
     return appended;
   }
 
-  async function appendNow(record: AuditRecord): Promise<void> {
+  async function appendNow(batch: AuditRecord[]): Promise<void> {
     const table = await tables.table(AUDIT_TABLE);
-    const json = JSON.stringify(record);
     // Why: hash what a verifier will read back (parsed stored JSON), not the object in hand,
     // which may hold undefined properties that the stored text does not.
-    const stored = JSON.parse(json) as JsonValue;
-    let head = await readHead(table);
+    let records: Pending[] = batch.map((r) => {
+      const json = JSON.stringify(r);
+      return { id: r.id, json, stored: JSON.parse(json) as JsonValue };
+    });
+    let head = knownHead ?? (await readHead(table));
     for (let attempt = 1; ; attempt++) {
-      const link = nextLink(head, stored);
-      if (await commit(table, head, link, json)) return;
-      options.onConflict?.(attempt);
+      const moved = await commit(table, head, records, linksAfter(head, records));
+      if (moved) {
+        knownHead = moved.etag ? moved : undefined;
+        return;
+      }
+      knownHead = undefined;
+      // A stale cached head is not a lost race: re-read before counting attempts.
+      if (attempt > 1 || head === undefined) options.onConflict?.(attempt);
       if (attempt >= maxAttempts) {
         throw new Error(
-          `Could not append audit record ${record.id} in ${maxAttempts} attempts: the chain head kept moving ` +
+          `Could not append audit record ${records[0]?.id} in ${maxAttempts} attempts: the chain head kept moving ` +
             'or is out of step with the records (run `npm run audit:verify`).',
         );
       }
-      await backoff(attempt);
+      if (attempt > 1) await backoff(attempt);
       head = await readHead(table);
-      if (await alreadyStored(table, head, link)) return;
+      // Some may have been chained meanwhile (the SDK retried a commit that had succeeded, or
+      // another relay appended them): those stay as they are.
+      const chained = await alreadyChained(table, records);
+      records = records.filter((r) => !chained.has(r.id));
+      if (records.length === 0) return;
       // Starting a chain lost to rows already there, yet still no head: someone removed it.
-      if (!head) throw new Error('The audit chain head is missing but records exist (run `npm run audit:verify`).');
+      if (!head && attempt > 1) throw new Error('The audit chain head is missing but records exist (run `npm run audit:verify`).');
     }
   }
 
   async function list(filter: { from?: string; to?: string } = {}): Promise<AuditRecord[]> {
     const table = await tables.table(AUDIT_TABLE);
-    const query = odata`PartitionKey eq ${keys.audit.partition} and RowKey ne ${keys.audit.head.rowKey}`;
+    // Record rows are the zero-padded seqs, which sort before 'head' and the 'id|' markers.
+    const query = odata`PartitionKey eq ${keys.audit.partition} and RowKey lt ${keys.audit.head.rowKey}`;
     const out: AuditRecord[] = [];
     for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter: query, select: ['json'] } })) {
       // Why: filter on the record's own time (covered by the hash), not on an unchained column.
@@ -142,5 +189,5 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     return out.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime) || a.id.localeCompare(b.id));
   }
 
-  return { append, list };
+  return { append: (record) => appendAll([record]), appendAll, list };
 }

@@ -4,7 +4,18 @@
  */
 export function escapeKey(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what Table keys forbid.
-  return value.replace(/[%/\\#?\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return value.replace(/[%/\\#?|\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** What a directory-role slot is keyed on within its principal's partition. */
+export interface SlotKey {
+  roleDefinitionId: string;
+  directoryScopeId: string;
+}
+
+/** Minute buckets of the due index: UTC yyyyMMddHHmm, which sorts as time does. */
+export function minuteBucket(at: Date): string {
+  return at.toISOString().slice(0, 16).replace(/[-T:]/g, '');
 }
 
 export const keys = {
@@ -13,18 +24,41 @@ export const keys = {
   /**
    * The audit hash chain: every record and the chain head in one partition, so a record and the
    * head that points at it commit in one transaction. Record row keys are the zero-padded seq, so
-   * rows list in chain order (and digits sort before 'head').
+   * rows list in chain order (and digits sort before 'head'). `id|{recordId}` rows (after 'head')
+   * mark which records the chain holds, so appending the same record twice is a no-op.
    */
   audit: {
     partition: 'chain',
     head: { partitionKey: 'chain', rowKey: 'head' },
     record: (seq: number) => ({ partitionKey: 'chain', rowKey: String(seq).padStart(12, '0') }),
+    marker: (recordId: string) => ({ partitionKey: 'chain', rowKey: `id|${escapeKey(recordId)}` }),
+    markerPrefix: 'id|',
   },
-  /** One partition per (kind, principal, role, scope): its slot row, schedules and requests. */
-  slotPartition: (kind: string, principalId: string, roleDefinitionId: string, scopeId: string) =>
-    escapeKey(`${kind}|${principalId}|${roleDefinitionId}|${scopeId}`),
-  slotRow: 'slot',
+  /**
+   * One partition per principal: its live rows (one per kind and target: the slot lock holding
+   * the live schedule), its ended schedules, requests and approvals, and the outbox rows of
+   * commits not yet relayed. Everything one change touches commits in one transaction.
+   */
+  principalPartition: (principalId: string) => `p|${escapeKey(principalId)}`,
+  liveRow: (kind: string, slot: SlotKey) => `live|${kind}|${targetKey(slot)}`,
+  livePrefix: 'live|',
   scheduleRow: (id: string) => `schedule|${escapeKey(id)}`,
   requestRow: (id: string) => `request|${escapeKey(id)}`,
   approvalRow: (id: string) => `approval|${escapeKey(id)}`,
+  /**
+   * The id index: where a request, schedule or approval lives, so a read by id is a point read.
+   * Partitioned by the id's first two characters; ids made together share them (see
+   * `siblingId`), so one transaction indexes a request and its schedule.
+   */
+  idIndex: (id: string) => ({ partitionKey: `i|${escapeKey(id.slice(0, 2).toLowerCase())}`, rowKey: escapeKey(id.toLowerCase()) }),
+  /** The due index: rows keyed by the minute their work falls due, read only once it has. */
+  due: (at: Date, what: string, partitionKey: string, id: string) => ({
+    partitionKey: minuteBucket(at),
+    rowKey: `${what}|${escapeKey(partitionKey)}|${escapeKey(id)}`,
+  }),
 };
+
+/** A directory role at a scope, as a key: the role, then the scope. */
+function targetKey(slot: SlotKey): string {
+  return escapeKey(`directoryRole|${slot.roleDefinitionId}|${slot.directoryScopeId}`);
+}

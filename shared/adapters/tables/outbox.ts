@@ -1,10 +1,14 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import type { DomainEvent } from '../../domain/events';
+import type { AuditLog, AuditRecord } from '../../ports/audit';
+import type { Changes } from '../../ports/changes';
 import type { EventPublisher } from '../../ports/events';
-import { escapeKey } from './keys';
+import { DueIndex } from './dueIndex';
+import { escapeKey, minuteBucket } from './keys';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
-const ROW_PREFIX = 'outbox|';
+const EVENT_PREFIX = 'outbox|';
+const AUDIT_PREFIX = 'outaudit|';
 /** Tables whose partitions may hold outbox rows (next to the state they describe). */
 export const OUTBOX_TABLES = ['Schedules', 'Policies'] as const;
 export type OutboxTable = (typeof OUTBOX_TABLES)[number];
@@ -12,109 +16,170 @@ export type OutboxTable = (typeof OUTBOX_TABLES)[number];
 type OutboxEntity = {
   partitionKey: string;
   rowKey: string;
-  kind: 'outbox';
-  /** Wall-clock time of the write (not the domain clock): how long the event has waited. */
+  kind: 'outbox' | 'outaudit';
+  /** Wall-clock time of the write (not the domain clock): how long the row has waited. */
   storedAt: string;
   json: string;
 };
-
-/** A pending event as stored: where its row is and the event itself. */
-interface Pending {
-  table: OutboxTable;
-  partitionKey: string;
-  rowKey: string;
-  event: DomainEvent;
-}
 
 export interface OutboxReport {
   published: number;
   failed: number;
 }
 
+/** How long after a commit the sweep looks at its partition: the inline relay has had its chance. */
+const SWEEP_AFTER_MS = 60_000;
+
 /**
- * The transactional outbox. A repository adds `rows(...)` to the same entity-group transaction
- * as the state change, so an event exists exactly when its change does. After the commit,
- * `committed(...)` publishes the events and deletes their rows; if the process dies first, or
- * the bus is down, `sweep()` (a timer) publishes what is left. Publishing twice is harmless:
- * the message id is the event id, which the bus's duplicate detection drops.
+ * The transactional outbox, for events and audit records alike. A repository adds `rows(...)`
+ * to the same entity-group transaction as the state change, so an event or an audit record
+ * exists exactly when its change does. After the commit, `committed(...)` appends the audit
+ * records to the hash chain, publishes the events and deletes their rows (one transaction); if
+ * the process dies first, or the bus is down, `sweep()` (a timer) relays what is left. Relaying
+ * twice is harmless: the chain skips a record it holds (by id), and the bus drops a message id
+ * it has seen. The sweep finds work through the due index (`prepare` files the partition
+ * before the commit), so it reads the partitions that were written lately, not every row.
  */
 export class TableOutbox {
+  private readonly due: DueIndex;
+  /** Partitions already filed for the sweep, by the minute they are filed for. */
+  private readonly filed = new Map<string, string>();
+
   constructor(
     private readonly tables: TableAccess,
     private readonly publisher: EventPublisher,
+    private readonly audit: AuditLog,
     private readonly warn: (message: string) => void = (m) => console.warn(m),
-  ) {}
-
-  rows(partitionKey: string, events: DomainEvent[]): TransactionAction[] {
-    return events.map((event) => ['create', toEntity(partitionKey, event)]);
+  ) {
+    this.due = new DueIndex(tables);
   }
 
-  /** Publishes the events a committed transaction wrote. Never throws: the sweep retries. */
-  async committed(table: OutboxTable, partitionKey: string, events: DomainEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const pending = events.map((event) => ({ table, partitionKey, rowKey: rowKey(event), event }));
+  /** Before a commit with changes: makes sure the sweep will look at this partition (one due row a minute). */
+  async prepare(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
+    if (isEmpty(changes)) return;
+    const at = new Date(Date.now() + SWEEP_AFTER_MS);
+    const key = `${table}|${partitionKey}`;
+    if (this.filed.get(key) === minuteBucket(at)) return;
+    await this.due.add(at, 'outbox', partitionKey, table);
+    if (this.filed.size > 10_000) this.filed.clear();
+    this.filed.set(key, minuteBucket(at));
+  }
+
+  rows(partitionKey: string, changes: Changes): TransactionAction[] {
+    const now = new Date().toISOString();
+    const events = (changes.events ?? []).map((event): TransactionAction => ['create', entity(partitionKey, 'outbox', event.id, now, event)]);
+    const audit = (changes.audit ?? []).map((record): TransactionAction => ['create', entity(partitionKey, 'outaudit', record.id, now, record)]);
+    return [...audit, ...events];
+  }
+
+  /** Relays what a committed transaction wrote. Never throws: the sweep retries. */
+  async committed(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
+    if (isEmpty(changes)) return;
     try {
-      await this.publishAndClear(pending);
+      await this.relay(table, partitionKey, changes.audit ?? [], changes.events ?? []);
     } catch (error) {
-      this.warn(`Outbox: ${events.length} event(s) left for the sweep: ${error instanceof Error ? error.message : String(error)}`);
+      this.warn(`Outbox: ${describe(changes)} in ${table}/${partitionKey} left for the sweep: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  /** Publishes every outbox row older than `minAgeMs` (younger ones are still being relayed inline). */
+  /** Relays every outbox row in the partitions filed as due, older than `minAgeMs` (younger ones are still being relayed inline). */
   async sweep(minAgeMs = 10_000): Promise<OutboxReport> {
-    const pending: Pending[] = [];
-    const before = new Date(Date.now() - minAgeMs).toISOString();
-    for (const table of OUTBOX_TABLES) {
-      const client = await this.tables.table(table);
-      const filter = odata`RowKey ge ${ROW_PREFIX} and RowKey lt ${`${ROW_PREFIX}~`} and storedAt le ${before}`;
-      for await (const e of client.listEntities<OutboxEntity>({ queryOptions: { filter } })) {
-        pending.push({ table, partitionKey: e.partitionKey, rowKey: e.rowKey, event: JSON.parse(e.json) as DomainEvent });
-      }
-    }
-    pending.sort((a, b) => a.event.occurredAt.localeCompare(b.event.occurredAt));
     const report: OutboxReport = { published: 0, failed: 0 };
-    // One at a time, so one event the bus refuses does not hold back the rest.
-    for (const item of pending) {
+    // Markers are filed a minute after their writes: those due by then cover writes at least minAgeMs old.
+    const items = (await this.due.list(new Date(Date.now() + SWEEP_AFTER_MS - minAgeMs))).filter((i) => i.what === 'outbox');
+    const handled = [];
+    for (const item of items) {
+      const table = item.id as OutboxTable;
       try {
-        await this.publishAndClear([item]);
-        report.published++;
+        const left = await this.sweepPartition(table, item.partitionKey, minAgeMs, report);
+        // Rows too young to take over yet: look again next minute.
+        if (left > 0) await this.due.add(laterThan(item.dueAt, Date.now() + SWEEP_AFTER_MS), 'outbox', item.partitionKey, table);
+        handled.push(item);
       } catch (error) {
         report.failed++;
-        this.warn(`Outbox: event ${item.event.id} not published: ${error instanceof Error ? error.message : String(error)}`);
+        this.warn(`Outbox: ${table}/${item.partitionKey} not relayed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    await this.due.done(handled);
     return report;
   }
 
-  /** Events still waiting (for tests and health). */
+  /** Relays the partition's rows older than `minAgeMs`; returns how many younger ones it left. */
+  private async sweepPartition(table: OutboxTable, partitionKey: string, minAgeMs: number, report: OutboxReport): Promise<number> {
+    const client = await this.tables.table(table);
+    const before = new Date(Date.now() - minAgeMs).toISOString();
+    const events: DomainEvent[] = [];
+    const audit: AuditRecord[] = [];
+    let younger = 0;
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${AUDIT_PREFIX} and RowKey lt ${`${EVENT_PREFIX}~`}`;
+    for await (const e of client.listEntities<OutboxEntity>({ queryOptions: { filter } })) {
+      if (e.kind !== 'outbox' && e.kind !== 'outaudit') continue;
+      if (e.storedAt > before) {
+        younger++;
+        continue;
+      }
+      if (e.kind === 'outbox') events.push(JSON.parse(e.json) as DomainEvent);
+      else audit.push(JSON.parse(e.json) as AuditRecord);
+    }
+    if (events.length + audit.length === 0) return younger;
+    events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    audit.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime));
+    await this.relay(table, partitionKey, audit, events);
+    report.published += events.length;
+    return younger;
+  }
+
+  /** Events still waiting (for tests and health): a scan, not for hot paths. */
   async pendingCount(): Promise<number> {
     let count = 0;
     for (const table of OUTBOX_TABLES) {
       const client = await this.tables.table(table);
-      const filter = odata`RowKey ge ${ROW_PREFIX} and RowKey lt ${`${ROW_PREFIX}~`}`;
+      const filter = odata`RowKey ge ${EVENT_PREFIX} and RowKey lt ${`${EVENT_PREFIX}~`}`;
       for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) count++;
     }
     return count;
   }
 
-  private async publishAndClear(pending: Pending[]): Promise<void> {
-    await this.publisher.publish(pending.map((p) => p.event));
-    for (const p of pending) {
-      const client = await this.tables.table(p.table);
+  /** Audit first (what happened is on record before anyone is told), then events, then the rows go. */
+  private async relay(table: OutboxTable, partitionKey: string, audit: AuditRecord[], events: DomainEvent[]): Promise<void> {
+    await this.audit.appendAll(audit);
+    await this.publisher.publish(events);
+    const rows = [...audit.map((r) => rowKey('outaudit', r.id)), ...events.map((e) => rowKey('outbox', e.id))];
+    const client = await this.tables.table(table);
+    for (let i = 0; i < rows.length; i += 100) {
+      const batch = rows.slice(i, i + 100).map((rk): TransactionAction => ['delete', { partitionKey, rowKey: rk }]);
       try {
-        await client.deleteEntity(p.partitionKey, p.rowKey);
+        await client.submitTransaction(batch);
       } catch (error) {
-        // Already cleared by the sweep or an earlier attempt.
+        // One already cleared (by the sweep or an earlier attempt) fails the batch: one by one.
         if (statusCodeOf(error) !== 404) throw error;
+        for (const [, row] of batch) {
+          await client.deleteEntity(row.partitionKey, row.rowKey).catch((e: unknown) => {
+            if (statusCodeOf(e) !== 404) throw e;
+          });
+        }
       }
     }
   }
 }
 
-function rowKey(event: DomainEvent): string {
-  return `${ROW_PREFIX}${escapeKey(event.id)}`;
+/** A time at or after `at`, in a later minute than `dueAt` (so a row filed again is a new row, not the one being dropped). */
+export function laterThan(dueAt: string, at: number): Date {
+  return new Date(Math.max(at, Date.parse(dueAt) + 60_000));
 }
 
-function toEntity(partitionKey: string, event: DomainEvent): OutboxEntity {
-  return { partitionKey, rowKey: rowKey(event), kind: 'outbox', storedAt: new Date().toISOString(), json: JSON.stringify(event) };
+function isEmpty(changes: Changes): boolean {
+  return (changes.events?.length ?? 0) + (changes.audit?.length ?? 0) === 0;
+}
+
+function describe(changes: Changes): string {
+  return `${changes.events?.length ?? 0} event(s) and ${changes.audit?.length ?? 0} audit record(s)`;
+}
+
+function rowKey(kind: 'outbox' | 'outaudit', id: string): string {
+  return `${kind === 'outbox' ? EVENT_PREFIX : AUDIT_PREFIX}${escapeKey(id)}`;
+}
+
+function entity(partitionKey: string, kind: 'outbox' | 'outaudit', id: string, storedAt: string, value: unknown): OutboxEntity {
+  return { partitionKey, rowKey: rowKey(kind, id), kind, storedAt, json: JSON.stringify(value) };
 }

@@ -2,7 +2,7 @@ import { odata } from '@azure/data-tables';
 import { conflict } from '../../domain/errors';
 import type { RolePolicy } from '../../domain/policy/types';
 import type { PolicyRepository } from '../../ports/policies';
-import type { DomainEvent } from '../../domain/events';
+import type { Changes } from '../../ports/changes';
 import { keys } from './keys';
 import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
@@ -60,19 +60,20 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
         throw error;
       }
     },
-    async replace(policy, etag, events: DomainEvent[] = []) {
+    async replace(policy, etag, changes: Changes = {}) {
       const table = await tables.table(TABLE);
-      if (events.length > 0 && !outbox) throw new Error('This policy repository has no outbox to record events in.');
+      if ((changes.events?.length ?? 0) + (changes.audit?.length ?? 0) > 0 && !outbox) throw new Error('This policy repository has no outbox to record changes in.');
       const entity = toPolicyEntity(policy);
+      await outbox?.prepare(TABLE, entity.partitionKey, changes);
       try {
-        await table.submitTransaction([['update', entity, 'Replace', { etag }], ...(outbox?.rows(entity.partitionKey, events) ?? [])]);
+        await table.submitTransaction([['update', entity, 'Replace', { etag }], ...(outbox?.rows(entity.partitionKey, changes) ?? [])]);
       } catch (error) {
         if (statusCodeOf(error) === 412 || statusCodeOf(error) === 404) {
           throw conflict('Another change to this policy was saved while yours was being made. Reload the policy and apply your change again.', 'ConcurrentModification');
         }
         throw error;
       }
-      await outbox?.committed(TABLE, entity.partitionKey, events);
+      await outbox?.committed(TABLE, entity.partitionKey, changes);
     },
   };
 }

@@ -1,58 +1,67 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { conflict, DomainError } from '../../domain/errors';
-import { isLive, type Schedule, type ScheduleKind, type ScheduleRequest, type Slot } from '../../domain/schedules';
-import type { ScheduleRepository } from '../../ports/schedules';
-import type { DomainEvent } from '../../domain/events';
+import { odata, type TableClient, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
+import { conflict } from '../../domain/errors';
+import {
+  DEFAULT_EXPIRY_NOTICE,
+  type ExpiryNotice,
+  isLive,
+  nextAttention,
+  type Schedule,
+  type ScheduleKind,
+  type ScheduleRequest,
+  type Slot,
+} from '../../domain/schedules';
+import type { Changes } from '../../ports/changes';
+import type { DueWork, ScheduleRepository } from '../../ports/schedules';
+import { DueIndex } from './dueIndex';
+import { IdIndex } from './idIndex';
 import { keys } from './keys';
 import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
-const TABLE = 'Schedules';
+export const SCHEDULES_TABLE = 'Schedules';
+const TABLE = SCHEDULES_TABLE;
 
-/** Row kinds in a slot's partition: the slot row, its schedules, and the requests on it. */
-const SLOT_ROW = keys.slotRow;
-const scheduleRow = keys.scheduleRow;
-const requestRow = keys.requestRow;
+/** Row types in a principal's partition. */
+type RowType = 'slot' | 'schedule' | 'request' | 'approval';
 
-export function slotPartition(kind: ScheduleKind, slot: Slot): string {
-  return keys.slotPartition(kind, slot.principalId, slot.roleDefinitionId, slot.directoryScopeId);
-}
-
-type SlotEntity = {
+export type JsonEntity = {
   partitionKey: string;
   rowKey: string;
-  liveScheduleId: string;
-  claimedAt: string;
-};
-
-/**
- * A claim whose schedule row never appeared is from a creation that was interrupted; after this
- * long it no longer holds the slot. (A creation writes its schedule milliseconds after claiming.)
- */
-const ABANDONED_CLAIM_MS = 60_000;
-
-type JsonEntity = {
-  partitionKey: string;
-  rowKey: string;
+  type: RowType;
   kind: ScheduleKind;
+  /** On slot rows: whether the schedule they hold is live (the slot is taken). */
+  live?: boolean;
   json: string;
 };
 
-export function toScheduleEntity(s: Schedule): JsonEntity {
-  return { partitionKey: slotPartition(s.kind, s), rowKey: scheduleRow(s.id), kind: s.kind, json: JSON.stringify(s) };
+export function partitionOf(principalId: string): string {
+  return keys.principalPartition(principalId);
 }
 
-export function fromScheduleEntity(e: JsonEntity): Schedule {
+export function liveRowOf(kind: ScheduleKind, slot: Slot): string {
+  return keys.liveRow(kind, slot);
+}
+
+/** The slot row: the slot's latest schedule; while that is live, the slot is taken and the row is its lock. */
+function slotEntity(s: Schedule): JsonEntity {
+  return { partitionKey: partitionOf(s.principalId), rowKey: liveRowOf(s.kind, s), type: 'slot', kind: s.kind, live: isLive(s), json: JSON.stringify(s) };
+}
+
+function endedEntity(s: Schedule): JsonEntity {
+  return { partitionKey: partitionOf(s.principalId), rowKey: keys.scheduleRow(s.id), type: 'schedule', kind: s.kind, json: JSON.stringify(s) };
+}
+
+export function toRequestEntity(r: ScheduleRequest): JsonEntity {
+  return { partitionKey: partitionOf(r.principalId), rowKey: keys.requestRow(r.id), type: 'request', kind: r.kind, json: JSON.stringify(r) };
+}
+
+export function fromScheduleEntity(e: Pick<JsonEntity, 'rowKey' | 'kind' | 'json'>): Schedule {
   const s = JSON.parse(e.json) as Schedule;
   if (typeof s.id !== 'string' || s.kind !== e.kind || typeof s.startDateTime !== 'string') throw new Error(`Malformed schedule row ${e.rowKey}`);
   return s;
 }
 
-export function toRequestEntity(r: ScheduleRequest): JsonEntity {
-  return { partitionKey: slotPartition(r.kind, r), rowKey: requestRow(r.id), kind: r.kind, json: JSON.stringify(r) };
-}
-
-export function fromRequestEntity(e: JsonEntity): ScheduleRequest {
+export function fromRequestEntity(e: Pick<JsonEntity, 'rowKey' | 'kind' | 'json'>): ScheduleRequest {
   const r = JSON.parse(e.json) as ScheduleRequest;
   if (typeof r.id !== 'string' || r.kind !== e.kind || typeof r.action !== 'string') throw new Error(`Malformed request row ${e.rowKey}`);
   return r;
@@ -61,123 +70,222 @@ export function fromRequestEntity(e: JsonEntity): ScheduleRequest {
 const changedMeanwhile = () =>
   conflict('This assignment was changed by another request while yours was being processed. Reload it and try again.', 'ConcurrentModification');
 
-export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbox): ScheduleRepository {
+/** A request still waiting on a workflow (approval, or the grant): the reconcile pass checks on it. */
+function awaitsWorkflow(r: ScheduleRequest | undefined): boolean {
+  return r?.action === 'selfActivate' && (r.status === 'PendingApproval' || r.status === 'Granted');
+}
+
+/**
+ * Slot rows seen free, with their ETags, so taking one again (the next activation of the same
+ * role) is one conditional write, not a failed create and a read. Only a hint: a stale ETag
+ * fails the write, and the claim reads the row and tries again.
+ */
+class FreeSlots {
+  private readonly etags = new Map<string, string>();
+  remember(key: string, etag: string): void {
+    if (this.etags.size >= 10_000) this.etags.clear();
+    this.etags.set(key, etag);
+  }
+  take(key: string): string | undefined {
+    const etag = this.etags.get(key);
+    this.etags.delete(key);
+    return etag;
+  }
+}
+
+export interface ScheduleRepositoryOptions {
+  /** How early holders are told an end is near (decides when the reconcile pass looks). */
+  expiryNotice?: ExpiryNotice;
+}
+
+/**
+ * Schedules in Table Storage, one partition per principal:
+ * - `live|{kind}|{target}`: the live schedule of a slot, itself the slot's lock (created when
+ *   the slot is taken, replaced at its ETag, deleted when the schedule ends);
+ * - `schedule|{id}`: a schedule that has ended (history, out of the hot paths);
+ * - `request|{id}`, `approval|{id}`, and the outbox rows of commits not yet relayed.
+ * The id index makes a read by id a point read; the due index tells the reconcile pass when to
+ * look at a schedule (filed before each write, at `nextAttention`).
+ */
+export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbox, options: ScheduleRepositoryOptions = {}): ScheduleRepository {
   const table = () => tables.table(TABLE);
+  const ids = new IdIndex(tables);
+  const due = new DueIndex(tables);
+  const notice = options.expiryNotice ?? DEFAULT_EXPIRY_NOTICE;
+  const freeSlots = new FreeSlots();
 
-  /** Writes the actions and the events' outbox rows in one transaction, then relays the events. */
-  async function commit(client: TableClient, pk: string, actions: TransactionAction[], events: DomainEvent[]): Promise<void> {
-    if (events.length > 0 && !outbox) throw new Error('This schedule repository has no outbox to record events in.');
-    await client.submitTransaction([...actions, ...(outbox?.rows(pk, events) ?? [])]);
-    await outbox?.committed(TABLE, pk, events);
+  /** Writes the actions and the changes' outbox rows in one transaction, then relays the changes. */
+  async function commit(client: TableClient, pk: string, actions: TransactionAction[], changes: Changes): Promise<TableTransactionResponse> {
+    const relayed = (changes.events?.length ?? 0) + (changes.audit?.length ?? 0) > 0;
+    if (relayed && !outbox) throw new Error('This schedule repository has no outbox to record changes in.');
+    await outbox?.prepare(TABLE, pk, changes);
+    const response = await client.submitTransaction([...actions, ...(outbox?.rows(pk, changes) ?? [])]);
+    await outbox?.committed(TABLE, pk, changes);
+    return response;
   }
 
-  async function readSlot(client: TableClient, pk: string) {
+  /** Files the schedule with the reconcile pass at its next moment of attention, before the write that needs it. */
+  async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
+    const at = nextAttention(s, notice, new Date(), awaitsWorkflow(request));
+    if (at) await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
+  }
+
+  async function read(client: TableClient, pk: string, rk: string): Promise<(JsonEntity & { etag: string }) | undefined> {
     try {
-      return await client.getEntity<SlotEntity>(pk, SLOT_ROW);
+      return await client.getEntity<JsonEntity>(pk, rk);
     } catch (error) {
       if (statusCodeOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async function readSchedule(client: TableClient, pk: string, id: string) {
-    if (!id) return undefined;
-    try {
-      return fromScheduleEntity(await client.getEntity<JsonEntity>(pk, scheduleRow(id)));
-    } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw error;
-    }
+  /** The request row: created when new, replaced when it exists (the slot's ETag guards the change). */
+  async function requestAction(request: ScheduleRequest, schedule?: Schedule): Promise<TransactionAction> {
+    const pk = partitionOf(request.principalId);
+    const known = await ids.find(request.id);
+    if (known) return ['update', toRequestEntity(request), 'Replace'];
+    await ids.add([
+      { id: request.id, location: { partitionKey: pk } },
+      ...(schedule ? [{ id: schedule.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } }] : []),
+    ]);
+    return ['create', toRequestEntity(request)];
   }
 
-  /** Conditional write of the slot row: the lock that serialises changes to one slot. */
-  async function writeSlot(client: TableClient, pk: string, liveScheduleId: string, etag: string | undefined): Promise<string> {
-    try {
-      const entity = { partitionKey: pk, rowKey: SLOT_ROW, liveScheduleId, claimedAt: new Date().toISOString() };
-      const result = etag ? await client.updateEntity(entity, 'Replace', { etag }) : await client.createEntity(entity);
-      return result.etag ?? '';
-    } catch (error) {
-      const status = statusCodeOf(error);
-      if (status === 409 || status === 412 || status === 404) throw changedMeanwhile();
-      throw error;
-    }
-  }
-
-  async function list<T>(kind: ScheduleKind, prefix: string, map: (e: JsonEntity) => T): Promise<T[]> {
+  async function query(filter: string, select?: string[]): Promise<JsonEntity[]> {
     const client = await table();
-    const out: T[] = [];
-    const filter = odata`kind eq ${kind} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
-    for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter } })) out.push(map(e));
+    const out: JsonEntity[] = [];
+    for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter, ...(select ? { select } : {}) } })) out.push(e);
     return out;
   }
 
   return {
     async liveInSlot(kind, slot) {
       const client = await table();
-      const pk = slotPartition(kind, slot);
-      const slotRow = await readSlot(client, pk);
-      if (!slotRow) return undefined;
-      const schedule = await readSchedule(client, pk, slotRow.liveScheduleId);
-      // A slot that points at an ended schedule is free; one that points at a schedule not yet
-      // written is being created right now (or was abandoned; create() decides which).
-      return schedule && isLive(schedule) ? { value: schedule, etag: slotRow.etag } : undefined;
+      const rk = liveRowOf(kind, slot);
+      const row = await read(client, partitionOf(slot.principalId), rk);
+      if (!row) return undefined;
+      const schedule = fromScheduleEntity(row);
+      if (isLive(schedule)) return { value: schedule, etag: row.etag };
+      freeSlots.remember(`${row.partitionKey}|${rk}`, row.etag);
+      return undefined;
     },
 
-    async create(schedule, request, events = []) {
+    async liveOf(principalId) {
       const client = await table();
-      const pk = slotPartition(schedule.kind, schedule);
-      const slotRow = await readSlot(client, pk);
-      if (slotRow) {
-        const current = await readSchedule(client, pk, slotRow.liveScheduleId);
-        if (current && isLive(current)) return false;
-        const claimAge = Date.now() - Date.parse(slotRow.claimedAt ?? '');
-        if (!current && slotRow.liveScheduleId && !(claimAge > ABANDONED_CLAIM_MS)) return false;
+      const filter = odata`PartitionKey eq ${partitionOf(principalId)} and RowKey ge ${keys.livePrefix} and RowKey lt ${`${keys.livePrefix}~`}`;
+      const out = [];
+      for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter } })) {
+        if (e.live) out.push({ value: fromScheduleEntity(e), etag: e.etag ?? '' });
       }
+      return out;
+    },
+
+    async create(schedule, request, changes = {}) {
+      if (!isLive(schedule)) throw new Error(`Schedule ${schedule.id} is not live; only live schedules take a slot.`);
+      const client = await table();
+      const pk = partitionOf(schedule.principalId);
+      const requestRow = await requestAction(request, schedule);
+      await fileAttention(schedule, request);
+      const slot = slotEntity(schedule);
+      const slotKey = `${pk}|${slot.rowKey}`;
+      // Why: writing the slot row is the claim: created when new, or replaced at the ETag it had
+      // when it was seen free. Of concurrent claimants exactly one succeeds.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const freeAt = freeSlots.take(slotKey);
+        const claim: TransactionAction = freeAt ? ['update', slot, 'Replace', { etag: freeAt }] : ['create', slot];
+        try {
+          await commit(client, pk, [claim, requestRow], changes);
+          return true;
+        } catch (error) {
+          const status = statusCodeOf(error);
+          if (status !== 409 && status !== 412 && status !== 404) throw error;
+        }
+        // Lost, or our idea of the slot was stale: taken now means taken; free means try at its ETag.
+        const row = await read(client, pk, slot.rowKey);
+        if (row && isLive(fromScheduleEntity(row))) return false;
+        if (row) freeSlots.remember(slotKey, row.etag);
+      }
+      return false;
+    },
+
+    async update(schedule, version, request, changes = {}) {
+      const client = await table();
+      const pk = partitionOf(schedule.principalId);
+      // Ending frees the slot, and the schedule gets its own (history) row.
+      const slot = slotEntity(schedule);
+      const actions: TransactionAction[] = [['update', slot, 'Replace', { etag: version }]];
+      if (!isLive(schedule)) actions.push(['create', endedEntity(schedule)]);
+      if (request) actions.push(await requestAction(request));
+      await fileAttention(schedule, request);
       try {
-        await writeSlot(client, pk, schedule.id, slotRow?.etag);
+        const response = await commit(client, pk, actions, changes);
+        const freedAt = response.subResponses.find((r) => r.rowKey === slot.rowKey)?.etag;
+        if (!isLive(schedule) && freedAt) freeSlots.remember(`${pk}|${slot.rowKey}`, freedAt);
       } catch (error) {
-        // Another request claimed the slot between our read and our write.
-        if (error instanceof DomainError && error.status === 409) return false;
+        const status = statusCodeOf(error);
+        if (status === 409 || status === 412 || status === 404) throw changedMeanwhile();
         throw error;
       }
-      await commit(client, pk, [
-        ['create', toScheduleEntity(schedule)],
-        ['create', toRequestEntity(request)],
-      ], events);
-      return true;
     },
 
-    async update(schedule, version, request, events = []) {
-      const client = await table();
-      const pk = slotPartition(schedule.kind, schedule);
-      // Claim the slot at the version that was read; only one concurrent change gets past here.
-      const claimed = await writeSlot(client, pk, schedule.id, version);
-      const actions: TransactionAction[] = [['update', toScheduleEntity(schedule), 'Replace']];
-      if (request) actions.push(['upsert', toRequestEntity(request), 'Replace']);
-      await commit(client, pk, actions, events);
-      if (!isLive(schedule)) await writeSlot(client, pk, '', claimed);
-    },
-
-    async saveEnded(schedule, events = []) {
+    async saveEnded(schedule, changes = {}) {
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
-      const entity = toScheduleEntity(schedule);
-      await commit(client, entity.partitionKey, [['upsert', entity, 'Replace']], events);
+      const entity = endedEntity(schedule);
+      await fileAttention(schedule, undefined);
+      await commit(client, entity.partitionKey, [['update', entity, 'Replace']], changes);
     },
 
-    async saveRequest(request, events = []) {
+    async saveRequest(request, changes = {}) {
       const client = await table();
-      const entity = toRequestEntity(request);
-      await commit(client, entity.partitionKey, [['upsert', entity, 'Replace']], events);
+      await commit(client, partitionOf(request.principalId), [await requestAction(request)], changes);
     },
 
     async getRequest(kind, id) {
-      return (await list(kind, requestRow(id), fromRequestEntity)).find((r) => r.id === id);
+      const at = await ids.find(id);
+      if (!at) return undefined;
+      const row = await read(await table(), at.partitionKey, keys.requestRow(id));
+      return row && row.kind === kind ? fromRequestEntity(row) : undefined;
     },
-    listRequests: (kind) => list(kind, 'request|', fromRequestEntity),
+
     async getSchedule(kind, id) {
-      return (await list(kind, scheduleRow(id), fromScheduleEntity)).find((s) => s.id === id);
+      const at = await ids.find(id);
+      if (!at?.liveRow) return undefined;
+      // One read for both places it can be: its live row while live, its own row once ended.
+      const rows = await query(odata`PartitionKey eq ${at.partitionKey} and (RowKey eq ${keys.scheduleRow(id)} or RowKey eq ${at.liveRow})`);
+      // Once ended, its own row is the record (the slot row may hold an older copy, or a newer schedule).
+      const row = rows.find((r) => r.rowKey === keys.scheduleRow(id)) ?? rows.find((r) => r.rowKey === at.liveRow);
+      const schedule = row ? fromScheduleEntity(row) : undefined;
+      return schedule?.id === id && schedule.kind === kind ? schedule : undefined;
     },
-    listSchedules: (kind) => list(kind, 'schedule|', fromScheduleEntity),
+
+    listRequests: async (kind) => (await query(odata`type eq ${'request'} and kind eq ${kind}`)).map(fromRequestEntity),
+    requestsOf: async (kind, principalId) =>
+      (await query(odata`PartitionKey eq ${partitionOf(principalId)} and RowKey ge ${'request|'} and RowKey lt ${'request|~'} and kind eq ${kind}`)).map(fromRequestEntity),
+    // An ended schedule is in its own row (and maybe still in its slot row): live slot rows plus schedule rows list each once.
+    listSchedules: async (kind) => (await query(odata`((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
+    schedulesOf: async (kind, principalId) =>
+      (await query(odata`PartitionKey eq ${partitionOf(principalId)} and ((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
+    listLive: async (kind) => (await query(odata`type eq ${'slot'} and live eq true and kind eq ${kind}`)).map(fromScheduleEntity),
+
+    async remind(schedule, requestPending, notBefore) {
+      const at = nextAttention(schedule, notice, notBefore, requestPending);
+      if (at) await due.add(at, 'settle', partitionOf(schedule.principalId), `${schedule.kind}|${schedule.id}`);
+    },
+
+    async dueWork(now, limit) {
+      const items = await due.list(now, limit);
+      const out: DueWork[] = [];
+      for (const item of items) {
+        if (item.what === 'outbox') continue;
+        const [kind, id] = item.id.split('|') as [ScheduleKind, string];
+        out.push({ what: item.what, kind, id, at: item.dueAt, handle: item.row });
+      }
+      return out;
+    },
+
+    async completeDue(work) {
+      await due.done(work.map((w) => ({ what: w.what, partitionKey: '', id: w.id, dueAt: w.at, row: w.handle })));
+    },
   };
 }
