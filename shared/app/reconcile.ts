@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
-import { isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
+import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
 import { endActivation, grantActivation, settleStage } from './activationSteps';
@@ -129,7 +129,9 @@ async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, 
   let current = (await deps.schedules.getSchedule(work.kind, work.id)) ?? schedule;
   if (needsSettling(current, now)) {
     try {
-      current = await settleSchedule(deps, current, correlationId);
+      // An activation due its grant is granted and marked provisioned in one write.
+      const grantsActivation = current.assignmentType === 'Activated' && isInEffect(current, now) && current.roleAssignmentOriginId === null;
+      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) === 'granted' ? ((await deps.schedules.getSchedule(work.kind, work.id)) ?? current) : await settleSchedule(deps, current, correlationId);
     } catch (error) {
       if (await alertIfRevocationStuck(deps, current, now, error, correlationId)) report.revocationAlerts++;
       throw error;

@@ -19,27 +19,56 @@ import { TableClient } from '@azure/data-tables';
 import { connectionString, startAzurite } from '../../devhost/core/azurite';
 import { freePort } from '../../devhost/core/ports';
 import { loadDemoDirectory } from '../../devhost/graph/demoDirectory';
+import { reconcilePass, seedHistory } from './history';
 
 const ACTIVATIONS = Number(process.env.BENCH_ACTIVATIONS ?? 200);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 50_000);
+const RECONCILE_LIVE = Number(process.env.BENCH_RECONCILE_LIVE ?? 10_000);
+const RECONCILE_DUE = 10;
 const TENANT = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 const root = resolve(__dirname, '../..');
 
-/** Forwards to Azurite's table port, counting requests. */
-async function countingProxy(target: number): Promise<{ port: number; count: () => number; close: () => void }> {
-  let n = 0;
+/** Requests by table: a batch names its table in its body, every other request in its path. */
+type Counts = Map<string, number>;
+
+/** Forwards to Azurite's table port, counting requests per table. */
+async function countingProxy(target: number): Promise<{ port: number; counts: () => Counts; close: () => void }> {
+  const counts: Counts = new Map();
   const server = createServer((req, res) => {
-    n++;
-    const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const path = decodeURIComponent(req.url ?? '');
+      const named = path.includes('$batch') ? /devstoreaccount1\/([A-Za-z0-9]+)[(?]/.exec(body.toString('utf8')) : /devstoreaccount1\/([A-Za-z0-9]+)/.exec(path);
+      const table = named?.[1] ?? 'other';
+      counts.set(table, (counts.get(table) ?? 0) + 1);
+      const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
     });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { port, count: () => n, close: () => server.close() };
+  return { port, counts: () => new Map(counts), close: () => server.close() };
+}
+
+/** What happened between two snapshots, per table, split into the app's tables and devhost's own. */
+function delta(before: Counts, after: Counts, runs: number): { app: Record<string, number>; devhost: Record<string, number>; appTotal: number; devhostTotal: number } {
+  const app: Record<string, number> = {};
+  const devhost: Record<string, number> = {};
+  for (const [table, n] of after) {
+    const d = (n - (before.get(table) ?? 0)) / runs;
+    if (d === 0) continue;
+    const into = table.startsWith('Pim') ? app : devhost;
+    into[table] = Number(d.toFixed(1));
+  }
+  const sum = (o: Record<string, number>) => Number(Object.values(o).reduce((a, b) => a + b, 0).toFixed(1));
+  return { app, devhost, appTotal: sum(app), devhostTotal: sum(devhost) };
 }
 
 /** The host's error and warning lines, shown if the run fails. */
@@ -131,39 +160,62 @@ async function main(): Promise<void> {
       }
     };
 
-    // Storage requests per activation: one at a time, from the POST to the grant and its workflow settling.
+    // Storage requests per activate+remove cycle: one at a time, from the POST to the grant, the
+    // removal and both workflows settling.
     console.error(`bench: ${slots.length} eligible slots ready`);
     const sample = slots.slice(0, 10);
-    let opsPerActivation = 0;
+    await activateOnce(sample[0] as { user: string; role: string }); // warm caches and tables
+    await remove(sample[0] as { user: string; role: string });
+    await new Promise((r) => setTimeout(r, 500));
+    const beforeCycles = proxy.counts();
     for (const s of sample) {
-      const before = proxy.count();
       await activateOnce(s);
-      await new Promise((r) => setTimeout(r, 300));
-      opsPerActivation += proxy.count() - before;
       await remove(s);
+      await new Promise((r) => setTimeout(r, 300));
     }
-    opsPerActivation /= sample.length;
-    console.error(`bench: ${opsPerActivation} table requests per activation`);
+    const perCycle = delta(beforeCycles, proxy.counts(), sample.length);
+    console.error(`bench: ${perCycle.appTotal} app table requests per cycle (${JSON.stringify(perCycle.app)}), devhost ${perCycle.devhostTotal}`);
 
     // Latency and throughput: CLIENTS clients, each cycling over its own slots.
-    const latencies: number[] = [];
-    let next = 0;
-    const runStarted = performance.now();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async (_, c) => {
-        const mine = slots.filter((_, i) => i % CLIENTS === c);
-        for (let k = 0; ; k++) {
-          if (next >= ACTIVATIONS) return;
-          next++;
-          const slot = mine[k % mine.length];
-          if (!slot) return;
-          latencies.push(await activateOnce(slot));
-          await remove(slot);
-        }
-      }),
-    );
-    const runSeconds = (performance.now() - runStarted) / 1000;
-    latencies.sort((a, b) => a - b);
+    const runLatency = async (count: number) => {
+      const latencies: number[] = [];
+      let next = 0;
+      const runStarted = performance.now();
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, c) => {
+          const mine = slots.filter((_, i) => i % CLIENTS === c);
+          for (let k = 0; ; k++) {
+            if (next >= count) return;
+            next++;
+            const slot = mine[k % mine.length];
+            if (!slot) return;
+            latencies.push(await activateOnce(slot));
+            await remove(slot);
+          }
+        }),
+      );
+      const runSeconds = (performance.now() - runStarted) / 1000;
+      latencies.sort((a, b) => a - b);
+      return {
+        activations: latencies.length,
+        latencyMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies[latencies.length - 1] ?? 0) },
+        activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
+      };
+    };
+    const empty = await runLatency(ACTIVATIONS);
+    console.error(`bench: empty store ${JSON.stringify(empty)}`);
+
+    // The same with HISTORY ended requests in the store (seeded through the row mappers).
+    const historyStarted = performance.now();
+    await seedHistory(storage, 'Pim', HISTORY, slots);
+    console.error(`bench: ${HISTORY} ended requests seeded in ${Math.round((performance.now() - historyStarted) / 1000)} s`);
+    const withHistory = await runLatency(ACTIVATIONS);
+    console.error(`bench: with history ${JSON.stringify(withHistory)}`);
+
+    // One reconcile pass over RECONCILE_LIVE live schedules of which RECONCILE_DUE are due.
+    const total = () => [...proxy.counts().values()].reduce((a, b) => a + b, 0);
+    const pass = await reconcilePass(storage, 'BenchRec', `${url}/.devhost/graph`, RECONCILE_LIVE, RECONCILE_DUE, total);
+    console.error(`bench: reconcile pass ${JSON.stringify(pass)}`);
 
     // Baseline: Azurite's raw insert rate, straight to its port.
     const table = TableClient.fromConnectionString(azurite.connectionString, `Bench${randomUUID().replace(/-/g, '').slice(0, 8)}`, { allowInsecureConnection: true });
@@ -175,12 +227,12 @@ async function main(): Promise<void> {
 
     const results = {
       machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
-      activations: latencies.length,
       clients: CLIENTS,
-      latencyMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies[latencies.length - 1] ?? 0) },
-      activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
+      emptyStore: empty,
+      withHistory: { endedRequests: HISTORY, ...withHistory },
+      reconcilePass: { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: pass.report.settled, failed: pass.report.failed.length, tableRequests: pass.tableRequests },
       note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles',
-      tableRequestsPerActivation: Number(opsPerActivation.toFixed(1)),
+      tableRequestsPerCycle: { app: perCycle.appTotal, appByTable: perCycle.app, devhost: perCycle.devhostTotal, devhostByTable: perCycle.devhost },
       azuriteSequentialInsertsPerSecond: Math.round(inserts / insertSeconds),
     };
     console.log(JSON.stringify(results, null, 2));

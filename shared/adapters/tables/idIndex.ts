@@ -13,6 +13,8 @@ export interface Location {
 
 type IndexEntity = { partitionKey: string; rowKey: string; at: string; live?: string };
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Entries kept in memory: an id's location never changes, so a cached one is never stale. */
 const CACHE_LIMIT = 20_000;
 
@@ -61,6 +63,8 @@ export class IdIndex {
   }
 
   async find(id: string): Promise<Location | undefined> {
+    // Why: every id this app makes is a GUID; anything else is not here (and never reaches a key).
+    if (!GUID.test(id)) return undefined;
     const cached = this.cache.get(id.toLowerCase());
     if (cached) return cached;
     const key = keys.idIndex(id);

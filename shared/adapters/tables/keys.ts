@@ -51,10 +51,14 @@ export const keys = {
    * `siblingId`), so one transaction indexes a request and its schedule.
    */
   idIndex: (id: string) => ({ partitionKey: `i|${escapeKey(id.slice(0, 2).toLowerCase())}`, rowKey: escapeKey(id.toLowerCase()) }),
-  /** The due index: rows keyed by the minute their work falls due, read only once it has. */
+  /**
+   * The due index: rows keyed by the minute their work falls due, read only once it has. The
+   * exact time is in the row key, so work filed again for a later moment of the same minute is
+   * a new row, not the one being handled (and dropped) right now.
+   */
   due: (at: Date, what: string, partitionKey: string, id: string) => ({
     partitionKey: minuteBucket(at),
-    rowKey: `${what}|${escapeKey(partitionKey)}|${escapeKey(id)}`,
+    rowKey: `${what}|${escapeKey(partitionKey)}|${escapeKey(id)}|${at.toISOString()}`,
   }),
 };
 

@@ -91,10 +91,11 @@ export class TableOutbox {
     for (const item of items) {
       const table = item.id as OutboxTable;
       try {
-        const left = await this.sweepPartition(table, item.partitionKey, minAgeMs, report);
-        // Rows too young to take over yet: look again next minute.
-        if (left > 0) await this.due.add(laterThan(item.dueAt, Date.now() + SWEEP_AFTER_MS), 'outbox', item.partitionKey, table);
-        handled.push(item);
+        await this.sweepPartition(table, item.partitionKey, minAgeMs, report);
+        // Why: a marker covers the writes of the minute before its own; it is dropped only once
+        // that minute is older than minAgeMs, so no writer can still be counting on it.
+        const bucketStart = Date.parse(item.dueAt) - (Date.parse(item.dueAt) % 60_000);
+        if (bucketStart <= Date.now() - minAgeMs) handled.push(item);
       } catch (error) {
         report.failed++;
         this.warn(`Outbox: ${table}/${item.partitionKey} not relayed: ${error instanceof Error ? error.message : String(error)}`);
@@ -104,29 +105,24 @@ export class TableOutbox {
     return report;
   }
 
-  /** Relays the partition's rows older than `minAgeMs`; returns how many younger ones it left. */
-  private async sweepPartition(table: OutboxTable, partitionKey: string, minAgeMs: number, report: OutboxReport): Promise<number> {
+  /** Relays the partition's rows older than `minAgeMs` (younger ones are the inline relay's, and have markers of their own). */
+  private async sweepPartition(table: OutboxTable, partitionKey: string, minAgeMs: number, report: OutboxReport): Promise<void> {
     const client = await this.tables.table(table);
     const before = new Date(Date.now() - minAgeMs).toISOString();
     const events: DomainEvent[] = [];
     const audit: AuditRecord[] = [];
-    let younger = 0;
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${AUDIT_PREFIX} and RowKey lt ${`${EVENT_PREFIX}~`}`;
     for await (const e of client.listEntities<OutboxEntity>({ queryOptions: { filter } })) {
       if (e.kind !== 'outbox' && e.kind !== 'outaudit') continue;
-      if (e.storedAt > before) {
-        younger++;
-        continue;
-      }
+      if (e.storedAt > before) continue;
       if (e.kind === 'outbox') events.push(JSON.parse(e.json) as DomainEvent);
       else audit.push(JSON.parse(e.json) as AuditRecord);
     }
-    if (events.length + audit.length === 0) return younger;
+    if (events.length + audit.length === 0) return;
     events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
     audit.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime));
     await this.relay(table, partitionKey, audit, events);
     report.published += events.length;
-    return younger;
   }
 
   /** Events still waiting (for tests and health): a scan, not for hot paths. */
@@ -161,11 +157,6 @@ export class TableOutbox {
       }
     }
   }
-}
-
-/** A time at or after `at`, in a later minute than `dueAt` (so a row filed again is a new row, not the one being dropped). */
-export function laterThan(dueAt: string, at: number): Date {
-  return new Date(Math.max(at, Date.parse(dueAt) + 60_000));
 }
 
 function isEmpty(changes: Changes): boolean {
