@@ -6,7 +6,7 @@ import { badRequest, DomainError } from '../domain/errors';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { type ActionContext, assignmentExists, newRequest, targets } from './scheduleRequests';
+import { type ActionContext, assignmentExists, newRequest, targets } from './requestContext';
 import { alreadyInDirectory } from './settleSchedule';
 
 /**

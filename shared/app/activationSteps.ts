@@ -1,11 +1,11 @@
 import { approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
 import type { EventType } from '../domain/events';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
 import { domainEvent } from './events';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
 /**

@@ -1,10 +1,10 @@
 import { DomainError } from '../domain/errors';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { NonceStore } from '../ports/nonces';
 import { type LinkKey, verifyLink } from './approvalLinks';
 import { decideStep } from './approvals';
 import { formatTime } from './notifications/render';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 
 export interface LinkDeps extends ScheduleDeps {
   nonces: NonceStore;

@@ -2,13 +2,13 @@ import { type Approval, approversNow, currentStep, decide } from '../domain/appr
 import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import type { ScheduleRequest } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { Directory } from '../ports/directory';
 import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
 import { endActivation } from './activationSteps';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 
 /** Whether the user is one of these approvers: named, or a member of a named group right now. */
 async function isAmong(directory: Directory, approvers: Approver[], userId: string): Promise<boolean> {

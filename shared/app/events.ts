@@ -1,6 +1,6 @@
 import { type DomainEvent, type EventActor, type EventRequest, type EventType, newEvent, SYSTEM_ACTOR } from '../domain/events';
 import type { Schedule, ScheduleRequest, Slot } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 

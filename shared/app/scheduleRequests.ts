@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
-import type { EnablementRule, ExpirationRule, RolePolicy } from '../domain/policy/types';
+import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import {
   checkDirectoryScope,
   isLive,
@@ -11,34 +11,22 @@ import {
   type ScheduleKind,
   type ScheduleRequest,
 } from '../domain/schedules';
-import type { Caller } from '../http/auth';
-import type { ApprovalRepository } from '../ports/approvals';
-import type { ScheduleRepository } from '../ports/schedules';
-import type { ActivationWorkflow } from '../ports/workflow';
+import type { Caller } from '../domain/caller';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
-import { type PolicyDeps, policyForRole } from './policies';
+import { policyForRole } from './policies';
+import { type ActionContext, assignmentExists, NAMES, newRequest, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody } from './requestBody';
 
-export interface ScheduleDeps extends PolicyDeps {
-  schedules: ScheduleRepository;
-  approvals: ApprovalRepository;
-  /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
-  workflow?: ActivationWorkflow;
-}
+export type { ActionContext, ScheduleDeps } from './requestContext';
 
 /** Entra lets admins extend a time-bound assignment in its last 14 days. */
 const EXTEND_WINDOW_MS = 14 * 86_400_000;
 /** ...and renew one up to 90 days after it expired. */
 const RENEW_WINDOW_MS = 90 * 86_400_000;
-
-const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {
-  eligibility: { noun: 'eligible assignment', audit: 'eligible member' },
-  assignment: { noun: 'active assignment', audit: 'member' },
-};
 
 /**
  * Handles POST roleEligibilityScheduleRequests / roleAssignmentScheduleRequests for the admin
@@ -104,19 +92,6 @@ async function runAction(context: ActionContext): Promise<ScheduleRequest> {
   }
 }
 
-export interface ActionContext {
-  deps: ScheduleDeps;
-  kind: ScheduleKind;
-  caller: Caller;
-  body: RequestBody;
-  policy: RolePolicy;
-  now: Date;
-  live: Versioned<Schedule> | undefined;
-  correlationId: string;
-  roleName: string;
-  principalName: string;
-}
-
 function authorize(kind: ScheduleKind, caller: Caller, body: RequestBody): void {
   if (body.action.startsWith('admin')) {
     // Why: only PIM administrators may hand out or take away privileged roles.
@@ -152,34 +127,6 @@ function checkEnablement(ctx: ActionContext, enablement: EnablementRule): void {
   if (enablement.enabledRules.includes('MultiFactorAuthentication') && !ctx.caller.amr.includes('mfa')) {
     throw mfaRequired(`This role's policy: ${NAMES[ctx.kind].noun}s`);
   }
-}
-
-export function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
-  const { body } = ctx;
-  return {
-    id: randomUUID(),
-    kind: ctx.kind,
-    action: body.action,
-    principalId: body.principalId,
-    roleDefinitionId: body.roleDefinitionId,
-    directoryScopeId: body.directoryScopeId,
-    appScopeId: null,
-    justification: body.justification,
-    ticketInfo: body.ticketInfo,
-    scheduleInfo: {
-      startDateTime: (start ?? ctx.now).toISOString(),
-      expiration: end
-        ? { type: body.scheduleInfo.expiration.type === 'afterDuration' ? 'afterDuration' : 'afterDateTime', endDateTime: end.toISOString(), duration: body.scheduleInfo.expiration.duration }
-        : { type: 'noExpiration', endDateTime: null, duration: null },
-    },
-    status,
-    createdDateTime: ctx.now.toISOString(),
-    completedDateTime: status === 'Provisioned' || status === 'Revoked' ? ctx.now.toISOString() : null,
-    createdBy: { user: { id: ctx.caller.oid, displayName: ctx.caller.name ?? null } },
-    approvalId: null,
-    targetScheduleId,
-    isValidationOnly: body.isValidationOnly,
-  };
 }
 
 async function assign(ctx: ActionContext): Promise<ScheduleRequest> {
@@ -405,16 +352,3 @@ function requireLive(ctx: ActionContext): Versioned<Schedule> {
   return ctx.live;
 }
 
-export function assignmentExists(ctx: ActionContext): DomainError {
-  return badRequest(
-    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
-    'RoleAssignmentExists',
-  );
-}
-
-export function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
-  return [
-    { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
-    { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },
-  ];
-}
