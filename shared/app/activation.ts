@@ -3,6 +3,7 @@ import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
+import { moveRequest } from '../domain/requestState';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
@@ -49,8 +50,11 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     // Why: a role someone assigned outside PIM must outlive this activation.
     grantedByPim: !(await alreadyInDirectory(deps, body)),
   };
+  const requestId = randomUUID();
+  const approval = needsApproval ? newApproval(requestId, caller.oid, body, plan.approvalStages, now, randomUUID) : null;
   const request: ScheduleRequest = {
-    ...newRequest(ctx, needsApproval ? 'PendingApproval' : 'Granted', plan.start, plan.end, schedule.id),
+    ...newRequest(ctx, { type: 'activationRequested', approval }, plan.start, plan.end, schedule.id),
+    id: requestId,
     completedDateTime: null,
   };
   if (needsApproval) request.approvalId = request.id;
@@ -59,8 +63,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   if (!deps.workflow) throw new Error('Activation needs the durable workflow; this entry point has none.');
   const created = await domainEvent(deps, 'request.created', { slot: body, request, schedule, actor: caller });
   if (!(await deps.schedules.create(schedule, request, [created]))) throw assignmentExists(ctx);
-  if (needsApproval) {
-    const approval = newApproval(request.id, caller.oid, body, plan.approvalStages, now);
+  if (approval) {
     await deps.approvals.create(approval, [await approvalNeeded(deps, approval, 0, request, schedule)]);
   }
   await deps.audit.append(
@@ -87,7 +90,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     // Nothing may stay half-applied: without its workflow the activation is withdrawn.
     const live = await deps.schedules.liveInSlot('assignment', body);
     if (live?.value.id === schedule.id) {
-      const failed = { ...request, status: 'Failed' as const };
+      const failed = moveRequest(request, { type: 'failed' }, approval);
       const event = await domainEvent(deps, 'request.failed', { slot: body, request: failed, schedule, data: { reason: 'The activation workflow could not be started.' } });
       await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, failed, [event]);
     }

@@ -1,4 +1,5 @@
-import { approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
+import { type Approval, approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
+import { moveRequest, type RequestEventType } from '../domain/requestState';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
 import type { EventType } from '../domain/events';
 import type { Caller } from '../domain/caller';
@@ -24,6 +25,7 @@ async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: S
 
 type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
 const END_EVENTS: Record<Unfulfilled, EventType> = { Denied: 'request.denied', Canceled: 'request.canceled', TimedOut: 'request.timedOut', Failed: 'request.failed' };
+const END_TRANSITIONS = { Denied: 'denied', Canceled: 'canceled', TimedOut: 'timedOut', Failed: 'failed' } as const satisfies Record<Unfulfilled, RequestEventType>;
 
 /** Ends an activation that never took effect (denied, canceled, timed out, failed). */
 export function endActivation(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
@@ -35,7 +37,10 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
   const now = deps.clock.now();
   const live = await deps.schedules.liveInSlot('assignment', request);
   const approval = await deps.approvals.get(requestId);
-  const ended = { ...request, status, completedDateTime: now.toISOString() };
+  const matches = live !== undefined && live.value.id === schedule?.id;
+  // Already ended (an earlier run of this step, or another outcome won): nothing to do.
+  if (!matches && request.status !== 'PendingApproval' && request.status !== 'Granted') return;
+  const ended = { ...moveRequest(request, { type: END_TRANSITIONS[status] }, approval?.value ?? null), completedDateTime: now.toISOString() };
   const denial = approval?.value.steps.find((s) => s.reviewResult === 'Denied');
   const open = approval ? currentStep(approval.value) : undefined;
   const event = await domainEvent(deps, END_EVENTS[status], {
@@ -51,14 +56,12 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
       ...(denial ? { stage: denial.stage, reviewedBy: denial.reviewedBy, reviewedDateTime: denial.reviewedDateTime, justification: denial.justification } : {}),
     },
   });
-  if (live && live.value.id === schedule?.id) {
+  if (matches) {
     const endedSchedule = { ...live.value, status, modifiedDateTime: now.toISOString() };
     await deps.schedules.update(endedSchedule, live.etag, ended, [event]);
     await settleSchedule(deps, endedSchedule, requestId);
-  } else if (request.status === 'PendingApproval' || request.status === 'Granted') {
-    await deps.schedules.saveRequest(ended, [event]);
   } else {
-    return;
+    await deps.schedules.saveRequest(ended, [event]);
   }
   const stored = await deps.approvals.get(requestId);
   if (stored && stored.value.status !== 'Completed') await deps.approvals.replace(closeApproval(stored.value), stored.etag);
@@ -102,7 +105,7 @@ async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: num
   if (outcome === 'Approved') {
     const live = await deps.schedules.liveInSlot('assignment', request);
     if (live && live.value.status === 'PendingApproval') {
-      const granted = { ...request, status: 'Granted' as const };
+      const granted = moveRequest(request, { type: 'approved' }, approval.value);
       const schedule = { ...live.value, status: 'PendingProvisioning' as const, modifiedDateTime: deps.clock.now().toISOString() };
       const last = approval.value.steps.at(-1);
       const event = await domainEvent(deps, 'request.approved', {
@@ -133,10 +136,13 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     if (schedule) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
     return 'gone';
   }
+  // Why: checked before the grant, so a request the machine would not provision (not every
+  // approval stage approved) never reaches the directory.
+  const next = request.status === 'Provisioned' ? undefined : moveRequest(request, { type: 'provisioned' }, await approvalOf(deps, request));
   const settled = await settleSchedule(deps, schedule, requestId);
   if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
-  if (request.status !== 'Provisioned') {
-    const provisioned = { ...request, status: 'Provisioned' as const, completedDateTime: deps.clock.now().toISOString() };
+  if (next) {
+    const provisioned = { ...next, completedDateTime: deps.clock.now().toISOString() };
     const role = await deps.directory.getRoleDefinition(request.roleDefinitionId).catch(() => undefined);
     const event = await domainEvent(deps, 'assignment.activated', {
       slot: request,
@@ -148,6 +154,11 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     await deps.schedules.saveRequest(provisioned, [event]);
   }
   return 'granted';
+}
+
+/** The request's approval as stored; null when it needs none. */
+async function approvalOf(deps: ScheduleDeps, request: ScheduleRequest): Promise<Approval | null> {
+  return request.approvalId ? ((await deps.approvals.get(request.approvalId))?.value ?? null) : null;
 }
 
 /** The end the workflow should wait for: the stored schedule's end, or null when it has ended. */

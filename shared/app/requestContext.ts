@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../domain/caller';
 import { badRequest, type DomainError } from '../domain/errors';
 import type { RolePolicy } from '../domain/policy/types';
-import type { RequestStatus, Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedules';
+import { advance, newRequestState, type RequestEvent } from '../domain/requestState';
+import type { Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedules';
 import type { ApprovalRepository } from '../ports/approvals';
 import type { Versioned } from '../ports/repository';
 import type { ScheduleRepository } from '../ports/schedules';
@@ -43,9 +44,10 @@ export interface ActionContext {
   principalName: string;
 }
 
-/** A new request row for the action, in the status the request state machine gave it. */
-export function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
+/** A new request row for the action, in the status the request state machine gives a new request on `created`. */
+export function newRequest(ctx: ActionContext, created: RequestEvent, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
   const { body } = ctx;
+  const { status } = advance(newRequestState(ctx.caller.oid), created);
   return {
     id: randomUUID(),
     kind: ctx.kind,

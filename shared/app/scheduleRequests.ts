@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
+import { moveRequest } from '../domain/requestState';
 import {
   checkDirectoryScope,
   isLive,
-  type RequestStatus,
   resolveWindow,
   type Schedule,
   type ScheduleKind,
@@ -180,7 +180,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
   };
   const startsLater = start.getTime() > ctx.now.getTime();
-  const request = newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id);
+  const request = newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id);
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
   const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });
@@ -202,7 +202,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
   if (!eligible && !startsLater) {
     // If the directory is unreachable now, the reconcile timer grants it shortly.
     const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
-    if (synced?.status === 'Provisioned') return { ...request, status: 'Provisioned', completedDateTime: ctx.now.toISOString() };
+    if (synced?.status === 'Provisioned') return { ...moveRequest(request, { type: 'provisioned' }), completedDateTime: ctx.now.toISOString() };
   }
   return request;
 }
@@ -238,7 +238,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
     if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
   }
   if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
-  const request = { ...newRequest(ctx, 'PendingAdminDecision', null, null, ctx.live?.value.id ?? null), completedDateTime: null };
+  const request = { ...newRequest(ctx, { type: 'adminDecisionAsked' }, null, null, ctx.live?.value.id ?? null), completedDateTime: null };
   if (body.isValidationOnly) return request;
   await deps.schedules.saveRequest(request, [await domainEvent(deps, 'request.created', { slot: body, request, actor: ctx.caller })]);
   await deps.audit.append(
@@ -260,7 +260,7 @@ async function completeAsks(ctx: ActionContext, asked: 'selfExtend' | 'selfRenew
   const pending = (await ctx.deps.schedules.listRequests(ctx.kind)).filter(
     (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && r.roleDefinitionId === ctx.body.roleDefinitionId && r.directoryScopeId === ctx.body.directoryScopeId,
   );
-  for (const r of pending) await ctx.deps.schedules.saveRequest({ ...r, status: 'Provisioned', completedDateTime: ctx.now.toISOString() });
+  for (const r of pending) await ctx.deps.schedules.saveRequest({ ...moveRequest(r, { type: 'adminDecided' }), completedDateTime: ctx.now.toISOString() });
 }
 
 async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
@@ -305,8 +305,7 @@ async function change(
   end: Date | null,
 ): Promise<ScheduleRequest> {
   const next: Schedule = { ...live.value, ...patch, modifiedDateTime: ctx.now.toISOString() };
-  const status: RequestStatus = isLive(next) ? 'Provisioned' : 'Revoked';
-  const request = newRequest(ctx, status, start, end, next.id);
+  const request = newRequest(ctx, { type: 'scheduleChanged', ended: !isLive(next) }, start, end, next.id);
   if (ctx.body.isValidationOnly) return request;
   const removing = operationType === 'Unassign';
   const type = removing

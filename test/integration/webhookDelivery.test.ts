@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +81,7 @@ async function receiver(...answers: Answer[]): Promise<{ receiver: Receiver; url
 
 function anEvent(): DomainEvent {
   return newEvent('approval.needed', {
+    id: randomUUID(),
     occurredAt: new Date().toISOString(),
     actor: { id: 'alice', displayName: 'Alice Example' },
     subject: { principalId: 'alice', roleDefinitionId: 'r-ga', roleDisplayName: 'Global Administrator', directoryScopeId: '/' },
