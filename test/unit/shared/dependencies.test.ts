@@ -104,4 +104,10 @@ describe('dependency rule', () => {
     );
     expect(outside).toEqual([]);
   });
+
+  it('shared/domain and shared/app keep no MAC or signature code of their own (it goes through the Signer port)', () => {
+    const crypto = /\b(createHmac|createSign|createVerify|timingSafeEqual|subtle)\b/;
+    const found = [...layer('domain'), ...layer('app')].filter((m) => crypto.test(readFileSync(m.file, 'utf8'))).map((m) => rel(m.file));
+    expect(found).toEqual([]);
+  });
 });
