@@ -3,6 +3,7 @@
  * Not a trigger; functions import `deps()`.
  */
 import { DefaultAzureCredential } from '@azure/identity';
+import { hmacSigner } from '../shared/adapters/crypto/hmacSigner';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
 import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
@@ -29,6 +30,7 @@ import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
 import type { PolicyRepository } from '../shared/ports/policies';
 import type { ScheduleRepository } from '../shared/ports/schedules';
+import type { Signer } from '../shared/ports/signer';
 
 export interface AppDeps {
   tokens: TokenValidator;
@@ -46,6 +48,10 @@ export interface AppDeps {
   mailer: Mailer;
   notifications: NotificationLog;
   webhookDeadLetters: WebhookDeadLetterStore;
+  /** Signs and verifies approval-link tokens (PIM_APPROVAL_LINK_KEYS). */
+  linkSigner: Signer;
+  /** Signs JSON webhook payloads (PIM_WEBHOOK_KEYS). */
+  webhookSigner: Signer;
 }
 
 let built: AppDeps | undefined;
@@ -68,6 +74,8 @@ function build(): AppDeps {
     mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
     notifications: tableNotificationLog(tables),
     webhookDeadLetters: tableWebhookDeadLetterStore(tables),
+    linkSigner: hmacSigner(settings.PIM_APPROVAL_LINK_KEYS),
+    webhookSigner: hmacSigner(settings.PIM_WEBHOOK_KEYS ?? []),
     policies: tablePolicyRepository(tables, outbox),
     schedules: tableScheduleRepository(tables, outbox, {
       expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },

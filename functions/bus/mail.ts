@@ -16,7 +16,7 @@ app.serviceBusTopic('notifyByMail', {
   handler: async (message, context) => {
     const event = parseEvent(message);
     const settings = config();
-    const report = await notify({ ...deps(), linkKeys: settings.PIM_APPROVAL_LINK_KEYS, publicBaseUrl: settings.PIM_PUBLIC_BASE_URL }, event);
+    const report = await notify({ ...deps(), publicBaseUrl: settings.PIM_PUBLIC_BASE_URL }, event);
     if (report.sent.length > 0) context.log(`Mail for ${event.type} ${event.id}: sent to ${report.sent.length} recipient(s)`);
   },
 });

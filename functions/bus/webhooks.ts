@@ -12,7 +12,7 @@ function webhookDeps(): WebhookDeps {
     sender: d.bus.sender,
     deadLetters: d.webhookDeadLetters,
     clock: d.clock,
-    signingKeys: new Map((settings.PIM_WEBHOOK_KEYS ?? []).map((k) => [k.kid, k.key])),
+    signer: d.webhookSigner,
     maxAttempts: settings.PIM_WEBHOOK_MAX_ATTEMPTS,
     firstBackoffMs: settings.PIM_WEBHOOK_FIRST_RETRY_SECONDS * 1000,
   };

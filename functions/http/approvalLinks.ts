@@ -11,7 +11,7 @@ const CSRF_COOKIE = 'pim_csrf';
 
 function linkDeps(extra: Partial<LinkDeps> = {}): LinkDeps {
   const settings = config();
-  return { ...deps(), linkKeys: settings.PIM_APPROVAL_LINK_KEYS, signinRequired: settings.PIM_APPROVAL_SIGNIN_REQUIRED, ...extra };
+  return { ...deps(), signinRequired: settings.PIM_APPROVAL_SIGNIN_REQUIRED, ...extra };
 }
 
 function cookieOf(req: HttpRequest, name: string): string | undefined {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
-import { siblingId } from '../domain/ids';
+import { siblingId } from './ids';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
+import { moveRequest } from '../domain/requestState';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { type ActionContext, assignmentExists, newRequest, targets } from './scheduleRequests';
+import { type ActionContext, assignmentExists, newRequest, targets } from './requestContext';
 import { alreadyInDirectory } from './settleSchedule';
 
 /**
@@ -50,9 +51,11 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     // Why: a role someone assigned outside PIM must outlive this activation.
     grantedByPim: !(await alreadyInDirectory(deps, body)),
   };
+  const requestId = siblingId(schedule.id);
+  const approval = needsApproval ? newApproval(requestId, caller.oid, body, plan.approvalStages, now, randomUUID) : null;
   const request: ScheduleRequest = {
-    ...newRequest(ctx, needsApproval ? 'PendingApproval' : 'Granted', plan.start, plan.end, schedule.id),
-    id: siblingId(schedule.id),
+    ...newRequest(ctx, { type: 'activationRequested', approval }, plan.start, plan.end, schedule.id),
+    id: requestId,
     completedDateTime: null,
   };
   if (needsApproval) request.approvalId = request.id;
@@ -73,8 +76,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     details: { requestId: request.id, justification: body.justification ?? undefined, ticketNumber: body.ticketInfo.ticketNumber ?? undefined },
   });
   if (!(await deps.schedules.create(schedule, request, { events: [created], audit: [audit] }))) throw assignmentExists(ctx);
-  if (needsApproval) {
-    const approval = newApproval(request.id, caller.oid, body, plan.approvalStages, now);
+  if (approval) {
     await deps.approvals.create(approval, { events: [await approvalNeeded(deps, approval, 0, request, schedule)] });
   }
   try {
@@ -87,7 +89,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     // Nothing may stay half-applied: without its workflow the activation is withdrawn.
     const live = await deps.schedules.liveInSlot('assignment', body);
     if (live?.value.id === schedule.id) {
-      const failed = { ...request, status: 'Failed' as const };
+      const failed = moveRequest(request, { type: 'failed' }, approval);
       const event = await domainEvent(deps, 'request.failed', { slot: body, request: failed, schedule, data: { reason: 'The activation workflow could not be started.' } });
       await deps.schedules.update({ ...live.value, status: 'Failed' }, live.etag, failed, { events: [event] });
     }

@@ -1,11 +1,12 @@
-import { approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
+import { type Approval, approversNow, closeApproval, currentStep, outcomeOf } from '../domain/approval';
+import { moveRequest, type RequestEventType } from '../domain/requestState';
 import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type ScheduleStatus } from '../domain/schedules';
 import type { EventType } from '../domain/events';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
 import { domainEvent } from './events';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
 /**
@@ -24,6 +25,7 @@ async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: S
 
 type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
 const END_EVENTS: Record<Unfulfilled, EventType> = { Denied: 'request.denied', Canceled: 'request.canceled', TimedOut: 'request.timedOut', Failed: 'request.failed' };
+const END_TRANSITIONS = { Denied: 'denied', Canceled: 'canceled', TimedOut: 'timedOut', Failed: 'failed' } as const satisfies Record<Unfulfilled, RequestEventType>;
 
 /** Ends an activation that never took effect (denied, canceled, timed out, failed). */
 export function endActivation(deps: ScheduleDeps, requestId: string, status: Unfulfilled & ScheduleStatus & RequestStatus, reason: string, actor?: Caller): Promise<void> {
@@ -35,7 +37,10 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
   const now = deps.clock.now();
   const live = await deps.schedules.liveInSlot('assignment', request);
   const approval = await deps.approvals.get(requestId);
-  const ended = { ...request, status, completedDateTime: now.toISOString() };
+  const matches = live !== undefined && live.value.id === schedule?.id;
+  // Already ended (an earlier run of this step, or another outcome won): nothing to do.
+  if (!matches && request.status !== 'PendingApproval' && request.status !== 'Granted') return;
+  const ended = { ...moveRequest(request, { type: END_TRANSITIONS[status] }, approval?.value ?? null), completedDateTime: now.toISOString() };
   const denial = approval?.value.steps.find((s) => s.reviewResult === 'Denied');
   const open = approval ? currentStep(approval.value) : undefined;
   const event = await domainEvent(deps, END_EVENTS[status], {
@@ -63,14 +68,12 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
     ],
     details: { requestId, reason },
   });
-  if (live && live.value.id === schedule?.id) {
+  if (matches) {
     const endedSchedule = { ...live.value, status, modifiedDateTime: now.toISOString() };
     await deps.schedules.update(endedSchedule, live.etag, ended, { events: [event], audit: [audit] });
     await settleSchedule(deps, endedSchedule, requestId);
-  } else if (request.status === 'PendingApproval' || request.status === 'Granted') {
-    await deps.schedules.saveRequest(ended, { events: [event], audit: [audit] });
   } else {
-    return;
+    await deps.schedules.saveRequest(ended, { events: [event], audit: [audit] });
   }
   const stored = await deps.approvals.get(requestId);
   if (stored && stored.value.status !== 'Completed') await deps.approvals.replace(closeApproval(stored.value), stored.etag);
@@ -100,7 +103,7 @@ async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: num
   if (outcome === 'Approved') {
     const live = await deps.schedules.liveInSlot('assignment', request);
     if (live && live.value.status === 'PendingApproval') {
-      const granted = { ...request, status: 'Granted' as const };
+      const granted = moveRequest(request, { type: 'approved' }, approval.value);
       const schedule = { ...live.value, status: 'PendingProvisioning' as const, modifiedDateTime: deps.clock.now().toISOString() };
       const last = approval.value.steps.at(-1);
       const event = await domainEvent(deps, 'request.approved', {
@@ -131,10 +134,13 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     if (schedule) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
     return 'gone';
   }
+  // Why: checked before the grant, so a request the machine would not provision (not every
+  // approval stage approved) never reaches the directory.
+  const next = request.status === 'Provisioned' ? undefined : moveRequest(request, { type: 'provisioned' }, await approvalOf(deps, request));
   // The request is marked provisioned, with its event, in the same write that records the grant.
   const provisionedWith = async (settled: Schedule) => {
-    if (request.status === 'Provisioned' || settled.roleAssignmentOriginId === null) return undefined;
-    const provisioned = { ...request, status: 'Provisioned' as const, completedDateTime: deps.clock.now().toISOString() };
+    if (!next || settled.roleAssignmentOriginId === null) return undefined;
+    const provisioned = { ...next, completedDateTime: deps.clock.now().toISOString() };
     const role = await deps.directory.getRoleDefinition(request.roleDefinitionId).catch(() => undefined);
     const event = await domainEvent(deps, 'assignment.activated', {
       slot: request,
@@ -153,6 +159,11 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     if (along) await deps.schedules.saveRequest(along.request, { events: along.events });
   }
   return 'granted';
+}
+
+/** The request's approval as stored; null when it needs none. */
+async function approvalOf(deps: ScheduleDeps, request: ScheduleRequest): Promise<Approval | null> {
+  return request.approvalId ? ((await deps.approvals.get(request.approvalId))?.value ?? null) : null;
 }
 
 /** The end the workflow should wait for: the stored schedule's end, or null when it has ended. */

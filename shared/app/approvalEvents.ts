@@ -1,7 +1,7 @@
 import { type Approval, type ApprovalStep, approversNow } from '../domain/approval';
 import type { DomainEvent } from '../domain/events';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import { domainEvent, type EventDeps } from './events';
 
 /** What every approval event says about its stage, so consumers need not read the approval. */

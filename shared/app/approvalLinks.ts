@@ -1,16 +1,14 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { Signer } from '../ports/signer';
 
 /**
  * Signed approval-link tokens: each approver's emailed link carries a token bound to one
  * request, one stage, that approver, an expiry and a nonce (so a used link cannot be replayed).
- * HMAC-SHA256 under a key id, so keys rotate: the first key signs, every listed key verifies.
+ * MAC'd by the Signer port (HMAC-SHA256) under a key id, so keys rotate: the signing key signs,
+ * every configured key verifies.
  *
  * Format: `v1.<kid>.<payload base64url>.<mac base64url>`, the MAC over `v1.<kid>.<payload>`.
  */
-export interface LinkKey {
-  kid: string;
-  key: Buffer;
-}
 
 export interface LinkClaims {
   requestId: string;
@@ -30,28 +28,25 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export function signLink(keys: readonly LinkKey[], claims: LinkClaims): string {
-  const signing = keys[0];
-  if (!signing) throw new Error('No approval-link key is configured.');
+export function signLink(signer: Signer, claims: LinkClaims): string {
+  const kid = signer.signingKeyId;
+  if (kid === undefined) throw new Error('No approval-link key is configured.');
   const payload = Buffer.from(
     JSON.stringify({ rid: claims.requestId, stg: claims.stage, aid: claims.approverId, exp: Math.floor(claims.expiresAt.getTime() / 1000), n: claims.nonce }),
   ).toString('base64url');
-  const signed = `${VERSION}.${signing.kid}.${payload}`;
-  return `${signed}.${mac(signing.key, signed).toString('base64url')}`;
+  const signed = `${VERSION}.${kid}.${payload}`;
+  return `${signed}.${Buffer.from(signer.sign(signed, kid)).toString('base64url')}`;
 }
 
 /** Checks a token; constant-time MAC comparison, and only canonical encodings are accepted. */
-export function verifyLink(keys: readonly LinkKey[], token: string, now: Date): LinkCheck {
+export function verifyLink(signer: Signer, token: string, now: Date): LinkCheck {
   const parts = token.split('.');
   if (parts.length !== 4) return { ok: false, reason: 'malformed' };
   const [version, kid, payload, signature] = parts as [string, string, string, string];
   if (version !== VERSION || !isCanonicalBase64url(payload) || !isCanonicalBase64url(signature)) return { ok: false, reason: 'malformed' };
-  const key = keys.find((k) => k.kid === kid);
-  if (!key) return { ok: false, reason: 'unknownKey' };
-  const expected = mac(key.key, `${version}.${kid}.${payload}`);
-  const given = Buffer.from(signature, 'base64url');
-  // Why: a timing-safe comparison does not reveal how much of a forged MAC was right.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'badSignature' };
+  if (!signer.hasKey(kid)) return { ok: false, reason: 'unknownKey' };
+  // Why: the port compares in constant time, so a forged MAC learns nothing from how long it took.
+  if (!signer.verify(`${version}.${kid}.${payload}`, Buffer.from(signature, 'base64url'), kid)) return { ok: false, reason: 'badSignature' };
   let raw: { rid?: unknown; stg?: unknown; aid?: unknown; exp?: unknown; n?: unknown };
   try {
     raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof raw;
@@ -63,10 +58,6 @@ export function verifyLink(keys: readonly LinkKey[], token: string, now: Date): 
   }
   if (raw.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims: { requestId: raw.rid, stage: raw.stg, approverId: raw.aid, expiresAt: new Date(raw.exp * 1000), nonce: raw.n } };
-}
-
-function mac(key: Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
 }
 
 /** base64url that decodes and re-encodes to itself (no padding, no stray bits, no other alphabet). */

@@ -1,14 +1,16 @@
 import { DomainError } from '../domain/errors';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { NonceStore } from '../ports/nonces';
-import { type LinkKey, verifyLink } from './approvalLinks';
+import type { Signer } from '../ports/signer';
+import { verifyLink } from './approvalLinks';
 import { decideStep } from './approvals';
 import { formatTime } from './notifications/render';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 
 export interface LinkDeps extends ScheduleDeps {
   nonces: NonceStore;
-  linkKeys: readonly LinkKey[];
+  /** Verifies approval-link tokens (PIM_APPROVAL_LINK_KEYS). */
+  linkSigner: Signer;
   /** Whether the POST must come from the signed-in approver (App Service authentication). */
   signinRequired: boolean;
 }
@@ -73,7 +75,7 @@ export async function actOnLink(
 }
 
 async function resolve(deps: LinkDeps, token: string) {
-  const check = verifyLink(deps.linkKeys, token, deps.clock.now());
+  const check = verifyLink(deps.linkSigner, token, deps.clock.now());
   if (!check.ok) {
     return check.reason === 'expired'
       ? error(410, 'This link has expired', 'Approval links work for a limited time. Decide in PIM, or ask for a new mail.')

@@ -1,14 +1,15 @@
-import { type Approval, approversNow, currentStep, decide } from '../domain/approval';
+import { type Approval, approversNow, currentStep } from '../domain/approval';
 import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
+import { recordDecision } from '../domain/requestState';
 import type { ScheduleRequest } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { Directory } from '../ports/directory';
 import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
 import { endActivation } from './activationSteps';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 
 /** Whether the user is one of these approvers: named, or a member of a named group right now. */
 async function isAmong(directory: Directory, approvers: Approver[], userId: string): Promise<boolean> {
@@ -70,7 +71,9 @@ async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string
   if (!isApprover && found.value.requesterId !== caller.oid && !(await isApproverOfAny(deps.directory, found.value, caller.oid)) && !caller.isAdmin) {
     throw notFound('approval', approvalId);
   }
-  const next = decide(found.value, {
+  const request = await deps.schedules.getRequest('assignment', found.value.requestId);
+  if (!request) throw notFound('schedule request', found.value.requestId);
+  const next = recordDecision(request, found.value, {
     stepId,
     reviewer: { id: caller.oid, displayName: caller.name ?? null },
     isApprover,
@@ -79,8 +82,6 @@ async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string
     justification: b.justification,
     at: now,
   });
-  const request = await deps.schedules.getRequest('assignment', next.requestId);
-  if (!request) throw notFound('schedule request', next.requestId);
   const decided = next.steps.find((s) => s.id === stepId);
   const mine = decided?.decisions?.find((x) => x.reviewer.id === caller.oid);
   const audit = auditRecord({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { AuditRecord } from '../ports/audit';
 
 export interface AuditInput {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { type DomainEvent, type EventActor, type EventRequest, type EventType, newEvent, SYSTEM_ACTOR } from '../domain/events';
 import type { Schedule, ScheduleRequest, Slot } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 
@@ -53,6 +54,7 @@ export function requestSummary(request: ScheduleRequest, schedule?: Schedule): E
 /** Builds the event a state change causes, stamped with the domain clock. */
 export async function domainEvent(deps: EventDeps, type: EventType, input: EventInput): Promise<DomainEvent> {
   return newEvent(type, {
+    id: randomUUID(),
     occurredAt: deps.clock.now().toISOString(),
     actor: actorOf(input.actor),
     subject: {

@@ -3,7 +3,7 @@ import { parseWebhookTargets } from '../domain/webhooks';
 import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
 import type { PolicyRule, RolePolicy } from '../domain/policy/types';
 import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { AuditLog } from '../ports/audit';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';

@@ -7,7 +7,7 @@ import { endActivation, grantActivation, settleStage } from './activationSteps';
 import { approvalEscalated } from './approvalEvents';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 import { needsSettling, settleSchedule } from './settleSchedule';
 
 export interface ReconcileDeps extends ScheduleDeps {

@@ -1,6 +1,6 @@
 import { notFound } from '../domain/errors';
 import { isInEffect, type Schedule, type ScheduleKind, type ScheduleRequest } from '../domain/schedules';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../domain/caller';
 import type { Clock } from '../ports/clock';
 import type { ScheduleRepository } from '../ports/schedules';
 

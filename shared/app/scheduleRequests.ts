@@ -1,45 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
-import { siblingId } from '../domain/ids';
+import { siblingId } from './ids';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
-import type { EnablementRule, ExpirationRule, RolePolicy } from '../domain/policy/types';
+import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
+import { moveRequest } from '../domain/requestState';
 import {
   checkDirectoryScope,
   isLive,
-  type RequestStatus,
   resolveWindow,
   type Schedule,
   type ScheduleKind,
   type ScheduleRequest,
 } from '../domain/schedules';
-import type { Caller } from '../http/auth';
-import type { ApprovalRepository } from '../ports/approvals';
-import type { ScheduleRepository } from '../ports/schedules';
-import type { ActivationWorkflow } from '../ports/workflow';
+import type { Caller } from '../domain/caller';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
-import { type PolicyDeps, policyForRole } from './policies';
+import { policyForRole } from './policies';
+import { type ActionContext, assignmentExists, NAMES, newRequest, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody } from './requestBody';
 
-export interface ScheduleDeps extends PolicyDeps {
-  schedules: ScheduleRepository;
-  approvals: ApprovalRepository;
-  /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
-  workflow?: ActivationWorkflow;
-}
+export type { ActionContext, ScheduleDeps } from './requestContext';
 
 /** Entra lets admins extend a time-bound assignment in its last 14 days. */
 const EXTEND_WINDOW_MS = 14 * 86_400_000;
 /** ...and renew one up to 90 days after it expired. */
 const RENEW_WINDOW_MS = 90 * 86_400_000;
-
-const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {
-  eligibility: { noun: 'eligible assignment', audit: 'eligible member' },
-  assignment: { noun: 'active assignment', audit: 'member' },
-};
 
 /**
  * Handles POST roleEligibilityScheduleRequests / roleAssignmentScheduleRequests for the admin
@@ -105,19 +93,6 @@ async function runAction(context: ActionContext): Promise<ScheduleRequest> {
   }
 }
 
-export interface ActionContext {
-  deps: ScheduleDeps;
-  kind: ScheduleKind;
-  caller: Caller;
-  body: RequestBody;
-  policy: RolePolicy;
-  now: Date;
-  live: Versioned<Schedule> | undefined;
-  correlationId: string;
-  roleName: string;
-  principalName: string;
-}
-
 function authorize(kind: ScheduleKind, caller: Caller, body: RequestBody): void {
   if (body.action.startsWith('admin')) {
     // Why: only PIM administrators may hand out or take away privileged roles.
@@ -153,34 +128,6 @@ function checkEnablement(ctx: ActionContext, enablement: EnablementRule): void {
   if (enablement.enabledRules.includes('MultiFactorAuthentication') && !ctx.caller.amr.includes('mfa')) {
     throw mfaRequired(`This role's policy: ${NAMES[ctx.kind].noun}s`);
   }
-}
-
-export function newRequest(ctx: ActionContext, status: RequestStatus, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
-  const { body } = ctx;
-  return {
-    id: randomUUID(),
-    kind: ctx.kind,
-    action: body.action,
-    principalId: body.principalId,
-    roleDefinitionId: body.roleDefinitionId,
-    directoryScopeId: body.directoryScopeId,
-    appScopeId: null,
-    justification: body.justification,
-    ticketInfo: body.ticketInfo,
-    scheduleInfo: {
-      startDateTime: (start ?? ctx.now).toISOString(),
-      expiration: end
-        ? { type: body.scheduleInfo.expiration.type === 'afterDuration' ? 'afterDuration' : 'afterDateTime', endDateTime: end.toISOString(), duration: body.scheduleInfo.expiration.duration }
-        : { type: 'noExpiration', endDateTime: null, duration: null },
-    },
-    status,
-    createdDateTime: ctx.now.toISOString(),
-    completedDateTime: status === 'Provisioned' || status === 'Revoked' ? ctx.now.toISOString() : null,
-    createdBy: { user: { id: ctx.caller.oid, displayName: ctx.caller.name ?? null } },
-    approvalId: null,
-    targetScheduleId,
-    isValidationOnly: body.isValidationOnly,
-  };
 }
 
 async function assign(ctx: ActionContext): Promise<ScheduleRequest> {
@@ -234,7 +181,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
   };
   const startsLater = start.getTime() > ctx.now.getTime();
-  const request = { ...newRequest(ctx, eligible ? 'Provisioned' : startsLater ? 'ScheduleCreated' : 'PendingProvisioning', start, end, schedule.id), id: siblingId(schedule.id) };
+  const request = { ...newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id), id: siblingId(schedule.id) };
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
   const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });
@@ -254,7 +201,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
   if (!eligible && !startsLater) {
     // If the directory is unreachable now, the reconcile timer grants it shortly.
     const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
-    if (synced?.status === 'Provisioned') return { ...request, status: 'Provisioned', completedDateTime: ctx.now.toISOString() };
+    if (synced?.status === 'Provisioned') return { ...moveRequest(request, { type: 'provisioned' }), completedDateTime: ctx.now.toISOString() };
   }
   return request;
 }
@@ -290,7 +237,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
     if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
   }
   if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
-  const request = { ...newRequest(ctx, 'PendingAdminDecision', null, null, ctx.live?.value.id ?? null), completedDateTime: null };
+  const request = { ...newRequest(ctx, { type: 'adminDecisionAsked' }, null, null, ctx.live?.value.id ?? null), completedDateTime: null };
   if (body.isValidationOnly) return request;
   const audit = auditRecord({
     activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
@@ -310,7 +257,7 @@ async function completeAsks(ctx: ActionContext, asked: 'selfExtend' | 'selfRenew
   const pending = (await ctx.deps.schedules.requestsOf(ctx.kind, ctx.body.principalId)).filter(
     (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && r.roleDefinitionId === ctx.body.roleDefinitionId && r.directoryScopeId === ctx.body.directoryScopeId,
   );
-  for (const r of pending) await ctx.deps.schedules.saveRequest({ ...r, status: 'Provisioned', completedDateTime: ctx.now.toISOString() });
+  for (const r of pending) await ctx.deps.schedules.saveRequest({ ...moveRequest(r, { type: 'adminDecided' }), completedDateTime: ctx.now.toISOString() });
 }
 
 async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
@@ -355,8 +302,7 @@ async function change(
   end: Date | null,
 ): Promise<ScheduleRequest> {
   const next: Schedule = { ...live.value, ...patch, modifiedDateTime: ctx.now.toISOString() };
-  const status: RequestStatus = isLive(next) ? 'Provisioned' : 'Revoked';
-  const request = newRequest(ctx, status, start, end, next.id);
+  const request = newRequest(ctx, { type: 'scheduleChanged', ended: !isLive(next) }, start, end, next.id);
   if (ctx.body.isValidationOnly) return request;
   const removing = operationType === 'Unassign';
   const type = removing
@@ -398,16 +344,3 @@ function requireLive(ctx: ActionContext): Versioned<Schedule> {
   return ctx.live;
 }
 
-export function assignmentExists(ctx: ActionContext): DomainError {
-  return badRequest(
-    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
-    'RoleAssignmentExists',
-  );
-}
-
-export function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
-  return [
-    { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
-    { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },
-  ];
-}

@@ -4,7 +4,7 @@ import type { AuditRecord } from '../ports/audit';
 import type { DomainEvent } from '../domain/events';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import type { ScheduleDeps } from './scheduleRequests';
+import type { ScheduleDeps } from './requestContext';
 
 /** Whether the schedule's state and the directory disagree with the clock (work for settleSchedule). */
 export function needsSettling(schedule: Schedule, now: Date): boolean {

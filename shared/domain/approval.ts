@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, DomainError, forbidden } from './errors';
 import type { ApprovalStagePlan } from './activation';
 import type { Approver } from './policy/types';
@@ -43,7 +42,8 @@ export interface Approval extends Slot {
   steps: ApprovalStep[];
 }
 
-export function newApproval(requestId: string, requesterId: string, slot: Slot, stages: ApprovalStagePlan[], now: Date): Approval {
+/** A new approval with its first stage open; `newId` names its steps (the domain makes no ids itself). */
+export function newApproval(requestId: string, requesterId: string, slot: Slot, stages: ApprovalStagePlan[], now: Date, newId: () => string): Approval {
   return {
     id: requestId,
     requestId,
@@ -51,7 +51,7 @@ export function newApproval(requestId: string, requesterId: string, slot: Slot, 
     ...slot,
     status: 'InProgress',
     steps: stages.map((s, i) => ({
-      id: randomUUID(),
+      id: newId(),
       stage: i,
       status: i === 0 ? 'InProgress' : 'NotStarted',
       reviewResult: 'NotReviewed',

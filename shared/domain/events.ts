@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 /**
  * Domain events: one per state change, written in the same Table transaction as the change
  * (the outbox) and then published to the events topic. Consumers key their idempotency on `id`.
@@ -70,8 +68,9 @@ export interface DomainEvent {
 
 export const SYSTEM_ACTOR: EventActor = { id: null, displayName: 'PIM' };
 
-export function newEvent(type: EventType, fields: Omit<DomainEvent, 'id' | 'type' | 'data'> & { data?: Record<string, unknown> }): DomainEvent {
-  return { id: randomUUID(), type, data: {}, ...fields };
+/** A new event; its `id` (unique, e.g. a random UUID) comes from the caller, as the domain makes no ids. */
+export function newEvent(type: EventType, fields: Omit<DomainEvent, 'type' | 'data'> & { data?: Record<string, unknown> }): DomainEvent {
+  return { type, data: {}, ...fields };
 }
 
 /** A message body back into an event; throws on anything that is not one (the bus dead-letters it). */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
 import { newNonce, signLink } from '../../shared/app/approvalLinks';
-import { config } from '../../shared/config';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { ROLES, USERS } from './demo';
@@ -22,7 +21,7 @@ async function as(user: string, method: string, path: string, json?: unknown) {
 
 /** What the approval mail would carry for this approver. */
 function linkFor(approverId: string, expiresInMs = 3_600_000, id = requestId): string {
-  return `/approvals/${signLink(config().PIM_APPROVAL_LINK_KEYS, { requestId: id, stage: 0, approverId, expiresAt: new Date(Date.now() + expiresInMs), nonce: newNonce() })}`;
+  return `/approvals/${signLink(deps().linkSigner, { requestId: id, stage: 0, approverId, expiresAt: new Date(Date.now() + expiresInMs), nonce: newNonce() })}`;
 }
 
 async function open(path: string) {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
+import { hmacSigner } from '../../shared/adapters/crypto/hmacSigner';
 import { verifyWebhookSignature } from '../../shared/app/webhooks/render';
 import type { DomainEvent } from '../../shared/domain/events';
 import { eventually } from '../devhost/helpers';
@@ -88,7 +89,7 @@ describe('webhooks', () => {
     expect(assigned.status).toBe(201);
     const eligibility = await eventually(async () => at('/ok').map(json).find((e) => e.type === 'eligibility.assigned'));
     const delivery = at('/ok').find((r) => json(r).id === eligibility.id);
-    expect(verifyWebhookSignature(String(delivery?.headers['x-pim-signature']), delivery?.body ?? '', SIGNING_KEY, new Date())).toBe(true);
+    expect(verifyWebhookSignature(String(delivery?.headers['x-pim-signature']), delivery?.body ?? '', hmacSigner([{ kid: 'hooks', key: SIGNING_KEY }]), new Date())).toBe(true);
     expect(delivery?.headers['x-pim-event']).toBe('eligibility.assigned');
     expect(eligibility.subject).toMatchObject({ principalId: USERS.alice, roleDefinitionId: ROLES.helpdesk, roleDisplayName: 'Helpdesk Administrator' });
 

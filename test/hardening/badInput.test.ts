@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacSigner } from '../../shared/adapters/crypto/hmacSigner';
 import { newNonce, signLink } from '../../shared/app/approvalLinks';
 import { config } from '../../shared/config';
 import { MAX_BODY_BYTES } from '../../shared/http/graphHandler';
@@ -803,7 +804,7 @@ describe('bad input at every HTTP endpoint', () => {
   }, 120_000);
 
   it('emailed approval links: garbage, truncated and re-signed tokens, forged forms and cookies', async () => {
-    const keys = config().PIM_APPROVAL_LINK_KEYS;
+    const keys = hmacSigner(config().PIM_APPROVAL_LINK_KEYS);
     const k = fixture.known;
     const token = fc.oneof(
       fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }).map(enc),

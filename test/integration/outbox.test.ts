@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableOutbox } from '../../shared/adapters/tables/outbox';
@@ -22,7 +23,7 @@ class RecordingBus implements EventPublisher {
 }
 
 const event = (type: DomainEvent['type']) =>
-  newEvent(type, { occurredAt: new Date().toISOString(), actor: SYSTEM_ACTOR, subject: { ...slot, roleDisplayName: null }, request: null });
+  newEvent(type, { id: randomUUID(), occurredAt: new Date().toISOString(), actor: SYSTEM_ACTOR, subject: { ...slot, roleDisplayName: null }, request: null });
 
 function setup() {
   const tables = new TableAccess(testStorage(), uniquePrefix('Outbox'));

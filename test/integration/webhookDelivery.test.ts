@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hmacSigner } from '../../shared/adapters/crypto/hmacSigner';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { tableWebhookDeadLetterStore } from '../../shared/adapters/tables/webhookDeadLetters';
 import { backoffMs, deliverWebhook, WEBHOOK_RETRY_QUEUE, type WebhookDelivery, type WebhookDeps } from '../../shared/app/webhooks/deliver';
@@ -80,6 +82,7 @@ async function receiver(...answers: Answer[]): Promise<{ receiver: Receiver; url
 
 function anEvent(): DomainEvent {
   return newEvent('approval.needed', {
+    id: randomUUID(),
     occurredAt: new Date().toISOString(),
     actor: { id: 'alice', displayName: 'Alice Example' },
     subject: { principalId: 'alice', roleDefinitionId: 'r-ga', roleDisplayName: 'Global Administrator', directoryScopeId: '/' },
@@ -93,7 +96,7 @@ function setup(url: string, overrides: Partial<WebhookDeps> & { format?: Webhook
   const sender = new RecordingSender();
   const clock = new TestClock(new Date());
   const deadLetters = tableWebhookDeadLetterStore(new TableAccess(testStorage(), uniquePrefix('Webhooks')));
-  const deps: WebhookDeps = { sender, deadLetters, clock, signingKeys: new Map([['k1', KEY]]), maxAttempts: 5, timeoutMs: 2_000, ...depsOverrides };
+  const deps: WebhookDeps = { sender, deadLetters, clock, signer: hmacSigner([{ kid: 'k1', key: KEY }]), maxAttempts: 5, timeoutMs: 2_000, ...depsOverrides };
   const target: WebhookTarget = { id: 'siem', url, format, events: null, signingKeyName: format === 'json' ? 'k1' : null };
   return { sender, clock, deadLetters, deps, delivery: { event: anEvent(), target, attempt: 1 } satisfies WebhookDelivery };
 }
@@ -125,8 +128,8 @@ describe('webhook delivery to a real receiver', () => {
     const got = r.received[0];
     if (!got) throw new Error('nothing received');
     // The receiver checks with its own clock, as a real one would.
-    expect(verifyWebhookSignature(String(got.headers['x-pim-signature']), got.body, KEY, new Date())).toBe(true);
-    expect(verifyWebhookSignature(String(got.headers['x-pim-signature']), got.body, Buffer.alloc(32, 6), new Date())).toBe(false);
+    expect(verifyWebhookSignature(String(got.headers['x-pim-signature']), got.body, hmacSigner([{ kid: 'k1', key: KEY }]), new Date())).toBe(true);
+    expect(verifyWebhookSignature(String(got.headers['x-pim-signature']), got.body, hmacSigner([{ kid: 'k1', key: Buffer.alloc(32, 6) }]), new Date())).toBe(false);
     expect(got.headers['x-pim-event']).toBe('approval.needed');
     expect(got.headers['x-pim-event-id']).toBe(s.delivery.event.id);
     expect(JSON.parse(got.body)).toEqual(s.delivery.event);
@@ -187,7 +190,7 @@ describe('webhook delivery to a real receiver', () => {
 
   it('counts an unreachable receiver and a missing signing key as failures, without sending unsigned', async () => {
     const { receiver: r, url } = await receiver(200);
-    const noKey = setup(url, { signingKeys: new Map(), maxAttempts: 1 });
+    const noKey = setup(url, { signer: hmacSigner([]), maxAttempts: 1 });
     expect(await deliverWebhook(noKey.deps, noKey.delivery)).toBe('deadLettered');
     expect(r.received).toHaveLength(0);
     expect((await noKey.deadLetters.list())[0]?.lastError).toMatch(/signing key "k1" is not configured/);

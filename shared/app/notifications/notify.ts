@@ -2,7 +2,8 @@ import type { DomainEvent } from '../../domain/events';
 import type { RecipientType } from '../../domain/policy/types';
 import type { Mailer } from '../../ports/mailer';
 import type { NotificationLog } from '../../ports/notifications';
-import { type LinkKey, newNonce, signLink } from '../approvalLinks';
+import type { Signer } from '../../ports/signer';
+import { newNonce, signLink } from '../approvalLinks';
 import { type PolicyDeps, policyForRole } from '../policies';
 import { AUDIENCES, levelAllows, notificationRule, peopleFor } from './audience';
 import { renderMail } from './render';
@@ -10,7 +11,8 @@ import { renderMail } from './render';
 export interface NotifyDeps extends PolicyDeps {
   mailer: Mailer;
   notifications: NotificationLog;
-  linkKeys: readonly LinkKey[];
+  /** Signs the approval links in mails (PIM_APPROVAL_LINK_KEYS). */
+  linkSigner: Signer;
   /** Where emailed links point (PIM_PUBLIC_BASE_URL). */
   publicBaseUrl: string;
 }
@@ -92,7 +94,7 @@ function linkFor(deps: NotifyDeps, event: DomainEvent, r: Recipient): string | u
   if ((event.type !== 'approval.needed' && event.type !== 'approval.escalated') || r.recipientType !== 'Approver' || !r.userId) return undefined;
   const { approvalId, stage, deadline } = event.data;
   if (typeof approvalId !== 'string' || typeof stage !== 'number' || typeof deadline !== 'string') return undefined;
-  const token = signLink(deps.linkKeys, { requestId: approvalId, stage, approverId: r.userId, expiresAt: new Date(deadline), nonce: newNonce() });
+  const token = signLink(deps.linkSigner, { requestId: approvalId, stage, approverId: r.userId, expiresAt: new Date(deadline), nonce: newNonce() });
   return `${deps.publicBaseUrl.replace(/\/$/, '')}/approvals/${token}`;
 }
 

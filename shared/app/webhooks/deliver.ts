@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../../domain/events';
 import { wantsEvent, type WebhookTarget } from '../../domain/webhooks';
 import type { MessageSender } from '../../ports/events';
+import type { Signer } from '../../ports/signer';
 import type { WebhookDeadLetterStore } from '../../ports/webhooks';
 import { renderWebhook } from './render';
 
@@ -19,8 +20,8 @@ export interface WebhookDeps {
   sender: MessageSender;
   deadLetters: WebhookDeadLetterStore;
   clock: { now(): Date };
-  /** HMAC keys for JSON targets, by name (PIM_WEBHOOK_KEYS). */
-  signingKeys: Map<string, Buffer>;
+  /** Signs JSON targets' payloads with the key each names (PIM_WEBHOOK_KEYS). */
+  signer: Signer;
   /** Attempts before a delivery is dead-lettered (the first one included). */
   maxAttempts: number;
   fetch?: typeof fetch;
@@ -76,11 +77,10 @@ export async function deliverWebhook(deps: WebhookDeps, delivery: WebhookDeliver
 
 /** POSTs once; undefined on a 2xx, otherwise what went wrong, in words for the dead letter. */
 async function attempt(deps: WebhookDeps, { event, target }: WebhookDelivery): Promise<string | undefined> {
-  const key = target.signingKeyName === null ? undefined : deps.signingKeys.get(target.signingKeyName);
-  if (target.format === 'json' && !key) return `The signing key "${target.signingKeyName ?? ''}" is not configured (PIM_WEBHOOK_KEYS).`;
+  if (target.format === 'json' && !(target.signingKeyName !== null && deps.signer.hasKey(target.signingKeyName))) return `The signing key "${target.signingKeyName ?? ''}" is not configured (PIM_WEBHOOK_KEYS).`;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const { body, headers } = renderWebhook(target, event, key, deps.clock.now());
+    const { body, headers } = renderWebhook(target, event, deps.signer, deps.clock.now());
     const response = await (deps.fetch ?? fetch)(target.url, {
       method: 'POST',
       headers,

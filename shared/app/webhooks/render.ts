@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DomainEvent } from '../../domain/events';
 import type { WebhookTarget } from '../../domain/webhooks';
+import type { Signer } from '../../ports/signer';
 
 /** What is POSTed to a webhook target. */
 export interface RenderedWebhook {
@@ -14,16 +14,17 @@ const MAX_TEXT = 500;
 
 /**
  * The body and headers for one target. Teams and Slack get a readable message; `json` gets the
- * event itself, signed with the target's key (required: this throws without one).
+ * event itself, signed with the target's key (`signingKeyName`, or else the signer's signing
+ * key; required: this throws without one).
  */
-export function renderWebhook(target: WebhookTarget, event: DomainEvent, signingKey: Buffer | undefined, now: Date): RenderedWebhook {
+export function renderWebhook(target: WebhookTarget, event: DomainEvent, signer: Signer | undefined, now: Date): RenderedWebhook {
   switch (target.format) {
     case 'teams':
       return chatMessage(teamsMessage(event));
     case 'slack':
       return chatMessage(slackMessage(event));
     case 'json':
-      return signedJson(event, signingKey, now);
+      return signedJson(event, signer, target.signingKeyName ?? signer?.signingKeyId, now);
     default: {
       const unknown: never = target.format;
       throw new Error(`Unknown webhook format ${String(unknown)}`);
@@ -216,9 +217,9 @@ function slackMessage(e: DomainEvent): unknown {
 // ---------------------------------------------------------------------------------------------
 // Signed JSON
 
-function signedJson(event: DomainEvent, signingKey: Buffer | undefined, now: Date): RenderedWebhook {
+function signedJson(event: DomainEvent, signer: Signer | undefined, kid: string | undefined, now: Date): RenderedWebhook {
   // Why: an unsigned JSON webhook could be forged by anyone who learns the receiver's URL.
-  if (!signingKey) throw new Error('A JSON webhook needs a signing key, and none was given.');
+  if (!signer || kid === undefined || !signer.hasKey(kid)) throw new Error('A JSON webhook needs a signing key, and none was given.');
   const body = JSON.stringify(event);
   const t = unixSeconds(now);
   return {
@@ -229,30 +230,27 @@ function signedJson(event: DomainEvent, signingKey: Buffer | undefined, now: Dat
       'x-pim-event': event.type,
       'x-pim-event-id': event.id,
       'x-pim-timestamp': String(t),
-      'x-pim-signature': `t=${t},v1=${sign(signingKey, t, body)}`,
+      'x-pim-signature': `t=${t},v1=${Buffer.from(signer.sign(signedText(t, body), kid)).toString('hex')}`,
     },
   };
 }
 
 const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
-/** HMAC-SHA256 over "<t>.<body>": binding the time in stops an old delivery from being replayed later. */
-function sign(key: Buffer, t: number, body: string): string {
-  return createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
-}
+/** What is MAC'd (HMAC-SHA256): "<t>.<body>": binding the time in stops an old delivery from being replayed later. */
+const signedText = (t: number, body: string) => `${t}.${body}`;
 
 /**
  * Checks an `x-pim-signature` header ("t=<unix seconds>,v1=<hex>[,v1=<hex>...]") against the raw
- * body, for receivers and tests. False when the time is more than `toleranceSeconds` away from
- * `now` (either way), or when no v1 matches.
+ * body, for receivers and tests, under the signer's key `kid` (by default its signing key). False
+ * when the time is more than `toleranceSeconds` away from `now` (either way), or when no v1 matches.
  */
-export function verifyWebhookSignature(header: string, body: string, key: Buffer, now: Date, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(header: string, body: string, signer: Signer, now: Date, toleranceSeconds = 300, kid?: string): boolean {
   const parts = header.split(',').map((p) => p.trim().split('='));
   const times = parts.filter(([k]) => k === 't').map(([, v]) => v ?? '');
   const t = times.length === 1 && /^\d{1,12}$/.test(times[0] ?? '') ? Number(times[0]) : undefined;
   if (t === undefined || Math.abs(unixSeconds(now) - t) > toleranceSeconds) return false;
-  const expected = Buffer.from(sign(key, t, body), 'hex');
   return parts
     .filter(([k, v]) => k === 'v1' && v !== undefined && /^[0-9a-f]{64}$/i.test(v))
-    .some(([, v]) => timingSafeEqual(Buffer.from(v ?? '', 'hex'), expected));
+    .some(([, v]) => signer.verify(signedText(t, body), Buffer.from(v ?? '', 'hex'), kid));
 }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LinkClaims, type LinkKey, newNonce, signLink, verifyLink } from '../../../shared/app/approvalLinks';
+import { type HmacKey as LinkKey, hmacSigner } from '../../../shared/adapters/crypto/hmacSigner';
+import * as links from '../../../shared/app/approvalLinks';
+import { type LinkClaims, newNonce } from '../../../shared/app/approvalLinks';
+
+// The tests name raw keys; the app signs and verifies through the Signer port, here its node:crypto adapter.
+const signLink = (keys: LinkKey[], c: LinkClaims) => links.signLink(hmacSigner(keys), c);
+const verifyLink = (keys: LinkKey[], token: string, now: Date) => links.verifyLink(hmacSigner(keys), token, now);
 
 const key = (kid: string, fill: number): LinkKey => ({ kid, key: Buffer.alloc(32, fill) });
 const k1 = key('k1', 1);

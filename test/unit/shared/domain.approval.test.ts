@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Approval, decide, dueForEscalation, escalate, newApproval } from '../../../shared/domain/approval';
@@ -18,7 +19,7 @@ function stage(overrides: Partial<ApprovalStagePlan> = {}): ApprovalStagePlan {
   };
 }
 
-const approvalWith = (...stages: ApprovalStagePlan[]) => newApproval('req', 'requester', { principalId: 'requester', roleDefinitionId: 'r', directoryScopeId: '/' }, stages, at);
+const approvalWith = (...stages: ApprovalStagePlan[]) => newApproval('req', 'requester', { principalId: 'requester', roleDefinitionId: 'r', directoryScopeId: '/' }, stages, at, randomUUID);
 
 function apply(approval: Approval, reviewer: string, result: 'Approve' | 'Deny'): Approval {
   const step = approval.steps.find((s) => s.status === 'InProgress');

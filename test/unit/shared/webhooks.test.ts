@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, deliveriesFor } from '../../../shared/app/webhooks/deliver';
-import { escapeSlack, renderWebhook, summarize, verifyWebhookSignature } from '../../../shared/app/webhooks/render';
+import { hmacSigner } from '../../../shared/adapters/crypto/hmacSigner';
+import * as render from '../../../shared/app/webhooks/render';
+import { escapeSlack, summarize } from '../../../shared/app/webhooks/render';
 import { type DomainEvent, EVENT_TYPES, type EventType } from '../../../shared/domain/events';
 import { parseWebhookTargets, wantsEvent, type WebhookTarget } from '../../../shared/domain/webhooks';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const key = Buffer.alloc(32, 7);
 const keys = ['k1', 'k2'];
+
+// The tests name a raw key (as 'k1'); the app signs and verifies through the Signer port, here its node:crypto adapter.
+const signerOf = (k: Buffer) => hmacSigner([{ kid: 'k1', key: k }]);
+const renderWebhook = (t: WebhookTarget, e: DomainEvent, k: Buffer | undefined, at: Date) => render.renderWebhook(t, e, k && signerOf(k), at);
+const verifyWebhookSignature = (header: string, body: string, k: Buffer, at: Date, toleranceSeconds?: number) => render.verifyWebhookSignature(header, body, signerOf(k), at, toleranceSeconds);
 
 function event(type: EventType = 'request.created', overrides: Partial<DomainEvent> = {}): DomainEvent {
   return {

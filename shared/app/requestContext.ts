@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../domain/caller';
+import { badRequest, type DomainError } from '../domain/errors';
+import type { RolePolicy } from '../domain/policy/types';
+import { advance, newRequestState, type RequestEvent } from '../domain/requestState';
+import type { Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedules';
+import type { ApprovalRepository } from '../ports/approvals';
+import type { Versioned } from '../ports/repository';
+import type { ScheduleRepository } from '../ports/schedules';
+import type { ActivationWorkflow } from '../ports/workflow';
+import type { PolicyDeps } from './policies';
+import type { RequestBody } from './requestBody';
+
+/**
+ * What the schedule-request use cases share (the admin actions in scheduleRequests.ts and
+ * selfActivate in activation.ts): their dependencies, the context of one action, and the
+ * request, error and audit targets they build from it. Its own module, so neither use case
+ * imports the other.
+ */
+
+export interface ScheduleDeps extends PolicyDeps {
+  schedules: ScheduleRepository;
+  approvals: ApprovalRepository;
+  /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
+  workflow?: ActivationWorkflow;
+}
+
+export const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {
+  eligibility: { noun: 'eligible assignment', audit: 'eligible member' },
+  assignment: { noun: 'active assignment', audit: 'member' },
+};
+
+/** One action being decided: what was asked, by whom, and what is stored now. */
+export interface ActionContext {
+  deps: ScheduleDeps;
+  kind: ScheduleKind;
+  caller: Caller;
+  body: RequestBody;
+  policy: RolePolicy;
+  now: Date;
+  live: Versioned<Schedule> | undefined;
+  correlationId: string;
+  roleName: string;
+  principalName: string;
+}
+
+/** A new request row for the action, in the status the request state machine gives a new request on `created`. */
+export function newRequest(ctx: ActionContext, created: RequestEvent, start: Date | null, end: Date | null, targetScheduleId: string | null): ScheduleRequest {
+  const { body } = ctx;
+  const { status } = advance(newRequestState(ctx.caller.oid), created);
+  return {
+    id: randomUUID(),
+    kind: ctx.kind,
+    action: body.action,
+    principalId: body.principalId,
+    roleDefinitionId: body.roleDefinitionId,
+    directoryScopeId: body.directoryScopeId,
+    appScopeId: null,
+    justification: body.justification,
+    ticketInfo: body.ticketInfo,
+    scheduleInfo: {
+      startDateTime: (start ?? ctx.now).toISOString(),
+      expiration: end
+        ? { type: body.scheduleInfo.expiration.type === 'afterDuration' ? 'afterDuration' : 'afterDateTime', endDateTime: end.toISOString(), duration: body.scheduleInfo.expiration.duration }
+        : { type: 'noExpiration', endDateTime: null, duration: null },
+    },
+    status,
+    createdDateTime: ctx.now.toISOString(),
+    completedDateTime: status === 'Provisioned' || status === 'Revoked' ? ctx.now.toISOString() : null,
+    createdBy: { user: { id: ctx.caller.oid, displayName: ctx.caller.name ?? null } },
+    approvalId: null,
+    targetScheduleId,
+    isValidationOnly: body.isValidationOnly,
+  };
+}
+
+export function assignmentExists(ctx: ActionContext): DomainError {
+  return badRequest(
+    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
+    'RoleAssignmentExists',
+  );
+}
+
+export function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
+  return [
+    { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
+    { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },
+  ];
+}
