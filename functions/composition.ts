@@ -2,10 +2,10 @@
  * The composition root: builds the adapters from settings once, for every function to share.
  * Not a trigger; functions import `deps()`.
  */
-import { DefaultAzureCredential } from '@azure/identity';
 import { hmacSigner } from '../shared/adapters/crypto/hmacSigner';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
+import { graphTokenProvider } from '../shared/adapters/graph/graphToken';
 import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
 import { tableNotificationLog } from '../shared/adapters/tables/notificationLog';
 import { TableOutbox } from '../shared/adapters/tables/outbox';
@@ -63,11 +63,12 @@ export function deps(): AppDeps {
 
 function build(): AppDeps {
   const settings = config();
-  const tables = new TableAccess(settings.AzureWebJobsStorage, settings.PIM_TABLE_PREFIX);
-  const bus = createBus(settings.PIM_SERVICEBUS_CONNECTION, settings.PIM_EVENTS_TOPIC);
+  const tables = new TableAccess(settings.tables, settings.PIM_TABLE_PREFIX);
+  const bus = createBus(settings.serviceBus, settings.PIM_EVENTS_TOPIC);
   const audit = tableAuditLog(tables);
   const outbox = new TableOutbox(tables, bus.publisher, audit);
-  const getGraphToken = graphToken(settings.PIM_GRAPH_BASE_URL);
+  // One provider (one credential and token cache) for the directory and the mailer.
+  const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   return {
     outbox,
     bus,
@@ -94,17 +95,6 @@ function build(): AppDeps {
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
     directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }),
-  };
-}
-
-/** Microsoft Graph gets a managed-identity token; devhost's stand-in needs none. */
-function graphToken(baseUrl: string): () => Promise<string> {
-  if (new URL(baseUrl).hostname !== 'graph.microsoft.com') return async () => 'devhost';
-  const credential = new DefaultAzureCredential();
-  return async () => {
-    const token = await credential.getToken('https://graph.microsoft.com/.default');
-    if (!token) throw new Error('No token for Microsoft Graph from the managed identity.');
-    return token.token;
   };
 }
 

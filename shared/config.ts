@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type BusConnection, busConnection, GUID, isLoopbackHttp, type TableConnection, tableConnection } from './connections';
 
 /**
  * All app settings, parsed once from the environment (app settings in Azure, `Values` of
@@ -33,9 +34,12 @@ const signingKeys = z.string().transform((raw, ctx) => {
   return keys;
 });
 
+/*
+ * Storage (AzureWebJobsStorage or AzureWebJobsStorage__*) and Service Bus
+ * (PIM_SERVICEBUS_CONNECTION or PIM_SERVICEBUS_CONNECTION__*) are read in connections.ts,
+ * as the Functions host reads them; their problems join the list below.
+ */
 const schema = z.object({
-  /** Storage for Durable Functions and the app's tables (connection string). */
-  AzureWebJobsStorage: z.string().min(1, 'a storage connection string'),
   /** Durable Functions task hub (host.json refers to it). */
   DURABLE_TASK_HUB: z
     .string()
@@ -51,18 +55,21 @@ const schema = z.object({
   PIM_ADMIN_ROLE: z.string().min(1).default('PIM.Admin'),
   /** App role that grants read access to audit and all schedules. */
   PIM_AUDITOR_ROLE: z.string().min(1).default('PIM.Auditor'),
-  /** Microsoft Graph endpoint (devhost's Graph stand-in locally). */
-  PIM_GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
   /**
-   * Service Bus: a connection string, a namespace host name (signed in with the managed
-   * identity), or devhost's bus URL (http://localhost:7071/.devhost/servicebus).
+   * Microsoft Graph endpoint: https://graph.microsoft.com, a national cloud's
+   * (https://graph.microsoft.us, https://dod-graph.microsoft.us,
+   * https://microsoftgraph.chinacloudapi.cn), or devhost's stand-in on a loopback http URL.
    */
-  PIM_SERVICEBUS_CONNECTION: z
+  PIM_GRAPH_BASE_URL: z
     .string()
-    .refine(
-      (v) => v.includes('Endpoint=sb://') || /^[a-z0-9-]+\.servicebus\.[a-z.]+$/i.test(v) || (URL.canParse(v) && /^https?:/.test(v)),
-      'a Service Bus connection string (Endpoint=sb://...), a namespace host name, or the http URL of devhost\'s bus',
-    ),
+    // Why: the app sends its managed identity's Graph token to this host; never in clear text.
+    .refine((v) => URL.canParse(v) && (new URL(v).protocol === 'https:' || isLoopbackHttp(v)), 'an https URL (http only on a loopback address, for devhost\'s Graph stand-in)')
+    .default('https://graph.microsoft.com'),
+  /**
+   * Client id of the user-assigned managed identity the app gets Graph tokens with (mail
+   * included). Unset: the system-assigned identity.
+   */
+  AZURE_CLIENT_ID: z.string().regex(GUID, 'the client id (a GUID) of the user-assigned managed identity').optional(),
   /** Seconds one Microsoft Graph call may take (its retries included) before it counts as failed. */
   PIM_GRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
   /** Topic the domain events go to (subscriptions "mail" and "webhooks" read it). */
@@ -103,7 +110,14 @@ const schema = z.object({
   PIM_TABLE_PREFIX: z.string().regex(NAME, 'letters and digits, starting with a letter').default('Pim'),
 });
 
-export type AppConfig = Readonly<z.output<typeof schema>>;
+export type AppConfig = Readonly<
+  z.output<typeof schema> & {
+    /** The app's tables: from AzureWebJobsStorage or AzureWebJobsStorage__* (see connections.ts). */
+    tables: TableConnection;
+    /** Service Bus: from PIM_SERVICEBUS_CONNECTION or PIM_SERVICEBUS_CONNECTION__* (see connections.ts). */
+    serviceBus: BusConnection;
+  }
+>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -115,15 +129,19 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+  const tables = tableConnection(input);
+  const serviceBus = busConnection(input);
+  const problems = [
+    ...tables.problems,
+    ...(result.error?.issues ?? []).map((issue) => {
       const key = issue.path.join('.') || '(root)';
       const missing = issue.code === 'invalid_type' && input[key] === undefined;
       return missing ? `${key} is missing (must be ${expectation(key)})` : `${key} must be ${issue.message}`;
-    });
-    throw new ConfigError(problems);
-  }
-  return Object.freeze(result.data);
+    }),
+    ...serviceBus.problems,
+  ];
+  if (!result.success || !tables.value || !serviceBus.value) throw new ConfigError(problems);
+  return Object.freeze({ ...result.data, tables: tables.value, serviceBus: serviceBus.value });
 }
 
 /**

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { invokeStreaming } from '../http/httpStream';
 import { collectHttpRoutes, fromInvokeResult, type HttpRoute, matchRoute, toRpcHttp } from '../http/httpTrigger';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from './extension';
 import { type InvokeRequest, invoke, runAppHook } from './invoker';
 import { Logger, type LogLevel } from './logger';
-import { coreRegistry, type RegisteredFunction, type RpcParameterBinding } from './registry';
+import { coreRegistry, type RegisteredFunction, type RpcParameterBinding, workerCapabilities } from './registry';
 
 /** The host's default limit on request bodies (100 MB). */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -36,6 +37,8 @@ export class DevHost {
   private started: HostExtension[] = [];
   /** False until every extension has started: requests meanwhile get 503, as the host answers while starting. */
   private ready = false;
+  /** The worker's HTTP server when the app turned HTTP streaming on (capability HttpUri). */
+  private httpUri?: string;
 
   constructor(private readonly options: DevHostOptions) {
     this.logger = options.logger ?? new Logger(options.logLevel ?? 'info');
@@ -59,6 +62,7 @@ export class DevHost {
   async start(): Promise<void> {
     coreRegistry().logSink = (level, category, message) => this.logger.user(level, 'host', '', category, message);
     this.routes = collectHttpRoutes(this.options.routePrefix ?? '');
+    this.httpUri = (await workerCapabilities()).HttpUri || undefined;
     // Duplicate headers arrive joined, as the Functions host passes them (e.g. two Authorization lines).
     this.server = createServer({ joinDuplicateHeaders: true }, (req, res) => void this.onRequest(req, res));
     const bindAddress = this.options.bindAddress ?? '127.0.0.1';
@@ -158,6 +162,10 @@ export class DevHost {
     const match = matchRoute(this.routes, req.method, req.url.pathname);
     if (!match) return { status: 404, body: '' };
     const { route, params } = match;
+    if (this.httpUri) {
+      const invokeWithInputs = (fn: RegisteredFunction, request: InvokeRequest, logger: Logger) => invoke(fn, this.withExtraInputs(fn, request), logger);
+      return invokeStreaming(this.httpUri, route.fn, route.triggerName, req, params, invokeWithInputs, this.logger);
+    }
     const inputData: RpcParameterBinding[] = [{ name: route.triggerName, data: { http: toRpcHttp(req, params) } }];
     const result = await invoke(route.fn, this.withExtraInputs(route.fn, { inputData }), this.logger);
     return fromInvokeResult(route.fn, result);

@@ -15,6 +15,8 @@ export interface InvokeRequest {
   triggerMetadata?: Record<string, RpcTypedData>;
   /** Set by retrying triggers (Service Bus), as the host does. */
   retryContext?: { retryCount: number; maxRetryCount: number };
+  /** Chosen by the caller when something else must carry it too (the HTTP stream); new otherwise. */
+  invocationId?: string;
 }
 
 export interface InvokeResult {
@@ -34,7 +36,7 @@ export async function invoke(fn: RegisteredFunction, request: InvokeRequest, log
   const registry = coreRegistry();
   const programmingModel = registry.programmingModel;
   if (!programmingModel) throw new Error('No programming model was set: the app did not load @azure/functions.');
-  const invocationId = randomUUID();
+  const invocationId = request.invocationId ?? randomUUID();
   const started = performance.now();
   const name = fn.metadata.name;
   const coreCtx = {

@@ -89,6 +89,8 @@ export interface ProgrammingModel {
   name: string;
   version: string;
   getInvocationModel(coreCtx: unknown): CoreInvocationModel;
+  /** What the worker tells the host at start-up, e.g. HttpUri when HTTP streaming is on. */
+  getCapabilities?(capabilities: Record<string, string>): Promise<Record<string, string>>;
 }
 
 interface CoreRegistry {
@@ -96,6 +98,7 @@ interface CoreRegistry {
   hooks: Map<string, Array<(context: unknown) => unknown>>;
   programmingModel: ProgrammingModel | undefined;
   logSink: ((level: string, category: string, message: string) => void) | undefined;
+  capabilities?: Promise<Record<string, string>>;
 }
 
 const REGISTRY_KEY = Symbol.for('pim.devhost.functionsCore');
@@ -109,6 +112,17 @@ export function coreRegistry(): CoreRegistry {
     holder[REGISTRY_KEY] = reg;
   }
   return reg;
+}
+
+/**
+ * The worker capabilities the app's programming model reports, asked once per process as the
+ * worker asks once at start-up (asking also locks `app.setup`, as under the worker; with HTTP
+ * streaming on it starts the library's proxy server, so a second ask would start another).
+ */
+export function workerCapabilities(): Promise<Record<string, string>> {
+  const reg = coreRegistry();
+  reg.capabilities ??= Promise.resolve(reg.programmingModel?.getCapabilities?.({}) ?? {});
+  return reg.capabilities;
 }
 
 export function registeredFunctions(): RegisteredFunction[] {

@@ -43,23 +43,43 @@ export function matchRoute(routes: HttpRoute[], method: string, path: string) {
   return undefined;
 }
 
-/** The worker's RPC shape of an incoming request. */
+/**
+ * The worker's RPC shape of an incoming request. Like the host (`ToRpcHttp` forwards a body
+ * only when `request.ContentLength > 0`), a body sent without Content-Length (chunked) does
+ * not reach the function: it sees an empty body. Apps that take such bodies turn on HTTP
+ * streaming (see httpStream.ts), which forwards every body.
+ */
 export function toRpcHttp(req: RawRequest, params: Record<string, string>): RpcHttpData {
+  return {
+    method: req.method,
+    url: req.url.toString(),
+    headers: rpcHeaders(req),
+    query: rpcQuery(req),
+    params,
+    body: req.body.length > 0 && declaredLength(req) > 0 ? { bytes: req.body } : undefined,
+  };
+}
+
+/** Request headers as the host passes them: one string per name, repeats joined. */
+export function rpcHeaders(req: RawRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     headers[key] = Array.isArray(value) ? value.join(', ') : value;
   }
+  return headers;
+}
+
+export function rpcQuery(req: RawRequest): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [key, value] of req.url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  return {
-    method: req.method,
-    url: req.url.toString(),
-    headers,
-    query,
-    params,
-    body: req.body.length > 0 ? { bytes: req.body } : undefined,
-  };
+  return query;
+}
+
+function declaredLength(req: RawRequest): number {
+  const raw = req.headers['content-length'];
+  const n = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isFinite(n) ? n : 0;
 }
 
 /** Converts the function's HTTP output (return value or named output binding) to a raw response. */

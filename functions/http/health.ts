@@ -10,7 +10,7 @@ app.http('health', {
   handler: async () => {
     const settings = config();
     const report = await checkHealth({
-      storage: tableStorageHealth(settings.AzureWebJobsStorage),
+      storage: tableStorageHealth(settings.tables),
       durableBackend: settings.PIM_DURABLE_BACKEND,
       taskHub: settings.DURABLE_TASK_HUB,
     });

@@ -45,8 +45,7 @@ export function graphHandler(validator: () => TokenValidator, handler: GraphHand
 async function readBody(req: HttpRequest): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = Buffer.from(await req.arrayBuffer());
-  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = await readLimited(req);
   if (bytes.length === 0) return undefined;
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
@@ -57,6 +56,24 @@ async function readBody(req: HttpRequest): Promise<unknown> {
   } catch {
     throw new HttpError('BadRequest', 'The request body is not valid JSON.', 400);
   }
+}
+
+/**
+ * The body, up to the limit. With HTTP streaming (functions/setup.ts) a chunked body arrives as
+ * a stream of unknown length, so the limit holds on the bytes read and nothing past it is kept.
+ * Why drain rather than cancel: cancelling destroys the proxied request, and with it the
+ * connection the 413 has to go back on.
+ */
+async function readLimited(req: HttpRequest): Promise<Buffer> {
+  if (!req.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
+  return Buffer.concat(chunks);
 }
 
 const tooLarge = () => new HttpError('RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, 413);

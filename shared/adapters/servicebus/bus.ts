@@ -1,7 +1,8 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { type ServiceBusMessage, ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
+import type { BusConnection } from '../../connections';
 import type { DomainEvent } from '../../domain/events';
 import type { EventPublisher, MessageSender, QueuedMessage } from '../../ports/events';
+import { credentialFor } from '../identity/credential';
 
 /** The app's way onto Service Bus: events to the topic, messages to its own queues. */
 export interface Bus {
@@ -25,15 +26,26 @@ function queuedMessage(m: QueuedMessage): ServiceBusMessage {
 }
 
 /**
- * `connection` is a Service Bus connection string, a namespace host name (then the managed
- * identity signs in), or the http(s) URL of devhost's bus (`…/.devhost/servicebus`).
+ * The bus for a connection: Service Bus by connection string, Service Bus by namespace and
+ * managed identity (as the host's triggers read PIM_SERVICEBUS_CONNECTION__*), or the http(s)
+ * URL of devhost's bus (`…/.devhost/servicebus`).
  */
-export function createBus(connection: string, topic: string): Bus {
-  return /^https?:\/\//.test(connection) ? devhostBus(connection.replace(/\/$/, ''), topic) : serviceBus(connection, topic);
+export function createBus(connection: BusConnection, topic: string): Bus {
+  switch (connection.kind) {
+    case 'devhost':
+      return devhostBus(connection.url, topic);
+    case 'connectionString':
+      return serviceBus(new ServiceBusClient(connection.connectionString), topic);
+    case 'identity':
+      return serviceBus(new ServiceBusClient(connection.fullyQualifiedNamespace, credentialFor(connection.identity)), topic);
+    default: {
+      const unknown: never = connection;
+      throw new Error(`Unknown Service Bus connection ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
-function serviceBus(connection: string, topic: string): Bus {
-  const client = connection.includes('Endpoint=') ? new ServiceBusClient(connection) : new ServiceBusClient(connection, new DefaultAzureCredential());
+function serviceBus(client: ServiceBusClient, topic: string): Bus {
   const senders = new Map<string, ServiceBusSender>();
   const senderFor = (entity: string) => {
     let sender = senders.get(entity);

@@ -1,26 +1,64 @@
-import { TableClient } from '@azure/data-tables';
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TableConnection } from '../../connections';
+import { credentialFor } from '../identity/credential';
 
-/** Table clients by name (with the app's prefix), each table created once on first use. */
+/**
+ * Table clients by name (with the app's prefix), each table created on first use. A creation
+ * that failed is not remembered: the next call tries again, so a storage hiccup at start-up
+ * does not break that table for the life of the process.
+ */
 export class TableAccess {
-  private readonly clients = new Map<string, { client: TableClient; ready: Promise<void> }>();
+  private readonly clients = new Map<string, TableClient>();
+  private readonly created = new Set<string>();
+  /** Creations in flight, shared by concurrent callers of the same table. */
+  private readonly creating = new Map<string, Promise<void>>();
+  private readonly newClient: (table: string) => TableClient;
 
+  /**
+   * `connection`: the app's table connection, or a connection string. `options` go to every
+   * client (e.g. retry settings; tests add a CA for a local HTTPS emulator).
+   */
   constructor(
-    private readonly connectionString: string,
+    connection: TableConnection | string,
     private readonly prefix: string,
-  ) {}
+    options: TableServiceClientOptions = {},
+  ) {
+    this.newClient = tableClientFactory(typeof connection === 'string' ? { kind: 'connectionString', connectionString: connection } : connection, options);
+  }
 
   async table(name: string): Promise<TableClient> {
-    let entry = this.clients.get(name);
-    if (!entry) {
-      const client = TableClient.fromConnectionString(this.connectionString, `${this.prefix}${name}`, {
-        allowInsecureConnection: true,
-      });
-      entry = { client, ready: client.createTable().then(() => undefined) };
-      this.clients.set(name, entry);
+    const client = this.clientFor(name);
+    if (this.created.has(name)) return client;
+    let creation = this.creating.get(name);
+    if (!creation) {
+      creation = client
+        .createTable()
+        .then(() => void this.created.add(name))
+        .finally(() => this.creating.delete(name));
+      this.creating.set(name, creation);
     }
-    await entry.ready;
-    return entry.client;
+    await creation;
+    return client;
   }
+
+  private clientFor(name: string): TableClient {
+    let client = this.clients.get(name);
+    if (!client) {
+      client = this.newClient(`${this.prefix}${name}`);
+      this.clients.set(name, client);
+    }
+    return client;
+  }
+}
+
+/** Makes table clients for a connection; an identity-based one shares one credential (and its token cache). */
+export function tableClientFactory(connection: TableConnection, options: TableServiceClientOptions = {}): (table: string) => TableClient {
+  if (connection.kind === 'identity') {
+    const credential = credentialFor(connection.identity);
+    return (table) => new TableClient(connection.tableServiceUri, table, credential, options);
+  }
+  // Azurite listens on http; a key or SAS signs each request, so no token travels in clear.
+  return (table) => TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: true, ...options });
 }
 
 export function statusCodeOf(error: unknown): number | undefined {

@@ -1,12 +1,17 @@
-import { TableServiceClient } from '@azure/data-tables';
+import { TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TableConnection } from '../../connections';
 import type { StorageHealth } from '../../ports/storageHealth';
+import { credentialFor } from '../identity/credential';
 
 const DEV_STORAGE_TABLE_ENDPOINT = 'http://127.0.0.1:10002/devstoreaccount1';
 
-/** StorageHealth for Azure Table Storage (or Azurite), from a connection string. */
-export function tableStorageHealth(connectionString: string): StorageHealth {
-  const endpoint = tableEndpointOf(connectionString);
-  const client = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
+/** StorageHealth for Azure Table Storage (or Azurite), over the app's own connection. */
+export function tableStorageHealth(connection: TableConnection, options: TableServiceClientOptions = {}): StorageHealth {
+  const endpoint = connection.kind === 'identity' ? connection.tableServiceUri : tableEndpointOf(connection.connectionString);
+  const client =
+    connection.kind === 'identity'
+      ? new TableServiceClient(connection.tableServiceUri, credentialFor(connection.identity), options)
+      : TableServiceClient.fromConnectionString(connection.connectionString, { allowInsecureConnection: true, ...options });
   return {
     backend: 'Azure Table Storage',
     endpoint,

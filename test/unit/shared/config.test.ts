@@ -45,7 +45,7 @@ describe('configuration', () => {
       expect.arrayContaining([
         'PIM_TENANT_ID is missing (must be a GUID)',
         'PIM_MAIL_SENDER is missing (must be an email address)',
-        'AzureWebJobsStorage is missing (must be a storage connection string)',
+        expect.stringMatching(/^AzureWebJobsStorage is missing \(set AzureWebJobsStorage to a storage connection string, or for a managed identity AzureWebJobsStorage__tableServiceUri/),
       ]),
     );
     expect(problems).toHaveLength(3);
@@ -85,9 +85,105 @@ describe('configuration', () => {
   });
 
   it('lists every setting in local.settings.sample.json', () => {
-    // PIM_DURABLE_BACKEND is set by devhost itself; under Azure its default holds.
-    const settings = Object.keys(loadConfig(minimal)).filter((key) => key !== 'PIM_DURABLE_BACKEND');
+    // PIM_DURABLE_BACKEND is set by devhost itself; under Azure its default holds. `tables` and
+    // `serviceBus` are read from the connection settings listed below.
+    const derived = ['PIM_DURABLE_BACKEND', 'tables', 'serviceBus'];
+    const connections = ['AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'PIM_SERVICEBUS_CONNECTION', 'PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace', 'PIM_SERVICEBUS_CONNECTION__credential', 'PIM_SERVICEBUS_CONNECTION__clientId', 'AZURE_CLIENT_ID'];
+    const settings = [...Object.keys(loadConfig(minimal)).filter((key) => !derived.includes(key)), ...connections];
     const missing = settings.filter((key) => !(key in sample.Values));
     expect(missing).toEqual([]);
+  });
+});
+
+const UAMI = '3f1c9a52-8d4e-4b6f-9a0c-2e7d5b1f8c34';
+/** The app settings a deployment with shared keys off and a user-assigned identity has: no connection strings. */
+const identityOnly = (() => {
+  const { AzureWebJobsStorage: _s, PIM_SERVICEBUS_CONNECTION: _b, ...rest } = minimal;
+  return {
+    ...rest,
+    AzureWebJobsStorage__tableServiceUri: 'https://pimprod.table.core.windows.net',
+    AzureWebJobsStorage__credential: 'managedidentity',
+    AzureWebJobsStorage__clientId: UAMI,
+    PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace: 'pim-prod.servicebus.windows.net',
+    PIM_SERVICEBUS_CONNECTION__credential: 'managedidentity',
+    PIM_SERVICEBUS_CONNECTION__clientId: UAMI,
+    AZURE_CLIENT_ID: UAMI,
+  };
+})();
+
+describe('production connections (identity-based, as the Functions host reads them)', () => {
+  it('reads tables and Service Bus from the __ settings with the user-assigned identity', () => {
+    const config = loadConfig(identityOnly);
+    expect(config.tables).toEqual({ kind: 'identity', tableServiceUri: 'https://pimprod.table.core.windows.net', identity: { credential: 'managedidentity', clientId: UAMI } });
+    expect(config.serviceBus).toEqual({ kind: 'identity', fullyQualifiedNamespace: 'pim-prod.servicebus.windows.net', identity: { credential: 'managedidentity', clientId: UAMI } });
+    expect(config.AZURE_CLIENT_ID).toBe(UAMI);
+  });
+
+  it('builds the table endpoint from the account name, and takes any case of managedidentity', () => {
+    const { AzureWebJobsStorage__tableServiceUri: _u, ...rest } = identityOnly;
+    const config = loadConfig({ ...rest, AzureWebJobsStorage__accountName: 'pimprod', AzureWebJobsStorage__credential: 'ManagedIdentity' });
+    expect(config.tables).toMatchObject({ tableServiceUri: 'https://pimprod.table.core.windows.net', identity: { credential: 'managedidentity' } });
+  });
+
+  it('without credential or client id, signs in with the default chain (system-assigned identity)', () => {
+    const { AzureWebJobsStorage__credential: _c, AzureWebJobsStorage__clientId: _i, ...rest } = identityOnly;
+    expect(loadConfig(rest).tables).toMatchObject({ kind: 'identity', identity: {} });
+  });
+
+  it('lets a non-empty connection string win over the __ settings, as the host does', () => {
+    const config = loadConfig({ ...identityOnly, AzureWebJobsStorage: 'UseDevelopmentStorage=true', PIM_SERVICEBUS_CONNECTION: 'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=v' });
+    expect(config.tables).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.serviceBus.kind).toBe('connectionString');
+  });
+
+  it('keeps devhost\'s http bus URL working', () => {
+    expect(loadConfig(minimal).serviceBus).toEqual({ kind: 'devhost', url: 'http://localhost:7071/.devhost/servicebus' });
+  });
+
+  it('refuses a setup with neither form, naming what to set', () => {
+    const { AzureWebJobsStorage: _s, PIM_SERVICEBUS_CONNECTION: _b, ...rest } = minimal;
+    const problems = problemsOf(rest);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('AzureWebJobsStorage is missing');
+    for (const key of ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential=managedidentity', 'AzureWebJobsStorage__clientId']) expect(problems[0]).toContain(key);
+    expect(problems[1]).toContain('PIM_SERVICEBUS_CONNECTION is missing');
+    for (const key of ['PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace', 'PIM_SERVICEBUS_CONNECTION__credential=managedidentity', 'PIM_SERVICEBUS_CONNECTION__clientId']) expect(problems[1]).toContain(key);
+  });
+
+  it('refuses a bare namespace host name in PIM_SERVICEBUS_CONNECTION, which the host would read as a broken connection string', () => {
+    for (const bare of ['pim-prod.servicebus.windows.net', 'sb://pim-prod.servicebus.windows.net/', 'pim.servicebus.usgovcloudapi.net']) {
+      const problems = problemsOf({ ...minimal, PIM_SERVICEBUS_CONNECTION: bare });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^PIM_SERVICEBUS_CONNECTION must not be a namespace host name: the Functions host reads PIM_SERVICEBUS_CONNECTION as a connection string/);
+      expect(problems[0]).toContain(`Set PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace=${bare.replace(/^sb:\/\//, '').replace(/\/$/, '')}`);
+    }
+    expect(problemsOf({ ...minimal, PIM_SERVICEBUS_CONNECTION: 'not a connection' })).toEqual(["PIM_SERVICEBUS_CONNECTION must be a Service Bus connection string (Endpoint=sb://...) or the http URL of devhost's bus"]);
+  });
+
+  it('says what a malformed identity setting should be, with the other problems', () => {
+    const problems = problemsOf({
+      ...identityOnly,
+      AzureWebJobsStorage__tableServiceUri: 'http://pimprod.table.core.windows.net',
+      AzureWebJobsStorage__credential: 'clientsecret',
+      PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace: 'https://pim-prod.servicebus.windows.net',
+      PIM_SERVICEBUS_CONNECTION__clientId: 'pim-identity',
+      AZURE_CLIENT_ID: 'pim-identity',
+      PIM_TENANT_ID: 'x',
+    });
+    expect(problems).toEqual([
+      'AzureWebJobsStorage__tableServiceUri must be an https URL, e.g. https://<account>.table.core.windows.net',
+      "AzureWebJobsStorage__credential must be managedidentity (or unset for the SDK's default sign-in)",
+      'PIM_TENANT_ID must be a GUID',
+      'AZURE_CLIENT_ID must be the client id (a GUID) of the user-assigned managed identity',
+      'PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace must be a namespace host name, e.g. contoso.servicebus.windows.net',
+      'PIM_SERVICEBUS_CONNECTION__clientId must be the client id (a GUID) of the user-assigned managed identity',
+    ]);
+  });
+
+  it('takes national-cloud Graph endpoints over https, and plain http only on a loopback address', () => {
+    for (const graph of ['https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn', 'http://localhost:7071/.devhost/graph', 'http://127.0.0.1:7071/.devhost/graph', 'http://[::1]:7071/.devhost/graph']) {
+      expect(loadConfig({ ...minimal, PIM_GRAPH_BASE_URL: graph }).PIM_GRAPH_BASE_URL).toBe(graph);
+    }
+    expect(problemsOf({ ...minimal, PIM_GRAPH_BASE_URL: 'http://graph.contoso.internal' })).toEqual(["PIM_GRAPH_BASE_URL must be an https URL (http only on a loopback address, for devhost's Graph stand-in)"]);
   });
 });

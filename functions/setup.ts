@@ -1,0 +1,13 @@
+/**
+ * App-wide settings for the Node worker. Not a trigger; the host loads it with the others
+ * (package.json "main" globs functions/), before the worker asks for its capabilities.
+ *
+ * HTTP streaming: without it, the Functions host forwards a request body to the worker only
+ * when the request declares a Content-Length (host `ToRpcHttp`, issue #4926), so a POST or
+ * PATCH sent chunked would reach the function with an empty body. With it, the host proxies
+ * the raw request to the worker (ports 55000-55025) and every body arrives, however framed.
+ * Needs host 4.28 or later; shared/http/graphHandler.ts reads bodies as streams, with its limit.
+ */
+import { app } from '@azure/functions';
+
+app.setup({ enableHttpStream: true });
