@@ -28,6 +28,8 @@ import type { NotificationLog } from '../shared/ports/notifications';
 import type { WebhookDeadLetterStore } from '../shared/ports/webhooks';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { Directory } from '../shared/ports/directory';
+import type { AccessTargets } from '../shared/ports/access';
+import { accessTargets, directoryRoleAccess } from '../shared/adapters/graph/directoryRoleAccess';
 import type { PolicyRepository } from '../shared/ports/policies';
 import type { ScheduleRepository } from '../shared/ports/schedules';
 import type { Signer } from '../shared/ports/signer';
@@ -35,6 +37,8 @@ import type { Signer } from '../shared/ports/signer';
 export interface AppDeps {
   tokens: TokenValidator;
   directory: Directory;
+  /** Where access is granted, one adapter per kind of target (directory roles today). */
+  access: AccessTargets;
   policies: PolicyRepository;
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
@@ -69,6 +73,7 @@ function build(): AppDeps {
   const outbox = new TableOutbox(tables, bus.publisher, audit);
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
+  const directory = graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 });
   return {
     outbox,
     bus,
@@ -94,7 +99,8 @@ function build(): AppDeps {
       adminRole: settings.PIM_ADMIN_ROLE,
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
-    directory: graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }),
+    directory,
+    access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
   };
 }
 

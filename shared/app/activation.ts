@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
 import { siblingId } from './ids';
+import { covers, scopeOf } from '../domain/target';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
 import { moveRequest } from '../domain/requestState';
@@ -18,10 +19,11 @@ import { alreadyInDirectory } from './settleSchedule';
  */
 export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   const { deps, body, caller, now } = ctx;
-  const eligibility = await deps.schedules.liveInSlot('eligibility', body);
-  if (!eligibility || eligibility.value.status !== 'Provisioned') {
+  // Eligible when a live eligibility covers the target: the same one, or one at a scope above it.
+  const eligibility = (await deps.schedules.liveOf(body.principalId)).find((s) => s.value.kind === 'eligibility' && s.value.status === 'Provisioned' && covers(s.value.target, body.target));
+  if (!eligibility) {
     throw badRequest(
-      `You are not eligible for ${ctx.roleName} at scope '${body.directoryScopeId}' (no eligible assignment, or it has not started or has ended).`,
+      `You are not eligible for ${ctx.roleName} at scope '${scopeOf(body.target)}' (no eligible assignment, or it has not started or has ended).`,
       'RoleAssignmentRequestNotEligible',
     );
   }
@@ -36,8 +38,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     id: randomUUID(),
     kind: 'assignment',
     principalId: body.principalId,
-    roleDefinitionId: body.roleDefinitionId,
-    directoryScopeId: body.directoryScopeId,
+    target: body.target,
     appScopeId: null,
     startDateTime: plan.start.toISOString(),
     endDateTime: plan.end.toISOString(),

@@ -4,6 +4,7 @@ import { isLive, type RequestStatus, type Schedule, type ScheduleRequest, type S
 import type { EventType } from '../domain/events';
 import type { Caller } from '../domain/caller';
 import { auditRecord } from './audit';
+import { targetResource } from './targets';
 import { retryOnConflict } from './conflicts';
 import { domainEvent } from './events';
 import type { ScheduleDeps } from './requestContext';
@@ -64,7 +65,7 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
     at: now,
     targets: [
       { id: request.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-      { id: request.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: 'status', oldValue: request.status, newValue: status }] },
+      targetResource(request.target, null, [{ displayName: 'status', oldValue: request.status, newValue: status }]),
     ],
     details: { requestId, reason },
   });
@@ -141,7 +142,7 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
   const provisionedWith = async (settled: Schedule) => {
     if (!next || settled.roleAssignmentOriginId === null) return undefined;
     const provisioned = { ...next, completedDateTime: deps.clock.now().toISOString() };
-    const role = await deps.directory.getRoleDefinition(request.roleDefinitionId).catch(() => undefined);
+    const role = request.target.kind === 'directoryRole' ? await deps.directory.getRoleDefinition(request.target.roleDefinitionId).catch(() => undefined) : undefined;
     const event = await domainEvent(deps, 'assignment.activated', {
       slot: request,
       request: provisioned,

@@ -1,4 +1,6 @@
 import { DomainError } from '../domain/errors';
+import { grantedThing, scopeOf } from '../domain/target';
+import { targetName } from './targets';
 import type { Caller } from '../domain/caller';
 import type { NonceStore } from '../ports/nonces';
 import type { Signer } from '../ports/signer';
@@ -93,11 +95,12 @@ async function resolve(deps: LinkDeps, token: string) {
     return error(409, 'Already decided', by ? `This request was already ${decided?.reviewResult.toLowerCase()} by ${by} at ${decided?.reviewedDateTime}.` : `This request is ${request.status}; there is nothing left to decide.`);
   }
   if (step.status !== 'InProgress') return error(409, 'Not open yet', 'An earlier approval stage has not been decided yet.');
-  const [requester, role] = await Promise.all([deps.directory.getPrincipal(request.principalId), deps.directory.getRoleDefinition(request.roleDefinitionId)]);
+  const [requester, targetDisplayName] = await Promise.all([deps.directory.getPrincipal(request.principalId), targetName(deps.directory, request.target)]);
+  const scope = scopeOf(request.target);
   const summary: RequestSummary = {
     requester: requester?.displayName ?? request.principalId,
-    role: role?.displayName ?? request.roleDefinitionId,
-    scope: request.directoryScopeId === '/' ? 'Directory (tenant-wide)' : request.directoryScopeId,
+    role: targetDisplayName ?? grantedThing(request.target),
+    scope: scope === '/' ? 'Directory (tenant-wide)' : scope,
     justification: request.justification,
     ticket: request.ticketInfo.ticketNumber ? `${request.ticketInfo.ticketNumber}${request.ticketInfo.ticketSystem ? ` (${request.ticketInfo.ticketSystem})` : ''}` : null,
     start: formatTime(request.scheduleInfo.startDateTime),

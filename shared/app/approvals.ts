@@ -1,4 +1,5 @@
 import { type Approval, approversNow, currentStep } from '../domain/approval';
+import { targetResource } from './targets';
 import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import { recordDecision } from '../domain/requestState';
@@ -92,7 +93,7 @@ async function decideOnce(deps: ScheduleDeps, caller: Caller, approvalId: string
     at: now,
     targets: [
       { id: next.requesterId, displayName: null, type: 'User', modifiedProperties: [] },
-      { id: next.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [{ displayName: `stage ${step.stage + 1}`, oldValue: step.reviewResult, newValue: decided?.reviewResult ?? null }] },
+      targetResource(next.target, null, [{ displayName: `stage ${step.stage + 1}`, oldValue: step.reviewResult, newValue: decided?.reviewResult ?? null }]),
     ],
     details: { requestId: next.requestId, decision: mine?.result, stageResult: decided?.reviewResult, justification: mine?.justification ?? undefined },
   });

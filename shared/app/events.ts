@@ -4,6 +4,8 @@ import type { Schedule, ScheduleRequest, Slot } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';
+import { type Target, targetKey } from '../domain/target';
+import { targetName } from './targets';
 
 export interface EventDeps {
   directory: Directory;
@@ -20,15 +22,17 @@ export interface EventInput {
   data?: Record<string, unknown>;
 }
 
-/** Role names change rarely; a short cache keeps one Graph read per role, not per event. */
-const roleNames = new Map<string, { name: string | null; until: number }>();
-const ROLE_NAME_TTL_MS = 10 * 60_000;
+/** Target names change rarely; a short cache keeps one directory read per target, not per event. */
+const targetNames = new Map<string, { name: string | null; until: number }>();
+const NAME_TTL_MS = 10 * 60_000;
 
-async function roleName(directory: Directory, roleDefinitionId: string): Promise<string | null> {
-  const cached = roleNames.get(roleDefinitionId);
+async function cachedTargetName(directory: Directory, target: Target): Promise<string | null> {
+  const key = targetKey(target);
+  const cached = targetNames.get(key);
   if (cached && cached.until > Date.now()) return cached.name;
-  const name = (await directory.getRoleDefinition(roleDefinitionId).catch(() => undefined))?.displayName ?? null;
-  roleNames.set(roleDefinitionId, { name, until: Date.now() + ROLE_NAME_TTL_MS });
+  const name = await targetName(directory, target);
+  if (targetNames.size > 10_000) targetNames.clear();
+  targetNames.set(key, { name, until: Date.now() + NAME_TTL_MS });
   return name;
 }
 
@@ -59,9 +63,8 @@ export async function domainEvent(deps: EventDeps, type: EventType, input: Event
     actor: actorOf(input.actor),
     subject: {
       principalId: input.slot.principalId || null,
-      roleDefinitionId: input.slot.roleDefinitionId,
-      roleDisplayName: await roleName(deps.directory, input.slot.roleDefinitionId),
-      directoryScopeId: input.slot.directoryScopeId,
+      target: input.slot.target,
+      targetDisplayName: await cachedTargetName(deps.directory, input.slot.target),
     },
     request: input.request ? requestSummary(input.request, input.schedule) : null,
     data: input.data ?? {},

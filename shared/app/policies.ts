@@ -1,3 +1,4 @@
+import { asDirectoryRole, directoryRole, requireServed, type Target } from '../domain/target';
 import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
 import { parseWebhookTargets } from '../domain/webhooks';
 import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
@@ -18,6 +19,16 @@ export interface PolicyDeps {
   audit: AuditLog;
   clock: Clock;
   tenantId: string;
+}
+
+/**
+ * The policy that governs a target: resolved per (kind, scope, role or access id). Directory
+ * roles have one policy per role at the tenant scope, as in Entra; other kinds are refused
+ * until they are served.
+ */
+export function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
+  requireServed(target);
+  return policyForRole(deps, asDirectoryRole(target).roleDefinitionId);
 }
 
 /** The policy of a role, created with Entra's defaults the first time anyone asks. */
@@ -91,7 +102,7 @@ async function savePolicy(
   const { value: policy, etag } = read;
   const now = deps.clock.now();
   const changed = await domainEvent(deps, 'policy.changed', {
-    slot: { principalId: '', roleDefinitionId: policy.roleDefinitionId, directoryScopeId: policy.scopeId },
+    slot: { principalId: '', target: directoryRole(policy.roleDefinitionId, policy.scopeId) },
     actor: caller,
     data: { policyId: policy.id, changed: modified.displayName, value: JSON.parse(modified.newValue) as unknown },
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
-import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
+import { isInEffect, isLive, type Schedule, type Slot, STALLED_AFTER_MS } from '../domain/schedules';
+import { scopeOf, targetKey } from '../domain/target';
+import { targetFields, targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
 import { endActivation, grantActivation, settleStage } from './activationSteps';
@@ -68,7 +70,7 @@ async function alertIfRevocationStuck(deps: ReconcileDeps, schedule: Schedule, n
     type: 'RevocationFailedAlert',
     subjectId: schedule.id,
     detectedDateTime: now.toISOString(),
-    details: { principalId: schedule.principalId, roleDefinitionId: schedule.roleDefinitionId, directoryScopeId: schedule.directoryScopeId, endDateTime: schedule.endDateTime ?? '', error: reason },
+    details: { principalId: schedule.principalId, ...targetFields(schedule.target), endDateTime: schedule.endDateTime ?? '', error: reason },
   });
   if (!raised) return false;
   await deps.audit.append(
@@ -82,7 +84,7 @@ async function alertIfRevocationStuck(deps: ReconcileDeps, schedule: Schedule, n
       resultReason: reason,
       targets: [
         { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-        { id: schedule.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [] },
+        targetResource(schedule.target, null),
       ],
       details: { scheduleId: schedule.id, endDateTime: schedule.endDateTime ?? undefined },
     }),
@@ -213,18 +215,18 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
   const now = deps.clock.now();
   const correlationId = randomUUID();
   const schedules = await deps.schedules.listLive('assignment');
-  const slotOf = (a: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) => `${a.principalId}|${a.roleDefinitionId}|${a.directoryScopeId}`;
+  const slotOf = (a: Slot) => `${a.principalId}|${targetKey(a.target)}`;
   // PIM's own grants: any slot with a live schedule (a grant may be a moment ahead of its
   // record). A grant PIM found already in place was made outside PIM.
   const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false).map(slotOf));
   let raisedCount = 0;
-  for (const assignment of await deps.directory.listRoleAssignments()) {
+  for (const assignment of await deps.access.of('directoryRole').listGrants()) {
     if (liveSlots.has(slotOf(assignment))) continue;
     const raised = await deps.alerts.raise({
       type: 'RolesAssignedOutsidePimAlert',
       subjectId: assignment.id,
       detectedDateTime: now.toISOString(),
-      details: { principalId: assignment.principalId, roleDefinitionId: assignment.roleDefinitionId, directoryScopeId: assignment.directoryScopeId },
+      details: { principalId: assignment.principalId, ...targetFields(assignment.target) },
     });
     if (!raised) continue;
     raisedCount++;
@@ -237,9 +239,9 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
         at: now,
         targets: [
           { id: assignment.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-          { id: assignment.roleDefinitionId, displayName: null, type: 'Role', modifiedProperties: [] },
+          targetResource(assignment.target, null),
         ],
-        details: { roleAssignmentId: assignment.id, directoryScopeId: assignment.directoryScopeId },
+        details: { roleAssignmentId: assignment.id, scope: scopeOf(assignment.target) },
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../domain/errors';
+import { directoryRole, type Target } from '../domain/target';
 import { REQUEST_ACTIONS, type RequestAction, type ScheduleInfo, type TicketInfo } from '../domain/schedules';
 
 const MAX_JUSTIFICATION = 500;
@@ -31,18 +32,18 @@ const schema = z
   })
   .loose();
 
+/** A schedule request as the middle sees it, whatever the API surface it came through: who, what (a target) and how. */
 export interface RequestBody {
   action: RequestAction;
   principalId: string;
-  roleDefinitionId: string;
-  directoryScopeId: string;
+  target: Target;
   justification: string | null;
   ticketInfo: TicketInfo;
   scheduleInfo: ScheduleInfo;
   isValidationOnly: boolean;
 }
 
-/** The body of a schedule request as Graph defines it; every problem is named in one 400. */
+/** The body of a directory-role schedule request as Graph defines it; every problem is named in one 400. */
 export function parseRequestBody(raw: unknown): RequestBody {
   if (raw === undefined) throw badRequest('The request needs a JSON body.');
   const result = schema.safeParse(normalizeEnums(raw));
@@ -55,8 +56,7 @@ export function parseRequestBody(raw: unknown): RequestBody {
   return {
     action: b.action,
     principalId: b.principalId,
-    roleDefinitionId: b.roleDefinitionId,
-    directoryScopeId: b.directoryScopeId ?? '/',
+    target: directoryRole(b.roleDefinitionId, b.directoryScopeId ?? '/'),
     justification: b.justification?.trim() ? b.justification : null,
     ticketInfo: { ticketNumber: b.ticketInfo?.ticketNumber ?? null, ticketSystem: b.ticketInfo?.ticketSystem ?? null },
     scheduleInfo: {

@@ -4,12 +4,15 @@ import { badRequest, type DomainError } from '../domain/errors';
 import type { RolePolicy } from '../domain/policy/types';
 import { advance, newRequestState, type RequestEvent } from '../domain/requestState';
 import type { Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedules';
+import type { AccessTargets } from '../ports/access';
 import type { ApprovalRepository } from '../ports/approvals';
 import type { Versioned } from '../ports/repository';
 import type { ScheduleRepository } from '../ports/schedules';
 import type { ActivationWorkflow } from '../ports/workflow';
 import type { PolicyDeps } from './policies';
 import type { RequestBody } from './requestBody';
+import { targetResource } from './targets';
+import { scopeOf } from '../domain/target';
 
 /**
  * What the schedule-request use cases share (the admin actions in scheduleRequests.ts and
@@ -21,6 +24,8 @@ import type { RequestBody } from './requestBody';
 export interface ScheduleDeps extends PolicyDeps {
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
+  /** Where access is granted and removed, one adapter per kind of target. */
+  access: AccessTargets;
   /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
   workflow?: ActivationWorkflow;
 }
@@ -53,8 +58,7 @@ export function newRequest(ctx: ActionContext, created: RequestEvent, start: Dat
     kind: ctx.kind,
     action: body.action,
     principalId: body.principalId,
-    roleDefinitionId: body.roleDefinitionId,
-    directoryScopeId: body.directoryScopeId,
+    target: body.target,
     appScopeId: null,
     justification: body.justification,
     ticketInfo: body.ticketInfo,
@@ -76,7 +80,7 @@ export function newRequest(ctx: ActionContext, created: RequestEvent, start: Dat
 
 export function assignmentExists(ctx: ActionContext): DomainError {
   return badRequest(
-    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'; use adminUpdate or adminExtend to change it.`,
+    `${ctx.principalName} already has an ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${scopeOf(ctx.body.target)}'; use adminUpdate or adminExtend to change it.`,
     'RoleAssignmentExists',
   );
 }
@@ -84,6 +88,6 @@ export function assignmentExists(ctx: ActionContext): DomainError {
 export function targets(ctx: ActionContext, modified: Array<{ displayName: string; oldValue: string | null; newValue: string | null }>) {
   return [
     { id: ctx.body.principalId, displayName: ctx.principalName, type: 'User' as const, modifiedProperties: [] },
-    { id: ctx.body.roleDefinitionId, displayName: ctx.roleName, type: 'Role' as const, modifiedProperties: modified },
+    targetResource(ctx.body.target, ctx.roleName, modified),
   ];
 }

@@ -5,7 +5,6 @@ import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/error
 import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import { moveRequest } from '../domain/requestState';
 import {
-  checkDirectoryScope,
   isLive,
   resolveWindow,
   type Schedule,
@@ -18,7 +17,9 @@ import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
-import { policyForRole } from './policies';
+import { policyFor } from './policies';
+import { checkTarget } from './targets';
+import { sameTarget, scopeOf } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody } from './requestBody';
 
@@ -44,18 +45,16 @@ export async function submitScheduleRequest(
 ): Promise<ScheduleRequest> {
   const body = parseRequestBody(rawBody);
   authorize(kind, caller, body);
-  checkDirectoryScope(body.directoryScopeId);
-  const role = await deps.directory.getRoleDefinition(body.roleDefinitionId);
-  if (!role) throw badRequest(`roleDefinitionId '${body.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
+  const roleName = await checkTarget(deps.directory, body.target);
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
-  const { value: policy } = await policyForRole(deps, body.roleDefinitionId);
+  const { value: policy } = await policyFor(deps, body.target);
   // The workflow (or another admin) may change the slot between our read and our write: then
   // the action is decided again on what is stored now, a few times, before answering 409.
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
     const live = await deps.schedules.liveInSlot(kind, body);
-    const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName: role.displayName, principalName: principal.displayName };
+    const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName, principalName: principal.displayName };
     try {
       return await runAction(context);
     } catch (error) {
@@ -143,8 +142,7 @@ async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
   const expired = (await ctx.deps.schedules.schedulesOf(ctx.kind, ctx.body.principalId)).filter(
     (s) =>
       s.principalId === ctx.body.principalId &&
-      s.roleDefinitionId === ctx.body.roleDefinitionId &&
-      s.directoryScopeId === ctx.body.directoryScopeId &&
+      sameTarget(s.target, ctx.body.target) &&
       s.status === 'Expired' &&
       s.endDateTime !== null &&
       ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
@@ -164,8 +162,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     id: randomUUID(),
     kind: ctx.kind,
     principalId: ctx.body.principalId,
-    roleDefinitionId: ctx.body.roleDefinitionId,
-    directoryScopeId: ctx.body.directoryScopeId,
+    target: ctx.body.target,
     appScopeId: null,
     startDateTime: start.toISOString(),
     endDateTime: end?.toISOString() ?? null,
@@ -232,7 +229,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
   } else {
     if (ctx.live) throw badRequest(`Your ${noun} has not expired; ask to extend it instead.`, 'RoleAssignmentExists');
     const expired = (await deps.schedules.schedulesOf(ctx.kind, body.principalId)).some(
-      (s) => s.principalId === body.principalId && s.roleDefinitionId === body.roleDefinitionId && s.directoryScopeId === body.directoryScopeId && s.status === 'Expired' && s.endDateTime !== null && ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
+      (s) => s.principalId === body.principalId && sameTarget(s.target, body.target) && s.status === 'Expired' && s.endDateTime !== null && ctx.now.getTime() - Date.parse(s.endDateTime) <= RENEW_WINDOW_MS,
     );
     if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
   }
@@ -255,7 +252,7 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
 /** An admin's extend or renew answers the holder's pending ask for the same assignment. */
 async function completeAsks(ctx: ActionContext, asked: 'selfExtend' | 'selfRenew'): Promise<void> {
   const pending = (await ctx.deps.schedules.requestsOf(ctx.kind, ctx.body.principalId)).filter(
-    (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && r.roleDefinitionId === ctx.body.roleDefinitionId && r.directoryScopeId === ctx.body.directoryScopeId,
+    (r) => r.action === asked && r.status === 'PendingAdminDecision' && r.principalId === ctx.body.principalId && sameTarget(r.target, ctx.body.target),
   );
   for (const r of pending) await ctx.deps.schedules.saveRequest({ ...moveRequest(r, { type: 'adminDecided' }), completedDateTime: ctx.now.toISOString() });
 }
@@ -337,7 +334,7 @@ async function change(
 function requireLive(ctx: ActionContext): Versioned<Schedule> {
   if (!ctx.live) {
     throw badRequest(
-      `${ctx.principalName} has no ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${ctx.body.directoryScopeId}'.`,
+      `${ctx.principalName} has no ${NAMES[ctx.kind].noun} to ${ctx.roleName} at scope '${scopeOf(ctx.body.target)}'.`,
       'RoleAssignmentDoesNotExist',
     );
   }

@@ -1,5 +1,7 @@
 import { conflict } from '../domain/errors';
-import { isInEffect, isLive, type Schedule, type ScheduleRequest } from '../domain/schedules';
+import { isInEffect, isLive, type Schedule, type ScheduleRequest, type Slot } from '../domain/schedules';
+import { sameTarget } from '../domain/target';
+import { targetName, targetResource } from './targets';
 import type { AuditRecord } from '../ports/audit';
 import type { DomainEvent } from '../domain/events';
 import { auditRecord } from './audit';
@@ -36,7 +38,7 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
 
   let granted = false;
   if (shouldHold && !holds) {
-    const grant = await deps.directory.grantRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+    const grant = await deps.access.of(schedule.target.kind).grant(schedule.principalId, schedule.target);
     granted = true;
     next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
   } else if (!shouldHold && holds) {
@@ -82,7 +84,7 @@ async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedul
   const changes = describeChange(schedule, next);
   if (!changes) return [];
   const holds = schedule.roleAssignmentOriginId !== null;
-  const role = await deps.directory.getRoleDefinition(schedule.roleDefinitionId);
+  const name = await targetName(deps.directory, schedule.target);
   return [
     auditRecord({
       activity: changes,
@@ -92,25 +94,20 @@ async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedul
       at: now,
       targets: [
         { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-        {
-          id: schedule.roleDefinitionId,
-          displayName: role?.displayName ?? null,
-          type: 'Role',
-          modifiedProperties: [
-            { displayName: 'status', oldValue: schedule.status, newValue: next.status },
-            { displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: next.roleAssignmentOriginId },
-          ],
-        },
+        targetResource(schedule.target, name, [
+          { displayName: 'status', oldValue: schedule.status, newValue: next.status },
+          { displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: next.roleAssignmentOriginId },
+        ]),
       ],
       details: { scheduleId: schedule.id, kind: schedule.kind },
     }),
   ];
 }
 
-/** Whether the directory already holds this role for the principal at the scope (then it is not PIM's). */
-export async function alreadyInDirectory(deps: ScheduleDeps, slot: { principalId: string; roleDefinitionId: string; directoryScopeId: string }): Promise<boolean> {
-  const assignments = await deps.directory.listRoleAssignments({ principalId: slot.principalId, roleDefinitionId: slot.roleDefinitionId });
-  return assignments.some((a) => a.directoryScopeId === slot.directoryScopeId);
+/** Whether the target system already grants this to the principal (then it is not PIM's to remove). */
+export async function alreadyInDirectory(deps: ScheduleDeps, slot: Slot): Promise<boolean> {
+  const grants = await deps.access.of(slot.target.kind).listGrants({ principalId: slot.principalId });
+  return grants.some((g) => sameTarget(g.target, slot.target));
 }
 
 /**
@@ -123,7 +120,7 @@ export async function revokeUnlessNeeded(deps: ScheduleDeps, schedule: Schedule,
   // Why: a newer schedule in the same slot may rely on the same directory assignment.
   const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
   if (current && current.value.id !== schedule.id && isInEffect(current.value, now)) return;
-  await deps.directory.revokeRole(schedule.principalId, schedule.roleDefinitionId, schedule.directoryScopeId);
+  await deps.access.of(schedule.target.kind).revoke(schedule.principalId, schedule.target);
 }
 
 function describeChange(before: Schedule, after: Schedule): string | undefined {

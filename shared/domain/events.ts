@@ -1,3 +1,4 @@
+import type { Target } from './target';
 /**
  * Domain events: one per state change, written in the same Table transaction as the change
  * (the outbox) and then published to the events topic. Consumers key their idempotency on `id`.
@@ -35,13 +36,19 @@ export interface EventActor {
   displayName: string | null;
 }
 
-/** What the event is about: a role for a principal at a scope (or a policy's role). */
+/** What the event is about: a target (directory role, group, Azure role) for a principal (none for a policy's). */
 export interface EventSubject {
   principalId: string | null;
-  roleDefinitionId: string;
-  roleDisplayName: string | null;
-  directoryScopeId: string;
+  target: Target;
+  /** The target's display name (e.g. the role's), when known. */
+  targetDisplayName: string | null;
 }
+
+/**
+ * The version of the event shape; consumers check it. 2: the subject carries a `target`
+ * (version 1 had roleDefinitionId, roleDisplayName and directoryScopeId).
+ */
+export const EVENT_SCHEMA_VERSION = 2;
 
 /** The request behind the event, as far as it is known. */
 export interface EventRequest {
@@ -56,6 +63,7 @@ export interface EventRequest {
 }
 
 export interface DomainEvent {
+  schemaVersion: typeof EVENT_SCHEMA_VERSION;
   id: string;
   type: EventType;
   occurredAt: string;
@@ -69,8 +77,8 @@ export interface DomainEvent {
 export const SYSTEM_ACTOR: EventActor = { id: null, displayName: 'PIM' };
 
 /** A new event; its `id` (unique, e.g. a random UUID) comes from the caller, as the domain makes no ids. */
-export function newEvent(type: EventType, fields: Omit<DomainEvent, 'type' | 'data'> & { data?: Record<string, unknown> }): DomainEvent {
-  return { type, data: {}, ...fields };
+export function newEvent(type: EventType, fields: Omit<DomainEvent, 'type' | 'data' | 'schemaVersion'> & { data?: Record<string, unknown> }): DomainEvent {
+  return { schemaVersion: EVENT_SCHEMA_VERSION, type, data: {}, ...fields };
 }
 
 /** A message body back into an event; throws on anything that is not one (the bus dead-letters it). */
@@ -79,6 +87,9 @@ export function parseEvent(body: unknown): DomainEvent {
   const e = value as Partial<DomainEvent> | null;
   if (!e || typeof e.id !== 'string' || !EVENT_TYPES.includes(e.type as EventType) || typeof e.occurredAt !== 'string' || !e.subject || !e.actor) {
     throw new Error('The message is not a PIM domain event.');
+  }
+  if (e.schemaVersion !== EVENT_SCHEMA_VERSION || typeof e.subject.target?.kind !== 'string') {
+    throw new Error(`The event has schema version ${String(e.schemaVersion)}; this consumer reads version ${EVENT_SCHEMA_VERSION}.`);
   }
   return { ...e, data: e.data ?? {}, request: e.request ?? null } as DomainEvent;
 }

@@ -1,3 +1,4 @@
+import type { Target } from './target';
 import { describeDuration, parseDuration } from './duration';
 import { badRequest } from './errors';
 import type { ExpirationRule } from './policy/types';
@@ -46,11 +47,10 @@ export interface TicketInfo {
   ticketSystem: string | null;
 }
 
-/** Who holds what where: the unit PIM keeps at most one live schedule for, per kind. */
+/** Who holds what: the unit PIM keeps at most one live schedule for, per kind (eligible or active). */
 export interface Slot {
   principalId: string;
-  roleDefinitionId: string;
-  directoryScopeId: string;
+  target: Target;
 }
 
 export interface ScheduleRequest extends Slot {

@@ -1,4 +1,11 @@
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
+import { asDirectoryRole, type Target } from '../domain/target';
+
+/** The directory-role surface's view of a target: Graph's roleDefinitionId and directoryScopeId. */
+function roleFields(target: Target): { roleDefinitionId: string; directoryScopeId: string } {
+  const role = asDirectoryRole(target);
+  return { roleDefinitionId: role.roleDefinitionId, directoryScopeId: role.directoryScopeId };
+}
 
 /** Graph's unifiedRole{Eligibility|Assignment}ScheduleRequest. */
 export function requestJson(r: ScheduleRequest): Record<string, unknown> {
@@ -11,8 +18,7 @@ export function requestJson(r: ScheduleRequest): Record<string, unknown> {
     customData: null,
     action: r.action,
     principalId: r.principalId,
-    roleDefinitionId: r.roleDefinitionId,
-    directoryScopeId: r.directoryScopeId,
+    ...roleFields(r.target),
     appScopeId: r.appScopeId,
     isValidationOnly: r.isValidationOnly,
     targetScheduleId: r.targetScheduleId,
@@ -38,8 +44,7 @@ export function scheduleJson(s: Schedule): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: s.id,
     principalId: s.principalId,
-    roleDefinitionId: s.roleDefinitionId,
-    directoryScopeId: s.directoryScopeId,
+    ...roleFields(s.target),
     appScopeId: s.appScopeId,
     createdUsing: s.createdUsing,
     createdDateTime: s.createdDateTime,
@@ -57,8 +62,7 @@ export function instanceJson(s: Schedule): Record<string, unknown> {
   const base = {
     id: s.id,
     principalId: s.principalId,
-    roleDefinitionId: s.roleDefinitionId,
-    directoryScopeId: s.directoryScopeId,
+    ...roleFields(s.target),
     appScopeId: s.appScopeId,
     startDateTime: s.startDateTime,
     endDateTime: s.endDateTime,

@@ -15,6 +15,7 @@ import { TableOutbox } from '../../shared/adapters/tables/outbox';
 import { partitionOf, SCHEDULES_TABLE, tableScheduleRepository, toRequestEntity } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { graphDirectory } from '../../shared/adapters/graph/graphDirectory';
+import { accessTargets, directoryRoleAccess } from '../../shared/adapters/graph/directoryRoleAccess';
 import { reconcile, type ReconcileReport } from '../../shared/app/reconcile';
 import type { Schedule, ScheduleRequest } from '../../shared/domain/schedules';
 import { systemClock } from '../../shared/ports/clock';
@@ -34,8 +35,7 @@ function endedRequest(principalId: string, roleDefinitionId: string, at: Date): 
     kind: 'assignment',
     action: 'selfActivate',
     principalId,
-    roleDefinitionId,
-    directoryScopeId: '/',
+    target: { kind: 'directoryRole', roleDefinitionId, directoryScopeId: '/' },
     appScopeId: null,
     justification: 'history',
     ticketInfo: { ticketNumber: null, ticketSystem: null },
@@ -71,8 +71,7 @@ function liveEligibility(principalId: string, roleDefinitionId: string, end: Dat
     id: randomUUID(),
     kind: 'eligibility',
     principalId,
-    roleDefinitionId,
-    directoryScopeId: '/',
+    target: { kind: 'directoryRole', roleDefinitionId, directoryScopeId: '/' },
     appScopeId: null,
     startDateTime: start.toISOString(),
     endDateTime: end.toISOString(),
@@ -106,8 +105,8 @@ export async function reconcilePass(
     // Distinct principals: the reconcile pass must not get cheaper from shared partitions.
     const end = new Date(i < due ? now - 1_000 : now + 365 * 86_400_000 + i * 1_000);
     const s = liveEligibility(randomUUID(), '62e90394-69f5-4237-9190-012177145e10', end);
-    rows.push({ partitionKey: partitionOf(s.principalId), rowKey: keys.liveRow(s.kind, s), type: 'slot', kind: s.kind, live: true, json: JSON.stringify(s) });
-    rows.push({ ...keys.idIndex(s.id), at: partitionOf(s.principalId), live: keys.liveRow(s.kind, s), tableName: ID_INDEX_TABLE });
+    rows.push({ partitionKey: partitionOf(s.principalId), rowKey: keys.liveRow(s.kind, s.target), type: 'slot', kind: s.kind, live: true, json: JSON.stringify(s) });
+    rows.push({ ...keys.idIndex(s.id), at: partitionOf(s.principalId), live: keys.liveRow(s.kind, s.target), tableName: ID_INDEX_TABLE });
     dueRows.push({ ...keys.due(end, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`), what: 'settle', inPartition: partitionOf(s.principalId), ref: `${s.kind}|${s.id}`, dueAt: end.toISOString() });
   }
   await writeRows(await tables.table(SCHEDULES_TABLE), rows.filter((r) => !('tableName' in r)));
@@ -125,6 +124,7 @@ export async function reconcilePass(
     policies: undefined as never,
     alerts: tableAlertStore(tables),
     directory,
+    access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
     audit,
     clock: systemClock,
     tenantId: '',

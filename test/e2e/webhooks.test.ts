@@ -91,7 +91,8 @@ describe('webhooks', () => {
     const delivery = at('/ok').find((r) => json(r).id === eligibility.id);
     expect(verifyWebhookSignature(String(delivery?.headers['x-pim-signature']), delivery?.body ?? '', hmacSigner([{ kid: 'hooks', key: SIGNING_KEY }]), new Date())).toBe(true);
     expect(delivery?.headers['x-pim-event']).toBe('eligibility.assigned');
-    expect(eligibility.subject).toMatchObject({ principalId: USERS.alice, roleDefinitionId: ROLES.helpdesk, roleDisplayName: 'Helpdesk Administrator' });
+    expect(eligibility.schemaVersion).toBe(2);
+    expect(eligibility.subject).toMatchObject({ principalId: USERS.alice, target: { kind: 'directoryRole', roleDefinitionId: ROLES.helpdesk, directoryScopeId: '/' }, targetDisplayName: 'Helpdesk Administrator' });
 
     // Flaky: two failures, then the third attempt (after backoff) gets through.
     await eventually(async () => (at('/flaky').some((r) => r.answered === 200) ? true : undefined));

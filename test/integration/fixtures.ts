@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Schedule, ScheduleRequest } from '../../shared/domain/schedules';
 
 /** Stored schedules and requests for repository tests: one eligibility slot. */
-export const slot = { principalId: 'p1', roleDefinitionId: 'r1', directoryScopeId: '/' };
+export const slot = { principalId: 'p1', target: { kind: 'directoryRole' as const, roleDefinitionId: 'r1', directoryScopeId: '/' } };
 
 export function schedule(): Schedule {
   const now = new Date().toISOString();

@@ -23,7 +23,7 @@ class RecordingBus implements EventPublisher {
 }
 
 const event = (type: DomainEvent['type']) =>
-  newEvent(type, { id: randomUUID(), occurredAt: new Date().toISOString(), actor: SYSTEM_ACTOR, subject: { ...slot, roleDisplayName: null }, request: null });
+  newEvent(type, { id: randomUUID(), occurredAt: new Date().toISOString(), actor: SYSTEM_ACTOR, subject: { ...slot, targetDisplayName: null }, request: null });
 
 function setup() {
   const tables = new TableAccess(testStorage(), uniquePrefix('Outbox'));

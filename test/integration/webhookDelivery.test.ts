@@ -85,7 +85,7 @@ function anEvent(): DomainEvent {
     id: randomUUID(),
     occurredAt: new Date().toISOString(),
     actor: { id: 'alice', displayName: 'Alice Example' },
-    subject: { principalId: 'alice', roleDefinitionId: 'r-ga', roleDisplayName: 'Global Administrator', directoryScopeId: '/' },
+    subject: { principalId: 'alice', target: { kind: 'directoryRole', roleDefinitionId: 'r-ga', directoryScopeId: '/' }, targetDisplayName: 'Global Administrator' },
     request: null,
     data: { stage: 0 },
   });

@@ -17,7 +17,7 @@ export function eventMessage(event: DomainEvent): ServiceBusMessage {
     messageId: event.id,
     subject: event.type,
     contentType: 'application/json',
-    applicationProperties: { eventType: event.type, roleDefinitionId: event.subject.roleDefinitionId },
+    applicationProperties: { eventType: event.type, schemaVersion: event.schemaVersion, targetKind: event.subject.target.kind, ...('roleDefinitionId' in event.subject.target ? { roleDefinitionId: event.subject.target.roleDefinitionId } : {}) },
   };
 }
 

@@ -1,3 +1,5 @@
+import { type Target, targetKey } from '../../domain/target';
+
 /**
  * Every PartitionKey and RowKey the app writes, built in one place. Table keys may not hold
  * / \ # ? or control characters, so free text is escaped first.
@@ -7,11 +9,6 @@ export function escapeKey(value: string): string {
   return value.replace(/[%/\\#?|\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** What a directory-role slot is keyed on within its principal's partition. */
-export interface SlotKey {
-  roleDefinitionId: string;
-  directoryScopeId: string;
-}
 
 /** Minute buckets of the due index: UTC yyyyMMddHHmm, which sorts as time does. */
 export function minuteBucket(at: Date): string {
@@ -40,7 +37,7 @@ export const keys = {
    * commits not yet relayed. Everything one change touches commits in one transaction.
    */
   principalPartition: (principalId: string) => `p|${escapeKey(principalId)}`,
-  liveRow: (kind: string, slot: SlotKey) => `live|${kind}|${targetKey(slot)}`,
+  liveRow: (kind: string, target: Target) => `live|${kind}|${escapeKey(targetKey(target))}`,
   livePrefix: 'live|',
   scheduleRow: (id: string) => `schedule|${escapeKey(id)}`,
   requestRow: (id: string) => `request|${escapeKey(id)}`,
@@ -61,8 +58,3 @@ export const keys = {
     rowKey: `${what}|${escapeKey(partitionKey)}|${escapeKey(id)}|${at.toISOString()}`,
   }),
 };
-
-/** A directory role at a scope, as a key: the role, then the scope. */
-function targetKey(slot: SlotKey): string {
-  return escapeKey(`directoryRole|${slot.roleDefinitionId}|${slot.directoryScopeId}`);
-}

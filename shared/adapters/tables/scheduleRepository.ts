@@ -39,7 +39,7 @@ export function partitionOf(principalId: string): string {
 }
 
 export function liveRowOf(kind: ScheduleKind, slot: Slot): string {
-  return keys.liveRow(kind, slot);
+  return keys.liveRow(kind, slot.target);
 }
 
 /** The slot row: the slot's latest schedule; while that is live, the slot is taken and the row is its lock. */

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../../domain/events';
+import { grantedThing, scopeOf } from '../../domain/target';
 import type { WebhookTarget } from '../../domain/webhooks';
 import type { Signer } from '../../ports/signer';
 
@@ -95,7 +96,7 @@ export function summarize(event: DomainEvent): string {
   }
 }
 
-const roleOf = (e: DomainEvent) => e.subject.roleDisplayName ?? e.subject.roleDefinitionId;
+const roleOf = (e: DomainEvent) => e.subject.targetDisplayName ?? grantedThing(e.subject.target);
 const actorOf = (e: DomainEvent) => e.actor.displayName ?? e.actor.id ?? 'PIM';
 const isSelf = (e: DomainEvent) => e.actor.id !== null && e.actor.id === e.subject.principalId;
 
@@ -155,7 +156,7 @@ function facts(e: DomainEvent): Array<[string, string]> {
   const ticket = r?.ticketNumber ? `${r.ticketNumber}${r.ticketSystem ? ` (${r.ticketSystem})` : ''}` : '(none)';
   return [
     ['Role', roleOf(e)],
-    ['Scope', e.subject.directoryScopeId === '/' ? 'Directory' : e.subject.directoryScopeId],
+    ['Scope', scopeOf(e.subject.target) === '/' ? 'Directory' : scopeOf(e.subject.target)],
     ['Principal', principalOf(e)],
     ['Actor', actorOf(e)],
     ['Justification', clip(r?.justification ?? '(none)')],

@@ -19,7 +19,7 @@ function stage(overrides: Partial<ApprovalStagePlan> = {}): ApprovalStagePlan {
   };
 }
 
-const approvalWith = (...stages: ApprovalStagePlan[]) => newApproval('req', 'requester', { principalId: 'requester', roleDefinitionId: 'r', directoryScopeId: '/' }, stages, at, randomUUID);
+const approvalWith = (...stages: ApprovalStagePlan[]) => newApproval('req', 'requester', { principalId: 'requester', target: { kind: 'directoryRole', roleDefinitionId: 'r', directoryScopeId: '/' } }, stages, at, randomUUID);
 
 function apply(approval: Approval, reviewer: string, result: 'Approve' | 'Deny'): Approval {
   const step = approval.steps.find((s) => s.status === 'InProgress');

@@ -18,7 +18,7 @@ const REQUESTER = 'requester';
 const OTHERS = ['p1', 'p2', 'p3', 'p4'];
 const PEOPLE = [REQUESTER, ...OTHERS];
 const at = new Date('2026-11-23T10:00:00Z');
-const slot = { principalId: REQUESTER, roleDefinitionId: 'r', directoryScopeId: '/' };
+const slot = { principalId: REQUESTER, target: { kind: 'directoryRole' as const, roleDefinitionId: 'r', directoryScopeId: '/' } };
 
 const ALL_PHASES: RequestPhase[] = [
   'New',

@@ -17,11 +17,12 @@ const verifyWebhookSignature = (header: string, body: string, k: Buffer, at: Dat
 
 function event(type: EventType = 'request.created', overrides: Partial<DomainEvent> = {}): DomainEvent {
   return {
+    schemaVersion: 2,
     id: 'evt-1',
     type,
     occurredAt: now.toISOString(),
     actor: { id: 'alice', displayName: 'Alice Example' },
-    subject: { principalId: 'alice', roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10', roleDisplayName: 'Global Administrator', directoryScopeId: '/' },
+    subject: { principalId: 'alice', target: { kind: 'directoryRole', roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10', directoryScopeId: '/' }, targetDisplayName: 'Global Administrator' },
     request: {
       id: 'req-1',
       action: 'selfActivate',
@@ -166,7 +167,7 @@ describe('summarize', () => {
     expect(summarize(decided)).toBe("Approved by Bob Approver: alice's request for Global Administrator (stage 2)");
     expect(summarize(event('assignment.expiringSoon', { data: { minutesLeft: 15 } }))).toContain('ends in 15 minutes');
     // Without a display name the role id stands in.
-    expect(summarize(event('policy.changed', { subject: { ...event().subject, roleDisplayName: null } }))).toContain('62e90394-69f5-4237-9190-012177145e10');
+    expect(summarize(event('policy.changed', { subject: { ...event().subject, targetDisplayName: null } }))).toContain('62e90394-69f5-4237-9190-012177145e10');
   });
 });
 

@@ -1,0 +1,36 @@
+import { asDirectoryRole, directoryRole, requireServed, type TargetKind } from '../../domain/target';
+import type { AccessTarget, AccessTargets } from '../../ports/access';
+import type { Directory } from '../../ports/directory';
+
+/** Directory roles as an access target: role assignments in Microsoft Entra ID, through Graph. */
+export function directoryRoleAccess(directory: Directory): AccessTarget {
+  return {
+    async grant(principalId, target) {
+      const role = asDirectoryRole(target);
+      const made = await directory.grantRole(principalId, role.roleDefinitionId, role.directoryScopeId);
+      return { id: made.id, principalId, target: directoryRole(made.roleDefinitionId, made.directoryScopeId), created: made.created };
+    },
+    async revoke(principalId, target) {
+      const role = asDirectoryRole(target);
+      await directory.revokeRole(principalId, role.roleDefinitionId, role.directoryScopeId);
+    },
+    async listGrants(filter) {
+      const assignments = await directory.listRoleAssignments(filter?.principalId ? { principalId: filter.principalId } : undefined);
+      return assignments.map((a) => ({ id: a.id, principalId: a.principalId, target: directoryRole(a.roleDefinitionId, a.directoryScopeId) }));
+    },
+  };
+}
+
+/** The access targets this deployment serves, by kind; other kinds are refused (400) until their adapters land. */
+export function accessTargets(adapters: Partial<Record<TargetKind, AccessTarget>>): AccessTargets {
+  return {
+    of(kind) {
+      const adapter = adapters[kind];
+      if (!adapter) {
+        requireServed({ kind, groupId: '', accessId: 'member' } as never);
+        throw new Error(`No access target adapter for ${kind}.`);
+      }
+      return adapter;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { badRequest } from '../domain/errors';
+import { checkDirectoryScope } from '../domain/schedules';
+import { requireServed, scopeOf, type Target } from '../domain/target';
+import type { AuditRecord } from '../ports/audit';
+import type { Directory } from '../ports/directory';
+
+/** What a target is called, for messages, mail and audit; null when the catalog does not know it. */
+export async function targetName(directory: Directory, target: Target): Promise<string | null> {
+  switch (target.kind) {
+    case 'directoryRole':
+      return (await directory.getRoleDefinition(target.roleDefinitionId).catch(() => undefined))?.displayName ?? null;
+    case 'group':
+      return (await directory.getPrincipal(target.groupId).catch(() => undefined))?.displayName ?? null;
+    case 'azureRole':
+      return null;
+    default: {
+      const never: never = target;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The target's own fields without its kind (e.g. roleDefinitionId and directoryScopeId), for alert details and payloads. */
+export function targetFields(target: Target): Record<string, string> {
+  const { kind: _kind, ...fields } = target;
+  return fields;
+}
+
+/** The target as an audit record's target resource (Graph's directoryAudit shape). */
+export function targetResource(target: Target, displayName: string | null, modifiedProperties: AuditRecord['targetResources'][number]['modifiedProperties'] = []): AuditRecord['targetResources'][number] {
+  switch (target.kind) {
+    case 'directoryRole':
+    case 'azureRole':
+      return { id: target.roleDefinitionId, displayName, type: 'Role', modifiedProperties };
+    case 'group':
+      return { id: target.groupId, displayName, type: 'Group', modifiedProperties };
+    default: {
+      const never: never = target;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Checks a requested target before anything is stored: its kind is served, its scope is one
+ * the kind allows, and the thing granted exists. Returns its display name.
+ */
+export async function checkTarget(directory: Directory, target: Target): Promise<string> {
+  requireServed(target);
+  if (target.kind === 'directoryRole') {
+    checkDirectoryScope(target.directoryScopeId);
+    const role = await directory.getRoleDefinition(target.roleDefinitionId);
+    if (!role) throw badRequest(`roleDefinitionId '${target.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
+    return role.displayName;
+  }
+  throw badRequest(`Targets of kind '${target.kind}' at '${scopeOf(target)}' are not served yet.`, 'TargetKindNotSupported');
+}

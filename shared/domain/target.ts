@@ -1,0 +1,141 @@
+import { badRequest } from './errors';
+
+/**
+ * What PIM governs, one union for every kind: a directory role at a directory scope, a group's
+ * membership or ownership, or an Azure role at an ARM scope. Schedules, requests, approvals,
+ * policies, events and audit records carry a target; only the adapters and the API surfaces
+ * of each kind look inside it.
+ */
+export interface DirectoryRoleTarget {
+  kind: 'directoryRole';
+  roleDefinitionId: string;
+  /** "/" (the tenant), "/administrativeUnits/{id}" or "/{applicationObjectId}". */
+  directoryScopeId: string;
+}
+
+export interface GroupTarget {
+  kind: 'group';
+  groupId: string;
+  accessId: 'member' | 'owner';
+}
+
+export interface AzureRoleTarget {
+  kind: 'azureRole';
+  /** An ARM scope: management group, subscription, resource group or resource. */
+  scope: string;
+  /** The full role definition id (/providers/Microsoft.Authorization/roleDefinitions/{guid} or scoped). */
+  roleDefinitionId: string;
+}
+
+export type Target = DirectoryRoleTarget | GroupTarget | AzureRoleTarget;
+export type TargetKind = Target['kind'];
+
+/** The kinds this service grants today; the others are refused cleanly until their adapters land. */
+export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole'];
+
+/** A stable text form of the target, for keys and comparisons (case-insensitive where the source is). */
+export function targetKey(t: Target): string {
+  switch (t.kind) {
+    case 'directoryRole':
+      return `directoryRole|${t.roleDefinitionId}|${t.directoryScopeId}`;
+    case 'group':
+      return `group|${t.groupId.toLowerCase()}|${t.accessId}`;
+    case 'azureRole':
+      return `azureRole|${t.scope.toLowerCase()}|${t.roleDefinitionId.toLowerCase()}`;
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function sameTarget(a: Target, b: Target): boolean {
+  return targetKey(a) === targetKey(b);
+}
+
+/** The scope a target sits at, in its kind's hierarchy. */
+export function scopeOf(t: Target): string {
+  switch (t.kind) {
+    case 'directoryRole':
+      return t.directoryScopeId;
+    case 'group':
+      return `/groups/${t.groupId}`;
+    case 'azureRole':
+      return t.scope;
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** What is granted, whatever the scope: the role (or group access) a policy is kept for. */
+export function grantedThing(t: Target): string {
+  switch (t.kind) {
+    case 'directoryRole':
+    case 'azureRole':
+      return t.roleDefinitionId;
+    case 'group':
+      return t.accessId;
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * The scope and every scope above it, nearest first. Directory roles: an administrative unit
+ * or application sits under the tenant "/". Azure: resource < resource group < subscription
+ * (management groups above a subscription are not known from its id, so they are not listed).
+ */
+export function scopeAndAncestors(t: Target): string[] {
+  switch (t.kind) {
+    case 'directoryRole':
+      return t.directoryScopeId === '/' ? ['/'] : [t.directoryScopeId, '/'];
+    case 'group':
+      return [scopeOf(t)];
+    case 'azureRole': {
+      const parts = t.scope.replace(/\/+$/, '').split('/');
+      const out: string[] = [];
+      // /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}...: cut at each level.
+      const levels = [3, 5, parts.length];
+      for (const n of levels.reverse()) if (n <= parts.length && n >= 3) out.push(parts.slice(0, n).join('/'));
+      return [...new Set(out)];
+    }
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Whether an eligibility for `eligible` covers an activation of `wanted`: the same role (or
+ * group access) at the same scope or one of its ancestors.
+ */
+export function covers(eligible: Target, wanted: Target): boolean {
+  if (eligible.kind !== wanted.kind || grantedThing(eligible).toLowerCase() !== grantedThing(wanted).toLowerCase()) return false;
+  if (eligible.kind === 'group' && wanted.kind === 'group') return eligible.groupId.toLowerCase() === wanted.groupId.toLowerCase();
+  const scope = scopeOf(eligible).toLowerCase();
+  return scopeAndAncestors(wanted).some((s) => s.toLowerCase() === scope);
+}
+
+/** Refuses a kind this service does not grant yet, in Graph's error shape (400). */
+export function requireServed(t: Target): void {
+  if (SERVED_KINDS.includes(t.kind)) return;
+  throw badRequest(
+    `Targets of kind '${t.kind}' are not served by this deployment yet; only directory roles (roleManagement/directory) are.`,
+    'TargetKindNotSupported',
+  );
+}
+
+/** The directory role of a target that must be one (the directory-role API surface and adapter). */
+export function asDirectoryRole(t: Target): DirectoryRoleTarget {
+  if (t.kind !== 'directoryRole') throw badRequest(`Expected a directory role target, got '${t.kind}'.`, 'TargetKindNotSupported');
+  return t;
+}
+
+export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
+  return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
+}
