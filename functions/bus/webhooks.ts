@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { policyFor } from '../../shared/app/policies';
+import { policyForEvents } from '../../shared/app/policies';
 import { deliverWebhook, deliveriesFor, WEBHOOK_RETRY_QUEUE, type WebhookDelivery, type WebhookDeps } from '../../shared/app/webhooks/deliver';
 import { config } from '../../shared/config';
 import { parseEvent } from '../../shared/domain/events';
@@ -29,7 +29,7 @@ app.serviceBusTopic('webhookFanout', {
   subscriptionName: 'webhooks',
   handler: async (message, context) => {
     const event = parseEvent(message);
-    const { value: policy } = await policyFor(deps(), event.subject.target);
+    const policy = await policyForEvents(deps(), event.subject.target);
     const wd = webhookDeps();
     for (const delivery of deliveriesFor(event, policy.pimWebhooks ?? [])) {
       const outcome = await deliverWebhook(wd, delivery);

@@ -9,7 +9,7 @@ import { moveRequest } from '../domain/requestState';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { type ActionContext, assignmentExists, newRequest, targets } from './requestContext';
+import { type ActionContext, assignmentExists, newRequest, requirePolicy, targets } from './requestContext';
 import { alreadyInDirectory } from './settleSchedule';
 
 /**
@@ -20,14 +20,14 @@ import { alreadyInDirectory } from './settleSchedule';
 export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   const { deps, body, caller, now } = ctx;
   // Eligible when a live eligibility covers the target: the same one, or one at a scope above it.
-  const eligibility = (await deps.schedules.liveOf(body.principalId)).find((s) => s.value.kind === 'eligibility' && s.value.status === 'Provisioned' && covers(s.value.target, body.target));
+  const eligibility = ctx.principalLive.find((s) => s.value.kind === 'eligibility' && s.value.status === 'Provisioned' && covers(s.value.target, body.target));
   if (!eligibility) {
     throw badRequest(
       `You are not eligible for ${ctx.roleName} at scope '${scopeOf(body.target)}' (no eligible assignment, or it has not started or has ended).`,
       'RoleAssignmentRequestNotEligible',
     );
   }
-  const plan = planActivation(ctx.policy, eligibility.value, body, caller, now);
+  const plan = planActivation(requirePolicy(ctx), eligibility.value, body, caller, now);
   if (ctx.live) {
     throw ctx.live.value.status === 'PendingApproval'
       ? badRequest(`A request to activate ${ctx.roleName} is already waiting for approval; cancel it or wait.`, 'PendingRoleAssignmentRequest')

@@ -1,4 +1,4 @@
-import { asDirectoryRole, directoryRole, requireServed, type Target } from '../domain/target';
+import { asDirectoryRole, directoryRole, requireServed, type Target, targetKey } from '../domain/target';
 import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
 import { parseWebhookTargets } from '../domain/webhooks';
 import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
@@ -29,6 +29,24 @@ export interface PolicyDeps {
 export function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
   requireServed(target);
   return policyForRole(deps, asDirectoryRole(target).roleDefinitionId);
+}
+
+/** How long event consumers (mail, webhooks) reuse a policy they read: a rule change reaches them within this. */
+const CONSUMER_POLICY_TTL_MS = 30_000;
+const consumerPolicies = new Map<string, { policy: RolePolicy; until: number }>();
+
+/**
+ * The policy for an event consumer (mail, webhooks), which reads it for every event: kept for
+ * a few seconds so a burst of events costs one read. Requests always read the stored policy.
+ */
+export async function policyForEvents(deps: PolicyDeps, target: Target): Promise<RolePolicy> {
+  const key = targetKey(target);
+  const cached = consumerPolicies.get(key);
+  if (cached && cached.until > Date.now()) return cached.policy;
+  const { value } = await policyFor(deps, target);
+  if (consumerPolicies.size > 5_000) consumerPolicies.clear();
+  consumerPolicies.set(key, { policy: value, until: Date.now() + CONSUMER_POLICY_TTL_MS });
+  return value;
 }
 
 /** The policy of a role, created with Entra's defaults the first time anyone asks. */
@@ -120,6 +138,8 @@ async function savePolicy(
     ],
   });
   await deps.policies.replace(next, etag, { events: [changed], audit: [audit] });
+  // This process's consumers see the change at once (others within CONSUMER_POLICY_TTL_MS).
+  consumerPolicies.clear();
 }
 
 /**

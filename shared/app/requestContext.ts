@@ -41,12 +41,22 @@ export interface ActionContext {
   kind: ScheduleKind;
   caller: Caller;
   body: RequestBody;
-  policy: RolePolicy;
+  /** The target's policy; null for actions that check no rule (removal, deactivation, asks). */
+  policy: RolePolicy | null;
   now: Date;
+  /** The slot's live schedule, if any. */
   live: Versioned<Schedule> | undefined;
+  /** Every live schedule of the principal (both kinds), as read for this decision. */
+  principalLive: Array<Versioned<Schedule>>;
   correlationId: string;
   roleName: string;
   principalName: string;
+}
+
+/** The policy of an action that checks rules. */
+export function requirePolicy(ctx: ActionContext): RolePolicy {
+  if (!ctx.policy) throw new Error(`The ${ctx.body.action} action was decided without its policy.`);
+  return ctx.policy;
 }
 
 /** A new request row for the action, in the status the request state machine gives a new request on `created`. */

@@ -6,6 +6,7 @@ import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import { moveRequest } from '../domain/requestState';
 import {
   isLive,
+  type RequestAction,
   resolveWindow,
   type Schedule,
   type ScheduleKind,
@@ -20,7 +21,7 @@ import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settle
 import { policyFor } from './policies';
 import { checkTarget } from './targets';
 import { sameTarget, scopeOf } from '../domain/target';
-import { type ActionContext, assignmentExists, NAMES, newRequest, type ScheduleDeps, targets } from './requestContext';
+import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody } from './requestBody';
 
 export type { ActionContext, ScheduleDeps } from './requestContext';
@@ -48,13 +49,16 @@ export async function submitScheduleRequest(
   const roleName = await checkTarget(deps.directory, body.target);
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
-  const { value: policy } = await policyFor(deps, body.target);
+  // Removals, deactivations and asks check no policy rule: they do not read the policy.
+  const policy = RULELESS_ACTIONS.includes(body.action) ? null : (await policyFor(deps, body.target)).value;
   // The workflow (or another admin) may change the slot between our read and our write: then
   // the action is decided again on what is stored now, a few times, before answering 409.
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
-    const live = await deps.schedules.liveInSlot(kind, body);
-    const context: ActionContext = { deps, kind, caller, body, policy, now, live, correlationId, roleName, principalName: principal.displayName };
+    // One read of the principal's partition: the slot's live schedule, and (for an activation) the eligibilities.
+    const principalLive = await deps.schedules.liveOf(body.principalId);
+    const live = principalLive.find((s) => s.value.kind === kind && sameTarget(s.value.target, body.target));
+    const context: ActionContext = { deps, kind, caller, body, policy, now, live, principalLive, correlationId, roleName, principalName: principal.displayName };
     try {
       return await runAction(context);
     } catch (error) {
@@ -64,6 +68,8 @@ export async function submitScheduleRequest(
 }
 
 const MAX_ATTEMPTS = 4;
+
+const RULELESS_ACTIONS: readonly RequestAction[] = ['adminRemove', 'selfDeactivate', 'selfExtend', 'selfRenew'];
 
 async function runAction(context: ActionContext): Promise<ScheduleRequest> {
   const { body, kind } = context;
@@ -104,10 +110,11 @@ function authorize(kind: ScheduleKind, caller: Caller, body: RequestBody): void 
 
 function rules(ctx: ActionContext): { expiration: ExpirationRule; enablement: EnablementRule } {
   const level = ctx.kind === 'eligibility' ? 'Eligibility' : 'Assignment';
-  const expiration = ctx.policy.rules.find((r) => r.id === `Expiration_Admin_${level}`);
-  const enablement = ctx.policy.rules.find((r) => r.id === `Enablement_Admin_${level}`);
+  const policy = requirePolicy(ctx);
+  const expiration = policy.rules.find((r) => r.id === `Expiration_Admin_${level}`);
+  const enablement = policy.rules.find((r) => r.id === `Enablement_Admin_${level}`);
   if (expiration?.['@odata.type'] !== '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule' || enablement?.['@odata.type'] !== '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule') {
-    throw new Error(`Policy ${ctx.policy.id} lacks its admin ${level} rules.`);
+    throw new Error(`Policy ${policy.id} lacks its admin ${level} rules.`);
   }
   return { expiration, enablement };
 }

@@ -29,6 +29,9 @@ const RECONCILE_DUE = 10;
 const TENANT = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 const root = resolve(__dirname, '../..');
 
+/** BENCH_TRACE=1 prints each request to the app's tables during the counted cycles. */
+let tracing = false;
+
 /** Requests by table: a batch names its table in its body, every other request in its path. */
 type Counts = Map<string, number>;
 
@@ -44,6 +47,7 @@ async function countingProxy(target: number): Promise<{ port: number; counts: ()
       const named = path.includes('$batch') ? /devstoreaccount1\/([A-Za-z0-9]+)[(?]/.exec(body.toString('utf8')) : /devstoreaccount1\/([A-Za-z0-9]+)/.exec(path);
       const table = named?.[1] ?? 'other';
       counts.set(table, (counts.get(table) ?? 0) + 1);
+      if (tracing && table.startsWith('Pim')) console.error(`trace ${req.method} ${table} ${path.replace(/^\/devstoreaccount1\//, '').slice(0, 160)} ${path.includes('$batch') ? body.toString('utf8').match(/^(POST|PUT|PATCH|DELETE|MERGE|GET) [^\n]*/gm)?.map((l) => l.slice(0, 140)).join(' ; ') : ''}`);
       const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -163,16 +167,18 @@ async function main(): Promise<void> {
     // Storage requests per activate+remove cycle: one at a time, from the POST to the grant, the
     // removal and both workflows settling.
     console.error(`bench: ${slots.length} eligible slots ready`);
-    const sample = slots.slice(0, 10);
+    const sample = slots.slice(0, Number(process.env.BENCH_CYCLES ?? 10));
     await activateOnce(sample[0] as { user: string; role: string }); // warm caches and tables
     await remove(sample[0] as { user: string; role: string });
     await new Promise((r) => setTimeout(r, 500));
     const beforeCycles = proxy.counts();
+    tracing = process.env.BENCH_TRACE === '1';
     for (const s of sample) {
       await activateOnce(s);
       await remove(s);
       await new Promise((r) => setTimeout(r, 300));
     }
+    tracing = false;
     const perCycle = delta(beforeCycles, proxy.counts(), sample.length);
     console.error(`bench: ${perCycle.appTotal} app table requests per cycle (${JSON.stringify(perCycle.app)}), devhost ${perCycle.devhostTotal}`);
 
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
         activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
       };
     };
+    if (process.env.BENCH_TRACE === '1') return;
     const empty = await runLatency(ACTIVATIONS);
     console.error(`bench: empty store ${JSON.stringify(empty)}`);
 

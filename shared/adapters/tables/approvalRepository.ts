@@ -44,10 +44,8 @@ export function tableApprovalRepository(tables: TableAccess, outbox?: TableOutbo
     // Filed before the write that needs it: the reconcile pass escalates or times the stage out.
     const at = nextApprovalAttention(approval, STALLED_AFTER_MS);
     if (at) await due.add(at, 'approval', entity.partitionKey, `assignment|${approval.id}`);
-    await outbox?.prepare(TABLE, entity.partitionKey, changes);
-    const table = await tables.table(TABLE);
-    await table.submitTransaction([action, ...(outbox?.rows(entity.partitionKey, changes) ?? [])]);
-    await outbox?.committed(TABLE, entity.partitionKey, changes);
+    if (outbox) await outbox.submit(TABLE, entity.partitionKey, [action], changes);
+    else await (await tables.table(TABLE)).submitTransaction([action]);
   }
 
   return {

@@ -14,7 +14,6 @@ export interface AuditLogOptions {
 interface Head {
   seq: number;
   hash: string;
-  etag: string;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 50;
@@ -28,7 +27,7 @@ export function fromRecordEntity(e: Pick<AuditRecordEntity, 'rowKey' | 'json'>):
 }
 
 async function readHead(table: TableClient): Promise<Head | undefined> {
-  let e: AuditHeadEntity & { etag: string };
+  let e: AuditHeadEntity;
   try {
     e = await table.getEntity<AuditHeadEntity>(keys.audit.head.partitionKey, keys.audit.head.rowKey);
   } catch (error) {
@@ -38,7 +37,7 @@ async function readHead(table: TableClient): Promise<Head | undefined> {
   if (typeof e.seq !== 'number' || typeof e.hash !== 'string') {
     throw new Error('The audit chain head is malformed; run `npm run audit:verify`.');
   }
-  return { seq: e.seq, hash: e.hash, etag: e.etag };
+  return { seq: e.seq, hash: e.hash };
 }
 
 /** A record ready to chain: its id and its JSON text (what the hash covers, read back as stored). */
@@ -65,9 +64,11 @@ function appendActions(head: Head | undefined, records: Pending[], links: ChainL
   const last = links.at(-1);
   if (!last) return [];
   const headRow: AuditHeadEntity = { ...keys.audit.head, seq: last.seq, hash: last.hash };
-  // Why: the head's ETag is the lock. Of all appenders that read the same head, exactly one
-  // commits; the others fail as a whole (no record row without its head move) and retry.
-  const moveHead: TransactionAction = head ? ['update', headRow, 'Replace', { etag: head.etag }] : ['create', headRow];
+  // Why: the record rows are the lock. A seq is created once (create-only), so of all appenders
+  // that read the same head exactly one commits; the others fail as a whole (no head move
+  // without its record) and retry. The head must still exist (update, not upsert): a deleted
+  // head is a broken chain, refused rather than silently restarted.
+  const moveHead: TransactionAction = head ? ['update', headRow, 'Replace'] : ['create', headRow];
   const rows: TransactionAction[] = records.flatMap((r, i) => {
     const link = links[i] as ChainLink;
     const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json };
@@ -80,10 +81,9 @@ function appendActions(head: Head | undefined, records: Pending[], links: ChainL
 /** Commits the links; the new head on success, undefined when another append moved the head first (409/412). */
 async function commit(table: TableClient, head: Head | undefined, records: Pending[], links: ChainLink[]): Promise<Head | undefined> {
   try {
-    const response = await table.submitTransaction(appendActions(head, records, links));
+    await table.submitTransaction(appendActions(head, records, links));
     const last = links.at(-1) as ChainLink;
-    const headEtag = response.subResponses.find((r) => r.rowKey === keys.audit.head.rowKey)?.etag;
-    return { seq: last.seq, hash: last.hash, etag: headEtag ?? '' };
+    return { seq: last.seq, hash: last.hash };
   } catch (error) {
     const status = statusCodeOf(error);
     // 404: the head we updated is gone (deleted under us); the caller re-reads and finds out.
@@ -149,7 +149,7 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     for (let attempt = 1; ; attempt++) {
       const moved = await commit(table, head, records, linksAfter(head, records));
       if (moved) {
-        knownHead = moved.etag ? moved : undefined;
+        knownHead = moved;
         return;
       }
       knownHead = undefined;

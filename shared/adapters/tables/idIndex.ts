@@ -28,6 +28,30 @@ export class IdIndex {
 
   constructor(private readonly tables: TableAccess) {}
 
+  /** Whether this process has seen the id (indexed or found it): such an id's rows exist. */
+  knows(id: string): boolean {
+    return this.cache.has(id.toLowerCase());
+  }
+
+  /**
+   * Indexes one id unless it is indexed already: true when this call created the entry (the id
+   * is new), false when it was there (the id exists).
+   */
+  async claim(id: string, location: Location): Promise<boolean> {
+    if (this.knows(id)) return false;
+    const table = await this.tables.table(ID_INDEX_TABLE);
+    const key = keys.idIndex(id);
+    try {
+      await table.createEntity({ ...key, at: location.partitionKey, ...(location.liveRow ? { live: location.liveRow } : {}) });
+      return true;
+    } catch (error) {
+      if (statusCodeOf(error) !== 409) throw error;
+      return false;
+    } finally {
+      this.remember(id, location);
+    }
+  }
+
   /** Indexes the ids (one transaction per index partition); ids already indexed are skipped. */
   async add(entries: Array<{ id: string; location: Location }>): Promise<void> {
     const fresh = entries.filter((e) => !this.cache.has(e.id.toLowerCase()));

@@ -1,4 +1,4 @@
-import { odata, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
 import type { DomainEvent } from '../../domain/events';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
 import type { Changes } from '../../ports/changes';
@@ -29,6 +29,8 @@ export interface OutboxReport {
 
 /** How long after a commit the sweep looks at its partition: the inline relay has had its chance. */
 const SWEEP_AFTER_MS = 60_000;
+/** How long relayed rows may wait for the partition's next commit to delete them before they are deleted on their own. */
+const DELETE_AFTER_MS = 2_000;
 
 /**
  * The transactional outbox, for events and audit records alike. A repository adds `rows(...)`
@@ -44,6 +46,13 @@ export class TableOutbox {
   private readonly due: DueIndex;
   /** Partitions already filed for the sweep, by the minute they are filed for. */
   private readonly filed = new Map<string, string>();
+  /**
+   * Rows relayed but not yet deleted, by table and partition. Why: the partition's next commit
+   * deletes them in its own transaction, which saves a request per change; a timer deletes
+   * what no commit took along.
+   */
+  private readonly relayed = new Map<string, { table: OutboxTable; partitionKey: string; rowKeys: string[] }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tables: TableAccess,
@@ -65,6 +74,36 @@ export class TableOutbox {
     this.filed.set(key, minuteBucket(at));
   }
 
+  /**
+   * Commits the state change's actions with the changes' outbox rows (and rows relayed before
+   * in this partition, to delete) as one transaction, then relays the changes.
+   */
+  async submit(table: OutboxTable, partitionKey: string, actions: TransactionAction[], changes: Changes): Promise<TableTransactionResponse> {
+    await this.prepare(table, partitionKey, changes);
+    const key = `${table}|${partitionKey}`;
+    const taken = this.relayed.get(key);
+    this.relayed.delete(key);
+    const deletes = (taken?.rowKeys ?? []).slice(0, Math.max(0, 99 - actions.length - this.rows(partitionKey, changes).length));
+    const client = await this.tables.table(table);
+    let response: TableTransactionResponse;
+    try {
+      response = await client.submitTransaction([...actions, ...this.rows(partitionKey, changes), ...deletes.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
+    } catch (error) {
+      if (taken) {
+        // A relayed row gone already (the sweep took it) fails the whole write: clear them apart, then write again without them.
+        if (deletes.length > 0 && statusCodeOf(error) === 404) {
+          await this.deleteRows(table, partitionKey, taken.rowKeys);
+          return this.submit(table, partitionKey, actions, changes);
+        }
+        this.relayed.set(key, taken);
+      }
+      throw error;
+    }
+    if (taken && deletes.length < taken.rowKeys.length) this.later(table, partitionKey, taken.rowKeys.slice(deletes.length));
+    await this.committed(table, partitionKey, changes);
+    return response;
+  }
+
   rows(partitionKey: string, changes: Changes): TransactionAction[] {
     const now = new Date().toISOString();
     const events = (changes.events ?? []).map((event): TransactionAction => ['create', entity(partitionKey, 'outbox', event.id, now, event)]);
@@ -76,7 +115,7 @@ export class TableOutbox {
   async committed(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
     if (isEmpty(changes)) return;
     try {
-      await this.relay(table, partitionKey, changes.audit ?? [], changes.events ?? []);
+      await this.relay(table, partitionKey, changes.audit ?? [], changes.events ?? [], 'later');
     } catch (error) {
       this.warn(`Outbox: ${describe(changes)} in ${table}/${partitionKey} left for the sweep: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -114,7 +153,7 @@ export class TableOutbox {
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${AUDIT_PREFIX} and RowKey lt ${`${EVENT_PREFIX}~`}`;
     for await (const e of client.listEntities<OutboxEntity>({ queryOptions: { filter } })) {
       if (e.kind !== 'outbox' && e.kind !== 'outaudit') continue;
-      if (e.storedAt > before) continue;
+      if (e.storedAt > before || this.isRelayed(table, partitionKey, e.rowKey)) continue;
       if (e.kind === 'outbox') events.push(JSON.parse(e.json) as DomainEvent);
       else audit.push(JSON.parse(e.json) as AuditRecord);
     }
@@ -127,6 +166,7 @@ export class TableOutbox {
 
   /** Events still waiting (for tests and health): a scan, not for hot paths. */
   async pendingCount(): Promise<number> {
+    await this.flush();
     let count = 0;
     for (const table of OUTBOX_TABLES) {
       const client = await this.tables.table(table);
@@ -136,11 +176,43 @@ export class TableOutbox {
     return count;
   }
 
-  /** Audit first (what happened is on record before anyone is told), then events, then the rows go. */
-  private async relay(table: OutboxTable, partitionKey: string, audit: AuditRecord[], events: DomainEvent[]): Promise<void> {
+  /** Deletes every relayed row still waiting for a commit to take it along. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const waiting = [...this.relayed.values()];
+    this.relayed.clear();
+    for (const w of waiting) await this.deleteRows(w.table, w.partitionKey, w.rowKeys);
+  }
+
+  private isRelayed(table: OutboxTable, partitionKey: string, rk: string): boolean {
+    return this.relayed.get(`${table}|${partitionKey}`)?.rowKeys.includes(rk) ?? false;
+  }
+
+  private later(table: OutboxTable, partitionKey: string, rowKeys: string[]): void {
+    const key = `${table}|${partitionKey}`;
+    const entry = this.relayed.get(key) ?? { table, partitionKey, rowKeys: [] };
+    entry.rowKeys.push(...rowKeys);
+    this.relayed.set(key, entry);
+    this.flushTimer ??= setTimeout(() => {
+      this.flush().catch((error: unknown) => this.warn(`Outbox: relayed rows not deleted (the sweep will): ${error instanceof Error ? error.message : String(error)}`));
+    }, DELETE_AFTER_MS);
+    this.flushTimer.unref?.();
+  }
+
+  /** Audit first (what happened is on record before anyone is told), then events, then the rows go (now, or with the partition's next commit). */
+  private async relay(table: OutboxTable, partitionKey: string, audit: AuditRecord[], events: DomainEvent[], remove: 'now' | 'later' = 'now'): Promise<void> {
     await this.audit.appendAll(audit);
     await this.publisher.publish(events);
     const rows = [...audit.map((r) => rowKey('outaudit', r.id)), ...events.map((e) => rowKey('outbox', e.id))];
+    if (remove === 'later') {
+      this.later(table, partitionKey, rows);
+      return;
+    }
+    await this.deleteRows(table, partitionKey, rows);
+  }
+
+  private async deleteRows(table: OutboxTable, partitionKey: string, rows: string[]): Promise<void> {
     const client = await this.tables.table(table);
     for (let i = 0; i < rows.length; i += 100) {
       const batch = rows.slice(i, i + 100).map((rk): TransactionAction => ['delete', { partitionKey, rowKey: rk }]);

@@ -1,4 +1,4 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import { conflict } from '../../domain/errors';
 import type { RolePolicy } from '../../domain/policy/types';
 import type { PolicyRepository } from '../../ports/policies';
@@ -64,16 +64,15 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
       const table = await tables.table(TABLE);
       if ((changes.events?.length ?? 0) + (changes.audit?.length ?? 0) > 0 && !outbox) throw new Error('This policy repository has no outbox to record changes in.');
       const entity = toPolicyEntity(policy);
-      await outbox?.prepare(TABLE, entity.partitionKey, changes);
       try {
-        await table.submitTransaction([['update', entity, 'Replace', { etag }], ...(outbox?.rows(entity.partitionKey, changes) ?? [])]);
+        const update: TransactionAction = ['update', entity, 'Replace', { etag }];
+        await (outbox ? outbox.submit(TABLE, entity.partitionKey, [update], changes) : table.submitTransaction([update]));
       } catch (error) {
         if (statusCodeOf(error) === 412 || statusCodeOf(error) === 404) {
           throw conflict('Another change to this policy was saved while yours was being made. Reload the policy and apply your change again.', 'ConcurrentModification');
         }
         throw error;
       }
-      await outbox?.committed(TABLE, entity.partitionKey, changes);
     },
   };
 }

@@ -118,16 +118,19 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   async function commit(client: TableClient, pk: string, actions: TransactionAction[], changes: Changes): Promise<TableTransactionResponse> {
     const relayed = (changes.events?.length ?? 0) + (changes.audit?.length ?? 0) > 0;
     if (relayed && !outbox) throw new Error('This schedule repository has no outbox to record changes in.');
-    await outbox?.prepare(TABLE, pk, changes);
-    const response = await client.submitTransaction([...actions, ...(outbox?.rows(pk, changes) ?? [])]);
-    await outbox?.committed(TABLE, pk, changes);
-    return response;
+    return outbox ? outbox.submit(TABLE, pk, actions, changes) : client.submitTransaction(actions);
   }
+
+  /** What this process filed last per schedule: filing the same moment again is a no-op, so it is skipped. */
+  const filed = new Map<string, string>();
 
   /** Files the schedule with the reconcile pass at its next moment of attention, before the write that needs it. */
   async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
     const at = nextAttention(s, notice, new Date(), awaitsWorkflow(request));
-    if (at) await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
+    if (!at || filed.get(s.id) === at.toISOString()) return;
+    await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
+    if (filed.size > 10_000) filed.clear();
+    filed.set(s.id, at.toISOString());
   }
 
   async function read(client: TableClient, pk: string, rk: string): Promise<(JsonEntity & { etag: string }) | undefined> {
@@ -139,11 +142,16 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     }
   }
 
-  /** The request row: created when new, replaced when it exists (the slot's ETag guards the change). */
+  /**
+   * The request row: created when new, replaced when it exists (the slot's ETag guards the
+   * change). A request this process has not seen is indexed first, which tells which it is.
+   */
   async function requestAction(request: ScheduleRequest, schedule?: Schedule): Promise<TransactionAction> {
     const pk = partitionOf(request.principalId);
-    const known = await ids.find(request.id);
-    if (known) return ['update', toRequestEntity(request), 'Replace'];
+    if (!schedule) {
+      const isNew = await ids.claim(request.id, { partitionKey: pk });
+      return isNew ? ['create', toRequestEntity(request)] : ['update', toRequestEntity(request), 'Replace'];
+    }
     await ids.add([
       { id: request.id, location: { partitionKey: pk } },
       ...(schedule ? [{ id: schedule.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } }] : []),
@@ -285,6 +293,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     },
 
     async completeDue(work) {
+      for (const w of work) filed.delete(w.id);
       await due.done(work.map((w) => ({ what: w.what, partitionKey: '', id: w.id, dueAt: w.at, row: w.handle })));
     },
   };

@@ -4,7 +4,7 @@ import type { Mailer } from '../../ports/mailer';
 import type { NotificationLog } from '../../ports/notifications';
 import type { Signer } from '../../ports/signer';
 import { newNonce, signLink } from '../approvalLinks';
-import { type PolicyDeps, policyFor } from '../policies';
+import { type PolicyDeps, policyForEvents } from '../policies';
 import { AUDIENCES, levelAllows, notificationRule, peopleFor } from './audience';
 import { renderMail } from './render';
 
@@ -63,7 +63,7 @@ export async function notify(deps: NotifyDeps, event: DomainEvent): Promise<Noti
 export async function recipientsOf(deps: PolicyDeps, event: DomainEvent): Promise<Recipient[]> {
   const audiences = AUDIENCES[event.type] ?? [];
   if (audiences.length === 0) return [];
-  const { value: policy } = await policyFor(deps, event.subject.target);
+  const policy = await policyForEvents(deps, event.subject.target);
   const requesterId = typeof event.data.requesterId === 'string' ? event.data.requesterId : event.subject.principalId;
   const requester = requesterId ? await deps.directory.getPrincipal(requesterId) : undefined;
   const requesterAddress = (requester?.mail ?? requester?.userPrincipalName)?.toLowerCase();
