@@ -2,6 +2,9 @@
  * The composition root: builds the adapters from settings once, for every function to share.
  * Not a trigger; functions import `deps()`.
  */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
 import { graphTokenProvider } from '../shared/adapters/graph/graphToken';
@@ -88,3 +91,11 @@ function build(): AppDeps {
 }
 
 export const tokens = () => deps().tokens;
+
+/**
+ * The activation workflow for this invocation (its durable client input must be declared);
+ * what it cannot deliver is logged through the invocation, with its request id.
+ */
+export function workflowFor(ctx: InvocationContext) {
+  return durableWorkflow(df.getClient(ctx), (message) => ctx.warn(`Request ${ctx.invocationId}: ${message}`));
+}

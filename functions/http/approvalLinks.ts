@@ -1,11 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
 import { actOnLink, type LinkDeps, type LinkPage, viewLink } from '../../shared/app/approvalPages';
 import { config } from '../../shared/config';
 import { PAGE_HEADERS, renderLinkPage } from '../../shared/http/approvalHtml';
-import { deps } from '../composition';
+import { deps, workflowFor } from '../composition';
 
 const CSRF_COOKIE = 'pim_csrf';
 
@@ -65,7 +64,7 @@ app.http('approvalLinkDecision', {
     let page: LinkPage;
     try {
       page = await actOnLink(
-        linkDeps({ workflow: durableWorkflow(df.getClient(ctx)) }),
+        linkDeps({ workflow: workflowFor(ctx) }),
         req.params.token ?? '',
         { decision: form.get('decision') ?? undefined, justification: form.get('justification') ?? undefined },
         signedIn,

@@ -15,6 +15,7 @@ import type { Caller } from '../http/auth';
 import type { ApprovalRepository } from '../ports/approvals';
 import type { ScheduleRepository } from '../ports/schedules';
 import type { ActivationWorkflow } from '../ports/workflow';
+import { afterCommit } from './afterCommit';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
@@ -254,7 +255,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
   );
   if (!eligible && !startsLater) {
     // If the directory is unreachable now, the reconcile timer grants it shortly.
-    const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
+    const synced = await afterCommit(ctx.correlationId, 'granting the assignment', () => settleSchedule(ctx.deps, schedule, ctx.correlationId));
     if (synced?.status === 'Provisioned') return { ...request, status: 'Provisioned', completedDateTime: ctx.now.toISOString() };
   }
   return request;
@@ -387,8 +388,8 @@ async function change(
   if (ctx.kind === 'assignment') {
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
-    if (!isLive(next)) await revokeUnlessNeeded(ctx.deps, next, ctx.now).catch(() => undefined);
-    await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
+    if (!isLive(next)) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
+    await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId));
     // The activation's workflow waits for its end; tell it the end moved (or came).
     if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');
   }
