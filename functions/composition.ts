@@ -7,6 +7,7 @@ import * as df from 'durable-functions';
 import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
+import { graphHealth } from '../shared/adapters/graph/graphHealth';
 import { graphTokenProvider } from '../shared/adapters/graph/graphToken';
 import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
 import { tableNotificationLog } from '../shared/adapters/tables/notificationLog';
@@ -19,6 +20,8 @@ import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
 import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
+import { tableStorageHealth } from '../shared/adapters/tables/tableStorageHealth';
+import type { DependencyHealth } from '../shared/ports/dependencyHealth';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import type { AlertStore } from '../shared/ports/alerts';
@@ -49,6 +52,8 @@ export interface AppDeps {
   mailer: Mailer;
   notifications: NotificationLog;
   webhookDeadLetters: WebhookDeadLetterStore;
+  /** What /healthz probes: the app's own connections, built once like the rest. */
+  health: { storage: DependencyHealth; serviceBus: DependencyHealth; graph: DependencyHealth };
 }
 
 let built: AppDeps | undefined;
@@ -66,6 +71,7 @@ function build(): AppDeps {
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   return {
+    health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
     outbox,
     bus,
     mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
