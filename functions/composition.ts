@@ -3,8 +3,12 @@
  * Not a trigger; functions import `deps()`.
  */
 import { hmacSigner } from '../shared/adapters/crypto/hmacSigner';
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
+import { graphHealth } from '../shared/adapters/graph/graphHealth';
 import { graphTokenProvider } from '../shared/adapters/graph/graphToken';
 import { type Bus, createBus } from '../shared/adapters/servicebus/bus';
 import { tableNotificationLog } from '../shared/adapters/tables/notificationLog';
@@ -17,6 +21,8 @@ import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
 import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
+import { tableStorageHealth } from '../shared/adapters/tables/tableStorageHealth';
+import type { DependencyHealth } from '../shared/ports/dependencyHealth';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import type { AlertStore } from '../shared/ports/alerts';
@@ -56,6 +62,8 @@ export interface AppDeps {
   linkSigner: Signer;
   /** Signs JSON webhook payloads (PIM_WEBHOOK_KEYS). */
   webhookSigner: Signer;
+  /** What /healthz probes: the app's own connections, built once like the rest. */
+  health: { storage: DependencyHealth; serviceBus: DependencyHealth; graph: DependencyHealth };
 }
 
 let built: AppDeps | undefined;
@@ -75,6 +83,7 @@ function build(): AppDeps {
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   const directory = graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 });
   return {
+    health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
     outbox,
     bus,
     mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
@@ -105,3 +114,11 @@ function build(): AppDeps {
 }
 
 export const tokens = () => deps().tokens;
+
+/**
+ * The activation workflow for this invocation (its durable client input must be declared);
+ * what it cannot deliver is logged through the invocation, with its request id.
+ */
+export function workflowFor(ctx: InvocationContext) {
+  return durableWorkflow(df.getClient(ctx), (message) => ctx.warn(`Request ${ctx.invocationId}: ${message}`));
+}

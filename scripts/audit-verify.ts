@@ -1,40 +1,41 @@
 /**
  * `npm run audit:verify`: walks the audit log's hash chain and says whether it is intact.
- * Storage from AzureWebJobsStorage, table prefix from PIM_TABLE_PREFIX (default Pim); when the
+ * Storage from AzureWebJobsStorage (or AzureWebJobsStorage__tableServiceUri and the identity
+ * settings, as the app reads them), table prefix from PIM_TABLE_PREFIX (default Pim); when the
  * environment does not set them, from local.settings.json (or the sample) as the app would.
  * Exit 0: intact. 1: broken, naming the first broken record. 2: the chain could not be read.
  */
 import { resolve } from 'node:path';
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { loadLocalSettings } from '../devhost/core/settings';
 import { AUDIT_TABLE, type ChainVerdict, type TableSource, verifyAuditChain } from '../shared/adapters/tables/auditChain';
-import { statusCodeOf } from '../shared/adapters/tables/tableAccess';
+import { statusCodeOf, tableClientFactory } from '../shared/adapters/tables/tableAccess';
+import { type TableConnection, tableConnection } from '../shared/connections';
 
 const PREFIX = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Exit code 2 with one line: the chain was not checked, which is not the same as broken. */
 class CannotRead extends Error {}
 
-function settings(): { connection: string; prefix: string } {
+function settings(): { connection: TableConnection; prefix: string } {
   loadLocalSettings(resolve(__dirname, '..'));
-  const connection = process.env.AzureWebJobsStorage;
+  // Empty values count as unset, as in the app's config.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ''));
+  const connection = tableConnection(env);
   const prefix = process.env.PIM_TABLE_PREFIX || 'Pim';
-  if (!connection) throw new CannotRead('No storage connection: set AzureWebJobsStorage (or it in local.settings.json Values).');
+  if (!connection.value) throw new CannotRead(`No storage connection: ${connection.problems.join('; ')}.`);
   if (!PREFIX.test(prefix)) throw new CannotRead(`PIM_TABLE_PREFIX must be letters and digits, starting with a letter, got "${prefix}".`);
-  return { connection, prefix };
+  return { connection: connection.value, prefix };
 }
 
 /**
  * Table clients that only read. Why: TableAccess creates missing tables, and a verifier pointed
  * at a wrong prefix must say so rather than create an empty table and report it intact.
  */
-function readOnlyTables(connection: string, prefix: string): TableSource & { endpoint: string } {
+function readOnlyTables(connection: TableConnection, prefix: string): TableSource & { endpoint: string } {
   let client: TableClient;
   try {
-    client = TableClient.fromConnectionString(connection, `${prefix}${AUDIT_TABLE}`, {
-      allowInsecureConnection: true,
-      retryOptions: { maxRetries: 2, retryDelayInMs: 200 },
-    });
+    client = tableClientFactory(connection, { retryOptions: { maxRetries: 2, retryDelayInMs: 200 } })(`${prefix}${AUDIT_TABLE}`);
   } catch {
     // The SDK's own message here is about its internals; the setting is what needs fixing.
     throw new CannotRead('AzureWebJobsStorage is not a storage connection string (account key or SAS, or UseDevelopmentStorage=true).');

@@ -1,11 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
-import { actOnLink, type LinkDeps, viewLink } from '../../shared/app/approvalPages';
+import { actOnLink, type LinkDeps, type LinkPage, viewLink } from '../../shared/app/approvalPages';
 import { config } from '../../shared/config';
 import { PAGE_HEADERS, renderLinkPage } from '../../shared/http/approvalHtml';
-import { deps } from '../composition';
+import { deps, workflowFor } from '../composition';
 
 const CSRF_COOKIE = 'pim_csrf';
 
@@ -62,13 +61,21 @@ app.http('approvalLinkDecision', {
       return { status: 403, headers: PAGE_HEADERS, body: renderLinkPage(page, '') };
     }
     const signedIn = req.headers.get('x-ms-client-principal-id') ?? undefined;
-    const page = await actOnLink(
-      linkDeps({ workflow: durableWorkflow(df.getClient(ctx)) }),
-      req.params.token ?? '',
-      { decision: form.get('decision') ?? undefined, justification: form.get('justification') ?? undefined },
-      signedIn,
-      ctx.invocationId,
-    );
+    let page: LinkPage;
+    try {
+      page = await actOnLink(
+        linkDeps({ workflow: workflowFor(ctx) }),
+        req.params.token ?? '',
+        { decision: form.get('decision') ?? undefined, justification: form.get('justification') ?? undefined },
+        signedIn,
+        ctx.invocationId,
+      );
+    } catch (error) {
+      // The approver gets a page, not a blank 500; the link's nonce was released unless the
+      // decision got stored, so opening the link again shows which and lets them retry.
+      ctx.error(`Request ${ctx.invocationId}: the approval-link decision failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      page = { kind: 'error', status: 500, title: 'Something went wrong', message: 'Your decision may not have been recorded. Open the link from the mail again: it shows whether it was, and if not, you can decide again.' };
+    }
     return { status: page.status, headers: PAGE_HEADERS, body: renderLinkPage(page, '') };
   },
 });

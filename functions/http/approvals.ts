@@ -1,6 +1,5 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
 import { decideStep, getApproval } from '../../shared/app/approvals';
 import type { Approval, ApprovalStep } from '../../shared/domain/approval';
 import { notFound } from '../../shared/domain/errors';
@@ -8,7 +7,7 @@ import { graphHandler } from '../../shared/http/graphHandler';
 import { pageOf } from '../../shared/http/odata/collection';
 import { parseQuery } from '../../shared/http/odata/query';
 import { collectionResponse, entityResponse } from '../../shared/http/responses';
-import { deps, tokens } from '../composition';
+import { deps, tokens, workflowFor } from '../composition';
 
 const V = '{version:regex(^(v1\\.0|beta)$)}';
 const APPROVALS = 'roleManagement/directory/roleAssignmentApprovals';
@@ -77,7 +76,7 @@ app.http('decideRoleAssignmentApprovalStep', {
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
   handler: graphHandler(tokens, async ({ req, caller, body, requestId, ctx }) => {
-    const withWorkflow = { ...deps(), workflow: durableWorkflow(df.getClient(ctx)) };
+    const withWorkflow = { ...deps(), workflow: workflowFor(ctx) };
     await decideStep(withWorkflow, caller, req.params.id ?? '', req.params.stepId ?? '', body, requestId);
     return { status: 204 };
   }),

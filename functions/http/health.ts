@@ -1,21 +1,33 @@
 import { app } from '@azure/functions';
-import { tableStorageHealth } from '../../shared/adapters/tables/tableStorageHealth';
-import { checkHealth } from '../../shared/app/health';
+import { checkHealth, type HealthReport } from '../../shared/app/health';
 import { config } from '../../shared/config';
+import { deps } from '../composition';
+
+/**
+ * The probe run in progress. Why: /healthz is anonymous and each run calls storage, the bus
+ * and Graph; requests that arrive meanwhile share its answer instead of multiplying the calls.
+ */
+let running: Promise<HealthReport> | undefined;
+
+function probeOnce(): Promise<HealthReport> {
+  const settings = config();
+  running ??= checkHealth({ ...deps().health, durableBackend: settings.PIM_DURABLE_BACKEND, taskHub: settings.DURABLE_TASK_HUB }).finally(() => {
+    running = undefined;
+  });
+  return running;
+}
 
 app.http('health', {
   route: 'healthz',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: async () => {
-    const settings = config();
-    const report = await checkHealth({
-      storage: tableStorageHealth(settings.tables),
-      durableBackend: settings.PIM_DURABLE_BACKEND,
-      taskHub: settings.DURABLE_TASK_HUB,
-    });
+    const report = await probeOnce();
     return {
-      status: report.status === 'Healthy' ? 200 : 503,
+      // Why 503 only for storage: the platform's health check takes a 503 instance out of
+      // rotation, which helps when this instance cannot reach its storage; a bus or Graph that
+      // is down for every instance is reported (Degraded) but is no reason to drop instances.
+      status: report.status === 'Unhealthy' ? 503 : 200,
       jsonBody: report,
       headers: { 'Cache-Control': 'no-store' },
     };

@@ -4,7 +4,6 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
 import { cancelRequest, requestsAwaitingMe } from '../../shared/app/approvals';
 import { getRequest, getSchedule, listInstances, listRequests, listSchedules } from '../../shared/app/scheduleQueries';
 import { submitScheduleRequest } from '../../shared/app/scheduleRequests';
@@ -15,7 +14,7 @@ import { pageOf } from '../../shared/http/odata/collection';
 import { parseQuery } from '../../shared/http/odata/query';
 import { collectionResponse, entityResponse } from '../../shared/http/responses';
 import { instanceJson, requestJson, scheduleJson } from '../../shared/http/scheduleJson';
-import { deps, tokens } from '../composition';
+import { deps, tokens, workflowFor } from '../composition';
 
 const V = '{version:regex(^(v1\\.0|beta)$)}';
 const REQUEST_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'status', 'action', 'createdDateTime', 'targetScheduleId'];
@@ -32,7 +31,7 @@ function onlyMine(call: GraphCall): boolean {
 
 /** The app's dependencies plus the durable workflow reachable from this invocation. */
 function depsWithWorkflow(ctx: InvocationContext) {
-  return { ...deps(), workflow: durableWorkflow(df.getClient(ctx)) };
+  return { ...deps(), workflow: workflowFor(ctx) };
 }
 
 function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignment'): void {

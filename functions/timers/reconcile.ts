@@ -1,9 +1,8 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../../shared/adapters/durable/durableWorkflow';
 import { reconcile } from '../../shared/app/reconcile';
 import { config } from '../../shared/config';
-import { deps } from '../composition';
+import { deps, workflowFor } from '../composition';
 
 // The schedule is an app setting (PIM_RECONCILE_SCHEDULE), resolved by the host from %...%.
 app.timer('reconcile', {
@@ -14,7 +13,7 @@ app.timer('reconcile', {
     const settings = config();
     const report = await reconcile({
       ...deps(),
-      workflow: durableWorkflow(df.getClient(context)),
+      workflow: workflowFor(context),
       expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
     });
     const changed = report.settled + report.timedOut + report.escalated + report.expiryNotices + report.revocationAlerts + report.outsidePim;

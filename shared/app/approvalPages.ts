@@ -6,6 +6,7 @@ import type { NonceStore } from '../ports/nonces';
 import type { Signer } from '../ports/signer';
 import { verifyLink } from './approvalLinks';
 import { decideStep } from './approvals';
+import { useLinkOnce } from './linkNonce';
 import { formatTime } from './notifications/render';
 import type { ScheduleDeps } from './requestContext';
 
@@ -63,17 +64,23 @@ export async function actOnLink(
   if (form.decision !== 'Approve' && form.decision !== 'Deny') return error(400, 'Choose Approve or Deny', 'The form did not say whether to approve or deny.');
   const justification = form.justification?.trim() ?? '';
   if (summary.justificationRequired && !justification) return error(400, 'A justification is required', 'Give a reason for your decision and submit again.');
-  if (!(await deps.nonces.consume(claims.nonce, claims.expiresAt))) return error(409, 'This link was already used', 'Each link works once. Open the request in PIM to see its state.');
-  const approver = await deps.directory.getPrincipal(claims.approverId);
-  const caller: Caller = { oid: claims.approverId, tenantId: deps.tenantId, name: approver?.displayName, roles: [], isAdmin: false, isAuditor: false, amr: [], acrs: [] };
-  try {
-    await decideStep(deps, caller, approvalId, stepId, { reviewResult: form.decision, justification }, correlationId);
-  } catch (e) {
-    if (e instanceof DomainError) return error(e.status === 404 ? 403 : e.status, 'Not recorded', e.message);
-    throw e;
-  }
-  const verb = form.decision === 'Approve' ? 'approved' : 'denied';
-  return { kind: 'done', status: 200, message: `You ${verb} ${summary.requester}'s request for ${summary.role}.` };
+  const decision = form.decision;
+  // Why: the link's nonce is spent only once the decision is stored (see linkNonce.ts).
+  const outcome = await useLinkOnce(deps, { nonce: claims.nonce, expiresAt: claims.expiresAt, approvalId, stepId, approverId: claims.approverId, correlationId }, async (): Promise<LinkPage> => {
+    const approver = await deps.directory.getPrincipal(claims.approverId);
+    const caller: Caller = { oid: claims.approverId, tenantId: deps.tenantId, name: approver?.displayName, roles: [], isAdmin: false, isAuditor: false, amr: [], acrs: [] };
+    try {
+      await decideStep(deps, caller, approvalId, stepId, { reviewResult: decision, justification }, correlationId);
+    } catch (e) {
+      if (e instanceof DomainError) return error(e.status === 404 ? 403 : e.status, 'Not recorded', e.message);
+      throw e;
+    }
+    const verb = decision === 'Approve' ? 'approved' : 'denied';
+    return { kind: 'done', status: 200, message: `You ${verb} ${summary.requester}'s request for ${summary.role}.` };
+  });
+  if (outcome === 'used') return error(409, 'This link was already used', 'Each link works once. Open the request in PIM to see its state.');
+  if (outcome === 'busy') return error(409, 'This link is in use', 'A decision with this link is being recorded right now. Open the request in PIM to see its state.');
+  return outcome;
 }
 
 async function resolve(deps: LinkDeps, token: string) {

@@ -13,6 +13,7 @@ import {
   type ScheduleRequest,
 } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
+import { afterCommit } from './afterCommit';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
@@ -204,7 +205,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
   if (!(await ctx.deps.schedules.create(schedule, request, { events: [assigned], audit: [audit] }))) throw assignmentExists(ctx);
   if (!eligible && !startsLater) {
     // If the directory is unreachable now, the reconcile timer grants it shortly.
-    const synced = await settleSchedule(ctx.deps, schedule, ctx.correlationId).catch(() => undefined);
+    const synced = await afterCommit(ctx.correlationId, 'granting the assignment', () => settleSchedule(ctx.deps, schedule, ctx.correlationId));
     if (synced?.status === 'Provisioned') return { ...moveRequest(request, { type: 'provisioned' }), completedDateTime: ctx.now.toISOString() };
   }
   return request;
@@ -330,8 +331,8 @@ async function change(
   if (ctx.kind === 'assignment') {
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
-    if (!isLive(next)) await revokeUnlessNeeded(ctx.deps, next, ctx.now).catch(() => undefined);
-    await settleSchedule(ctx.deps, next, ctx.correlationId).catch(() => undefined);
+    if (!isLive(next)) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
+    await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId));
     // The activation's workflow waits for its end; tell it the end moved (or came).
     if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');
   }

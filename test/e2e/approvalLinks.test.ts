@@ -115,3 +115,66 @@ describe('emailed approve/deny links', () => {
     expect(decided.html).toContain('approved by Bob Baker');
   });
 });
+
+describe('an approval link survives a failed attempt and is spent by a recorded decision', () => {
+  let quorumRequestId: string;
+
+  beforeAll(async () => {
+    // Two approvals needed, so the stage stays open after bob's and only the link's nonce refuses his replay.
+    const rule = `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${ROLES.helpdesk}/rules/Approval_EndUser_Assignment`;
+    const approvers = [USERS.bob, USERS.carol].map((userId) => ({ '@odata.type': '#microsoft.graph.singleUser', userId }));
+    expect((await as('admin', 'PATCH', rule, { setting: { isApprovalRequired: true, approvalStages: [{ primaryApprovers: approvers, quorum: { approvalsRequired: 2 } }] } })).status).toBe(204);
+    expect((await as('admin', 'POST', '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', { action: 'adminAssign', principalId: USERS.alice, roleDefinitionId: ROLES.helpdesk, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } } })).status).toBe(201);
+    const req = await as('alice', 'POST', REQUESTS, {
+      action: 'selfActivate', principalId: USERS.alice, roleDefinitionId: ROLES.helpdesk, directoryScopeId: '/', justification: 'Unlock the CEO account',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(req.status).toBe(201);
+    quorumRequestId = String(req.body.id);
+  });
+
+  /** Runs `work` while the next approval write fails, as a storage timeout would. */
+  async function withApprovalWriteFailingOnce<T>(work: () => Promise<T>): Promise<T> {
+    const app = deps();
+    const real = app.approvals;
+    app.approvals = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'replace') return Reflect.get(target, prop, receiver) as unknown;
+        return async () => {
+          app.approvals = real;
+          throw Object.assign(new Error('Operation timed out (simulated storage outage)'), { code: 'ETIMEDOUT' });
+        };
+      },
+    });
+    try {
+      return await work();
+    } finally {
+      app.approvals = real;
+    }
+  }
+
+  it('a failed attempt leaves the link usable; the recorded decision spends it; a replay is refused with 409', async () => {
+    const link = linkFor(USERS.bob, 3_600_000, quorumRequestId);
+    const page = await open(link);
+    expect(page.status).toBe(200);
+
+    const failed = await withApprovalWriteFailingOnce(() => submit(link, page.csrf, { decision: 'Approve', justification: 'Checked with the CEO' }, USERS.bob));
+    expect(failed.status).toBe(500);
+    expect(failed.html).toContain('Your decision may not have been recorded');
+    expect((await deps().approvals.get(quorumRequestId))?.value.steps[0]?.decisions ?? []).toEqual([]);
+
+    // The same link, again: still shows the request and records the decision.
+    const again = await open(link);
+    expect(again.status).toBe(200);
+    const done = await submit(link, again.csrf, { decision: 'Approve', justification: 'Checked with the CEO' }, USERS.bob);
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You approved Alice Anders&#39;s request');
+    expect((await deps().approvals.get(quorumRequestId))?.value.steps[0]?.decisions).toHaveLength(1);
+
+    // The stage still waits for carol, so it is the spent nonce that refuses bob's link now.
+    const replay = await submit(link, again.csrf, { decision: 'Deny', justification: 'changed my mind' }, USERS.bob);
+    expect(replay.status).toBe(409);
+    expect(replay.html).toContain('This link was already used');
+    expect((await deps().approvals.get(quorumRequestId))?.value.steps[0]?.decisions).toHaveLength(1);
+  });
+});

@@ -13,9 +13,13 @@ afterEach(killAllDevHosts);
 
 /** The settings `npm start` would use, on free ports and a fresh data folder. */
 async function ownStorageEnv(dataDir = mkdtempSync(join(tmpdir(), 'devhost-data-'))) {
+  const port = String(await freePort());
   return {
     DEVHOST_DATA_DIR: dataDir,
-    DEVHOST_PORT: String(await freePort()),
+    DEVHOST_PORT: port,
+    // The sample's URLs name port 7071; on another port they must follow it (/healthz probes them).
+    PIM_GRAPH_BASE_URL: `http://localhost:${port}/.devhost/graph`,
+    PIM_SERVICEBUS_CONNECTION: `http://localhost:${port}/.devhost/servicebus`,
     DEVHOST_BLOB_PORT: String(await freePort()),
     DEVHOST_QUEUE_PORT: String(await freePort()),
     DEVHOST_TABLE_PORT: String(await freePort()),
@@ -50,10 +54,14 @@ describe('npm start (devhost with its own Azurite)', () => {
     const body = (await health.json()) as {
       status: string;
       storage: Record<string, unknown>;
+      serviceBus: Record<string, unknown>;
+      graph: Record<string, unknown>;
       durable: Record<string, unknown>;
     };
     expect(body.status).toBe('Healthy');
     expect(body.storage).toMatchObject({ backend: 'Azure Table Storage', emulator: true, reachable: true });
+    expect(body.serviceBus).toMatchObject({ emulator: true, reachable: true });
+    expect(body.graph).toMatchObject({ emulator: true, reachable: true });
     expect(String(body.durable.backend)).toMatch(/devhost Durable runtime/);
 
     const table = tableOf(env);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deps } from '../../functions/composition';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from '../e2e/appHost';
@@ -94,6 +94,30 @@ describe('Graph faults', () => {
     } finally {
       await clearFaults();
     }
+  });
+
+  it('an admin removal Graph cannot carry out is answered, logged with its request id, and finished by reconcile', { timeout: 60_000 }, async () => {
+    const slot = { principalId: USERS.dave, roleDefinitionId: ROLES.exchange, directoryScopeId: '/' };
+    const assigned = await app.api('admin', 'POST', REQUESTS, { action: 'adminAssign', ...slot, justification: 'fault test', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P1D' } } });
+    expect(assigned.status).toBe(201);
+    await eventually(async () => ((await held(USERS.dave, ROLES.exchange)) ? true : undefined), 30_000);
+    await fault({ status: 503, count: 100_000, retryAfterSeconds: 0, method: 'DELETE' });
+    const warnings: string[] = [];
+    const spy = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
+    try {
+      const res = await app.call('admin', REQUESTS, { method: 'POST', json: { action: 'adminRemove', ...slot, justification: 'fault test' } });
+      expect(res.status).toBe(201);
+      const requestId = res.headers.get('request-id');
+      expect(requestId).toBeTruthy();
+      // The caller was told it is done; the operator can see it was not, under the same request id.
+      expect(warnings.some((w) => w.startsWith(`Request ${requestId}: revoking the ended assignment failed after the change was stored`))).toBe(true);
+      expect(await held(USERS.dave, ROLES.exchange)).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await clearFaults();
+    }
+    await app.reconcile();
+    expect(await held(USERS.dave, ROLES.exchange)).toBe(false);
   });
 
   it('a removal that cannot complete raises one RevocationFailedAlert, and is done once Graph recovers', { timeout: 120_000 }, async () => {

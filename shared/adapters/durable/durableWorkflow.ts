@@ -2,8 +2,11 @@ import type { DurableClient } from 'durable-functions';
 import type { ActivationWorkflow } from '../../ports/workflow';
 import { ACTIVATION_ORCHESTRATOR } from './names';
 
-/** ActivationWorkflow over Durable Functions: one orchestration per request, its id the request id. */
-export function durableWorkflow(client: DurableClient): ActivationWorkflow {
+/**
+ * ActivationWorkflow over Durable Functions: one orchestration per request, its id the request
+ * id. `warn` gets a line for an event that could not be delivered (the invocation's logger).
+ */
+export function durableWorkflow(client: DurableClient, warn: (message: string) => void = (m) => console.warn(m)): ActivationWorkflow {
   return {
     async start(requestId, input) {
       await client.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input });
@@ -11,8 +14,11 @@ export function durableWorkflow(client: DurableClient): ActivationWorkflow {
     async notify(requestId, event) {
       try {
         await client.raiseEvent(requestId, event, null);
-      } catch {
-        // The instance may have finished already; the stored decision is what counts.
+      } catch (error) {
+        // A finished instance is not an error (the client takes 410 as done). Anything else is
+        // a workflow that sleeps on: the stored state stands and the reconcile timer acts on it,
+        // but an operator should see why the workflow lagged.
+        warn(`raising '${event}' to the workflow of request ${requestId} failed; the reconcile timer will act on the stored state. ${error instanceof Error ? error.message : String(error)}`);
       }
     },
   };

@@ -1,6 +1,7 @@
 import { type ServiceBusMessage, ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import type { BusConnection } from '../../connections';
 import type { DomainEvent } from '../../domain/events';
+import type { DependencyHealth } from '../../ports/dependencyHealth';
 import type { EventPublisher, MessageSender, QueuedMessage } from '../../ports/events';
 import { credentialFor } from '../identity/credential';
 
@@ -8,6 +9,8 @@ import { credentialFor } from '../identity/credential';
 export interface Bus {
   publisher: EventPublisher;
   sender: MessageSender;
+  /** Whether the app can publish to its topic (for /healthz). */
+  health: DependencyHealth;
 }
 
 /** One Service Bus message per event: the event id doubles as message id for duplicate detection. */
@@ -35,9 +38,9 @@ export function createBus(connection: BusConnection, topic: string): Bus {
     case 'devhost':
       return devhostBus(connection.url, topic);
     case 'connectionString':
-      return serviceBus(new ServiceBusClient(connection.connectionString), topic);
+      return serviceBus(new ServiceBusClient(connection.connectionString), topic, namespaceOf(connection.connectionString));
     case 'identity':
-      return serviceBus(new ServiceBusClient(connection.fullyQualifiedNamespace, credentialFor(connection.identity)), topic);
+      return serviceBus(new ServiceBusClient(connection.fullyQualifiedNamespace, credentialFor(connection.identity)), topic, connection.fullyQualifiedNamespace);
     default: {
       const unknown: never = connection;
       throw new Error(`Unknown Service Bus connection ${JSON.stringify(unknown)}`);
@@ -45,7 +48,13 @@ export function createBus(connection: BusConnection, topic: string): Bus {
   }
 }
 
-function serviceBus(client: ServiceBusClient, topic: string): Bus {
+/** The namespace host of a connection string (its Endpoint), never its key. */
+function namespaceOf(connectionString: string): string {
+  const endpoint = /Endpoint=sb:\/\/([^/;]+)/i.exec(connectionString)?.[1];
+  return endpoint ?? 'unknown namespace';
+}
+
+function serviceBus(client: ServiceBusClient, topic: string, namespace: string): Bus {
   const senders = new Map<string, ServiceBusSender>();
   const senderFor = (entity: string) => {
     let sender = senders.get(entity);
@@ -66,6 +75,18 @@ function serviceBus(client: ServiceBusClient, topic: string): Bus {
         if (messages.length > 0) await senderFor(queue).sendMessages(messages.map(queuedMessage));
       },
     },
+    health: {
+      backend: 'Azure Service Bus',
+      endpoint: `sb://${namespace}/${topic}`,
+      emulator: false,
+      async probe(signal) {
+        const started = performance.now();
+        // Opens (or reuses) the app's own sender link to its topic and sends nothing: proves the
+        // namespace answers, the identity may send, and the topic exists.
+        await senderFor(topic).createMessageBatch({ abortSignal: signal });
+        return Math.round(performance.now() - started);
+      },
+    },
   };
 }
 
@@ -84,6 +105,18 @@ function devhostBus(baseUrl: string, topic: string): Bus {
     sender: {
       async send(queue, messages) {
         if (messages.length > 0) await post(`/queues/${encodeURIComponent(queue)}/messages`, messages.map(queuedMessage));
+      },
+    },
+    health: {
+      backend: "devhost's Service Bus",
+      endpoint: baseUrl,
+      emulator: true,
+      async probe(signal) {
+        const started = performance.now();
+        const res = await fetch(baseUrl, { signal, headers: { accept: 'application/json' } });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`devhost Service Bus answered ${res.status}`);
+        return Math.round(performance.now() - started);
       },
     },
   };

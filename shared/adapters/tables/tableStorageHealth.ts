@@ -16,10 +16,11 @@ export function tableStorageHealth(connection: TableConnection, options: TableSe
     backend: 'Azure Table Storage',
     endpoint,
     emulator: /devstoreaccount1|127\.0\.0\.1|localhost/i.test(endpoint),
-    async probe() {
+    async probe(signal) {
       const started = performance.now();
-      // Listing at most one table is the cheapest call that proves the account answers.
-      await client.listTables().byPage({ maxPageSize: 1 }).next();
+      // Listing at most one table is the cheapest call that proves the account answers (and,
+      // with an identity, that its token is taken).
+      await client.listTables({ abortSignal: signal }).byPage({ maxPageSize: 1 }).next();
       return Math.round(performance.now() - started);
     },
   };
