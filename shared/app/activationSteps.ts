@@ -17,11 +17,10 @@ import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
  */
 export type StageResult = 'approved' | 'stageApproved' | 'denied' | 'canceled' | 'timedOut' | 'pending';
 
-async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: ScheduleRequest; schedule: Schedule | undefined }> {
-  const request = await deps.schedules.getRequest('assignment', requestId);
-  if (!request) throw new Error(`Activation request ${requestId} not found.`);
-  const schedule = request.targetScheduleId ? await deps.schedules.getSchedule('assignment', request.targetScheduleId) : undefined;
-  return { request, schedule };
+async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: ScheduleRequest; schedule: Schedule | undefined; version?: string }> {
+  const found = await deps.schedules.getRequestWithSchedule('assignment', requestId);
+  if (!found) throw new Error(`Activation request ${requestId} not found.`);
+  return found;
 }
 
 type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
@@ -128,7 +127,7 @@ async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: num
 
 /** Grants the approved activation in the directory (at or after its start). */
 export async function grantActivation(deps: ScheduleDeps, requestId: string): Promise<'granted' | 'gone'> {
-  const { request, schedule } = await load(deps, requestId);
+  const { request, schedule, version } = await load(deps, requestId);
   if (!schedule || !isLive(schedule)) {
     // Ended (removed, canceled) before it was recorded as granted: an earlier attempt of this
     // step may have granted it in the directory just before, so make sure nothing is left.
@@ -152,7 +151,7 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     });
     return { request: provisioned, events: [event] };
   };
-  const settled = await settleSchedule(deps, schedule, requestId, provisionedWith);
+  const settled = await settleSchedule(deps, schedule, requestId, provisionedWith, version);
   if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
   // Granted before (by the reconcile pass, or an earlier attempt) but not yet marked provisioned.
   if (settled === schedule && request.status !== 'Provisioned') {

@@ -24,12 +24,13 @@ export function needsSettling(schedule: Schedule, now: Date): boolean {
 export type Alongside = (settled: Schedule) => Promise<{ request?: ScheduleRequest; events?: DomainEvent[] } | undefined>;
 
 /**
- * Brings one schedule in line with the clock: an active assignment in effect is granted in
+ * Brings one schedule in line (`version`: the slot's ETag the schedule was read at, which saves
+ * reading it again) with the clock: an active assignment in effect is granted in
  * the directory, one out of effect is revoked there, and a schedule past its end expires
  * (freeing its slot). Idempotent, so the reconcile timer can call it as often as it likes.
  * Returns the schedule as stored afterwards.
  */
-export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string, alongside?: Alongside): Promise<Schedule> {
+export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string, alongside?: Alongside, version?: string): Promise<Schedule> {
   const now = deps.clock.now();
   const shouldHold = schedule.kind === 'assignment' && isInEffect(schedule, now);
   const holds = schedule.roleAssignmentOriginId !== null;
@@ -56,7 +57,10 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   const along = await alongside?.(next);
   const changes = { events: [...events, ...(along?.events ?? [])], audit };
   try {
-    if (isLive(schedule)) {
+    if (isLive(schedule) && version) {
+      // Read with its version just now: the write is refused (409) if anything changed since.
+      await deps.schedules.update(next, version, along?.request, changes);
+    } else if (isLive(schedule)) {
       const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
       if (!current || current.value.id !== schedule.id) throw conflict('The schedule ended while it was being granted.', 'ConcurrentModification');
       // Why: decided on a stale copy (another pass settled it meanwhile), this write would record

@@ -38,6 +38,11 @@ export interface ScheduleRepository {
   /** Records a request that changed no schedule (e.g. a failed one). */
   saveRequest(request: ScheduleRequest, changes?: Changes): Promise<void>;
   getRequest(kind: ScheduleKind, id: string): Promise<ScheduleRequest | undefined>;
+  /**
+   * A request with the schedule it targets, usually in one partition read. `version` is the
+   * slot's ETag when the schedule is the slot's live one (to update it without reading again).
+   */
+  getRequestWithSchedule(kind: ScheduleKind, id: string): Promise<{ request: ScheduleRequest; schedule: Schedule | undefined; version?: string } | undefined>;
   /** All requests of a kind (history included): for listings, not for hot paths. */
   listRequests(kind: ScheduleKind): Promise<ScheduleRequest[]>;
   /** One principal's requests of a kind: one partition read. */

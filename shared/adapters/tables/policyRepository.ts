@@ -45,7 +45,9 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
     async list() {
       const table = await tables.table(TABLE);
       const out: RolePolicy[] = [];
-      for await (const e of table.listEntities<PolicyEntity>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition}` } })) {
+      for await (const e of table.listEntities<PolicyEntity & { kind?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition}` } })) {
+        // The partition also holds the outbox rows of policy changes not yet relayed.
+        if (e.kind === 'outbox' || e.kind === 'outaudit') continue;
         out.push(fromPolicyEntity(e));
       }
       return out;

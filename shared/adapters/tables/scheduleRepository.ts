@@ -153,7 +153,8 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return isNew ? ['create', toRequestEntity(request)] : ['update', toRequestEntity(request), 'Replace'];
     }
     await ids.add([
-      { id: request.id, location: { partitionKey: pk } },
+      // The request's entry names its slot row too, so the request and its schedule read in one go.
+      { id: request.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } },
       ...(schedule ? [{ id: schedule.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } }] : []),
     ]);
     return ['create', toRequestEntity(request)];
@@ -254,6 +255,25 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       if (!at) return undefined;
       const row = await read(await table(), at.partitionKey, keys.requestRow(id));
       return row && row.kind === kind ? fromRequestEntity(row) : undefined;
+    },
+
+    async getRequestWithSchedule(kind, id) {
+      const at = await ids.find(id);
+      if (!at) return undefined;
+      if (!at.liveRow) {
+        const request = await this.getRequest(kind, id);
+        if (!request) return undefined;
+        return { request, schedule: request.targetScheduleId ? await this.getSchedule(kind, request.targetScheduleId) : undefined };
+      }
+      const rows = await query(odata`PartitionKey eq ${at.partitionKey} and (RowKey eq ${keys.requestRow(id)} or RowKey eq ${at.liveRow})`);
+      const requestRow = rows.find((r) => r.rowKey === keys.requestRow(id));
+      if (!requestRow || requestRow.kind !== kind) return undefined;
+      const request = fromRequestEntity(requestRow);
+      const slotRow = rows.find((r) => r.rowKey === at.liveRow);
+      const inSlot = slotRow ? fromScheduleEntity(slotRow) : undefined;
+      if (inSlot && inSlot.id === request.targetScheduleId && isLive(inSlot)) return { request, schedule: inSlot, version: (slotRow as JsonEntity & { etag?: string }).etag };
+      // Ended (its own row is the record), or the slot holds a newer schedule: read it by id.
+      return { request, schedule: request.targetScheduleId ? await this.getSchedule(kind, request.targetScheduleId) : undefined };
     },
 
     async getSchedule(kind, id) {
