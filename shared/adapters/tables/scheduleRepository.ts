@@ -142,15 +142,31 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     }
   }
 
+  /** The ETag each request was last read or written at (a hint: a stale one fails the write, and callers re-read). */
+  const requestVersions = new Map<string, string>();
+  function noteRequestVersion(id: string, etag: string | undefined): void {
+    if (requestVersions.size > 20_000) requestVersions.clear();
+    if (etag) requestVersions.set(id, etag);
+    else requestVersions.delete(id);
+  }
+
   /**
-   * The request row: created when new, replaced when it exists (the slot's ETag guards the
-   * change). A request this process has not seen is indexed first, which tells which it is.
+   * The request row: created when new (create-only), replaced when it exists at the version
+   * last read. A request this process has not seen is indexed first, which tells which it is.
    */
   async function requestAction(request: ScheduleRequest, schedule?: Schedule): Promise<TransactionAction> {
     const pk = partitionOf(request.principalId);
     if (!schedule) {
       const isNew = await ids.claim(request.id, { partitionKey: pk });
-      return isNew ? ['create', toRequestEntity(request)] : ['update', toRequestEntity(request), 'Replace'];
+      if (isNew) return ['create', toRequestEntity(request)];
+      let etag = requestVersions.get(request.id);
+      if (!etag) {
+        // Changed without a read in this process (rare): read its version now, so the write stays conditional.
+        const row = await read(await table(), pk, keys.requestRow(request.id));
+        if (!row) throw changedMeanwhile();
+        etag = row.etag;
+      }
+      return ['update', toRequestEntity(request), 'Replace', { etag }];
     }
     await ids.add([
       // The request's entry names its slot row too, so the request and its schedule read in one go.
@@ -194,6 +210,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const client = await table();
       const pk = partitionOf(schedule.principalId);
       const requestRow = await requestAction(request, schedule);
+      const noteRequest = (r: TableTransactionResponse) => noteRequestVersion(request.id, r.subResponses[1]?.etag);
       await fileAttention(schedule, request);
       const slot = slotEntity(schedule);
       const slotKey = `${pk}|${slot.rowKey}`;
@@ -203,7 +220,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
         const freeAt = freeSlots.take(slotKey);
         const claim: TransactionAction = freeAt ? ['update', slot, 'Replace', { etag: freeAt }] : ['create', slot];
         try {
-          await commit(client, pk, [claim, requestRow], changes);
+          noteRequest(await commit(client, pk, [claim, requestRow], changes));
           return true;
         } catch (error) {
           const status = statusCodeOf(error);
@@ -224,14 +241,18 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const slot = slotEntity(schedule);
       const actions: TransactionAction[] = [['update', slot, 'Replace', { etag: version }]];
       if (!isLive(schedule)) actions.push(['create', endedEntity(schedule)]);
+      const requestAt = actions.length;
       if (request) actions.push(await requestAction(request));
       await fileAttention(schedule, request);
       try {
         const response = await commit(client, pk, actions, changes);
-        const freedAt = response.subResponses.find((r) => r.rowKey === slot.rowKey)?.etag;
+        // Sub-responses come in the order of the actions (an update's carries no row key).
+        const freedAt = response.subResponses[0]?.etag;
         if (!isLive(schedule) && freedAt) freeSlots.remember(`${pk}|${slot.rowKey}`, freedAt);
+        if (request) noteRequestVersion(request.id, response.subResponses[requestAt]?.etag);
       } catch (error) {
         const status = statusCodeOf(error);
+        if (request) requestVersions.delete(request.id);
         if (status === 409 || status === 412 || status === 404) throw changedMeanwhile();
         throw error;
       }
@@ -241,20 +262,40 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
       const entity = endedEntity(schedule);
+      // Conditional on the version as stored now: two passes settling the same ended schedule write once.
+      const current = await read(client, entity.partitionKey, entity.rowKey);
+      if (!current) throw changedMeanwhile();
       await fileAttention(schedule, undefined);
-      await commit(client, entity.partitionKey, [['update', entity, 'Replace']], changes);
+      try {
+        await commit(client, entity.partitionKey, [['update', entity, 'Replace', { etag: current.etag }]], changes);
+      } catch (error) {
+        if (statusCodeOf(error) === 412 || statusCodeOf(error) === 404) throw changedMeanwhile();
+        throw error;
+      }
     },
 
     async saveRequest(request, changes = {}) {
       const client = await table();
-      await commit(client, partitionOf(request.principalId), [await requestAction(request)], changes);
+      try {
+        const response = await commit(client, partitionOf(request.principalId), [await requestAction(request)], changes);
+        noteRequestVersion(request.id, response.subResponses[0]?.etag);
+      } catch (error) {
+        const status = statusCodeOf(error);
+        if (status === 412 || status === 409 || status === 404) {
+          requestVersions.delete(request.id);
+          throw changedMeanwhile();
+        }
+        throw error;
+      }
     },
 
     async getRequest(kind, id) {
       const at = await ids.find(id);
       if (!at) return undefined;
       const row = await read(await table(), at.partitionKey, keys.requestRow(id));
-      return row && row.kind === kind ? fromRequestEntity(row) : undefined;
+      if (!row || row.kind !== kind) return undefined;
+      noteRequestVersion(id, row.etag);
+      return fromRequestEntity(row);
     },
 
     async getRequestWithSchedule(kind, id) {
@@ -269,6 +310,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const requestRow = rows.find((r) => r.rowKey === keys.requestRow(id));
       if (!requestRow || requestRow.kind !== kind) return undefined;
       const request = fromRequestEntity(requestRow);
+      noteRequestVersion(id, (requestRow as JsonEntity & { etag?: string }).etag);
       const slotRow = rows.find((r) => r.rowKey === at.liveRow);
       const inSlot = slotRow ? fromScheduleEntity(slotRow) : undefined;
       if (inSlot && inSlot.id === request.targetScheduleId && isLive(inSlot)) return { request, schedule: inSlot, version: (slotRow as JsonEntity & { etag?: string }).etag };
@@ -289,7 +331,11 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
 
     listRequests: async (kind) => (await query(odata`type eq ${'request'} and kind eq ${kind}`)).map(fromRequestEntity),
     requestsOf: async (kind, principalId) =>
-      (await query(odata`PartitionKey eq ${partitionOf(principalId)} and RowKey ge ${'request|'} and RowKey lt ${'request|~'} and kind eq ${kind}`)).map(fromRequestEntity),
+      (await query(odata`PartitionKey eq ${partitionOf(principalId)} and RowKey ge ${'request|'} and RowKey lt ${'request|~'} and kind eq ${kind}`)).map((e) => {
+        const r = fromRequestEntity(e);
+        noteRequestVersion(r.id, (e as JsonEntity & { etag?: string }).etag);
+        return r;
+      }),
     // An ended schedule is in its own row (and maybe still in its slot row): live slot rows plus schedule rows list each once.
     listSchedules: async (kind) => (await query(odata`((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
     schedulesOf: async (kind, principalId) =>
