@@ -5,7 +5,7 @@ import type { Approver } from '../domain/policy/types';
 import { recordDecision } from '../domain/requestState';
 import type { ScheduleRequest } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
-import type { Directory } from '../ports/directory';
+import type { Principals } from '../ports/principals';
 import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
@@ -13,7 +13,7 @@ import { endActivation } from './activationSteps';
 import type { ScheduleDeps } from './requestContext';
 
 /** Whether the user is one of these approvers: named, or a member of a named group right now. */
-async function isAmong(directory: Directory, approvers: Approver[], userId: string): Promise<boolean> {
+async function isAmong(directory: Principals, approvers: Approver[], userId: string): Promise<boolean> {
   for (const a of approvers) {
     if (a['@odata.type'] === '#microsoft.graph.singleUser' && a.userId === userId) return true;
     if (a['@odata.type'] === '#microsoft.graph.groupMembers' && (await directory.groupMemberIds(a.groupId)).includes(userId)) return true;
@@ -21,13 +21,13 @@ async function isAmong(directory: Directory, approvers: Approver[], userId: stri
   return false;
 }
 
-async function isApproverOfAny(directory: Directory, approval: Approval, userId: string): Promise<boolean> {
+async function isApproverOfAny(directory: Principals, approval: Approval, userId: string): Promise<boolean> {
   for (const step of approval.steps) if (await isAmong(directory, approversNow(step), userId)) return true;
   return false;
 }
 
 /** The distinct people who may decide, without the requester (the base of a majority deny). */
-export async function approverIds(directory: Directory, approvers: Approver[], requesterId: string): Promise<Set<string>> {
+export async function approverIds(directory: Principals, approvers: Approver[], requesterId: string): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const a of approvers) {
     if (a['@odata.type'] === '#microsoft.graph.singleUser') ids.add(a.userId);

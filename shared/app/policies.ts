@@ -8,6 +8,7 @@ import type { Caller } from '../domain/caller';
 import type { AuditLog } from '../ports/audit';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';
+import type { Principals } from '../ports/principals';
 import type { PolicyRepository } from '../ports/policies';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
@@ -161,7 +162,7 @@ export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, pol
   await savePolicy(deps, caller, read, { pimWebhooks: targets }, modified, correlationId);
 }
 
-async function checkApproversExist(directory: Directory, rule: PolicyRule): Promise<void> {
+async function checkApproversExist(directory: Principals, rule: PolicyRule): Promise<void> {
   for (const approver of approversOf(rule)) {
     const id = approver['@odata.type'] === '#microsoft.graph.singleUser' ? approver.userId : approver.groupId;
     const kind = approver['@odata.type'] === '#microsoft.graph.singleUser' ? 'user' : 'group';

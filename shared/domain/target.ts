@@ -1,4 +1,4 @@
-import { badRequest } from './errors';
+import { badRequest, type DomainError } from './errors';
 
 /**
  * What PIM governs, one union for every kind: a directory role at a directory scope, a group's
@@ -121,13 +121,14 @@ export function covers(eligible: Target, wanted: Target): boolean {
   return scopeAndAncestors(wanted).some((s) => s.toLowerCase() === scope);
 }
 
+/** The Graph-shaped 400 for a kind this service does not grant yet. */
+export function notServed(kind: TargetKind): DomainError {
+  return badRequest(`Targets of kind '${kind}' are not served by this deployment yet; only directory roles (roleManagement/directory) are.`, 'TargetKindNotSupported');
+}
+
 /** Refuses a kind this service does not grant yet, in Graph's error shape (400). */
 export function requireServed(t: Target): void {
-  if (SERVED_KINDS.includes(t.kind)) return;
-  throw badRequest(
-    `Targets of kind '${t.kind}' are not served by this deployment yet; only directory roles (roleManagement/directory) are.`,
-    'TargetKindNotSupported',
-  );
+  if (!SERVED_KINDS.includes(t.kind)) throw notServed(t.kind);
 }
 
 /** The directory role of a target that must be one (the directory-role API surface and adapter). */

@@ -1,3 +1,7 @@
+import type { DirectoryPrincipal, Principals } from './principals';
+
+export type { DirectoryPrincipal };
+
 /** A role that can be granted, as Graph describes unifiedRoleDefinition. */
 export interface RoleDefinition {
   id: string;
@@ -20,19 +24,12 @@ export interface DirectoryRoleAssignment {
   directoryScopeId: string;
 }
 
-export interface DirectoryPrincipal {
-  id: string;
-  kind: 'user' | 'group';
-  displayName: string;
-  userPrincipalName?: string;
-  mail?: string;
-}
-
 /**
- * The directory PIM governs (Microsoft Entra ID through Graph). Grants and removals are
+ * Microsoft Entra ID through Graph: its principals, its role catalog, and its role assignments
+ * (which the directory-role AccessTarget adapter turns into grants). Grants and removals are
  * idempotent: granting what is already granted, or removing what is already gone, succeeds.
  */
-export interface Directory {
+export interface Directory extends Principals {
   listRoleDefinitions(): Promise<RoleDefinition[]>;
   getRoleDefinition(id: string): Promise<RoleDefinition | undefined>;
   /**
@@ -43,8 +40,4 @@ export interface Directory {
   /** Removes the assignment for that principal, role and scope; absent is success. */
   revokeRole(principalId: string, roleDefinitionId: string, directoryScopeId: string): Promise<void>;
   listRoleAssignments(filter?: { principalId?: string; roleDefinitionId?: string }): Promise<DirectoryRoleAssignment[]>;
-  /** A user or group by object id; undefined when there is none. */
-  getPrincipal(id: string): Promise<DirectoryPrincipal | undefined>;
-  /** The user ids in a group, including nested groups, as of now. */
-  groupMemberIds(groupId: string): Promise<string[]>;
 }

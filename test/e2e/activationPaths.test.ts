@@ -127,4 +127,22 @@ describe('activation paths', () => {
     expect(granted.status).toBe(201);
     expect(await statusOf('alice', ask.body.id)).toBe('Provisioned');
   });
+
+  it('an eligibility at the tenant covers an administrative unit below it: activating there grants the role at that unit only', async () => {
+    const unit = '/administrativeUnits/3f2504e0-4f89-11d3-9a0c-0305e82c3301';
+    await eligible(USERS.erin, ROLES.exchange);
+    const res = await as('erin', 'POST', REQUESTS, { ...activate(USERS.erin, ROLES.exchange), directoryScopeId: unit });
+    expect(res.status).toBe(201);
+    expect(res.body.directoryScopeId).toBe(unit);
+    await eventually(async () => ((await app.graph.listAssignments()).some((a) => a.principalId === USERS.erin && a.roleDefinitionId === ROLES.exchange && a.directoryScopeId === unit) ? true : undefined));
+    // Least privilege: nothing at the tenant scope.
+    expect((await app.graph.listAssignments()).some((a) => a.principalId === USERS.erin && a.roleDefinitionId === ROLES.exchange && a.directoryScopeId === '/')).toBe(false);
+    // The other way round is not covered: eligible at the unit does not reach the tenant.
+    await as('admin', 'POST', '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+      action: 'adminAssign', principalId: USERS.dave, roleDefinitionId: ROLES.exchange, directoryScopeId: unit, scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+    });
+    const refused = await as('dave', 'POST', REQUESTS, activate(USERS.dave, ROLES.exchange));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.code).toBe('RoleAssignmentRequestNotEligible');
+  });
 });

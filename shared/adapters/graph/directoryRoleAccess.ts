@@ -1,4 +1,4 @@
-import { asDirectoryRole, directoryRole, requireServed, type TargetKind } from '../../domain/target';
+import { asDirectoryRole, directoryRole, notServed, type TargetKind } from '../../domain/target';
 import type { AccessTarget, AccessTargets } from '../../ports/access';
 import type { Directory } from '../../ports/directory';
 
@@ -26,10 +26,7 @@ export function accessTargets(adapters: Partial<Record<TargetKind, AccessTarget>
   return {
     of(kind) {
       const adapter = adapters[kind];
-      if (!adapter) {
-        requireServed({ kind, groupId: '', accessId: 'member' } as never);
-        throw new Error(`No access target adapter for ${kind}.`);
-      }
+      if (!adapter) throw notServed(kind);
       return adapter;
     },
   };

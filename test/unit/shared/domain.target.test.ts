@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { accessTargets, directoryRoleAccess } from '../../../shared/adapters/graph/directoryRoleAccess';
+import { DomainError } from '../../../shared/domain/errors';
+import { covers, directoryRole, requireServed, sameTarget, scopeAndAncestors, type Target, targetKey } from '../../../shared/domain/target';
+import type { Directory } from '../../../shared/ports/directory';
+
+const GA = '62e90394-69f5-4237-9190-012177145e10';
+const AU = '/administrativeUnits/3f2504e0-4f89-11d3-9a0c-0305e82c3301';
+const SUB = '/subscriptions/00000000-0000-0000-0000-000000000001';
+const RG = `${SUB}/resourceGroups/rg-app`;
+const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/vm1`;
+const OWNER = '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+
+describe('targets', () => {
+  it('an eligibility covers its own scope and the scopes below it, never above or beside', () => {
+    expect(covers(directoryRole(GA, '/'), directoryRole(GA, AU))).toBe(true);
+    expect(covers(directoryRole(GA, '/'), directoryRole(GA, '/'))).toBe(true);
+    expect(covers(directoryRole(GA, AU), directoryRole(GA, '/'))).toBe(false);
+    expect(covers(directoryRole(GA, '/'), directoryRole('another-role', '/'))).toBe(false);
+    const azure = (scope: string): Target => ({ kind: 'azureRole', scope, roleDefinitionId: OWNER });
+    expect(covers(azure(SUB), azure(VM))).toBe(true);
+    expect(covers(azure(RG), azure(VM))).toBe(true);
+    expect(covers(azure(VM), azure(RG))).toBe(false);
+    expect(covers(azure(`${SUB}/resourceGroups/rg-other`), azure(VM))).toBe(false);
+    // ARM scopes compare case-insensitively, as ARM does.
+    expect(covers(azure(RG.toUpperCase()), azure(VM))).toBe(true);
+    expect(scopeAndAncestors(azure(VM))).toEqual([VM, RG, SUB]);
+  });
+
+  it('group access covers only the same group and access', () => {
+    const member: Target = { kind: 'group', groupId: 'G1', accessId: 'member' };
+    expect(covers(member, { kind: 'group', groupId: 'g1', accessId: 'member' })).toBe(true);
+    expect(covers(member, { kind: 'group', groupId: 'g1', accessId: 'owner' })).toBe(false);
+    expect(covers(member, directoryRole('member', '/'))).toBe(false);
+  });
+
+  it('keys tell targets apart exactly when they differ (property)', () => {
+    const target = fc.oneof(
+      fc.record({ kind: fc.constant('directoryRole' as const), roleDefinitionId: fc.uuid(), directoryScopeId: fc.constantFrom('/', AU) }),
+      fc.record({ kind: fc.constant('group' as const), groupId: fc.uuid(), accessId: fc.constantFrom('member' as const, 'owner' as const) }),
+      fc.record({ kind: fc.constant('azureRole' as const), scope: fc.constantFrom(SUB, RG, VM), roleDefinitionId: fc.constantFrom(OWNER, `${OWNER}x`) }),
+    );
+    fc.assert(
+      fc.property(target, target, (a, b) => {
+        expect(sameTarget(a, b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+        expect(targetKey(a) === targetKey(b)).toBe(sameTarget(a, b));
+        // A target always covers itself.
+        expect(covers(a, a)).toBe(true);
+      }),
+    );
+  });
+
+  it('refuses the kinds not served yet with a Graph-shaped 400, and serves directory roles', () => {
+    expect(() => requireServed(directoryRole(GA, '/'))).not.toThrow();
+    for (const t of [{ kind: 'group', groupId: 'g', accessId: 'member' }, { kind: 'azureRole', scope: SUB, roleDefinitionId: OWNER }] as Target[]) {
+      const error = (() => {
+        try {
+          requireServed(t);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ status: 400, code: 'TargetKindNotSupported' });
+      expect((error as Error).message).toContain(t.kind);
+    }
+    const access = accessTargets({ directoryRole: directoryRoleAccess({} as Directory) });
+    expect(() => access.of('group')).toThrow(expect.objectContaining({ status: 400, code: 'TargetKindNotSupported' }));
+    expect(access.of('directoryRole')).toBeDefined();
+  });
+});
