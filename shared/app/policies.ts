@@ -1,7 +1,7 @@
-import { asDirectoryRole, directoryRole, requireServed, type Target, targetKey } from '../domain/target';
+import { asDirectoryRole, directoryRole, policyScopeOf, requireServed, type Target, targetKey } from '../domain/target';
 import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
 import { parseWebhookTargets } from '../domain/webhooks';
-import { defaultPolicy, policyIdFor } from '../domain/policy/defaults';
+import { defaultPolicy } from '../domain/policy/defaults';
 import type { PolicyRule, RolePolicy } from '../domain/policy/types';
 import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
 import type { Caller } from '../domain/caller';
@@ -27,9 +27,18 @@ export interface PolicyDeps {
  * roles have one policy per role at the tenant scope, as in Entra; other kinds are refused
  * until they are served.
  */
-export function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
+export async function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
   requireServed(target);
-  return policyForRole(deps, asDirectoryRole(target).roleDefinitionId);
+  const scope = policyScopeOf(target);
+  const existing = await deps.policies.get(scope);
+  if (existing) return existing;
+  const role = asDirectoryRole(target);
+  if (!(await deps.directory.getRoleDefinition(role.roleDefinitionId))) throw notFound('role definition', role.roleDefinitionId);
+  // Create-only: when two callers race, one creates and both read the same policy back.
+  await deps.policies.create(defaultPolicy(deps.tenantId, role.roleDefinitionId));
+  const created = await deps.policies.get(scope);
+  if (!created) throw new Error(`Policy for ${targetKey(target)} vanished right after it was created.`);
+  return created;
 }
 
 /** How long event consumers (mail, webhooks) reuse a policy they read: a rule change reaches them within this. */
@@ -50,27 +59,24 @@ export async function policyForEvents(deps: PolicyDeps, target: Target): Promise
   return value;
 }
 
-/** The policy of a role, created with Entra's defaults the first time anyone asks. */
-export async function policyForRole(deps: PolicyDeps, roleDefinitionId: string): Promise<Versioned<RolePolicy>> {
-  const existing = await deps.policies.get(roleDefinitionId);
-  if (existing) return existing;
-  if (!(await deps.directory.getRoleDefinition(roleDefinitionId))) throw notFound('role definition', roleDefinitionId);
-  // Create-only: when two callers race, one creates and both read the same policy back.
-  await deps.policies.create(defaultPolicy(deps.tenantId, roleDefinitionId));
-  const created = await deps.policies.get(roleDefinitionId);
-  if (!created) throw new Error(`Policy for role ${roleDefinitionId} vanished right after it was created.`);
-  return created;
-}
-
-/** Every role's policy (defaults for roles nobody has configured yet). */
+/** Every directory role's policy (defaults for roles nobody has configured yet). */
 export async function listPolicies(deps: PolicyDeps): Promise<RolePolicy[]> {
   const roles = await deps.directory.listRoleDefinitions();
-  const stored = new Map((await deps.policies.list()).map((p) => [p.roleDefinitionId, p]));
+  const stored = new Map((await deps.policies.list('directoryRole')).map((p) => [p.roleDefinitionId, p]));
   return roles.map((r) => stored.get(r.id) ?? defaultPolicy(deps.tenantId, r.id));
 }
 
+/** A policy by its id, looked up among the policies (ids are names, not something to parse). */
 export async function getPolicy(deps: PolicyDeps, policyId: string): Promise<RolePolicy> {
-  return (await policyForRole(deps, roleOfPolicy(deps, policyId))).value;
+  const target = await targetOfPolicy(deps, policyId);
+  return (await policyFor(deps, target)).value;
+}
+
+/** The target a policy id governs, found by listing (a policy not yet stored has its default's id). */
+async function targetOfPolicy(deps: PolicyDeps, policyId: string): Promise<Target> {
+  const policy = (await listPolicies(deps)).find((p) => p.id === policyId);
+  if (!policy) throw notFound('role management policy', policyId);
+  return directoryRole(policy.roleDefinitionId, policy.scopeId);
 }
 
 export async function getPolicyRule(deps: PolicyDeps, policyId: string, ruleId: string): Promise<PolicyRule> {
@@ -95,8 +101,7 @@ export async function updatePolicyRule(
 ): Promise<void> {
   // Why: policy decides who gets privileged access and how; only PIM admins may change it.
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
-  const roleDefinitionId = roleOfPolicy(deps, policyId);
-  const { value: policy, etag } = await policyForRole(deps, roleDefinitionId);
+  const { value: policy, etag } = await policyFor(deps, await targetOfPolicy(deps, policyId));
   const current = policy.rules.find((r) => r.id === ruleId);
   if (!current) throw notFound('policy rule', ruleId);
   const next = patchRule(current, body);
@@ -149,7 +154,7 @@ async function savePolicy(
  */
 export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
-  const roleDefinitionId = roleOfPolicy(deps, policyId);
+  const target = await targetOfPolicy(deps, policyId);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...]}.');
   const unknown = Object.keys(body).filter((k) => k !== 'pimWebhooks' && !k.startsWith('@odata.'));
   if (unknown.length > 0) {
@@ -157,7 +162,7 @@ export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, pol
   }
   const { targets, problems } = parseWebhookTargets((body as { pimWebhooks?: unknown }).pimWebhooks ?? [], keyNames);
   if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.join(' '), 400);
-  const read = await policyForRole(deps, roleDefinitionId);
+  const read = await policyFor(deps, target);
   const modified = { displayName: 'pimWebhooks', oldValue: JSON.stringify(read.value.pimWebhooks ?? []), newValue: JSON.stringify(targets) };
   await savePolicy(deps, caller, read, { pimWebhooks: targets }, modified, correlationId);
 }
@@ -171,8 +176,4 @@ async function checkApproversExist(directory: Principals, rule: PolicyRule): Pro
   }
 }
 
-function roleOfPolicy(deps: PolicyDeps, policyId: string): string {
-  const prefix = policyIdFor(deps.tenantId, '');
-  if (!policyId.startsWith(prefix) || policyId.length === prefix.length) throw notFound('role management policy', policyId);
-  return policyId.slice(prefix.length);
-}
+

@@ -126,6 +126,34 @@ export function notServed(kind: TargetKind): DomainError {
   return badRequest(`Targets of kind '${kind}' are not served by this deployment yet; only directory roles (roleManagement/directory) are.`, 'TargetKindNotSupported');
 }
 
+/** What a policy is kept for: a kind of target, a scope, and the role (or group access) granted there. */
+export interface PolicyScope {
+  kind: TargetKind;
+  scope: string;
+  /** The role definition id, or the group access ('member' | 'owner'). */
+  thing: string;
+}
+
+/**
+ * The policy that governs a target. Entra keeps one policy per directory role for the whole
+ * tenant (an activation at an administrative unit follows the role's policy), one per group
+ * and access, and one per Azure role at each scope.
+ */
+export function policyScopeOf(t: Target): PolicyScope {
+  switch (t.kind) {
+    case 'directoryRole':
+      return { kind: t.kind, scope: '/', thing: t.roleDefinitionId };
+    case 'group':
+      return { kind: t.kind, scope: t.groupId.toLowerCase(), thing: t.accessId };
+    case 'azureRole':
+      return { kind: t.kind, scope: t.scope.toLowerCase(), thing: t.roleDefinitionId.toLowerCase() };
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** Refuses a kind this service does not grant yet, in Graph's error shape (400). */
 export function requireServed(t: Target): void {
   if (!SERVED_KINDS.includes(t.kind)) throw notServed(t.kind);

@@ -1,12 +1,15 @@
 import type { RolePolicy } from '../domain/policy/types';
+import type { PolicyScope, TargetKind } from '../domain/target';
 import type { Changes } from './changes';
 import type { Versioned } from './repository';
 
-/** Role policies, one per role definition (directory scope "/"). */
+/** Policies, one per (kind of target, scope, role or access id); each knows its own scope from its Graph fields. */
 export interface PolicyRepository {
-  get(roleDefinitionId: string): Promise<Versioned<RolePolicy> | undefined>;
-  list(): Promise<RolePolicy[]>;
-  /** Create-only; false when a policy for the role already exists. */
+  /** A point read. */
+  get(scope: PolicyScope): Promise<Versioned<RolePolicy> | undefined>;
+  /** The stored policies of one kind (one partition). */
+  list(kind: TargetKind): Promise<RolePolicy[]>;
+  /** Create-only; false when a policy for the same scope already exists. */
   create(policy: RolePolicy): Promise<boolean>;
   /** Replaces the policy only if it is unchanged since `etag` was read; throws a 409 DomainError otherwise. */
   replace(policy: RolePolicy, etag: string, changes?: Changes): Promise<void>;

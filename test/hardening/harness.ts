@@ -155,7 +155,7 @@ export async function snapshot(app: AppHost): Promise<string> {
     seen[path] = answer.status === 200 ? answer.body.value : `status ${answer.status}`;
   }
   const d = deps();
-  const [approvals, policies, audit, assignments] = await Promise.all([d.approvals.listOpen(), d.policies.list(), d.audit.list(), app.graph.listAssignments()]);
+  const [approvals, policies, audit, assignments] = await Promise.all([d.approvals.listOpen(), d.policies.list('directoryRole'), d.audit.list(), app.graph.listAssignments()]);
   const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
   seen.approvals = byId(approvals);
   seen.storedPolicies = byId(policies);

@@ -1,4 +1,4 @@
-import { type Target, targetKey } from '../../domain/target';
+import { type PolicyScope, type Target, type TargetKind, targetKey } from '../../domain/target';
 
 /**
  * Every PartitionKey and RowKey the app writes, built in one place. Table keys may not hold
@@ -16,8 +16,9 @@ export function minuteBucket(at: Date): string {
 }
 
 export const keys = {
-  policy: (roleDefinitionId: string) => ({ partitionKey: 'DirectoryRole', rowKey: escapeKey(roleDefinitionId) }),
-  policyPartition: 'DirectoryRole',
+  /** Policies: one partition per kind of target, a row per (scope, role or access id). */
+  policy: (scope: PolicyScope) => ({ partitionKey: scope.kind, rowKey: escapeKey(`${scope.scope}|${scope.thing}`) }),
+  policyPartition: (kind: TargetKind) => kind,
   /**
    * The audit hash chain: every record and the chain head in one partition, so a record and the
    * head that points at it commit in one transaction. Record row keys are the zero-padded seq, so

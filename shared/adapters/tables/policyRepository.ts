@@ -3,6 +3,7 @@ import { conflict } from '../../domain/errors';
 import type { RolePolicy } from '../../domain/policy/types';
 import type { PolicyRepository } from '../../ports/policies';
 import type { Changes } from '../../ports/changes';
+import { directoryRole, type PolicyScope, policyScopeOf } from '../../domain/target';
 import { keys } from './keys';
 import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
@@ -15,8 +16,20 @@ export type PolicyEntity = {
   json: string;
 };
 
+/** The scope a policy is kept for, from its own Graph fields (scopeType, scopeId, roleDefinitionId). */
+export function scopeOfPolicy(policy: RolePolicy): PolicyScope {
+  switch (policy.scopeType) {
+    case 'DirectoryRole':
+      return policyScopeOf(directoryRole(policy.roleDefinitionId, policy.scopeId));
+    default: {
+      const never: never = policy.scopeType;
+      throw new Error(`Unknown policy scope type ${String(never)}`);
+    }
+  }
+}
+
 export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
-  return { ...keys.policy(policy.roleDefinitionId), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(policy) };
+  return { ...keys.policy(scopeOfPolicy(policy)), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(policy) };
 }
 
 export function fromPolicyEntity(entity: PolicyEntity): RolePolicy {
@@ -31,9 +44,9 @@ const TABLE = 'Policies';
 
 export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox): PolicyRepository {
   return {
-    async get(roleDefinitionId) {
+    async get(scope) {
       const table = await tables.table(TABLE);
-      const k = keys.policy(roleDefinitionId);
+      const k = keys.policy(scope);
       try {
         const entity = await table.getEntity<PolicyEntity>(k.partitionKey, k.rowKey);
         return { value: fromPolicyEntity(entity), etag: entity.etag };
@@ -42,10 +55,10 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
         throw error;
       }
     },
-    async list() {
+    async list(kind) {
       const table = await tables.table(TABLE);
       const out: RolePolicy[] = [];
-      for await (const e of table.listEntities<PolicyEntity & { kind?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition}` } })) {
+      for await (const e of table.listEntities<PolicyEntity & { kind?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition(kind)}` } })) {
         // The partition also holds the outbox rows of policy changes not yet relayed.
         if (e.kind === 'outbox' || e.kind === 'outaudit') continue;
         out.push(fromPolicyEntity(e));
