@@ -5,20 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { tableAlertStore } from '../../shared/adapters/tables/alertStore';
-import { tableApprovalRepository } from '../../shared/adapters/tables/approvalRepository';
-import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { DUE_TABLE } from '../../shared/adapters/tables/dueIndex';
 import { ID_INDEX_TABLE } from '../../shared/adapters/tables/idIndex';
 import { keys } from '../../shared/adapters/tables/keys';
-import { TableOutbox } from '../../shared/adapters/tables/outbox';
-import { partitionOf, SCHEDULES_TABLE, tableScheduleRepository, toRequestEntity } from '../../shared/adapters/tables/scheduleRepository';
+import { partitionOf, SCHEDULES_TABLE, toRequestEntity } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
-import { graphDirectory } from '../../shared/adapters/graph/graphDirectory';
-import { accessTargets, directoryRoleAccess } from '../../shared/adapters/graph/directoryRoleAccess';
 import { reconcile, type ReconcileReport } from '../../shared/app/reconcile';
+import { reconcileDeps } from '../integration/reconcileDeps';
 import type { Schedule, ScheduleRequest } from '../../shared/domain/schedules';
-import { systemClock } from '../../shared/ports/clock';
 
 /** Submits row actions grouped by partition, 100 to a transaction. */
 async function writeRows(table: TableClient, rows: Array<Record<string, unknown> & { partitionKey: string; rowKey: string }>): Promise<void> {
@@ -113,22 +107,9 @@ export async function reconcilePass(
   await writeRows(await tables.table(ID_INDEX_TABLE), rows.filter((r) => 'tableName' in r).map(({ tableName: _, ...r }) => r));
   await writeRows(await tables.table(DUE_TABLE), dueRows);
 
-  const audit = tableAuditLog(tables);
-  const outbox = new TableOutbox(tables, { publish: async () => undefined }, audit);
-  const directory = graphDirectory({ baseUrl: graphBaseUrl, getToken: async () => 'devhost' });
-  await directory.listRoleDefinitions(); // warm the Graph client, not the tables
+  const deps = reconcileDeps(tables, graphBaseUrl);
+  await deps.directory.listRoleDefinitions(); // warm the Graph client, not the tables
   const before = requestsMade();
-  const report = await reconcile({
-    schedules: tableScheduleRepository(tables, outbox),
-    approvals: tableApprovalRepository(tables, outbox),
-    policies: undefined as never,
-    alerts: tableAlertStore(tables),
-    directory,
-    access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
-    audit,
-    clock: systemClock,
-    tenantId: '',
-    expiryNotice: { activationMinutes: 15, days: 14 },
-  });
+  const report = await reconcile(deps);
   return { report, tableRequests: requestsMade() - before };
 }

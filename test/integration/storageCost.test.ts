@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { graphDirectory } from '../../shared/adapters/graph/graphDirectory';
-import { accessTargets, directoryRoleAccess } from '../../shared/adapters/graph/directoryRoleAccess';
-import { tableAlertStore } from '../../shared/adapters/tables/alertStore';
-import { tableApprovalRepository } from '../../shared/adapters/tables/approvalRepository';
-import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
-import { TableOutbox } from '../../shared/adapters/tables/outbox';
 import { tableScheduleRepository } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { reconcile } from '../../shared/app/reconcile';
 import type { Schedule } from '../../shared/domain/schedules';
-import { systemClock } from '../../shared/ports/clock';
 import { testStorage, uniquePrefix } from '../devhost/helpers';
 import { request, schedule } from './fixtures';
+import { reconcileDeps } from './reconcileDeps';
 
 /** Table requests as the storage account sees them: method and decoded path with query. */
 function recorder(): { policy: PipelinePolicy; requests: string[] } {
@@ -86,22 +80,8 @@ describe('storage cost follows live work, not history', () => {
 
     const { policy, requests } = recorder();
     const tables = new TableAccess(testStorage(), prefix, { additionalPolicies: [{ policy, position: 'perCall' }] });
-    const audit = tableAuditLog(tables);
-    const outbox = new TableOutbox(tables, { publish: async () => undefined }, audit, () => undefined);
     // No directory here: eligibilities expire without one (role names are looked up best-effort).
-    const directory = graphDirectory({ baseUrl: 'http://127.0.0.1:9', getToken: async () => 'none', timeoutMs: 500 });
-    const report = await reconcile({
-      schedules: tableScheduleRepository(tables, outbox),
-      approvals: tableApprovalRepository(tables, outbox),
-      policies: undefined as never,
-      alerts: tableAlertStore(tables),
-      directory,
-      access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
-      audit,
-      clock: systemClock,
-      tenantId: '',
-      expiryNotice: { activationMinutes: 15, days: 14 },
-    });
+    const report = await reconcile(reconcileDeps(tables, 'http://127.0.0.1:9'));
 
     expect(report.failed).toEqual([]);
     expect(report.settled).toBe(3);
@@ -112,18 +92,7 @@ describe('storage cost follows live work, not history', () => {
     expect(scheduleReads.length).toBeLessThanOrEqual(3 * 6);
     // A second pass finds nothing due and reads only the due index.
     requests.length = 0;
-    const again = await reconcile({
-      schedules: tableScheduleRepository(tables, outbox),
-      approvals: tableApprovalRepository(tables, outbox),
-      policies: undefined as never,
-      alerts: tableAlertStore(tables),
-      directory,
-      access: accessTargets({}),
-      audit,
-      clock: systemClock,
-      tenantId: '',
-      expiryNotice: { activationMinutes: 15, days: 14 },
-    });
+    const again = await reconcile(reconcileDeps(tables, 'http://127.0.0.1:9'));
     expect(again.settled).toBe(0);
     expect(requests.filter((r) => r.includes('Schedules'))).toEqual([]);
   });

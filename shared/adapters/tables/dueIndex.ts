@@ -1,6 +1,6 @@
-import { odata, type TransactionAction } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
 import { keys, minuteBucket } from './keys';
-import { statusCodeOf, type TableAccess } from './tableAccess';
+import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAccess';
 
 export const DUE_TABLE = 'Due';
 
@@ -57,27 +57,9 @@ export class DueIndex {
   async done(items: DueItem[]): Promise<void> {
     if (items.length === 0) return;
     const table = await this.tables.table(DUE_TABLE);
-    const byBucket = new Map<string, TransactionAction[]>();
-    for (const item of items) {
-      const actions = byBucket.get(item.row.partitionKey) ?? [];
-      if (!actions.some(([, e]) => e.rowKey === item.row.rowKey)) actions.push(['delete', item.row]);
-      byBucket.set(item.row.partitionKey, actions);
-    }
-    for (const actions of byBucket.values()) {
-      for (let i = 0; i < actions.length; i += 100) {
-        const batch = actions.slice(i, i + 100);
-        try {
-          await table.submitTransaction(batch);
-        } catch (error) {
-          // One row already gone (another pass handled it) fails the batch: delete one by one.
-          if (statusCodeOf(error) !== 404) throw error;
-          for (const [, row] of batch) {
-            await table.deleteEntity(row.partitionKey, row.rowKey).catch((e: unknown) => {
-              if (statusCodeOf(e) !== 404) throw e;
-            });
-          }
-        }
-      }
-    }
+    const byBucket = new Map<string, string[]>();
+    for (const item of items) byBucket.set(item.row.partitionKey, [...(byBucket.get(item.row.partitionKey) ?? []), item.row.rowKey]);
+    // A row already gone was handled by another pass: that is fine.
+    for (const [bucket, rowKeys] of byBucket) await deleteRowsIfPresent(table, bucket, rowKeys);
   }
 }

@@ -5,7 +5,7 @@ import type { Changes } from '../../ports/changes';
 import type { EventPublisher } from '../../ports/events';
 import { DueIndex } from './dueIndex';
 import { escapeKey, minuteBucket } from './keys';
-import { statusCodeOf, type TableAccess } from './tableAccess';
+import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAccess';
 
 const EVENT_PREFIX = 'outbox|';
 const AUDIT_PREFIX = 'outaudit|';
@@ -213,21 +213,8 @@ export class TableOutbox {
   }
 
   private async deleteRows(table: OutboxTable, partitionKey: string, rows: string[]): Promise<void> {
-    const client = await this.tables.table(table);
-    for (let i = 0; i < rows.length; i += 100) {
-      const batch = rows.slice(i, i + 100).map((rk): TransactionAction => ['delete', { partitionKey, rowKey: rk }]);
-      try {
-        await client.submitTransaction(batch);
-      } catch (error) {
-        // One already cleared (by the sweep or an earlier attempt) fails the batch: one by one.
-        if (statusCodeOf(error) !== 404) throw error;
-        for (const [, row] of batch) {
-          await client.deleteEntity(row.partitionKey, row.rowKey).catch((e: unknown) => {
-            if (statusCodeOf(e) !== 404) throw e;
-          });
-        }
-      }
-    }
+    // One already cleared (by the sweep or an earlier attempt) is fine.
+    await deleteRowsIfPresent(await this.tables.table(table), partitionKey, rows);
   }
 }
 

@@ -1,4 +1,4 @@
-import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TableConnection } from '../../connections';
 import { credentialFor } from '../identity/credential';
 
@@ -65,4 +65,25 @@ export function statusCodeOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null && 'statusCode' in error
     ? Number((error as { statusCode: unknown }).statusCode)
     : undefined;
+}
+
+/**
+ * Deletes rows of one partition, up to 100 to a transaction; rows already gone are fine (a
+ * transaction that fails on one is retried row by row).
+ */
+export async function deleteRowsIfPresent(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<void> {
+  const unique = [...new Set(rowKeys)];
+  for (let i = 0; i < unique.length; i += 100) {
+    const batch = unique.slice(i, i + 100);
+    try {
+      await client.submitTransaction(batch.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw error;
+      for (const rowKey of batch) {
+        await client.deleteEntity(partitionKey, rowKey).catch((e: unknown) => {
+          if (statusCodeOf(e) !== 404) throw e;
+        });
+      }
+    }
+  }
 }
