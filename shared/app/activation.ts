@@ -20,7 +20,7 @@ import { alreadyInDirectory } from './settleSchedule';
 export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   const { deps, body, caller, now } = ctx;
   // Eligible when a live eligibility covers the target: the same one, or one at a scope above it.
-  const eligibility = ctx.principalLive.find((s) => s.value.kind === 'eligibility' && s.value.status === 'Provisioned' && covers(s.value.target, body.target));
+  const eligibility = ctx.covering.find((s) => s.value.status === 'Provisioned' && covers(s.value.target, body.target));
   if (!eligibility) {
     throw badRequest(
       `You are not eligible for ${ctx.roleName} at scope '${scopeOf(body.target)}' (no eligible assignment, or it has not started or has ended).`,

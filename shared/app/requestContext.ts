@@ -46,8 +46,8 @@ export interface ActionContext {
   now: Date;
   /** The slot's live schedule, if any. */
   live: Versioned<Schedule> | undefined;
-  /** Every live schedule of the principal (both kinds), as read for this decision. */
-  principalLive: Array<Versioned<Schedule>>;
+  /** For an activation: the live eligibilities that cover its target (same scope or an ancestor). */
+  covering: Array<Versioned<Schedule>>;
   correlationId: string;
   roleName: string;
   principalName: string;

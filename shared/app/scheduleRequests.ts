@@ -56,10 +56,12 @@ export async function submitScheduleRequest(
   // the action is decided again on what is stored now, a few times, before answering 409.
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
-    // One read of the principal's partition: the slot's live schedule, and (for an activation) the eligibilities.
-    const principalLive = await deps.schedules.liveOf(body.principalId);
-    const live = principalLive.find((s) => s.value.kind === kind && sameTarget(s.value.target, body.target));
-    const context: ActionContext = { deps, kind, caller, body, policy, now, live, principalLive, correlationId, roleName, principalName: principal.displayName };
+    // The slot's live schedule and, for an activation, the eligibilities that cover it: point reads, read at once.
+    const [live, covering] = await Promise.all([
+      deps.schedules.liveInSlot(kind, body),
+      body.action === 'selfActivate' ? deps.schedules.liveCovering('eligibility', body) : Promise.resolve([]),
+    ]);
+    const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName };
     try {
       return await runAction(context);
     } catch (error) {

@@ -110,6 +110,22 @@ export function scopeAndAncestors(t: Target): string[] {
   }
 }
 
+/** The same target at another scope of its hierarchy (a group has no other scope). */
+export function atScope(t: Target, scope: string): Target {
+  switch (t.kind) {
+    case 'directoryRole':
+      return { ...t, directoryScopeId: scope };
+    case 'azureRole':
+      return { ...t, scope };
+    case 'group':
+      return t;
+    default: {
+      const never: never = t;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /**
  * Whether an eligibility for `eligible` covers an activation of `wanted`: the same role (or
  * group access) at the same scope or one of its ancestors.

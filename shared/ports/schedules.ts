@@ -24,8 +24,12 @@ export interface DueWork {
 export interface ScheduleRepository {
   /** The live schedule in the slot, if any, with the version to update it at. */
   liveInSlot(kind: ScheduleKind, slot: Slot): Promise<Versioned<Schedule> | undefined>;
-  /** Every live schedule of one principal (both kinds): one partition read. */
-  liveOf(principalId: string): Promise<Array<Versioned<Schedule>>>;
+  /**
+   * The live schedules of a kind that cover the principal's target: the same target at its own
+   * scope or at an ancestor scope. Point reads, one per scope of the hierarchy (a few), so the
+   * cost does not grow with the principal's history.
+   */
+  liveCovering(kind: ScheduleKind, slot: Slot): Promise<Array<Versioned<Schedule>>>;
   /** Creates a schedule and its request in a free slot; false when the slot holds a live schedule. */
   create(schedule: Schedule, request: ScheduleRequest, changes?: Changes): Promise<boolean>;
   /**

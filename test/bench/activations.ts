@@ -100,7 +100,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-async function main(): Promise<void> {
+interface LatencyResult {
+  activations: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  activationsPerSecond: number;
+}
+
+interface Setup {
+  cycles?: ReturnType<typeof delta>;
+  latency?: LatencyResult;
+  reconcile?: Awaited<ReturnType<typeof reconcilePass>>;
+  insertsPerSecond?: number;
+}
+
+/**
+ * One fresh setup (its own Azurite and devhost): with `history` ended requests seeded before the
+ * latency run, or, on the empty store, also the per-cycle request counts, the reconcile pass and
+ * Azurite's baseline. Fresh each time, so the second run does not pay for the first one's rows.
+ */
+async function measure(history: number): Promise<Setup> {
+  const out: Setup = {};
   const azurite = await startAzurite({});
   const proxy = await countingProxy(azurite.ports.table);
   const storage = connectionString('127.0.0.1', { ...azurite.ports, table: proxy.port });
@@ -167,6 +186,7 @@ async function main(): Promise<void> {
     // Storage requests per activate+remove cycle: one at a time, from the POST to the grant, the
     // removal and both workflows settling.
     console.error(`bench: ${slots.length} eligible slots ready`);
+    if (history === 0) {
     const sample = slots.slice(0, Number(process.env.BENCH_CYCLES ?? 10));
     await activateOnce(sample[0] as { user: string; role: string }); // warm caches and tables
     await remove(sample[0] as { user: string; role: string });
@@ -181,9 +201,11 @@ async function main(): Promise<void> {
     tracing = false;
     const perCycle = delta(beforeCycles, proxy.counts(), sample.length);
     console.error(`bench: ${perCycle.appTotal} app table requests per cycle (${JSON.stringify(perCycle.app)}), devhost ${perCycle.devhostTotal}`);
+    out.cycles = perCycle;
+    }
 
     // Latency and throughput: CLIENTS clients, each cycling over its own slots.
-    const runLatency = async (count: number) => {
+    const runLatency = async (count: number): Promise<LatencyResult> => {
       const latencies: number[] = [];
       let next = 0;
       const runStarted = performance.now();
@@ -208,21 +230,20 @@ async function main(): Promise<void> {
         activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
       };
     };
-    if (process.env.BENCH_TRACE === '1') return;
-    const empty = await runLatency(ACTIVATIONS);
-    console.error(`bench: empty store ${JSON.stringify(empty)}`);
-
-    // The same with HISTORY ended requests in the store (seeded through the row mappers).
-    const historyStarted = performance.now();
-    await seedHistory(storage, 'Pim', HISTORY, slots);
-    console.error(`bench: ${HISTORY} ended requests seeded in ${Math.round((performance.now() - historyStarted) / 1000)} s`);
-    const withHistory = await runLatency(ACTIVATIONS);
-    console.error(`bench: with history ${JSON.stringify(withHistory)}`);
+    if (process.env.BENCH_TRACE === '1') return out;
+    if (history > 0) {
+      const historyStarted = performance.now();
+      await seedHistory(storage, 'Pim', history, slots);
+      console.error(`bench: ${history} ended requests seeded in ${Math.round((performance.now() - historyStarted) / 1000)} s`);
+    }
+    out.latency = await runLatency(ACTIVATIONS);
+    console.error(`bench: ${history} ended requests: ${JSON.stringify(out.latency)}`);
+    if (history > 0) return out;
 
     // One reconcile pass over RECONCILE_LIVE live schedules of which RECONCILE_DUE are due.
     const total = () => [...proxy.counts().values()].reduce((a, b) => a + b, 0);
-    const pass = await reconcilePass(storage, 'BenchRec', `${url}/.devhost/graph`, RECONCILE_LIVE, RECONCILE_DUE, total);
-    console.error(`bench: reconcile pass ${JSON.stringify(pass)}`);
+    out.reconcile = await reconcilePass(storage, 'BenchRec', `${url}/.devhost/graph`, RECONCILE_LIVE, RECONCILE_DUE, total);
+    console.error(`bench: reconcile pass ${JSON.stringify(out.reconcile)}`);
 
     // Baseline: Azurite's raw insert rate, straight to its port.
     const table = TableClient.fromConnectionString(azurite.connectionString, `Bench${randomUUID().replace(/-/g, '').slice(0, 8)}`, { allowInsecureConnection: true });
@@ -230,27 +251,33 @@ async function main(): Promise<void> {
     const inserts = 1000;
     const insertStarted = performance.now();
     for (let i = 0; i < inserts; i++) await table.createEntity({ partitionKey: 'p', rowKey: String(i), value: 'x'.repeat(200) });
-    const insertSeconds = (performance.now() - insertStarted) / 1000;
-
-    const results = {
-      machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
-      clients: CLIENTS,
-      emptyStore: empty,
-      withHistory: { endedRequests: HISTORY, ...withHistory },
-      reconcilePass: { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: pass.report.settled, failed: pass.report.failed.length, tableRequests: pass.tableRequests },
-      note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles',
-      tableRequestsPerCycle: { app: perCycle.appTotal, appByTable: perCycle.app, devhost: perCycle.devhostTotal, devhostByTable: perCycle.devhost },
-      azuriteSequentialInsertsPerSecond: Math.round(inserts / insertSeconds),
-    };
-    console.log(JSON.stringify(results, null, 2));
-    mkdirSync(join(root, 'test-results'), { recursive: true });
-    writeFileSync(join(root, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
+    out.insertsPerSecond = Math.round(inserts / ((performance.now() - insertStarted) / 1000));
+    return out;
   } finally {
     host.kill('SIGTERM');
     await new Promise((r) => host.once('exit', r));
     proxy.close();
     await azurite.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const empty = await measure(0);
+  if (process.env.BENCH_TRACE === '1') return;
+  const withHistory = await measure(HISTORY);
+  const results = {
+    machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+    clients: CLIENTS,
+    emptyStore: empty.latency,
+    withHistory: { endedRequests: HISTORY, ...withHistory.latency },
+    reconcilePass: empty.reconcile && { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: empty.reconcile.report.settled, failed: empty.reconcile.report.failed.length, tableRequests: empty.reconcile.tableRequests },
+    note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles; each store is a fresh setup',
+    tableRequestsPerCycle: empty.cycles && { app: empty.cycles.appTotal, appByTable: empty.cycles.app, devhost: empty.cycles.devhostTotal, devhostByTable: empty.cycles.devhost },
+    azuriteSequentialInsertsPerSecond: empty.insertsPerSecond,
+  };
+  console.log(JSON.stringify(results, null, 2));
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  writeFileSync(join(root, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
 }
 
 main().catch((error: unknown) => {

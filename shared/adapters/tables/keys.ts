@@ -39,7 +39,6 @@ export const keys = {
    */
   principalPartition: (principalId: string) => `p|${escapeKey(principalId)}`,
   liveRow: (kind: string, target: Target) => `live|${kind}|${escapeKey(targetKey(target))}`,
-  livePrefix: 'live|',
   scheduleRow: (id: string) => `schedule|${escapeKey(id)}`,
   requestRow: (id: string) => `request|${escapeKey(id)}`,
   approvalRow: (id: string) => `approval|${escapeKey(id)}`,

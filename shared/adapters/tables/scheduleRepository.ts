@@ -10,7 +10,9 @@ import {
   type ScheduleRequest,
   type Slot,
 } from '../../domain/schedules';
+import { atScope, covers, scopeAndAncestors } from '../../domain/target';
 import type { Changes } from '../../ports/changes';
+import type { Versioned } from '../../ports/repository';
 import type { DueWork, ScheduleRepository } from '../../ports/schedules';
 import { DueIndex } from './dueIndex';
 import { IdIndex } from './idIndex';
@@ -195,14 +197,10 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return undefined;
     },
 
-    async liveOf(principalId) {
-      const client = await table();
-      const filter = odata`PartitionKey eq ${partitionOf(principalId)} and RowKey ge ${keys.livePrefix} and RowKey lt ${`${keys.livePrefix}~`}`;
-      const out = [];
-      for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter } })) {
-        if (e.live) out.push({ value: fromScheduleEntity(e), etag: e.etag ?? '' });
-      }
-      return out;
+    async liveCovering(kind, slot) {
+      const scopes = scopeAndAncestors(slot.target);
+      const found = await Promise.all(scopes.map((scope) => this.liveInSlot(kind, { principalId: slot.principalId, target: atScope(slot.target, scope) })));
+      return found.filter((s): s is Versioned<Schedule> => s !== undefined && covers(s.value.target, slot.target));
     },
 
     async create(schedule, request, changes = {}) {
@@ -306,14 +304,14 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
         if (!request) return undefined;
         return { request, schedule: request.targetScheduleId ? await this.getSchedule(kind, request.targetScheduleId) : undefined };
       }
-      const rows = await query(odata`PartitionKey eq ${at.partitionKey} and (RowKey eq ${keys.requestRow(id)} or RowKey eq ${at.liveRow})`);
-      const requestRow = rows.find((r) => r.rowKey === keys.requestRow(id));
+      // The request and its slot, read at once (point reads: a query would cost what the partition holds).
+      const client = await table();
+      const [requestRow, slotRow] = await Promise.all([read(client, at.partitionKey, keys.requestRow(id)), read(client, at.partitionKey, at.liveRow)]);
       if (!requestRow || requestRow.kind !== kind) return undefined;
       const request = fromRequestEntity(requestRow);
-      noteRequestVersion(id, (requestRow as JsonEntity & { etag?: string }).etag);
-      const slotRow = rows.find((r) => r.rowKey === at.liveRow);
+      noteRequestVersion(id, requestRow.etag);
       const inSlot = slotRow ? fromScheduleEntity(slotRow) : undefined;
-      if (inSlot && inSlot.id === request.targetScheduleId && isLive(inSlot)) return { request, schedule: inSlot, version: (slotRow as JsonEntity & { etag?: string }).etag };
+      if (slotRow && inSlot && inSlot.id === request.targetScheduleId && isLive(inSlot)) return { request, schedule: inSlot, version: slotRow.etag };
       // Ended (its own row is the record), or the slot holds a newer schedule: read it by id.
       return { request, schedule: request.targetScheduleId ? await this.getSchedule(kind, request.targetScheduleId) : undefined };
     },
@@ -322,9 +320,11 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const at = await ids.find(id);
       if (!at?.liveRow) return undefined;
       // One read for both places it can be: its live row while live, its own row once ended.
-      const rows = await query(odata`PartitionKey eq ${at.partitionKey} and (RowKey eq ${keys.scheduleRow(id)} or RowKey eq ${at.liveRow})`);
+      // Both places it can be, read at once (point reads: a query would cost what the partition holds).
+      const client = await table();
+      const [ended, inSlot] = await Promise.all([read(client, at.partitionKey, keys.scheduleRow(id)), read(client, at.partitionKey, at.liveRow)]);
       // Once ended, its own row is the record (the slot row may hold an older copy, or a newer schedule).
-      const row = rows.find((r) => r.rowKey === keys.scheduleRow(id)) ?? rows.find((r) => r.rowKey === at.liveRow);
+      const row = ended ?? inSlot;
       const schedule = row ? fromScheduleEntity(row) : undefined;
       return schedule?.id === id && schedule.kind === kind ? schedule : undefined;
     },
