@@ -24,6 +24,11 @@ import { reconcilePass, seedHistory } from './history';
 const ACTIVATIONS = Number(process.env.BENCH_ACTIVATIONS ?? 200);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 50_000);
+/**
+ * Whose history: 'others' spreads the ended requests over 1,000 other people (an organisation's
+ * history), 'same' puts all of them on the benchmark's own users (the worst case for one person).
+ */
+const HISTORY_OF = process.env.BENCH_HISTORY_OF === 'same' ? 'same' : 'others';
 const RECONCILE_LIVE = Number(process.env.BENCH_RECONCILE_LIVE ?? 10_000);
 const RECONCILE_DUE = 10;
 const TENANT = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
@@ -233,7 +238,8 @@ async function measure(history: number): Promise<Setup> {
     if (process.env.BENCH_TRACE === '1') return out;
     if (history > 0) {
       const historyStarted = performance.now();
-      await seedHistory(storage, 'Pim', history, slots);
+      const owners = HISTORY_OF === 'same' ? slots : Array.from({ length: 1_000 }, (_, i) => ({ user: randomUUID(), role: (slots[i % slots.length] as { role: string }).role }));
+      await seedHistory(storage, 'Pim', history, owners);
       console.error(`bench: ${history} ended requests seeded in ${Math.round((performance.now() - historyStarted) / 1000)} s`);
     }
     out.latency = await runLatency(ACTIVATIONS);
@@ -269,7 +275,7 @@ async function main(): Promise<void> {
     machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
     clients: CLIENTS,
     emptyStore: empty.latency,
-    withHistory: { endedRequests: HISTORY, ...withHistory.latency },
+    withHistory: { endedRequests: HISTORY, historyOf: HISTORY_OF, ...withHistory.latency },
     reconcilePass: empty.reconcile && { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: empty.reconcile.report.settled, failed: empty.reconcile.report.failed.length, tableRequests: empty.reconcile.tableRequests },
     note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles; each store is a fresh setup',
     tableRequestsPerCycle: empty.cycles && { app: empty.cycles.appTotal, appByTable: empty.cycles.app, devhost: empty.cycles.devhostTotal, devhostByTable: empty.cycles.devhost },
