@@ -111,8 +111,18 @@ interface LatencyResult {
   activationsPerSecond: number;
 }
 
+/** Sequential single-entity inserts per second into `table` (a partition of their own). */
+async function insertRate(table: TableClient, inserts = 500): Promise<number> {
+  const partitionKey = `bench-${randomUUID()}`;
+  const started = performance.now();
+  for (let i = 0; i < inserts; i++) await table.createEntity({ partitionKey, rowKey: String(i), value: 'x'.repeat(200) });
+  return Math.round(inserts / ((performance.now() - started) / 1000));
+}
+
 interface Setup {
   cycles?: ReturnType<typeof delta>;
+  /** Azurite's insert rate into the app's Schedules table after the run (it grows with history). */
+  scheduleInsertsPerSecond?: number;
   latency?: LatencyResult;
   reconcile?: Awaited<ReturnType<typeof reconcilePass>>;
   insertsPerSecond?: number;
@@ -244,6 +254,8 @@ async function measure(history: number): Promise<Setup> {
     }
     out.latency = await runLatency(ACTIVATIONS);
     console.error(`bench: ${history} ended requests: ${JSON.stringify(out.latency)}`);
+    // Azurite's own cost of a bigger table: sequential inserts into the app's Schedules table as it now is.
+    out.scheduleInsertsPerSecond = await insertRate(TableClient.fromConnectionString(azurite.connectionString, 'PimSchedules', { allowInsecureConnection: true }));
     if (history > 0) return out;
 
     // One reconcile pass over RECONCILE_LIVE live schedules of which RECONCILE_DUE are due.
@@ -251,13 +263,10 @@ async function measure(history: number): Promise<Setup> {
     out.reconcile = await reconcilePass(storage, 'BenchRec', `${url}/.devhost/graph`, RECONCILE_LIVE, RECONCILE_DUE, total);
     console.error(`bench: reconcile pass ${JSON.stringify(out.reconcile)}`);
 
-    // Baseline: Azurite's raw insert rate, straight to its port.
+    // Baseline: Azurite's raw insert rate into an empty table, straight to its port.
     const table = TableClient.fromConnectionString(azurite.connectionString, `Bench${randomUUID().replace(/-/g, '').slice(0, 8)}`, { allowInsecureConnection: true });
     await table.createTable();
-    const inserts = 1000;
-    const insertStarted = performance.now();
-    for (let i = 0; i < inserts; i++) await table.createEntity({ partitionKey: 'p', rowKey: String(i), value: 'x'.repeat(200) });
-    out.insertsPerSecond = Math.round(inserts / ((performance.now() - insertStarted) / 1000));
+    out.insertsPerSecond = await insertRate(table);
     return out;
   } finally {
     host.kill('SIGTERM');
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
     reconcilePass: empty.reconcile && { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: empty.reconcile.report.settled, failed: empty.reconcile.report.failed.length, tableRequests: empty.reconcile.tableRequests },
     note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles; each store is a fresh setup',
     tableRequestsPerCycle: empty.cycles && { app: empty.cycles.appTotal, appByTable: empty.cycles.app, devhost: empty.cycles.devhostTotal, devhostByTable: empty.cycles.devhost },
-    azuriteSequentialInsertsPerSecond: empty.insertsPerSecond,
+    azuriteSequentialInsertsPerSecond: { emptyTable: empty.insertsPerSecond, schedulesTableAfterEmptyRun: empty.scheduleInsertsPerSecond, schedulesTableWithHistory: withHistory.scheduleInsertsPerSecond },
   };
   console.log(JSON.stringify(results, null, 2));
   mkdirSync(join(root, 'test-results'), { recursive: true });
