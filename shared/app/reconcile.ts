@@ -214,11 +214,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
 export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promise<number> {
   const now = deps.clock.now();
   const correlationId = randomUUID();
-  const schedules = await deps.schedules.listLive('assignment');
+  const schedules = await deps.schedules.listSlots('assignment');
   const slotOf = (a: Slot) => `${a.principalId}|${targetKey(a.target)}`;
   // PIM's own grants: any slot with a live schedule (a grant may be a moment ahead of its
-  // record). A grant PIM found already in place was made outside PIM.
-  const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false).map(slotOf));
+  // record), or an ended one whose removal has not gone through yet (RevocationFailedAlert's
+  // case, not this one). A grant PIM found already in place was made outside PIM.
+  const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false && (isLive(s) || s.roleAssignmentOriginId !== null)).map(slotOf));
   let raisedCount = 0;
   for (const assignment of await deps.access.of('directoryRole').listGrants()) {
     if (liveSlots.has(slotOf(assignment))) continue;

@@ -58,6 +58,8 @@ export interface ScheduleRepository {
   schedulesOf(kind: ScheduleKind, principalId: string): Promise<Schedule[]>;
   /** Every live schedule of a kind: a scan, for the outside-PIM check, not for hot paths. */
   listLive(kind: ScheduleKind): Promise<Schedule[]>;
+  /** The latest schedule of every slot of a kind, live or ended: a scan, for the outside-PIM check. */
+  listSlots(kind: ScheduleKind): Promise<Schedule[]>;
   /**
    * Files the schedule with the reconcile pass again, at its next moment of attention but not
    * before `notBefore` (writes file it themselves; this is for work looked at and left as it was).

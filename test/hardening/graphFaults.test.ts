@@ -112,6 +112,10 @@ describe('Graph faults', () => {
       // The caller was told it is done; the operator can see it was not, under the same request id.
       expect(warnings.some((w) => w.startsWith(`Request ${requestId}: revoking the ended assignment failed after the change was stored`))).toBe(true);
       expect(await held(USERS.dave, ROLES.exchange)).toBe(true);
+      // Still held only because its removal failed: PIM's own grant, not one made outside PIM.
+      await app.reconcile();
+      const outside = (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.principalId === USERS.dave && a.details.roleDefinitionId === ROLES.exchange);
+      expect(outside).toEqual([]);
     } finally {
       spy.mockRestore();
       await clearFaults();

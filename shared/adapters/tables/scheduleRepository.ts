@@ -341,6 +341,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     schedulesOf: async (kind, principalId) =>
       (await query(odata`PartitionKey eq ${partitionOf(principalId)} and ((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
     listLive: async (kind) => (await query(odata`type eq ${'slot'} and live eq true and kind eq ${kind}`)).map(fromScheduleEntity),
+    listSlots: async (kind) => (await query(odata`type eq ${'slot'} and kind eq ${kind}`)).map(fromScheduleEntity),
 
     async remind(schedule, requestPending, notBefore) {
       const at = nextAttention(schedule, notice, notBefore, requestPending);
