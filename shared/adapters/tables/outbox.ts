@@ -33,10 +33,11 @@ const SWEEP_AFTER_MS = 60_000;
 const DELETE_AFTER_MS = 2_000;
 
 /**
- * The transactional outbox, for events and audit records alike. A repository adds `rows(...)`
- * to the same entity-group transaction as the state change, so an event or an audit record
- * exists exactly when its change does. After the commit, `committed(...)` appends the audit
- * records to the hash chain, publishes the events and deletes their rows (one transaction); if
+ * The transactional outbox, for events and audit records alike. A repository commits through
+ * `submit(...)`, which adds their rows to the same entity-group transaction as the state change,
+ * so an event or an audit record exists exactly when its change does. After the commit it
+ * appends the audit records to the hash chain, publishes the events and deletes their rows (with
+ * the partition's next commit, or a moment later); if
  * the process dies first, or the bus is down, `sweep()` (a timer) relays what is left. Relaying
  * twice is harmless: the chain skips a record it holds (by id), and the bus drops a message id
  * it has seen. The sweep finds work through the due index (`prepare` files the partition
@@ -64,7 +65,7 @@ export class TableOutbox {
   }
 
   /** Before a commit with changes: makes sure the sweep will look at this partition (one due row a minute). */
-  async prepare(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
+  private async prepare(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
     if (isEmpty(changes)) return;
     const at = new Date(Date.now() + SWEEP_AFTER_MS);
     const key = `${table}|${partitionKey}`;
@@ -83,11 +84,13 @@ export class TableOutbox {
     const key = `${table}|${partitionKey}`;
     const taken = this.relayed.get(key);
     this.relayed.delete(key);
-    const deletes = (taken?.rowKeys ?? []).slice(0, Math.max(0, 99 - actions.length - this.rows(partitionKey, changes).length));
+    const rows = this.rows(partitionKey, changes);
+    // A transaction holds at most 100 operations: what does not fit is deleted a moment later.
+    const deletes = (taken?.rowKeys ?? []).slice(0, Math.max(0, 99 - actions.length - rows.length));
     const client = await this.tables.table(table);
     let response: TableTransactionResponse;
     try {
-      response = await client.submitTransaction([...actions, ...this.rows(partitionKey, changes), ...deletes.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
+      response = await client.submitTransaction([...actions, ...rows, ...deletes.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
     } catch (error) {
       if (taken) {
         // A relayed row gone already (the sweep took it) fails the whole write: clear them apart, then write again without them.
@@ -104,7 +107,7 @@ export class TableOutbox {
     return response;
   }
 
-  rows(partitionKey: string, changes: Changes): TransactionAction[] {
+  private rows(partitionKey: string, changes: Changes): TransactionAction[] {
     const now = new Date().toISOString();
     const events = (changes.events ?? []).map((event): TransactionAction => ['create', entity(partitionKey, 'outbox', event.id, now, event)]);
     const audit = (changes.audit ?? []).map((record): TransactionAction => ['create', entity(partitionKey, 'outaudit', record.id, now, record)]);
@@ -112,7 +115,7 @@ export class TableOutbox {
   }
 
   /** Relays what a committed transaction wrote. Never throws: the sweep retries. */
-  async committed(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
+  private async committed(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
     if (isEmpty(changes)) return;
     try {
       await this.relay(table, partitionKey, changes.audit ?? [], changes.events ?? [], 'later');
