@@ -37,7 +37,10 @@ export interface ScheduleRepository {
    * 409 DomainError when the slot changed since. A schedule that is no longer live frees the slot.
    */
   update(schedule: Schedule, version: string, request?: ScheduleRequest, changes?: Changes): Promise<void>;
-  /** Saves a schedule that is no longer live (it holds no slot), e.g. to note its directory grant is gone. */
+  /**
+   * Saves a schedule that is no longer live (it holds no slot), e.g. to note its directory grant
+   * is gone. Saving the state already stored is a no-op: its changes are not recorded again.
+   */
   saveEnded(schedule: Schedule, changes?: Changes): Promise<void>;
   /** Records a request that changed no schedule (e.g. a failed one). */
   saveRequest(request: ScheduleRequest, changes?: Changes): Promise<void>;

@@ -107,4 +107,20 @@ describe('transactional outbox on Azurite', () => {
     await expect(repo.update({ ...read.value, status: 'Revoked' }, read.etag, request(s.id), { audit: [record] })).rejects.toMatchObject({ status: 409 });
     expect(await tableAuditLog(tables).list()).toEqual([]);
   });
+
+  it('records a settlement once when two passes settle the same ended schedule', async () => {
+    const { tables, repo } = setup();
+    const s = { ...schedule(), kind: 'assignment' as const, roleAssignmentOriginId: 'grant-1' };
+    await repo.create(s, { ...request(s.id), kind: 'assignment' });
+    const read = await repo.liveInSlot('assignment', slot);
+    if (!read) throw new Error('no live schedule');
+    const ended = { ...read.value, status: 'Revoked' as const };
+    await repo.update(ended, read.etag);
+    const record = (n: number) => auditRecord({ activity: `Role assignment removed from the directory by PIM (${n})`, operationType: 'Unassign', caller: null, correlationId: 'c', at: new Date(), targets: [] });
+    // The removal's own pass and its workflow's, both from the same ended copy.
+    await repo.saveEnded({ ...ended, roleAssignmentOriginId: null }, { audit: [record(1)] });
+    await repo.saveEnded({ ...ended, roleAssignmentOriginId: null }, { audit: [record(2)] });
+    expect((await tableAuditLog(tables).list()).map((r) => r.activityDisplayName)).toEqual(['Role assignment removed from the directory by PIM (1)']);
+    expect((await repo.getSchedule('assignment', s.id))?.roleAssignmentOriginId).toBeNull();
+  });
 });

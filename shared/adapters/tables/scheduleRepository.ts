@@ -260,9 +260,13 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
       const entity = endedEntity(schedule);
-      // Conditional on the version as stored now: two passes settling the same ended schedule write once.
       const current = await read(client, entity.partitionKey, entity.rowKey);
       if (!current) throw changedMeanwhile();
+      // Why: two passes settling the same ended schedule at once (the removal's own and its
+      // workflow's) reach the same state; the second is a no-op, so nothing is recorded twice.
+      const stored = fromScheduleEntity(current);
+      if (stored.status === schedule.status && stored.roleAssignmentOriginId === schedule.roleAssignmentOriginId) return;
+      // Otherwise conditional on the version just read.
       await fileAttention(schedule, undefined);
       try {
         await commit(client, entity.partitionKey, [['update', entity, 'Replace', { etag: current.etag }]], changes);
