@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
 import { siblingId } from './ids';
-import { covers, scopeOf } from '../domain/target';
+import { scopeOf } from '../domain/target';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
 import { moveRequest } from '../domain/requestState';
@@ -20,7 +20,7 @@ import { alreadyInDirectory } from './settleSchedule';
 export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   const { deps, body, caller, now } = ctx;
   // Eligible when a live eligibility covers the target: the same one, or one at a scope above it.
-  const eligibility = ctx.covering.find((s) => s.value.status === 'Provisioned' && covers(s.value.target, body.target));
+  const eligibility = ctx.covering.find((s) => s.value.status === 'Provisioned');
   if (!eligibility) {
     throw badRequest(
       `You are not eligible for ${ctx.roleName} at scope '${scopeOf(body.target)}' (no eligible assignment, or it has not started or has ended).`,

@@ -127,22 +127,29 @@ async function finishStalledRequest(deps: ReconcileDeps, requestId: string, now:
 async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, correlationId: string, report: ReconcileReport): Promise<void> {
   const schedule = await deps.schedules.getSchedule(work.kind, work.id);
   if (!schedule) return;
+  // Read again only after a step that wrote: the copy in hand is the stored one otherwise.
+  const reread = async (fallback: Schedule) => (await deps.schedules.getSchedule(work.kind, work.id)) ?? fallback;
+  let current = schedule;
+  const settledBefore = report.settled;
   if (schedule.assignmentType === 'Activated') await finishStalledRequest(deps, schedule.createdUsing, now, report);
-  let current = (await deps.schedules.getSchedule(work.kind, work.id)) ?? schedule;
+  if (report.settled !== settledBefore) current = await reread(current);
   if (needsSettling(current, now)) {
     try {
       // An activation due its grant is granted and marked provisioned in one write.
       const grantsActivation = current.assignmentType === 'Activated' && isInEffect(current, now) && current.roleAssignmentOriginId === null;
-      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) === 'granted' ? ((await deps.schedules.getSchedule(work.kind, work.id)) ?? current) : await settleSchedule(deps, current, correlationId);
+      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) === 'granted' ? await reread(current) : await settleSchedule(deps, current, correlationId);
     } catch (error) {
       if (await alertIfRevocationStuck(deps, current, now, error, correlationId)) report.revocationAlerts++;
       throw error;
     }
     report.settled++;
   }
-  if (noticeDue(deps, current, now) && (await announceExpiry(deps, current, now))) report.expiryNotices++;
+  if (noticeDue(deps, current, now) && (await announceExpiry(deps, current, now))) {
+    report.expiryNotices++;
+    current = await reread(current);
+  }
   // Look again when it next needs it (a write already filed that; this covers work left as it was).
-  const latest = (await deps.schedules.getSchedule(work.kind, work.id)) ?? current;
+  const latest = current;
   const request = latest.assignmentType === 'Activated' ? await deps.schedules.getRequest('assignment', latest.createdUsing) : undefined;
   const pending = request?.status === 'Granted' || (request?.status === 'PendingApproval' && !(await deps.approvals.get(request.id)));
   await deps.schedules.remind(latest, pending, laterMinute(work.at, now));

@@ -59,8 +59,6 @@ export interface ScheduleRepository {
   listSchedules(kind: ScheduleKind): Promise<Schedule[]>;
   /** One principal's schedules of a kind (ended ones included): one partition read. */
   schedulesOf(kind: ScheduleKind, principalId: string): Promise<Schedule[]>;
-  /** Every live schedule of a kind: a scan, for the outside-PIM check, not for hot paths. */
-  listLive(kind: ScheduleKind): Promise<Schedule[]>;
   /** The latest schedule of every slot of a kind, live or ended: a scan, for the outside-PIM check. */
   listSlots(kind: ScheduleKind): Promise<Schedule[]>;
   /**

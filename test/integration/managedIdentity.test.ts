@@ -5,10 +5,9 @@ import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { tableStorageHealth } from '../../shared/adapters/tables/tableStorageHealth';
 import { loadConfig } from '../../shared/config';
 import { uniquePrefix } from '../devhost/helpers';
+import { identityOnlySettings, UAMI } from '../fixtures/settings';
 import { type HttpsTables, type ManagedIdentityEndpoint, startHttpsAzuriteTables, startManagedIdentityEndpoint, TEST_CA } from './identityStandIns';
 
-/** The user-assigned identity the deployment gives the app. */
-const UAMI = '3f1c9a52-8d4e-4b6f-9a0c-2e7d5b1f8c34';
 
 let identity: ManagedIdentityEndpoint;
 let tables: HttpsTables;
@@ -25,21 +24,7 @@ afterAll(async () => {
 
 /** The settings a deployment with shared keys off sets, read by the app's own config. */
 function productionSettings(tableServiceUri: string) {
-  return loadConfig({
-    AzureWebJobsStorage__tableServiceUri: tableServiceUri,
-    AzureWebJobsStorage__credential: 'managedidentity',
-    AzureWebJobsStorage__clientId: UAMI,
-    PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace: 'pim-prod.servicebus.windows.net',
-    PIM_SERVICEBUS_CONNECTION__credential: 'managedidentity',
-    PIM_SERVICEBUS_CONNECTION__clientId: UAMI,
-    AZURE_CLIENT_ID: UAMI,
-    PIM_TENANT_ID: '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f',
-    PIM_OIDC_ISSUER: 'https://login.microsoftonline.com/7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f/v2.0',
-    PIM_OIDC_AUDIENCE: 'api://pim',
-    PIM_MAIL_SENDER: 'pim@contoso.com',
-    PIM_APPROVAL_LINK_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    PIM_PUBLIC_BASE_URL: 'https://pim.contoso.com',
-  });
+  return loadConfig(identityOnlySettings(tableServiceUri));
 }
 
 function createTableWithoutToken(serviceUri: string): Promise<number> {

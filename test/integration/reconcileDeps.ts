@@ -1,4 +1,5 @@
-import { accessTargets, directoryRoleAccess } from '../../shared/adapters/graph/directoryRoleAccess';
+import { accessTargets } from '../../shared/adapters/accessTargets';
+import { directoryRoleAccess } from '../../shared/adapters/graph/directoryRoleAccess';
 import { graphDirectory } from '../../shared/adapters/graph/graphDirectory';
 import { tableAlertStore } from '../../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../../shared/adapters/tables/approvalRepository';

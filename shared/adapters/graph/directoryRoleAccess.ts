@@ -1,5 +1,5 @@
-import { asDirectoryRole, directoryRole, notServed, type TargetKind } from '../../domain/target';
-import type { AccessTarget, AccessTargets } from '../../ports/access';
+import { asDirectoryRole, directoryRole } from '../../domain/target';
+import type { AccessTarget } from '../../ports/access';
 import type { Directory } from '../../ports/directory';
 
 /** Directory roles as an access target: role assignments in Microsoft Entra ID, through Graph. */
@@ -17,17 +17,6 @@ export function directoryRoleAccess(directory: Directory): AccessTarget {
     async listGrants(filter) {
       const assignments = await directory.listRoleAssignments(filter?.principalId ? { principalId: filter.principalId } : undefined);
       return assignments.map((a) => ({ id: a.id, principalId: a.principalId, target: directoryRole(a.roleDefinitionId, a.directoryScopeId) }));
-    },
-  };
-}
-
-/** The access targets this deployment serves, by kind; other kinds are refused (400) until their adapters land. */
-export function accessTargets(adapters: Partial<Record<TargetKind, AccessTarget>>): AccessTargets {
-  return {
-    of(kind) {
-      const adapter = adapters[kind];
-      if (!adapter) throw notServed(kind);
-      return adapter;
     },
   };
 }

@@ -102,8 +102,8 @@ export interface ScheduleRepositoryOptions {
 
 /**
  * Schedules in Table Storage, one partition per principal:
- * - `live|{kind}|{target}`: the live schedule of a slot, itself the slot's lock (created when
- *   the slot is taken, replaced at its ETag, deleted when the schedule ends);
+ * - `live|{kind}|{target}`: the slot row, holding the slot's latest schedule; while that is live
+ *   the row is the slot's lock (created when first taken, always replaced at its ETag);
  * - `schedule|{id}`: a schedule that has ended (history, out of the hot paths);
  * - `request|{id}`, `approval|{id}`, and the outbox rows of commits not yet relayed.
  * The id index makes a read by id a point read; the due index tells the reconcile pass when to
@@ -170,18 +170,19 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       }
       return ['update', toRequestEntity(request), 'Replace', { etag }];
     }
+    // The request's entry names its slot row too, so the request and its schedule read in one go.
+    const location = { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) };
     await ids.add([
-      // The request's entry names its slot row too, so the request and its schedule read in one go.
-      { id: request.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } },
-      ...(schedule ? [{ id: schedule.id, location: { partitionKey: pk, liveRow: liveRowOf(schedule.kind, schedule) } }] : []),
+      { id: request.id, location },
+      { id: schedule.id, location },
     ]);
     return ['create', toRequestEntity(request)];
   }
 
-  async function query(filter: string, select?: string[]): Promise<JsonEntity[]> {
+  async function query(filter: string): Promise<JsonEntity[]> {
     const client = await table();
     const out: JsonEntity[] = [];
-    for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter, ...(select ? { select } : {}) } })) out.push(e);
+    for await (const e of client.listEntities<JsonEntity>({ queryOptions: { filter } })) out.push(e);
     return out;
   }
 
@@ -344,7 +345,6 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     listSchedules: async (kind) => (await query(odata`((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
     schedulesOf: async (kind, principalId) =>
       (await query(odata`PartitionKey eq ${partitionOf(principalId)} and ((type eq ${'slot'} and live eq true) or type eq ${'schedule'}) and kind eq ${kind}`)).map(fromScheduleEntity),
-    listLive: async (kind) => (await query(odata`type eq ${'slot'} and live eq true and kind eq ${kind}`)).map(fromScheduleEntity),
     listSlots: async (kind) => (await query(odata`type eq ${'slot'} and kind eq ${kind}`)).map(fromScheduleEntity),
 
     async remind(schedule, requestPending, notBefore) {

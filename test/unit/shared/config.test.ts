@@ -2,21 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../shared/config';
+import { identityOnlySettings, minimalSettings, UAMI } from '../../fixtures/settings';
 
 const sample = JSON.parse(readFileSync(join(__dirname, '../../../local.settings.sample.json'), 'utf8')) as {
   Values: Record<string, string>;
 };
 
-const minimal = {
-  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-  PIM_TENANT_ID: '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f',
-  PIM_OIDC_ISSUER: 'https://login.microsoftonline.com/7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f/v2.0',
-  PIM_OIDC_AUDIENCE: 'api://pim',
-  PIM_SERVICEBUS_CONNECTION: 'http://localhost:7071/.devhost/servicebus',
-  PIM_MAIL_SENDER: 'pim@contoso.com',
-  PIM_APPROVAL_LINK_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-  PIM_PUBLIC_BASE_URL: 'https://pim.contoso.com',
-};
+const minimal = minimalSettings;
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -95,21 +87,8 @@ describe('configuration', () => {
   });
 });
 
-const UAMI = '3f1c9a52-8d4e-4b6f-9a0c-2e7d5b1f8c34';
 /** The app settings a deployment with shared keys off and a user-assigned identity has: no connection strings. */
-const identityOnly = (() => {
-  const { AzureWebJobsStorage: _s, PIM_SERVICEBUS_CONNECTION: _b, ...rest } = minimal;
-  return {
-    ...rest,
-    AzureWebJobsStorage__tableServiceUri: 'https://pimprod.table.core.windows.net',
-    AzureWebJobsStorage__credential: 'managedidentity',
-    AzureWebJobsStorage__clientId: UAMI,
-    PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace: 'pim-prod.servicebus.windows.net',
-    PIM_SERVICEBUS_CONNECTION__credential: 'managedidentity',
-    PIM_SERVICEBUS_CONNECTION__clientId: UAMI,
-    AZURE_CLIENT_ID: UAMI,
-  };
-})();
+const identityOnly = identityOnlySettings();
 
 describe('production connections (identity-based, as the Functions host reads them)', () => {
   it('reads tables and Service Bus from the __ settings with the user-assigned identity', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessTargets, directoryRoleAccess } from '../../../shared/adapters/graph/directoryRoleAccess';
+import { accessTargets } from '../../../shared/adapters/accessTargets';
+import { directoryRoleAccess } from '../../../shared/adapters/graph/directoryRoleAccess';
 import { DomainError } from '../../../shared/domain/errors';
 import { covers, directoryRole, requireServed, sameTarget, scopeAndAncestors, type Target, targetKey } from '../../../shared/domain/target';
 import type { Directory } from '../../../shared/ports/directory';
