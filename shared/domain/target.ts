@@ -31,7 +31,7 @@ export type Target = DirectoryRoleTarget | GroupTarget | AzureRoleTarget;
 export type TargetKind = Target['kind'];
 
 /** The kinds this service grants today; the others are refused cleanly until their adapters land. */
-export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole'];
+export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole', 'group'];
 
 /** A stable text form of the target, for keys and comparisons (case-insensitive where the source is). */
 export function targetKey(t: Target): string {

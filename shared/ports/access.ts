@@ -21,8 +21,11 @@ export interface AccessTarget {
   grant(principalId: string, target: Target): Promise<Grant & { created: boolean }>;
   /** Removes the principal's grant of the target; absent is success. */
   revoke(principalId: string, target: Target): Promise<void>;
-  /** Grants as they exist now, optionally of one principal. */
-  listGrants(filter?: { principalId?: string }): Promise<Grant[]>;
+  /**
+   * Grants as they exist now, optionally of one principal and/or only of the given targets
+   * (a kind whose grants cannot all be listed, e.g. every group's members, needs one of the two).
+   */
+  listGrants(filter?: { principalId?: string; targets?: Target[] }): Promise<Grant[]>;
 }
 
 /** The adapter for each kind of target; a kind with none is refused with a Graph-shaped 400. */

@@ -16,6 +16,20 @@ export interface RoleDefinition {
   rolePermissions: Array<{ allowedResourceActions: string[]; condition?: string | null }>;
 }
 
+/** A group as PIM for Groups needs to know it. */
+export interface DirectoryGroup {
+  id: string;
+  displayName: string;
+  /** Role-assignable groups may be eligible for or hold directory roles; set at creation, immutable. */
+  isAssignableToRole: boolean;
+  /** Dynamic (membership rule) and on-premises-synced groups cannot be governed by PIM. */
+  isDynamic: boolean;
+  onPremisesSyncEnabled: boolean;
+}
+
+/** Membership or ownership of a group: the two accesses PIM for Groups grants. */
+export type GroupRelation = 'member' | 'owner';
+
 /** A role assignment as it exists in the directory (what actually grants the power). */
 export interface DirectoryRoleAssignment {
   id: string;
@@ -40,4 +54,18 @@ export interface Directory extends Principals {
   /** Removes the assignment for that principal, role and scope; absent is success. */
   revokeRole(principalId: string, roleDefinitionId: string, directoryScopeId: string): Promise<void>;
   listRoleAssignments(filter?: { principalId?: string; roleDefinitionId?: string }): Promise<DirectoryRoleAssignment[]>;
+
+  /** A group by id; undefined when there is none (or the id names a user). */
+  getGroup(id: string): Promise<DirectoryGroup | undefined>;
+  /** The direct members or owners of a group (object ids), as of now. */
+  listGroupRelation(groupId: string, relation: GroupRelation): Promise<string[]>;
+  /** The groups the principal is a direct member or owner of, as of now. */
+  relationsOf(principalId: string): Promise<Array<{ groupId: string; relation: GroupRelation }>>;
+  /**
+   * Adds the principal as a member or owner (Graph `groups/{id}/members|owners/$ref`);
+   * `created` false when it already was one (Graph's 400 on an existing reference).
+   */
+  addToGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<{ created: boolean }>;
+  /** Removes the principal's membership or ownership; absent is success. */
+  removeFromGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<void>;
 }

@@ -17,4 +17,6 @@ export interface Principals {
   getPrincipal(id: string): Promise<DirectoryPrincipal | undefined>;
   /** The user ids in a group, including nested groups, as of now. */
   groupMemberIds(groupId: string): Promise<string[]>;
+  /** The ids of every group the principal is a member of, directly or through nested groups, as of now. */
+  groupsOf(principalId: string): Promise<string[]>;
 }

@@ -52,9 +52,10 @@ describe('targets', () => {
     );
   });
 
-  it('refuses the kinds not served yet with a Graph-shaped 400, and serves directory roles', () => {
+  it('refuses the kinds not served yet with a Graph-shaped 400, and serves directory roles and groups', () => {
     expect(() => requireServed(directoryRole(GA, '/'))).not.toThrow();
-    for (const t of [{ kind: 'group', groupId: 'g', accessId: 'member' }, { kind: 'azureRole', scope: SUB, roleDefinitionId: OWNER }] as Target[]) {
+    expect(() => requireServed({ kind: 'group', groupId: 'g', accessId: 'member' })).not.toThrow();
+    for (const t of [{ kind: 'azureRole', scope: SUB, roleDefinitionId: OWNER }] as Target[]) {
       const error = (() => {
         try {
           requireServed(t);
@@ -68,7 +69,7 @@ describe('targets', () => {
       expect((error as Error).message).toContain(t.kind);
     }
     const access = accessTargets({ directoryRole: directoryRoleAccess({} as Directory) });
-    expect(() => access.of('group')).toThrow(expect.objectContaining({ status: 400, code: 'TargetKindNotSupported' }));
+    expect(() => access.of('azureRole')).toThrow(expect.objectContaining({ status: 400, code: 'TargetKindNotSupported' }));
     expect(access.of('directoryRole')).toBeDefined();
   });
 });
