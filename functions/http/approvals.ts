@@ -1,8 +1,10 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { decideStep, getApproval } from '../../shared/app/approvals';
+import { decideStep, getApproval, requestsAwaitingMe } from '../../shared/app/approvals';
 import type { Approval, ApprovalStep } from '../../shared/domain/approval';
-import { notFound } from '../../shared/domain/errors';
+import type { Caller } from '../../shared/domain/caller';
+import { badRequest, notFound } from '../../shared/domain/errors';
+import type { TargetKind } from '../../shared/domain/target';
 import { graphHandler } from '../../shared/http/graphHandler';
 import { pageOf } from '../../shared/http/odata/collection';
 import { parseQuery } from '../../shared/http/odata/query';
@@ -10,7 +12,6 @@ import { collectionResponse, entityResponse } from '../../shared/http/responses'
 import { deps, tokens, workflowFor } from '../composition';
 
 const V = '{version:regex(^(v1\\.0|beta)$)}';
-const APPROVALS = 'roleManagement/directory/roleAssignmentApprovals';
 
 /** Graph's approvalStep. */
 function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Record<string, unknown> {
@@ -30,54 +31,93 @@ function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Record<string,
   };
 }
 
-function approvalJson(approval: Approval, assignedToMe: Set<string>): Record<string, unknown> {
-  return { id: approval.id, steps: approval.steps.map((s) => stepJson(s, assignedToMe)) };
+/** Graph's approval: v1.0 of PIM for Groups calls the steps `stages`; directory roles call them `steps`. */
+function approvalJson(approval: Approval, assignedToMe: Set<string>, stepsName: string): Record<string, unknown> {
+  return { id: approval.id, [stepsName]: approval.steps.map((s) => stepJson(s, assignedToMe)) };
 }
 
-app.http('getRoleAssignmentApproval', {
-  route: `${V}/${APPROVALS}/{id}`,
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: graphHandler(tokens, async ({ url, req, caller }) => {
-    parseQuery(url.searchParams, { filterable: [], expandable: ['steps'] });
-    const { approval, assignedToMe } = await getApproval(deps(), caller, req.params.id ?? '');
-    // Graph returns the steps with the approval; $expand=steps is accepted too.
-    return entityResponse(url, APPROVALS, approvalJson(approval, assignedToMe));
-  }),
-});
+/**
+ * The approvals of one surface: directory roles' roleAssignmentApprovals, and PIM for Groups'
+ * assignmentApprovals (whose v1.0 names the steps `stages` but writes `steps` in the PATCH
+ * path, so both are served). An approval of another surface's request is not found here.
+ */
+function register(name: string, base: string, targetKind: TargetKind, stepsName: 'steps' | 'stages'): void {
+  const visible = async (caller: Caller, id: string) => {
+    const found = await getApproval(deps(), caller, id);
+    if (found.approval.target.kind !== targetKind) throw notFound('approval', id);
+    return found;
+  };
+  const stepsPaths = stepsName === 'stages' ? ['stages', 'steps'] : ['steps'];
 
-app.http('listRoleAssignmentApprovalSteps', {
-  route: `${V}/${APPROVALS}/{id}/steps`,
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: graphHandler(tokens, async ({ url, req, caller }) => {
-    const query = parseQuery(url.searchParams, { filterable: ['id', 'status', 'reviewResult', 'assignedToMe'] });
-    const { approval, assignedToMe } = await getApproval(deps(), caller, req.params.id ?? '');
-    const steps = approval.steps.map((s) => stepJson(s, assignedToMe));
-    return collectionResponse(url, `${APPROVALS}('${approval.id}')/steps`, pageOf(steps, query, (s) => String(s.id)), query);
-  }),
-});
+  app.http(`my${name}Approvals`, {
+    route: `${V}/${base}/filterByCurrentUser(on='{on}')`,
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: graphHandler(tokens, async ({ url, req, caller }) => {
+      if (req.params.on?.toLowerCase() !== 'approver') throw badRequest(`filterByCurrentUser(on='${req.params.on}') is not supported here; use on='approver'.`);
+      const query = parseQuery(url.searchParams, { filterable: ['id'] });
+      const items = [];
+      for (const request of await requestsAwaitingMe(deps(), caller)) {
+        if (request.target.kind !== targetKind || !request.approvalId) continue;
+        const { approval, assignedToMe } = await getApproval(deps(), caller, request.approvalId);
+        items.push(approvalJson(approval, assignedToMe, stepsName));
+      }
+      return collectionResponse(url, base, pageOf(items, query, (a) => String(a.id)), query);
+    }),
+  });
 
-app.http('getRoleAssignmentApprovalStep', {
-  route: `${V}/${APPROVALS}/{id}/steps/{stepId}`,
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: graphHandler(tokens, async ({ url, req, caller }) => {
-    const { approval, assignedToMe } = await getApproval(deps(), caller, req.params.id ?? '');
-    const step = approval.steps.find((s) => s.id === req.params.stepId);
-    if (!step) throw notFound('approval step', req.params.stepId ?? '');
-    return entityResponse(url, `${APPROVALS}('${approval.id}')/steps`, stepJson(step, assignedToMe));
-  }),
-});
+  app.http(`get${name}Approval`, {
+    route: `${V}/${base}/{id}`,
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: graphHandler(tokens, async ({ url, req, caller }) => {
+      parseQuery(url.searchParams, { filterable: [], expandable: stepsPaths });
+      const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
+      // Graph returns the steps with the approval; $expand of them is accepted too.
+      return entityResponse(url, base, approvalJson(approval, assignedToMe, stepsName));
+    }),
+  });
 
-app.http('decideRoleAssignmentApprovalStep', {
-  route: `${V}/${APPROVALS}/{id}/steps/{stepId}`,
-  methods: ['PATCH'],
-  authLevel: 'anonymous',
-  extraInputs: [df.input.durableClient()],
-  handler: graphHandler(tokens, async ({ req, caller, body, requestId, ctx }) => {
-    const withWorkflow = { ...deps(), workflow: workflowFor(ctx) };
-    await decideStep(withWorkflow, caller, req.params.id ?? '', req.params.stepId ?? '', body, requestId);
-    return { status: 204 };
-  }),
-});
+  for (const steps of stepsPaths) {
+    const suffix = steps === stepsName ? '' : 'Alias';
+    app.http(`list${name}ApprovalSteps${suffix}`, {
+      route: `${V}/${base}/{id}/${steps}`,
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: graphHandler(tokens, async ({ url, req, caller }) => {
+        const query = parseQuery(url.searchParams, { filterable: ['id', 'status', 'reviewResult', 'assignedToMe'] });
+        const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
+        const items = approval.steps.map((s) => stepJson(s, assignedToMe));
+        return collectionResponse(url, `${base}('${approval.id}')/${steps}`, pageOf(items, query, (s) => String(s.id)), query);
+      }),
+    });
+
+    app.http(`get${name}ApprovalStep${suffix}`, {
+      route: `${V}/${base}/{id}/${steps}/{stepId}`,
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: graphHandler(tokens, async ({ url, req, caller }) => {
+        const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
+        const step = approval.steps.find((s) => s.id === req.params.stepId);
+        if (!step) throw notFound('approval step', req.params.stepId ?? '');
+        return entityResponse(url, `${base}('${approval.id}')/${steps}`, stepJson(step, assignedToMe));
+      }),
+    });
+
+    app.http(`decide${name}ApprovalStep${suffix}`, {
+      route: `${V}/${base}/{id}/${steps}/{stepId}`,
+      methods: ['PATCH'],
+      authLevel: 'anonymous',
+      extraInputs: [df.input.durableClient()],
+      handler: graphHandler(tokens, async ({ req, caller, body, requestId, ctx }) => {
+        await visible(caller, req.params.id ?? '');
+        const withWorkflow = { ...deps(), workflow: workflowFor(ctx) };
+        await decideStep(withWorkflow, caller, req.params.id ?? '', req.params.stepId ?? '', body, requestId);
+        return { status: 204 };
+      }),
+    });
+  }
+}
+
+register('RoleAssignment', 'roleManagement/directory/roleAssignmentApprovals', 'directoryRole', 'steps');
+register('GroupAssignment', 'identityGovernance/privilegedAccess/group/assignmentApprovals', 'group', 'stages');

@@ -1,32 +1,61 @@
 /**
- * roleEligibilitySchedule{Requests,s,Instances} and roleAssignmentSchedule{Requests,s,Instances}:
- * the same shapes for eligible and active assignments, registered once for each.
+ * The schedule requests, schedules and instances of every surface (directory roles, PIM for
+ * Groups), eligible and active: the same shapes and the same middle, registered once for each.
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { cancelRequest, requestsAwaitingMe } from '../../shared/app/approvals';
-import { getRequest, getSchedule, listInstances, listRequests, listSchedules } from '../../shared/app/scheduleQueries';
+import { getInstance, getRequest, getSchedule, type ListScope, listInstances, listRequests, listSchedules } from '../../shared/app/scheduleQueries';
 import { submitScheduleRequest } from '../../shared/app/scheduleRequests';
 import { badRequest } from '../../shared/domain/errors';
 import type { ScheduleKind } from '../../shared/domain/schedules';
 import { type GraphCall, graphHandler } from '../../shared/http/graphHandler';
 import { pageOf } from '../../shared/http/odata/collection';
-import { parseQuery } from '../../shared/http/odata/query';
+import { pinnedValue } from '../../shared/http/odata/filter';
+import { type ODataQuery, parseQuery } from '../../shared/http/odata/query';
 import { collectionResponse, entityResponse } from '../../shared/http/responses';
 import { instanceJson, requestJson, scheduleJson } from '../../shared/http/scheduleJson';
+import { DIRECTORY_ROLES } from '../../shared/http/surfaces/directoryRoles';
+import { GROUPS } from '../../shared/http/surfaces/groups';
+import type { ScheduleSurface } from '../../shared/http/surfaces/surface';
 import { deps, tokens, workflowFor } from '../composition';
 
 const V = '{version:regex(^(v1\\.0|beta)$)}';
-const REQUEST_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'status', 'action', 'createdDateTime', 'targetScheduleId'];
-const SCHEDULE_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'status', 'memberType', 'assignmentType', 'createdDateTime'];
-const INSTANCE_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'startDateTime', 'endDateTime', 'memberType', 'assignmentType'];
+const REQUEST_FILTERS = ['id', 'principalId', 'status', 'action', 'createdDateTime', 'targetScheduleId'];
+const SCHEDULE_FILTERS = ['id', 'principalId', 'status', 'memberType', 'assignmentType', 'createdDateTime'];
+const INSTANCE_FILTERS = ['id', 'principalId', 'startDateTime', 'endDateTime', 'memberType', 'assignmentType'];
 
-/** `filterByCurrentUser(on='principal')`: what the caller holds or asked for. */
-function onlyMine(call: GraphCall): boolean {
+type View = 'principal' | 'createdBy' | 'approver';
+
+/** `filterByCurrentUser(on=...)`: which view of the caller's own items, if any. */
+function viewOf(call: GraphCall, allowed: readonly View[]): View | undefined {
   const on = call.req.params.on;
-  if (on === undefined) return false;
-  if (on !== 'principal') throw badRequest(`filterByCurrentUser(on='${on}') is not supported here; use on='principal'.`);
-  return true;
+  if (on === undefined) return undefined;
+  const view = allowed.find((v) => v.toLowerCase() === on.toLowerCase());
+  if (!view) throw badRequest(`filterByCurrentUser(on='${on}') is not supported here; use on=${allowed.map((v) => `'${v}'`).join(' or ')}.`);
+  return view;
+}
+
+/**
+ * What a listing covers, from the surface, the caller's view and the filter. A surface that
+ * requires a filter (PIM for Groups) answers its absence as Graph does: a 400 naming it.
+ */
+function scopeOf(surface: ScheduleSurface, call: GraphCall, query: ODataQuery, view: View | undefined): ListScope {
+  const scope: ListScope = { targetKind: surface.targetKind };
+  if (view === 'principal') scope.principalId = call.caller.oid;
+  if (view === 'createdBy') scope.createdBy = call.caller.oid;
+  const pinned = query.filter ? pinnedValue(query.filter, 'principalId') : undefined;
+  if (typeof pinned === 'string' && scope.principalId === undefined) scope.principalId = pinned;
+  if (surface.requiredFilter && view === undefined) {
+    const has = query.filter && surface.requiredFilter.some((p) => query.filter && pinnedValue(query.filter, p) !== undefined);
+    if (!has) {
+      throw badRequest(
+        `This collection must be filtered on ${surface.requiredFilter.join(' or ')}, e.g. $filter=${surface.requiredFilter[0]} eq '{id}'; or use filterByCurrentUser(on='principal').`,
+        'MissingFilter',
+      );
+    }
+  }
+  return scope;
 }
 
 /** The app's dependencies plus the durable workflow reachable from this invocation. */
@@ -34,11 +63,13 @@ function depsWithWorkflow(ctx: InvocationContext) {
   return { ...deps(), workflow: workflowFor(ctx) };
 }
 
-function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignment'): void {
-  const requests = `roleManagement/directory/${prefix}ScheduleRequests`;
-  const schedules = `roleManagement/directory/${prefix}Schedules`;
-  const instances = `roleManagement/directory/${prefix}ScheduleInstances`;
-  const name = prefix === 'roleEligibility' ? 'Eligibility' : 'Assignment';
+function register(surface: ScheduleSurface, kind: ScheduleKind): void {
+  const sets = surface.sets(kind);
+  const requests = `${surface.base}/${sets.requests}`;
+  const schedules = `${surface.base}/${sets.schedules}`;
+  const instances = `${surface.base}/${sets.instances}`;
+  const name = `${surface.name}${kind === 'eligibility' ? 'Eligibility' : 'Assignment'}`;
+  const filters = (own: string[]) => [...own, ...surface.targetFilters];
 
   app.http(`create${name}ScheduleRequest`, {
     route: `${V}/${requests}`,
@@ -46,16 +77,20 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     authLevel: 'anonymous',
     extraInputs: [df.input.durableClient()],
     handler: graphHandler(tokens, async ({ url, caller, body, requestId, ctx }) => {
-      const created = await submitScheduleRequest(depsWithWorkflow(ctx), kind, caller, body, requestId);
-      return entityResponse(url, requests, requestJson(created), 201);
+      const created = await submitScheduleRequest(depsWithWorkflow(ctx), kind, caller, body, requestId, surface.body);
+      return entityResponse(url, requests, requestJson(surface, created), 201);
     }),
   });
 
+  const requestViews = kind === 'assignment' ? surface.requestViews : surface.requestViews.filter((v) => v !== 'approver');
   const listRequestsHandler = graphHandler(tokens, async (call) => {
-    const query = parseQuery(call.url.searchParams, { filterable: REQUEST_FILTERS });
-    const approverView = kind === 'assignment' && call.req.params.on === 'approver';
-    const found = approverView ? await requestsAwaitingMe(deps(), call.caller) : await listRequests(deps(), kind, call.caller, onlyMine(call));
-    const items = found.map(requestJson);
+    const query = parseQuery(call.url.searchParams, { filterable: filters(REQUEST_FILTERS) });
+    const view = viewOf(call, requestViews);
+    const found =
+      view === 'approver'
+        ? (await requestsAwaitingMe(deps(), call.caller)).filter((r) => r.target.kind === surface.targetKind)
+        : await listRequests(deps(), kind, call.caller, scopeOf(surface, call, query, view));
+    const items = found.map((r) => requestJson(surface, r));
     return collectionResponse(call.url, requests, pageOf(items, query, (r) => String(r.id)), query);
   });
   app.http(`list${name}ScheduleRequests`, { route: `${V}/${requests}`, methods: ['GET'], authLevel: 'anonymous', handler: listRequestsHandler });
@@ -70,7 +105,7 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     methods: ['GET'],
     authLevel: 'anonymous',
     handler: graphHandler(tokens, async ({ url, req, caller }) =>
-      entityResponse(url, requests, requestJson(await getRequest(deps(), kind, caller, req.params.id ?? ''))),
+      entityResponse(url, requests, requestJson(surface, await getRequest(deps(), kind, caller, req.params.id ?? '', surface.targetKind))),
     ),
   });
 
@@ -87,9 +122,11 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     });
   }
 
+  const principalOnly: readonly View[] = ['principal'];
   const listSchedulesHandler = graphHandler(tokens, async (call) => {
-    const query = parseQuery(call.url.searchParams, { filterable: SCHEDULE_FILTERS });
-    const items = (await listSchedules(deps(), kind, call.caller, onlyMine(call))).map(scheduleJson);
+    const query = parseQuery(call.url.searchParams, { filterable: filters(SCHEDULE_FILTERS) });
+    const scope = scopeOf(surface, call, query, viewOf(call, principalOnly));
+    const items = (await listSchedules(deps(), kind, call.caller, scope)).map((s) => scheduleJson(surface, s));
     return collectionResponse(call.url, schedules, pageOf(items, query, (s) => String(s.id)), query);
   });
   app.http(`list${name}Schedules`, { route: `${V}/${schedules}`, methods: ['GET'], authLevel: 'anonymous', handler: listSchedulesHandler });
@@ -104,13 +141,14 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     methods: ['GET'],
     authLevel: 'anonymous',
     handler: graphHandler(tokens, async ({ url, req, caller }) =>
-      entityResponse(url, schedules, scheduleJson(await getSchedule(deps(), kind, caller, req.params.id ?? ''))),
+      entityResponse(url, schedules, scheduleJson(surface, await getSchedule(deps(), kind, caller, req.params.id ?? '', surface.targetKind))),
     ),
   });
 
   const listInstancesHandler = graphHandler(tokens, async (call) => {
-    const query = parseQuery(call.url.searchParams, { filterable: INSTANCE_FILTERS });
-    const items = (await listInstances(deps(), kind, call.caller, onlyMine(call))).map(instanceJson);
+    const query = parseQuery(call.url.searchParams, { filterable: filters(INSTANCE_FILTERS) });
+    const scope = scopeOf(surface, call, query, viewOf(call, principalOnly));
+    const items = (await listInstances(deps(), kind, call.caller, scope)).map((s) => instanceJson(surface, s));
     return collectionResponse(call.url, instances, pageOf(items, query, (s) => String(s.id)), query);
   });
   app.http(`list${name}ScheduleInstances`, { route: `${V}/${instances}`, methods: ['GET'], authLevel: 'anonymous', handler: listInstancesHandler });
@@ -120,7 +158,17 @@ function register(kind: ScheduleKind, prefix: 'roleEligibility' | 'roleAssignmen
     authLevel: 'anonymous',
     handler: listInstancesHandler,
   });
+  app.http(`get${name}ScheduleInstance`, {
+    route: `${V}/${instances}/{id}`,
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: graphHandler(tokens, async ({ url, req, caller }) =>
+      entityResponse(url, instances, instanceJson(surface, await getInstance(deps(), kind, caller, req.params.id ?? '', surface.targetKind))),
+    ),
+  });
 }
 
-register('eligibility', 'roleEligibility');
-register('assignment', 'roleAssignment');
+for (const surface of [DIRECTORY_ROLES, GROUPS]) {
+  register(surface, 'eligibility');
+  register(surface, 'assignment');
+}

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors';
-import { grantedThing, scopeOf } from '../domain/target';
+import { describeTarget, scopeOf } from '../domain/target';
 import { targetName } from './targets';
 import type { Caller } from '../domain/caller';
 import type { NonceStore } from '../ports/nonces';
@@ -106,7 +106,7 @@ async function resolve(deps: LinkDeps, token: string) {
   const scope = scopeOf(request.target);
   const summary: RequestSummary = {
     requester: requester?.displayName ?? request.principalId,
-    role: targetDisplayName ?? grantedThing(request.target),
+    role: describeTarget(request.target, targetDisplayName),
     scope: scope === '/' ? 'Directory (tenant-wide)' : scope,
     justification: request.justification,
     ticket: request.ticketInfo.ticketNumber ? `${request.ticketInfo.ticketNumber}${request.ticketInfo.ticketSystem ? ` (${request.ticketInfo.ticketSystem})` : ''}` : null,

@@ -19,7 +19,8 @@ export function auditRecord(input: AuditInput): AuditRecord {
   return {
     id: randomUUID(),
     activityDateTime: input.at.toISOString(),
-    category: 'RoleManagement',
+    // Why: Entra files PIM for Groups under GroupManagement, roles under RoleManagement.
+    category: input.targets.some((t) => t.type === 'Group') ? 'GroupManagement' : 'RoleManagement',
     activityDisplayName: input.activity,
     operationType: input.operationType,
     correlationId: input.correlationId,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
 import { isInEffect, isLive, type Schedule, type Slot, STALLED_AFTER_MS } from '../domain/schedules';
-import { scopeOf, targetKey } from '../domain/target';
+import { scopeOf, type Target, targetKey } from '../domain/target';
+import type { Grant } from '../ports/access';
 import { targetFields, targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
@@ -228,7 +229,7 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
   // case, not this one). A grant PIM found already in place was made outside PIM.
   const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false && (isLive(s) || s.roleAssignmentOriginId !== null)).map(slotOf));
   let raisedCount = 0;
-  for (const assignment of await deps.access.of('directoryRole').listGrants()) {
+  for (const assignment of await grantsToCheck(deps, schedules)) {
     if (liveSlots.has(slotOf(assignment))) continue;
     const raised = await deps.alerts.raise({
       type: 'RolesAssignedOutsidePimAlert',
@@ -240,7 +241,7 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
     raisedCount++;
     await deps.audit.append(
       auditRecord({
-        activity: 'Role assigned outside PIM detected',
+        activity: assignment.target.kind === 'group' ? 'Group membership or ownership assigned outside PIM detected' : 'Role assigned outside PIM detected',
         operationType: 'Other',
         caller: null,
         correlationId,
@@ -254,4 +255,19 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
     );
   }
   return raisedCount;
+}
+
+/**
+ * The grants the outside-PIM check compares with PIM's slots: every directory role
+ * assignment, and the members and owners of each group PIM governs (a group with any
+ * eligible or active schedule; its other members are not PIM's business until then).
+ */
+async function grantsToCheck(deps: ReconcileDeps, assignmentSlots: Schedule[]): Promise<Grant[]> {
+  const governed = new Map<string, Target>();
+  for (const s of [...assignmentSlots, ...(await deps.schedules.listSlots('eligibility'))]) {
+    if (s.target.kind === 'group') governed.set(targetKey(s.target), s.target);
+  }
+  const roles = await deps.access.of('directoryRole').listGrants();
+  const groups = governed.size > 0 ? await deps.access.of('group').listGrants({ targets: [...governed.values()] }) : [];
+  return [...roles, ...groups];
 }

@@ -5,13 +5,10 @@ import { REQUEST_ACTIONS, type RequestAction, type ScheduleInfo, type TicketInfo
 
 const MAX_JUSTIFICATION = 500;
 
-const schema = z
+/** The fields every schedule request has, whatever it targets. */
+const common = z
   .object({
-    action: z.enum(REQUEST_ACTIONS, { message: `action must be one of ${REQUEST_ACTIONS.join(', ')}` }),
     principalId: z.string({ message: 'principalId is required' }).min(1, 'principalId is required'),
-    roleDefinitionId: z.string({ message: 'roleDefinitionId is required' }).min(1, 'roleDefinitionId is required'),
-    directoryScopeId: z.string().nullish(),
-    appScopeId: z.string().nullish(),
     justification: z.string().max(MAX_JUSTIFICATION, `justification may be at most ${MAX_JUSTIFICATION} characters`).nullish(),
     ticketInfo: z.object({ ticketNumber: z.string().nullish(), ticketSystem: z.string().nullish() }).nullish(),
     scheduleInfo: z
@@ -32,6 +29,34 @@ const schema = z
   })
   .loose();
 
+/**
+ * How one API surface names its target in a request body (a directory role's roleDefinitionId
+ * and directoryScopeId; a group's groupId and accessId) and which actions it offers.
+ */
+export interface TargetBody<F> {
+  fields: z.ZodType<F>;
+  actions: readonly RequestAction[];
+  toTarget(fields: F): Target;
+}
+
+const required = (name: string) => z.string({ message: `${name} is required` }).min(1, `${name} is required`);
+
+/** The directory-role surface (roleManagement/directory): every action, a role at a directory scope. */
+export const DIRECTORY_ROLE_BODY: TargetBody<{ roleDefinitionId: string; directoryScopeId?: string | null }> = {
+  fields: z
+    .object({
+      roleDefinitionId: required('roleDefinitionId'),
+      directoryScopeId: z.string().nullish(),
+      appScopeId: z
+        .string()
+        .nullish()
+        .refine((v) => !v || v === '/', 'appScopeId is not supported; use directoryScopeId.'),
+    })
+    .loose(),
+  actions: REQUEST_ACTIONS,
+  toTarget: (b) => directoryRole(b.roleDefinitionId, b.directoryScopeId ?? '/'),
+};
+
 /** A schedule request as the middle sees it, whatever the API surface it came through: who, what (a target) and how. */
 export interface RequestBody {
   action: RequestAction;
@@ -43,20 +68,25 @@ export interface RequestBody {
   isValidationOnly: boolean;
 }
 
-/** The body of a directory-role schedule request as Graph defines it; every problem is named in one 400. */
-export function parseRequestBody(raw: unknown): RequestBody {
+/**
+ * The body of a schedule request as Graph defines it for one surface (directory roles by
+ * default); every problem is named in one 400.
+ */
+export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): RequestBody {
   if (raw === undefined) throw badRequest('The request needs a JSON body.');
-  const result = schema.safeParse(normalizeEnums(raw));
-  if (!result.success) {
-    throw badRequest(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  const normalized = normalizeEnums(raw, surface.actions);
+  const action = z.object({ action: z.enum(surface.actions as [RequestAction, ...RequestAction[]], { message: `action must be one of ${surface.actions.join(', ')}` }) }).loose();
+  const results = [action.safeParse(normalized), common.safeParse(normalized), surface.fields.safeParse(normalized)] as const;
+  const issues = results.flatMap((r) => (r.success ? [] : r.error.issues));
+  if (issues.length > 0 || !results[0].success || !results[1].success || !results[2].success) {
+    throw badRequest(issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
-  const b = result.data;
-  if (b.appScopeId && b.appScopeId !== '/') throw badRequest('appScopeId is not supported; use directoryScopeId.');
+  const b = results[1].data;
   const expiration = b.scheduleInfo?.expiration;
   return {
-    action: b.action,
+    action: results[0].data.action,
     principalId: b.principalId,
-    target: directoryRole(b.roleDefinitionId, b.directoryScopeId ?? '/'),
+    target: surface.toTarget(results[2].data),
     justification: b.justification?.trim() ? b.justification : null,
     ticketInfo: { ticketNumber: b.ticketInfo?.ticketNumber ?? null, ticketSystem: b.ticketInfo?.ticketSystem ?? null },
     scheduleInfo: {
@@ -72,12 +102,12 @@ export function parseRequestBody(raw: unknown): RequestBody {
 }
 
 /** Graph reads enum values case-insensitively ("AfterDateTime" in its own examples); so do we. */
-function normalizeEnums(raw: unknown): unknown {
+function normalizeEnums(raw: unknown, actions: readonly RequestAction[]): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
   const body = { ...(raw as Record<string, unknown>) };
   const canonical = (value: unknown, allowed: readonly string[]) =>
     typeof value === 'string' ? (allowed.find((a) => a.toLowerCase() === value.toLowerCase()) ?? value) : value;
-  body.action = canonical(body.action, REQUEST_ACTIONS);
+  body.action = canonical(body.action, actions);
   const info = body.scheduleInfo as Record<string, unknown> | undefined;
   const expiration = info?.expiration as Record<string, unknown> | undefined;
   if (info && expiration) {

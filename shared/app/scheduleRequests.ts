@@ -11,6 +11,7 @@ import {
   type Schedule,
   type ScheduleKind,
   type ScheduleRequest,
+  type Slot,
 } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
 import { afterCommit } from './afterCommit';
@@ -23,7 +24,7 @@ import { policyFor } from './policies';
 import { checkTarget } from './targets';
 import { sameTarget, scopeOf } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
-import { parseRequestBody, type RequestBody } from './requestBody';
+import { parseRequestBody, type RequestBody, type TargetBody } from './requestBody';
 
 export type { ActionContext, ScheduleDeps } from './requestContext';
 
@@ -38,18 +39,23 @@ const RENEW_WINDOW_MS = 90 * 86_400_000;
  * eligibility. Everything is checked before anything is written; a request that fails
  * changes nothing.
  */
-export async function submitScheduleRequest(
+export async function submitScheduleRequest<F>(
   deps: ScheduleDeps,
   kind: ScheduleKind,
   caller: Caller,
   rawBody: unknown,
   correlationId: string,
+  surface: TargetBody<F>,
 ): Promise<ScheduleRequest> {
-  const body = parseRequestBody(rawBody);
+  const body = parseRequestBody(rawBody, surface);
   authorize(kind, caller, body);
   const roleName = await checkTarget(deps.directory, body.target);
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
+  if (principal.kind === 'group' && body.target.kind === 'directoryRole' && !(await deps.directory.getGroup(principal.id))?.isAssignableToRole) {
+    // Why: Entra lets only role-assignable groups (isAssignableToRole, set at creation) hold directory roles.
+    throw badRequest(`Group '${principal.displayName}' is not role-assignable; only groups created with isAssignableToRole can be eligible for or hold directory roles.`, 'InvalidPrincipal');
+  }
   // Removals, deactivations and asks check no policy rule: they do not read the policy.
   const policy = RULELESS_ACTIONS.includes(body.action) ? null : (await policyFor(deps, body.target)).value;
   // The workflow (or another admin) may change the slot between our read and our write: then
@@ -59,7 +65,7 @@ export async function submitScheduleRequest(
     // The slot's live schedule and, for an activation, the eligibilities that cover it: point reads, read at once.
     const [live, covering] = await Promise.all([
       deps.schedules.liveInSlot(kind, body),
-      body.action === 'selfActivate' ? deps.schedules.liveCovering('eligibility', body) : Promise.resolve([]),
+      body.action === 'selfActivate' ? eligibilitiesCovering(deps, body) : Promise.resolve([]),
     ]);
     const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName };
     try {
@@ -71,6 +77,20 @@ export async function submitScheduleRequest(
 }
 
 const MAX_ATTEMPTS = 4;
+
+/**
+ * The live eligibilities that let the principal activate the target: their own (at its scope
+ * or above), else, for a directory role, one held by a role-assignable group they belong to
+ * now (eligibility through group membership). The principal's own is read first, so the
+ * common case costs no directory call.
+ */
+async function eligibilitiesCovering(deps: ScheduleDeps, slot: Slot): Promise<Array<Versioned<Schedule>>> {
+  const own = await deps.schedules.liveCovering('eligibility', slot);
+  if (own.some((s) => s.value.status === 'Provisioned') || slot.target.kind !== 'directoryRole') return own;
+  const groups = await deps.directory.groupsOf(slot.principalId);
+  const viaGroups = await Promise.all(groups.map((groupId) => deps.schedules.liveCovering('eligibility', { principalId: groupId, target: slot.target })));
+  return [...own, ...viaGroups.flat().map((s) => ({ ...s, value: { ...s.value, memberType: 'Group' as const } }))];
+}
 
 const RULELESS_ACTIONS: readonly RequestAction[] = ['adminRemove', 'selfDeactivate', 'selfExtend', 'selfRenew'];
 

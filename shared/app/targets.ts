@@ -53,5 +53,13 @@ export async function checkTarget(directory: Directory, target: Target): Promise
     if (!role) throw badRequest(`roleDefinitionId '${target.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
     return role.displayName;
   }
+  if (target.kind === 'group') {
+    const group = await directory.getGroup(target.groupId);
+    if (!group) throw badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup');
+    // Why: membership of these is decided elsewhere (a rule, or the on-premises directory), so PIM could not hold it.
+    if (group.isDynamic) throw badRequest(`Group '${group.displayName}' has dynamic membership; PIM can govern only assigned groups.`, 'InvalidGroup');
+    if (group.onPremisesSyncEnabled) throw badRequest(`Group '${group.displayName}' is synchronized from on-premises; PIM can govern only cloud groups.`, 'InvalidGroup');
+    return group.displayName;
+  }
   throw badRequest(`Targets of kind '${target.kind}' at '${scopeOf(target)}' are not served yet.`, 'TargetKindNotSupported');
 }

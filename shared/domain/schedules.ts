@@ -88,7 +88,8 @@ export interface Schedule extends Slot {
   startDateTime: string;
   endDateTime: string | null;
   status: ScheduleStatus;
-  memberType: 'Direct';
+  /** Direct; Group when shown to a member of the group that holds it (never stored so). */
+  memberType: 'Direct' | 'Group';
   /** For active schedules: Assigned by an admin, or Activated by the holder. */
   assignmentType: 'Assigned' | 'Activated' | null;
   createdUsing: string;

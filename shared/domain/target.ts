@@ -184,3 +184,24 @@ export function asDirectoryRole(t: Target): DirectoryRoleTarget {
 export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
   return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
 }
+
+/** The group of a target that must be one (the PIM for Groups surface and adapter). */
+export function asGroup(t: Target): GroupTarget {
+  if (t.kind !== 'group') throw badRequest(`Expected a group target, got '${t.kind}'.`, 'TargetKindNotSupported');
+  return t;
+}
+
+/**
+ * How people read a target in mail, chat and pages: the role's name, or "membership of" /
+ * "ownership of" the group (whose name alone would not say which access is meant).
+ */
+export function describeTarget(t: Target, displayName: string | null): string {
+  const name = displayName ?? grantedThing(t);
+  if (t.kind !== 'group') return name;
+  return `${t.accessId === 'owner' ? 'ownership' : 'membership'} of ${displayName ?? t.groupId}`;
+}
+
+/** The heading a target's name goes under in a table of facts. */
+export function targetHeading(t: Target): 'Role' | 'Group access' {
+  return t.kind === 'group' ? 'Group access' : 'Role';
+}

@@ -25,7 +25,7 @@ function layout(title: string, body: string): string {
 function summaryList(s: RequestSummary): string {
   const rows: Array<[string, string]> = [
     ['Requested by', s.requester],
-    ['Role', s.role],
+    ['Role or group', s.role],
     ['Scope', s.scope],
     ['Justification', s.justification ?? '(none)'],
     ['Ticket', s.ticket ?? '(none)'],

@@ -1,14 +1,12 @@
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
-import { asDirectoryRole, type Target } from '../domain/target';
+import type { ScheduleSurface } from './surfaces/surface';
 
-/** The directory-role surface's view of a target: Graph's roleDefinitionId and directoryScopeId. */
-function roleFields(target: Target): { roleDefinitionId: string; directoryScopeId: string } {
-  const role = asDirectoryRole(target);
-  return { roleDefinitionId: role.roleDefinitionId, directoryScopeId: role.directoryScopeId };
-}
-
-/** Graph's unifiedRole{Eligibility|Assignment}ScheduleRequest. */
-export function requestJson(r: ScheduleRequest): Record<string, unknown> {
+/**
+ * Graph's schedule request, schedule and instance, for one surface: the shared fields, with
+ * the target named as the surface names it (roleDefinitionId and directoryScopeId, or groupId
+ * and accessId).
+ */
+export function requestJson(surface: ScheduleSurface, r: ScheduleRequest): Record<string, unknown> {
   return {
     id: r.id,
     status: r.status,
@@ -18,8 +16,7 @@ export function requestJson(r: ScheduleRequest): Record<string, unknown> {
     customData: null,
     action: r.action,
     principalId: r.principalId,
-    ...roleFields(r.target),
-    appScopeId: r.appScopeId,
+    ...surface.targetJson(r.target),
     isValidationOnly: r.isValidationOnly,
     targetScheduleId: r.targetScheduleId,
     justification: r.justification,
@@ -39,13 +36,11 @@ function scheduleInfoOf(s: Schedule) {
   };
 }
 
-/** Graph's unifiedRole{Eligibility|Assignment}Schedule. */
-export function scheduleJson(s: Schedule): Record<string, unknown> {
+export function scheduleJson(surface: ScheduleSurface, s: Schedule): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: s.id,
     principalId: s.principalId,
-    ...roleFields(s.target),
-    appScopeId: s.appScopeId,
+    ...surface.targetJson(s.target),
     createdUsing: s.createdUsing,
     createdDateTime: s.createdDateTime,
     modifiedDateTime: s.modifiedDateTime,
@@ -57,18 +52,20 @@ export function scheduleJson(s: Schedule): Record<string, unknown> {
   return json;
 }
 
-/** Graph's unifiedRole{Eligibility|Assignment}ScheduleInstance. */
-export function instanceJson(s: Schedule): Record<string, unknown> {
-  const base = {
+export function instanceJson(surface: ScheduleSurface, s: Schedule): Record<string, unknown> {
+  const base: Record<string, unknown> = {
     id: s.id,
     principalId: s.principalId,
-    ...roleFields(s.target),
-    appScopeId: s.appScopeId,
+    ...surface.targetJson(s.target),
     startDateTime: s.startDateTime,
     endDateTime: s.endDateTime,
     memberType: s.memberType,
+    [surface.sets(s.kind).scheduleIdField]: s.id,
   };
-  return s.kind === 'eligibility'
-    ? { ...base, roleEligibilityScheduleId: s.id }
-    : { ...base, assignmentType: s.assignmentType, roleAssignmentOriginId: s.roleAssignmentOriginId, roleAssignmentScheduleId: s.id };
+  if (s.kind === 'assignment') {
+    base.assignmentType = s.assignmentType;
+    // Directory roles name the role assignment that carries the instance; groups have none.
+    if (surface.targetKind === 'directoryRole') base.roleAssignmentOriginId = s.roleAssignmentOriginId;
+  }
+  return base;
 }

@@ -2,7 +2,7 @@
 export interface AuditRecord {
   id: string;
   activityDateTime: string;
-  category: 'RoleManagement';
+  category: 'RoleManagement' | 'GroupManagement';
   activityDisplayName: string;
   operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign' | 'Other';
   correlationId: string;

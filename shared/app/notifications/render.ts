@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/events';
-import { grantedThing, scopeOf } from '../../domain/target';
+import { describeTarget, scopeOf, targetHeading } from '../../domain/target';
 
 /** One mail, both ways: HTML for mail clients, plain text for the rest. */
 export interface RenderedMail {
@@ -40,7 +40,7 @@ function stageLabel(event: DomainEvent): string {
 /** The subject and opening line of each mail kind. */
 function headline(c: MailContext): { subject: string; lead: string } {
   const e = c.event;
-  const role = e.subject.targetDisplayName ?? grantedThing(e.subject.target);
+  const role = describeTarget(e.subject.target, e.subject.targetDisplayName);
   const who = c.principalName;
   switch (e.type) {
     case 'approval.needed':
@@ -83,8 +83,8 @@ function headline(c: MailContext): { subject: string; lead: string } {
 function facts(c: MailContext): Array<[string, string]> {
   const e = c.event;
   const rows: Array<[string, string]> = [
-    ['Role', e.subject.targetDisplayName ?? grantedThing(e.subject.target)],
-    ['Scope', scopeOf(e.subject.target) === '/' ? 'Directory' : scopeOf(e.subject.target)],
+    [targetHeading(e.subject.target), describeTarget(e.subject.target, e.subject.targetDisplayName)],
+    ...(e.subject.target.kind === 'group' ? [] : [['Scope', scopeOf(e.subject.target) === '/' ? 'Directory' : scopeOf(e.subject.target)] as [string, string]]),
     ['Who', c.principalName],
   ];
   if (e.request) {

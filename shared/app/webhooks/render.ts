@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/events';
-import { grantedThing, scopeOf } from '../../domain/target';
+import { describeTarget, scopeOf, targetHeading } from '../../domain/target';
 import type { WebhookTarget } from '../../domain/webhooks';
 import type { Signer } from '../../ports/signer';
 
@@ -96,7 +96,7 @@ export function summarize(event: DomainEvent): string {
   }
 }
 
-const roleOf = (e: DomainEvent) => e.subject.targetDisplayName ?? grantedThing(e.subject.target);
+const roleOf = (e: DomainEvent) => describeTarget(e.subject.target, e.subject.targetDisplayName);
 const actorOf = (e: DomainEvent) => e.actor.displayName ?? e.actor.id ?? 'PIM';
 const isSelf = (e: DomainEvent) => e.actor.id !== null && e.actor.id === e.subject.principalId;
 
@@ -155,8 +155,8 @@ function facts(e: DomainEvent): Array<[string, string]> {
   const r = e.request;
   const ticket = r?.ticketNumber ? `${r.ticketNumber}${r.ticketSystem ? ` (${r.ticketSystem})` : ''}` : '(none)';
   return [
-    ['Role', roleOf(e)],
-    ['Scope', scopeOf(e.subject.target) === '/' ? 'Directory' : scopeOf(e.subject.target)],
+    [targetHeading(e.subject.target), roleOf(e)],
+    ...(e.subject.target.kind === 'group' ? [] : [['Scope', scopeOf(e.subject.target) === '/' ? 'Directory' : scopeOf(e.subject.target)] as [string, string]]),
     ['Principal', principalOf(e)],
     ['Actor', actorOf(e)],
     ['Justification', clip(r?.justification ?? '(none)')],
