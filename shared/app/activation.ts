@@ -49,6 +49,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     createdDateTime: now.toISOString(),
     modifiedDateTime: now.toISOString(),
     roleAssignmentOriginId: null,
+    linkedEligibilityScheduleId: eligibility.value.id,
     // Why: a role someone assigned outside PIM must outlive this activation.
     grantedByPim: !(await alreadyInDirectory(deps, body)),
   };
