@@ -33,6 +33,8 @@ export interface PolicyDeps {
  */
 export async function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
   requireServed(target);
+  // Why: a group's object id is a GUID; anything else names no group, and is answered before it becomes a storage key.
+  if (target.kind === 'group' && !OBJECT_ID.test(target.groupId)) throw groupNotFound(target.groupId);
   const scope = policyScopeOf(target);
   const existing = await deps.policies.get(scope);
   if (existing) return existing;
@@ -63,10 +65,14 @@ async function newDefaultPolicy(deps: PolicyDeps, target: Target): Promise<RoleP
   }
 }
 
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const groupNotFound = (groupId: string) => new DomainError('ResourceNotFound', `The group '${groupId}' was not found in the directory. Use the object id of an existing group.`, 404);
+
 /** Why: a group is onboarded (its policies stored) only if the directory has it, so a mistyped id stores nothing. */
 async function requireGroup(directory: Principals, groupId: string): Promise<{ id: string }> {
   const principal = await directory.getPrincipal(groupId);
-  if (!principal) throw new DomainError('ResourceNotFound', `The group '${groupId}' was not found in the directory. Use the object id of an existing group.`, 404);
+  if (!principal) throw groupNotFound(groupId);
   if (principal.kind !== 'group') throw badRequest(`'${groupId}' is a ${principal.kind}, not a group. Use the object id of a group.`, 'InvalidGroup');
   return principal;
 }

@@ -164,6 +164,11 @@ describe('role management policies of groups (PIM for Groups)', () => {
     expect(await errorOf(missing)).toMatchObject({ code: 'ResourceNotFound', message: expect.stringContaining(unknown) });
     const missingPolicies = await app.call('alice', `${POLICIES}?${groupFilter(unknown)}`);
     expect(missingPolicies.status).toBe(404);
+    for (const notAnId of ['DB Owners', 'x'.repeat(3_000)]) {
+      const res = await app.call('alice', `${ASSIGNMENTS}?${groupFilter(notAnId)}`);
+      expect(res.status).toBe(404);
+      expect((await errorOf(res)).message).toContain(notAnId);
+    }
     const user = await app.call('alice', `${ASSIGNMENTS}?${groupFilter(USERS.bob)}`);
     expect(user.status).toBe(400);
     expect(await errorOf(user)).toMatchObject({ code: 'InvalidGroup', message: expect.stringContaining(USERS.bob) });

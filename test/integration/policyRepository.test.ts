@@ -44,6 +44,7 @@ describe('policy repository on Azurite', () => {
     expect((await repo.get(policyScopeOf({ kind: 'group', groupId: GROUP.toLowerCase(), accessId: 'owner' })))?.value.id).toBe(owner.id);
     expect(await repo.getById(`Group_${GROUP}_${randomUUID()}`)).toBeUndefined();
     expect(await repo.getById(defaultPolicy('t', ROLE).id)).toBeUndefined();
+    expect(await repo.getById(`Group_${'%/'.repeat(2_000)}`)).toBeUndefined();
     // The id rows beside the policies are no policies.
     expect((await repo.list('group')).map((p) => p.id).sort()).toEqual([member.id, owner.id].sort());
   });

@@ -36,6 +36,9 @@ export type PolicyIdEntity = {
  */
 const KINDS_FOUND_BY_ID: readonly TargetKind[] = ['group'];
 
+/** Well under the 1 KiB (512 UTF-16 characters) a Table key may hold; Entra's group policy ids are under 100. */
+const MAX_ID_ROW_KEY = 400;
+
 function toPolicyIdEntity(policy: RolePolicy, policyRow: { partitionKey: string; rowKey: string }): PolicyIdEntity {
   const scope = scopeOfPolicy(policy);
   return { ...keys.policyIdRow(scope.kind, policy.id), kind: 'policyId', policyRowKey: policyRow.rowKey };
@@ -72,6 +75,8 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
       const table = await tables.table(TABLE);
       for (const kind of KINDS_FOUND_BY_ID) {
         const k = keys.policyIdRow(kind, policyId);
+        // Table keys hold at most 1 KiB; a longer id (from a URL) names no policy and must not reach storage as a 400.
+        if (k.rowKey.length > MAX_ID_ROW_KEY) continue;
         const pointer = await table.getEntity<PolicyIdEntity>(k.partitionKey, k.rowKey).catch((error: unknown) => {
           if (statusCodeOf(error) === 404) return undefined;
           throw error;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { planActivation } from '../../../shared/domain/activation';
+import type { Schedule } from '../../../shared/domain/schedules';
 import { defaultGroupPolicy, defaultPolicy, defaultRules, policyAssignmentIdOf } from '../../../shared/domain/policy/defaults';
 import { targetOfPolicy } from '../../../shared/domain/policy/governs';
 import type { EnablementRule, PolicyRule } from '../../../shared/domain/policy/types';
@@ -51,5 +53,19 @@ describe('default policies', () => {
     expect(policy.id).toBe(`DirectoryRole_tenant_${GLOBAL_ADMIN}`);
     expect(policyAssignmentIdOf(policy)).toBe(`DirectoryRole_tenant_${GLOBAL_ADMIN}_${GLOBAL_ADMIN}`);
     expect(targetOfPolicy(policy)).toEqual({ kind: 'directoryRole', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/' });
+  });
+
+  it('lets a group member activate with a justification and no MFA under the defaults, where a directory role asks for MFA', () => {
+    const now = new Date('2025-01-01T10:00:00Z');
+    const group = { kind: 'group' as const, groupId: GROUP, accessId: 'member' as const };
+    const eligibility: Schedule = {
+      id: 'e1', kind: 'eligibility', principalId: 'p', target: group, appScopeId: null, startDateTime: '2024-12-01T00:00:00Z', endDateTime: null,
+      status: 'Provisioned', memberType: 'Direct', assignmentType: null, createdUsing: 'e1', createdDateTime: '2024-12-01T00:00:00Z', modifiedDateTime: '2024-12-01T00:00:00Z', roleAssignmentOriginId: null,
+    };
+    const ask = { justification: 'on call', ticketInfo: { ticketNumber: null, ticketSystem: null }, scheduleInfo: { startDateTime: null, expiration: { type: 'afterDuration' as const, duration: 'PT1H', endDateTime: null } } };
+    const noMfa = { amr: ['pwd'], acrs: [] };
+    expect(planActivation(defaultGroupPolicy(GROUP, 'member', GUID), eligibility, ask, noMfa, now).end.toISOString()).toBe('2025-01-01T11:00:00.000Z');
+    expect(() => planActivation(defaultGroupPolicy(GROUP, 'member', GUID), eligibility, { ...ask, justification: null }, noMfa, now)).toThrow(/JustificationRule/);
+    expect(() => planActivation(defaultPolicy('tenant', GLOBAL_ADMIN), eligibility, ask, noMfa, now)).toThrow(/multifactor/);
   });
 });
