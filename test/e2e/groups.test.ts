@@ -126,6 +126,45 @@ describe('PIM for Groups', () => {
     expect(await inDirectory(group, 'members')).not.toContain(USERS.erin);
   });
 
+  it("needs a group owner's approval when the group's policy says so", async () => {
+    const group = groups.finance.id;
+    const owners = await inDirectory(group, 'owners');
+    expect(owners).toContain(USERS.carol);
+    const assignments = await api('admin', 'GET', `/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'`);
+    const policyId = (assignments.body.value as Array<{ policyId: string }>)[0]?.policyId;
+    expect(policyId).toMatch(new RegExp(`^Group_${group}_`));
+    const rule = await api('admin', 'PATCH', `/v1.0/policies/roleManagementPolicies/${policyId}/rules/Approval_EndUser_Assignment`, {
+      '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
+      id: 'Approval_EndUser_Assignment',
+      setting: { isApprovalRequired: true, approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: USERS.carol }] }] },
+    });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(204);
+
+    await makeEligible(USERS.bob, group, 'member');
+    const asked = await api('bob', 'POST', ASSIGN, activation(USERS.bob, group, 'member', 'PT1H'));
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    expect(asked.body.status).toBe('PendingApproval');
+    const approvalId = String(asked.body.approvalId);
+    expect(approvalId).toBe(asked.body.id);
+
+    const waiting = await api('carol', 'GET', `${BASE}/assignmentApprovals/filterByCurrentUser(on='approver')`);
+    const mine = (waiting.body.value as Array<{ id: string; stages: Array<{ id: string; assignedToMe: boolean; reviewResult: string }> }>).find((a) => a.id === approvalId);
+    expect(mine?.stages[0]).toMatchObject({ assignedToMe: true, reviewResult: 'NotReviewed' });
+    const asRequests = await api('carol', 'GET', `${ASSIGN}/filterByCurrentUser(on='approver')`);
+    expect((asRequests.body.value as Array<{ id: string }>).map((r) => r.id)).toContain(asked.body.id);
+    // bob may not approve his own request; nothing is granted before carol decides.
+    expect((await api('bob', 'PATCH', `${BASE}/assignmentApprovals/${approvalId}/steps/${mine?.stages[0]?.id}`, { reviewResult: 'Approve', justification: 'me' })).status).toBe(403);
+    expect(await inDirectory(group, 'members')).not.toContain(USERS.bob);
+
+    const decided = await api('carol', 'PATCH', `${BASE}/assignmentApprovals/${approvalId}/steps/${mine?.stages[0]?.id}`, { reviewResult: 'Approve', justification: 'on call this week' });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(204);
+    await eventually(async () => ((await inDirectory(group, 'members')).includes(USERS.bob) ? true : undefined));
+    const approval = await api('bob', 'GET', `${BASE}/assignmentApprovals/${approvalId}`);
+    expect((approval.body.stages as Array<{ reviewResult: string; reviewedBy: { id: string } }>)[0]).toMatchObject({ reviewResult: 'Approve', reviewedBy: { id: USERS.carol } });
+    // A directory-role approval route does not serve a group's approval.
+    expect((await api('bob', 'GET', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${approvalId}`)).status).toBe(404);
+  });
+
   it("accepts Graph's documentation example bodies unchanged (dates moved)", async () => {
     // api-reference/v1.0/api/privilegedaccessgroup-post-eligibilityschedulerequests.md, with demo ids.
     const eligibilityExample = {
