@@ -52,21 +52,23 @@ export class GroupStore {
    * The group row goes last, so a start cut short seeds the group again next time.
    */
   async seed(groups: SeedGroup[]): Promise<void> {
-    for (const g of groups) {
-      if (await this.exists(GROUPS, norm(g.id))) continue;
-      for (const m of g.members) await this.createIfAbsent(link('members', g.id, m));
-      for (const o of g.owners) await this.createIfAbsent(link('owners', g.id, o));
-      const entity: GroupEntity = {
-        partitionKey: GROUPS,
-        rowKey: norm(g.id),
-        displayName: g.displayName,
-        isAssignableToRole: g.isAssignableToRole,
-        groupTypes: JSON.stringify(g.groupTypes),
-        ...(g.membershipRule !== null ? { membershipRule: g.membershipRule } : {}),
-        ...(g.onPremisesSyncEnabled !== null ? { onPremisesSyncEnabled: g.onPremisesSyncEnabled } : {}),
-      };
-      await this.createIfAbsent(entity);
-    }
+    await Promise.all(groups.map((g) => this.seedOne(g)));
+  }
+
+  private async seedOne(g: SeedGroup): Promise<void> {
+    if (await this.exists(GROUPS, norm(g.id))) return;
+    const links = [...g.members.map((m) => link('members', g.id, m)), ...g.owners.map((o) => link('owners', g.id, o))];
+    await Promise.all(links.map((e) => this.createIfAbsent(e)));
+    const entity: GroupEntity = {
+      partitionKey: GROUPS,
+      rowKey: norm(g.id),
+      displayName: g.displayName,
+      isAssignableToRole: g.isAssignableToRole,
+      groupTypes: JSON.stringify(g.groupTypes),
+      ...(g.membershipRule !== null ? { membershipRule: g.membershipRule } : {}),
+      ...(g.onPremisesSyncEnabled !== null ? { onPremisesSyncEnabled: g.onPremisesSyncEnabled } : {}),
+    };
+    await this.createIfAbsent(entity);
   }
 
   /** Every group and reference as of now (the demo directory is small enough to read whole). */
