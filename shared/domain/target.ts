@@ -181,6 +181,12 @@ export function asDirectoryRole(t: Target): DirectoryRoleTarget {
   return t;
 }
 
+/** The group access of a target that must be one (the group API surface and adapter). */
+export function asGroup(t: Target): GroupTarget {
+  if (t.kind !== 'group') throw badRequest(`Expected a group target, got '${t.kind}'.`, 'TargetKindNotSupported');
+  return t;
+}
+
 export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
   return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
 }
