@@ -191,12 +191,6 @@ export function directoryRole(roleDefinitionId: string, directoryScopeId: string
   return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
 }
 
-/** The group of a target that must be one (the PIM for Groups surface and adapter). */
-export function asGroup(t: Target): GroupTarget {
-  if (t.kind !== 'group') throw badRequest(`Expected a group target, got '${t.kind}'.`, 'TargetKindNotSupported');
-  return t;
-}
-
 /**
  * How people read a target in mail, chat and pages: the role's name, or "membership of" /
  * "ownership of" the group (whose name alone would not say which access is meant).
