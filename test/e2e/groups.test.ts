@@ -160,7 +160,7 @@ describe('PIM for Groups', () => {
     expect(decided.status, JSON.stringify(decided.body)).toBe(204);
     await eventually(async () => ((await inDirectory(group, 'members')).includes(USERS.bob) ? true : undefined));
     const approval = await api('bob', 'GET', `${BASE}/assignmentApprovals/${approvalId}`);
-    expect((approval.body.stages as Array<{ reviewResult: string; reviewedBy: { id: string } }>)[0]).toMatchObject({ reviewResult: 'Approve', reviewedBy: { id: USERS.carol } });
+    expect((approval.body.stages as Array<{ reviewResult: string; reviewedBy: { id: string } }>)[0]).toMatchObject({ reviewResult: 'Approved', reviewedBy: { id: USERS.carol } });
     // A directory-role approval route does not serve a group's approval.
     expect((await api('bob', 'GET', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${approvalId}`)).status).toBe(404);
   });
@@ -291,5 +291,27 @@ describe('PIM for Groups', () => {
     });
     expect(notMember.status).toBe(400);
     expect(notMember.body.error?.code).toBe('RoleAssignmentRequestNotEligible');
+  });
+
+  it('raises an alert, once, for a member added outside PIM to a group PIM governs', async () => {
+    const { deps } = await import('../../functions/composition');
+    const group = groups.finance.id;
+    const outside = async () => (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.groupId === group && a.details.principalId === USERS.admin);
+    expect(await outside()).toEqual([]);
+    const added = await fetch(`${app.url}/.devhost/graph/v1.0/groups/${group}/members/$ref`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${USERS.admin}` }),
+    });
+    expect(added.status).toBe(204);
+    await app.reconcile();
+    await app.reconcile();
+    expect(await outside()).toHaveLength(1);
+    // A member PIM put there (an activation in effect) is not reported.
+    await makeEligible(USERS.erin, group, 'owner');
+    expect((await api('erin', 'POST', ASSIGN, activation(USERS.erin, group, 'owner', 'PT1H'))).status).toBe(201);
+    await eventually(async () => ((await inDirectory(group, 'owners')).includes(USERS.erin) ? true : undefined));
+    await app.reconcile();
+    expect((await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.groupId === group && a.details.principalId === USERS.erin)).toEqual([]);
   });
 });
