@@ -15,7 +15,7 @@ import type { PolicyRepository } from '../ports/policies';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { targetName, targetResource } from './targets';
+import { groupToGovern, targetName, targetResource } from './targets';
 
 export interface PolicyDeps {
   policies: PolicyRepository;
@@ -52,7 +52,11 @@ async function newDefaultPolicy(deps: PolicyDeps, target: Target): Promise<RoleP
       if (!(await deps.directory.getRoleDefinition(target.roleDefinitionId))) throw notFound('role definition', target.roleDefinitionId);
       return defaultPolicy(deps.tenantId, target.roleDefinitionId);
     case 'group': {
-      const group = await requireGroup(deps.directory, target.groupId);
+      const group = await groupToGovern(deps.directory, target.groupId, async () =>
+        (await deps.directory.getPrincipal(target.groupId))?.kind === 'user'
+          ? badRequest(`'${target.groupId}' is a user, not a group. Use the object id of a group.`, 'InvalidGroup')
+          : groupNotFound(target.groupId),
+      );
       // Entra makes the policy id at onboarding, with a guid of its own for each of the group's two policies.
       return defaultGroupPolicy(group.id, target.accessId, randomUUID());
     }
@@ -68,14 +72,6 @@ async function newDefaultPolicy(deps: PolicyDeps, target: Target): Promise<RoleP
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const groupNotFound = (groupId: string) => new DomainError('ResourceNotFound', `The group '${groupId}' was not found in the directory. Use the object id of an existing group.`, 404);
-
-/** Why: a group is onboarded (its policies stored) only if the directory has it, so a mistyped id stores nothing. */
-async function requireGroup(directory: Principals, groupId: string): Promise<{ id: string }> {
-  const principal = await directory.getPrincipal(groupId);
-  if (!principal) throw groupNotFound(groupId);
-  if (principal.kind !== 'group') throw badRequest(`'${groupId}' is a ${principal.kind}, not a group. Use the object id of a group.`, 'InvalidGroup');
-  return principal;
-}
 
 /** How long event consumers (mail, webhooks) reuse a policy they read: a rule change reaches them within this. */
 const CONSUMER_POLICY_TTL_MS = 30_000;

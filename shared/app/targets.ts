@@ -1,8 +1,8 @@
-import { badRequest } from '../domain/errors';
+import { badRequest, type DomainError } from '../domain/errors';
 import { checkDirectoryScope } from '../domain/schedules';
 import { requireServed, scopeOf, type Target } from '../domain/target';
 import type { AuditRecord } from '../ports/audit';
-import type { Directory } from '../ports/directory';
+import type { Directory, DirectoryGroup } from '../ports/directory';
 
 /** What a target is called, for messages, mail and audit; null when the catalog does not know it. */
 export async function targetName(directory: Directory, target: Target): Promise<string | null> {
@@ -53,13 +53,19 @@ export async function checkTarget(directory: Directory, target: Target): Promise
     if (!role) throw badRequest(`roleDefinitionId '${target.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
     return role.displayName;
   }
-  if (target.kind === 'group') {
-    const group = await directory.getGroup(target.groupId);
-    if (!group) throw badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup');
-    // Why: membership of these is decided elsewhere (a rule, or the on-premises directory), so PIM could not hold it.
-    if (group.isDynamic) throw badRequest(`Group '${group.displayName}' has dynamic membership; PIM can govern only assigned groups.`, 'InvalidGroup');
-    if (group.onPremisesSyncEnabled) throw badRequest(`Group '${group.displayName}' is synchronized from on-premises; PIM can govern only cloud groups.`, 'InvalidGroup');
-    return group.displayName;
-  }
+  if (target.kind === 'group') return (await groupToGovern(directory, target.groupId, () => badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup'))).displayName;
   throw badRequest(`Targets of kind '${target.kind}' at '${scopeOf(target)}' are not served yet.`, 'TargetKindNotSupported');
+}
+
+/**
+ * The group PIM is asked to govern, refused when PIM cannot hold its membership: dynamic
+ * groups (a rule decides) and groups synchronized from on-premises (that directory decides).
+ * `missing` is the error for a group the directory does not have.
+ */
+export async function groupToGovern(directory: Directory, groupId: string, missing: () => DomainError | Promise<DomainError>): Promise<DirectoryGroup> {
+  const group = await directory.getGroup(groupId);
+  if (!group) throw await missing();
+  if (group.isDynamic) throw badRequest(`Group '${group.displayName}' has dynamic membership; PIM can govern only groups with assigned membership.`, 'InvalidGroup');
+  if (group.onPremisesSyncEnabled) throw badRequest(`Group '${group.displayName}' is synchronized from on-premises; PIM can govern only cloud groups.`, 'InvalidGroup');
+  return group;
 }
