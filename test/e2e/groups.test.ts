@@ -147,6 +147,8 @@ describe('PIM for Groups', () => {
     const approvalId = String(asked.body.approvalId);
     expect(approvalId).toBe(asked.body.id);
 
+    // The owner is asked by mail, in words that say which access of which group.
+    await eventually(async () => ((await app.mailTo('carol@contoso.test')).some((m) => m.subject === `Approval needed: Bob Baker requests membership of ${groups.finance.displayName}`) ? true : undefined));
     const waiting = await api('carol', 'GET', `${BASE}/assignmentApprovals/filterByCurrentUser(on='approver')`);
     const mine = (waiting.body.value as Array<{ id: string; stages: Array<{ id: string; assignedToMe: boolean; reviewResult: string }> }>).find((a) => a.id === approvalId);
     expect(mine?.stages[0]).toMatchObject({ assignedToMe: true, reviewResult: 'NotReviewed' });
