@@ -1,3 +1,4 @@
+import { parseAzureScope, pathAncestors } from './azureScope';
 import { badRequest, type DomainError } from './errors';
 
 /**
@@ -23,7 +24,10 @@ export interface AzureRoleTarget {
   kind: 'azureRole';
   /** An ARM scope: management group, subscription, resource group or resource. */
   scope: string;
-  /** The full role definition id (/providers/Microsoft.Authorization/roleDefinitions/{guid} or scoped). */
+  /**
+   * The role definition's GUID, lower-case: ARM spells one role's id differently at each scope
+   * (/subscriptions/{id}/providers/...), so the domain keeps what is the same everywhere.
+   */
   roleDefinitionId: string;
 }
 
@@ -96,12 +100,8 @@ export function scopeAndAncestors(t: Target): string[] {
     case 'group':
       return [scopeOf(t)];
     case 'azureRole': {
-      const parts = t.scope.replace(/\/+$/, '').split('/');
-      const out: string[] = [];
-      // /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}...: cut at each level.
-      const levels = [3, 5, parts.length];
-      for (const n of levels.reverse()) if (n <= parts.length && n >= 3) out.push(parts.slice(0, n).join('/'));
-      return [...new Set(out)];
+      const scope = parseAzureScope(t.scope);
+      return [scope.path, ...pathAncestors(scope)];
     }
     default: {
       const never: never = t;
