@@ -37,6 +37,7 @@ import type { Directory } from '../shared/ports/directory';
 import type { AccessTargets } from '../shared/ports/access';
 import { accessTargets } from '../shared/adapters/accessTargets';
 import { directoryRoleAccess } from '../shared/adapters/graph/directoryRoleAccess';
+import { groupAccess } from '../shared/adapters/graph/groupAccess';
 import type { PolicyRepository } from '../shared/ports/policies';
 import type { ScheduleRepository } from '../shared/ports/schedules';
 import type { Signer } from '../shared/ports/signer';
@@ -44,7 +45,7 @@ import type { Signer } from '../shared/ports/signer';
 export interface AppDeps {
   tokens: TokenValidator;
   directory: Directory;
-  /** Where access is granted, one adapter per kind of target (directory roles today). */
+  /** Where access is granted, one adapter per kind of target (directory roles and groups today). */
   access: AccessTargets;
   policies: PolicyRepository;
   schedules: ScheduleRepository;
@@ -110,7 +111,7 @@ function build(): AppDeps {
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
     directory,
-    access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
+    access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory) }),
   };
 }
 

@@ -13,8 +13,29 @@ export interface DemoUser {
 export interface DemoGroup {
   id: string;
   displayName: string;
-  /** Aliases of member users. */
+  /** Role-assignable: may hold directory roles; set at creation, so only here. */
+  isAssignableToRole: boolean;
+  /** ["DynamicMembership"] for a dynamic group (with a membershipRule); absent for an assigned one. */
+  groupTypes?: string[];
+  membershipRule?: string;
+  /** True for a group synced from on-premises AD (its members are managed there). */
+  onPremisesSyncEnabled?: boolean;
+  /** Aliases of member users, or ids of member groups (nesting). */
   members: string[];
+  /** Aliases of owner users. */
+  owners: string[];
+}
+
+/** A group as first stored by the stand-in: its properties, and member and owner object ids. */
+export interface SeedGroup {
+  id: string;
+  displayName: string;
+  isAssignableToRole: boolean;
+  groupTypes: string[];
+  membershipRule: string | null;
+  onPremisesSyncEnabled: boolean | null;
+  members: string[];
+  owners: string[];
 }
 
 export interface DemoDirectory {
@@ -63,4 +84,33 @@ export function loadDemoDirectory(path = join(__dirname, 'demo-directory.json'))
 export function findUser(directory: DemoDirectory, key: string): DemoUser | undefined {
   const k = key.toLowerCase();
   return directory.users.find((u) => u.alias === k || u.userPrincipalName.toLowerCase() === k || u.id === k);
+}
+
+/**
+ * The demo groups with aliases resolved to object ids, checked as Graph would have at creation:
+ * a role-assignable group is neither dynamic nor has groups as members.
+ */
+export function seedGroups(directory: DemoDirectory): SeedGroup[] {
+  const groupIds = new Set(directory.groups.map((g) => g.id));
+  const userId = (group: DemoGroup, alias: string) => {
+    const user = findUser(directory, alias);
+    if (!user) throw new Error(`Demo group '${group.displayName}' names an unknown user '${alias}'.`);
+    return user.id;
+  };
+  return directory.groups.map((g) => {
+    const groupTypes = g.groupTypes ?? [];
+    const members = g.members.map((m) => (groupIds.has(m) ? m : userId(g, m)));
+    if (g.isAssignableToRole && groupTypes.includes('DynamicMembership')) throw new Error(`Demo group '${g.displayName}' cannot be both role-assignable and dynamic.`);
+    if (g.isAssignableToRole && members.some((m) => groupIds.has(m))) throw new Error(`Demo group '${g.displayName}' is role-assignable, so it cannot have groups as members.`);
+    return {
+      id: g.id,
+      displayName: g.displayName,
+      isAssignableToRole: g.isAssignableToRole,
+      groupTypes,
+      membershipRule: g.membershipRule ?? null,
+      onPremisesSyncEnabled: g.onPremisesSyncEnabled ?? null,
+      members,
+      owners: g.owners.map((o) => userId(g, o)),
+    };
+  });
 }

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
-import { evaluate, parseFilter } from '../../shared/http/odata/filter';
 import type { DirectoryRoleAssignment } from '../../shared/ports/directory';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
 import type { OidcIssuerExtension } from '../oidc';
-import { type DemoDirectory, findUser, loadDemoDirectory } from './demoDirectory';
+import { type DemoDirectory, findUser, loadDemoDirectory, seedGroups } from './demoDirectory';
 import { FaultInjector, parseFault } from './faults';
+import { routeGroups } from './groupRoutes';
+import { GroupStore } from './groupStore';
 import { DevMailbox, fromGraphJson, type IncomingMail, type SentMail } from './mailbox';
 import { MAILBOX_CSP, renderMailbox, wantsHtml } from './mailboxPage';
 import { MimeContentError, parseMimeBase64 } from './mime';
+import { collection, filtered, graphError, groupJson, type Json, json, notFound, unknownSegment, userJson } from './responses';
 
 const PREFIX = '/.devhost/graph';
 
@@ -17,19 +19,19 @@ export interface GraphStandInOptions {
   directory?: DemoDirectory;
 }
 
-type Json = Record<string, unknown>;
-
 /**
  * A local Microsoft Graph for exactly the calls this app makes: role definitions, role
- * assignments (kept in Table Storage), users, groups and their members, with Graph's status
- * codes and error bodies, and failures (429/503/latency) injectable on demand. Also issues
- * tokens for the demo users at POST /.devhost/token.
+ * assignments, users, and groups with their members and owners (groups and assignments kept in
+ * Table Storage, seeded from demo-directory.json), with Graph's status codes and error bodies,
+ * and failures (429/503/latency) injectable on demand. Also issues tokens for the demo users
+ * at POST /.devhost/token.
  */
 export class GraphStandInExtension implements HostExtension {
   readonly name = 'graph';
   readonly faults = new FaultInjector();
   readonly directory: DemoDirectory;
   private table?: TableClient;
+  private groups?: GroupStore;
   private mailbox?: DevMailbox;
 
   constructor(private readonly options: GraphStandInOptions = {}) {
@@ -41,6 +43,9 @@ export class GraphStandInExtension implements HostExtension {
       allowInsecureConnection: true,
     });
     await this.table.createTable();
+    this.groups = new GroupStore(this.table);
+    // Only groups not stored yet: a restart keeps what tests and PIM grants changed.
+    await this.groups.seed(seedGroups(this.directory));
     const mailTable = TableClient.fromConnectionString(host.storageConnectionString, `${host.tablePrefix}GraphMail`, { allowInsecureConnection: true });
     await mailTable.createTable();
     this.mailbox = new DevMailbox(mailTable);
@@ -54,12 +59,14 @@ export class GraphStandInExtension implements HostExtension {
   async stop(): Promise<void> {}
 
   describe(): Record<string, string> {
-    return { graph: `devhost Graph stand-in (${this.directory.users.length} users, ${this.directory.roleDefinitions.length} roles)` };
+    const { users, groups, roleDefinitions } = this.directory;
+    return { graph: `devhost Graph stand-in (${users.length} users, ${groups.length} demo groups, ${roleDefinitions.length} roles)` };
   }
 
   async handleHttp(req: RawRequest): Promise<RawResponse | undefined> {
     const path = req.url.pathname;
     if (path === '/.devhost/token' && req.method === 'POST') return this.token(req);
+    // The seed as written in demo-directory.json (ids and aliases); live membership is in /groups.
     if (path === '/.devhost/directory' && req.method === 'GET') return json(200, this.directory);
     if (path === '/.devhost/mail' && req.method === 'GET') return this.mailPage(req);
     if (!path.startsWith(`${PREFIX}/`)) return undefined;
@@ -92,27 +99,23 @@ export class GraphStandInExtension implements HostExtension {
       if (segs[2] === 'roleAssignments') return this.roleAssignments(req, segs[3], root);
     }
     if (segs[0] === 'directoryObjects' && segs[1] && method === 'GET') {
+      // Graph declares memberOf and the like on users, groups, ..., not on directoryObject: a
+      // kind-free /directoryObjects/{id}/memberOf is refused there, so it is here.
+      if (segs[2]) return unknownSegment(segs[2]);
       const user = findUser(this.directory, segs[1]);
       if (user) return json(200, userJson(user));
-      const group = this.directory.groups.find((g) => g.id === segs[1]);
+      const group = (await this.requireGroups().read()).group(segs[1]);
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
     }
     if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') return this.sendMail(req, segs[1]);
+    const groupAnswer = await routeGroups(req, segs, root, { store: this.requireGroups(), directory: this.directory });
+    if (groupAnswer) return groupAnswer;
     if (segs[0] === 'users' && method === 'GET') {
       if (!segs[1]) return collection(root, 'users', filtered(this.directory.users.map(userJson), filterOf()));
       const user = findUser(this.directory, segs[1]);
       return user ? json(200, userJson(user)) : notFound(segs[1]);
     }
-    if (segs[0] === 'groups' && segs[1] && method === 'GET') {
-      const group = this.directory.groups.find((g) => g.id === segs[1]);
-      if (!group) return notFound(segs[1]);
-      if (!segs[2]) return json(200, groupJson(group));
-      if (segs[2] === 'members' || segs[2] === 'transitiveMembers') {
-        const members = group.members.map((alias) => findUser(this.directory, alias)).filter((u) => u !== undefined);
-        return collection(root, `groups('${group.id}')/${segs[2]}`, members.map(userJson));
-      }
-    }
-    return graphError(400, 'BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`);
+    return unknownSegment(segs[0]);
   }
 
   /**
@@ -179,7 +182,12 @@ export class GraphStandInExtension implements HostExtension {
         return graphError(400, 'BadRequest', 'principalId, roleDefinitionId and directoryScopeId are required.');
       }
       if (!this.directory.roleDefinitions.some((r) => r.id === roleDefinitionId)) return notFound(roleDefinitionId);
-      if (!findUser(this.directory, principalId) && !this.directory.groups.some((g) => g.id === principalId)) return notFound(principalId);
+      if (!findUser(this.directory, principalId)) {
+        const group = (await this.requireGroups().read()).group(principalId);
+        if (!group) return notFound(principalId);
+        // Why: only a group made role-assignable at creation may hold a directory role.
+        if (!group.isAssignableToRole) return graphError(400, 'Request_BadRequest', 'Groups without IsAssignableToRole property set cannot be assigned to roles.');
+      }
       const existing = (await this.listAssignments()).find(
         (a) => a.principalId === principalId && a.roleDefinitionId === roleDefinitionId && a.directoryScopeId === directoryScopeId,
       );
@@ -248,6 +256,11 @@ export class GraphStandInExtension implements HostExtension {
     return json(200, { token_type: 'Bearer', expires_in: 3600, access_token: token });
   }
 
+  private requireGroups(): GroupStore {
+    if (!this.groups) throw new Error('The Graph stand-in is not started.');
+    return this.groups;
+  }
+
   private requireTable(): TableClient {
     if (!this.table) throw new Error('The Graph stand-in is not started.');
     return this.table;
@@ -276,34 +289,4 @@ function jsonMail(from: string, body: Buffer): IncomingMail | RawResponse {
   }
   const mail = fromGraphJson(from, parsed.message ?? {});
   return typeof mail === 'string' ? graphError(400, 'ErrorInvalidRecipients', mail) : mail;
-}
-
-function userJson(u: { id: string; displayName: string; userPrincipalName: string }): Json {
-  return { '@odata.type': '#microsoft.graph.user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, mail: u.userPrincipalName };
-}
-
-function groupJson(g: { id: string; displayName: string }): Json {
-  return { '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName, securityEnabled: true };
-}
-
-function filtered(items: Json[], filter: string | null): Json[] {
-  if (!filter) return items;
-  const node = parseFilter(filter);
-  return items.filter((i) => evaluate(node, i));
-}
-
-function collection(root: string, entitySet: string, value: unknown[]): RawResponse {
-  return json(200, { '@odata.context': `${root}/$metadata#${entitySet}`, value });
-}
-
-function notFound(id: string | undefined): RawResponse {
-  return graphError(404, 'Request_ResourceNotFound', `Resource '${id ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
-}
-
-function graphError(status: number, code: string, message: string, headers: Record<string, string> = {}): RawResponse {
-  return json(status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID() } } }, headers);
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): RawResponse {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
 }

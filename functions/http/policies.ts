@@ -1,12 +1,13 @@
 import { app } from '@azure/functions';
-import { getPolicy, getPolicyRule, listPolicies, updatePolicyRule, updatePolicyWebhooks } from '../../shared/app/policies';
+import { getPolicy, getPolicyRule, listPoliciesOf, updatePolicyRule, updatePolicyWebhooks } from '../../shared/app/policies';
 import { config } from '../../shared/config';
 import { notFound } from '../../shared/domain/errors';
+import { policyAssignmentIdOf } from '../../shared/domain/policy/defaults';
 import type { RolePolicy } from '../../shared/domain/policy/types';
 import { graphHandler } from '../../shared/http/graphHandler';
 import { pageOf } from '../../shared/http/odata/collection';
-import type { FilterNode } from '../../shared/http/odata/filter';
 import { type ExpandItem, parseQuery } from '../../shared/http/odata/query';
+import { directoryMeansDirectoryRole, policyListingOf } from '../../shared/http/policyQuery';
 import { collectionResponse, entityResponse } from '../../shared/http/responses';
 import { deps, tokens } from '../composition';
 
@@ -18,8 +19,9 @@ const ASSIGNMENTS = 'policies/roleManagementPolicyAssignments';
 function policyJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: policy.id,
-    displayName: 'DirectoryRole',
-    description: 'DirectoryRole',
+    // Entra names its policies after their scope type: "DirectoryRole" or "Group".
+    displayName: policy.scopeType,
+    description: policy.scopeType,
     isOrganizationDefault: false,
     scopeId: policy.scopeId,
     scopeType: policy.scopeType,
@@ -36,7 +38,7 @@ function policyJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, un
 
 function assignmentJson(policy: RolePolicy, expand: ExpandItem[]): Record<string, unknown> {
   const json: Record<string, unknown> = {
-    id: `${policy.id}_${policy.roleDefinitionId}`,
+    id: policyAssignmentIdOf(policy),
     policyId: policy.id,
     scopeId: policy.scopeId,
     scopeType: policy.scopeType,
@@ -47,24 +49,6 @@ function assignmentJson(policy: RolePolicy, expand: ExpandItem[]): Record<string
   return json;
 }
 
-/** Graph scripts filter directory role policies with scopeType 'Directory' or 'DirectoryRole'; both mean these. */
-function directoryMeansDirectoryRole(node: FilterNode | undefined): FilterNode | undefined {
-  if (!node) return node;
-  switch (node.kind) {
-    case 'and':
-    case 'or':
-      return { ...node, left: directoryMeansDirectoryRole(node.left) as FilterNode, right: directoryMeansDirectoryRole(node.right) as FilterNode };
-    case 'not':
-      return { ...node, operand: directoryMeansDirectoryRole(node.operand) as FilterNode };
-    case 'compare': {
-      const fix = (o: typeof node.left) => (o.kind === 'literal' && o.value === 'Directory' ? { ...o, value: 'DirectoryRole' } : o);
-      return { ...node, left: fix(node.left), right: fix(node.right) };
-    }
-    default:
-      return node;
-  }
-}
-
 app.http('listRoleManagementPolicies', {
   route: `${V}/${POLICIES}`,
   methods: ['GET'],
@@ -72,7 +56,7 @@ app.http('listRoleManagementPolicies', {
   handler: graphHandler(tokens, async ({ url }) => {
     const query = parseQuery(url.searchParams, { filterable: ['id', 'scopeId', 'scopeType'], expandable: ['rules', 'effectiveRules'] });
     query.filter = directoryMeansDirectoryRole(query.filter);
-    const items = (await listPolicies(deps())).map((p) => policyJson(p, query.expand));
+    const items = (await listPoliciesOf(deps(), policyListingOf(query.filter))).map((p) => policyJson(p, query.expand));
     return collectionResponse(url, POLICIES, pageOf(items, query, (p) => String(p.id)), query);
   }),
 });
@@ -140,7 +124,7 @@ app.http('listRoleManagementPolicyAssignments', {
       expandable: ['policy'],
     });
     query.filter = directoryMeansDirectoryRole(query.filter);
-    const items = (await listPolicies(deps())).map((p) => assignmentJson(p, query.expand));
+    const items = (await listPoliciesOf(deps(), policyListingOf(query.filter))).map((p) => assignmentJson(p, query.expand));
     return collectionResponse(url, ASSIGNMENTS, pageOf(items, query, (a) => String(a.id)), query);
   }),
 });
@@ -154,7 +138,7 @@ app.http('getRoleManagementPolicyAssignment', {
     const id = req.params.assignmentId ?? '';
     const policyId = id.slice(0, id.lastIndexOf('_'));
     const policy = await getPolicy(deps(), policyId);
-    if (`${policy.id}_${policy.roleDefinitionId}` !== id) throw notFound('role management policy assignment', id);
+    if (policyAssignmentIdOf(policy) !== id) throw notFound('role management policy assignment', id);
     return entityResponse(url, ASSIGNMENTS, assignmentJson(policy, query.expand));
   }),
 });

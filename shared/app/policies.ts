@@ -1,7 +1,9 @@
-import { asDirectoryRole, directoryRole, policyScopeOf, requireServed, type Target, targetKey } from '../domain/target';
+import { randomUUID } from 'node:crypto';
+import { type GroupTarget, notServed, policyScopeOf, requireServed, type Target, targetKey } from '../domain/target';
 import { badRequest, DomainError, forbidden, notFound } from '../domain/errors';
 import { parseWebhookTargets } from '../domain/webhooks';
-import { defaultPolicy } from '../domain/policy/defaults';
+import { defaultGroupPolicy, defaultPolicy } from '../domain/policy/defaults';
+import { targetOfPolicy } from '../domain/policy/governs';
 import type { PolicyRule, RolePolicy } from '../domain/policy/types';
 import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
 import type { Caller } from '../domain/caller';
@@ -13,6 +15,7 @@ import type { PolicyRepository } from '../ports/policies';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
+import { groupToGovern, targetName, targetResource } from './targets';
 
 export interface PolicyDeps {
   policies: PolicyRepository;
@@ -24,22 +27,51 @@ export interface PolicyDeps {
 
 /**
  * The policy that governs a target: resolved per (kind, scope, role or access id). Directory
- * roles have one policy per role at the tenant scope, as in Entra; other kinds are refused
- * until they are served.
+ * roles have one policy per role at the tenant scope, as in Entra; a group has one for its
+ * membership and one for its ownership. A target's first use stores its default policy (for a
+ * group this is Entra's implicit onboarding: the first request or policy change onboards it).
  */
 export async function policyFor(deps: PolicyDeps, target: Target): Promise<Versioned<RolePolicy>> {
   requireServed(target);
+  // Why: a group's object id is a GUID; anything else names no group, and is answered before it becomes a storage key.
+  if (target.kind === 'group' && !OBJECT_ID.test(target.groupId)) throw groupNotFound(target.groupId);
   const scope = policyScopeOf(target);
   const existing = await deps.policies.get(scope);
   if (existing) return existing;
-  const role = asDirectoryRole(target);
-  if (!(await deps.directory.getRoleDefinition(role.roleDefinitionId))) throw notFound('role definition', role.roleDefinitionId);
   // Create-only: when two callers race, one creates and both read the same policy back.
-  await deps.policies.create(defaultPolicy(deps.tenantId, role.roleDefinitionId));
+  await deps.policies.create(await newDefaultPolicy(deps, target));
   const created = await deps.policies.get(scope);
   if (!created) throw new Error(`Policy for ${targetKey(target)} vanished right after it was created.`);
   return created;
 }
+
+/** The default policy a target starts with, once what it governs is known to exist. */
+async function newDefaultPolicy(deps: PolicyDeps, target: Target): Promise<RolePolicy> {
+  switch (target.kind) {
+    case 'directoryRole':
+      if (!(await deps.directory.getRoleDefinition(target.roleDefinitionId))) throw notFound('role definition', target.roleDefinitionId);
+      return defaultPolicy(deps.tenantId, target.roleDefinitionId);
+    case 'group': {
+      const group = await groupToGovern(deps.directory, target.groupId, async () =>
+        (await deps.directory.getPrincipal(target.groupId))?.kind === 'user'
+          ? badRequest(`'${target.groupId}' is a user, not a group. Use the object id of a group.`, 'InvalidGroup')
+          : groupNotFound(target.groupId),
+      );
+      // Entra makes the policy id at onboarding, with a guid of its own for each of the group's two policies.
+      return defaultGroupPolicy(group.id, target.accessId, randomUUID());
+    }
+    case 'azureRole':
+      throw notServed(target.kind);
+    default: {
+      const never: never = target;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const groupNotFound = (groupId: string) => new DomainError('ResourceNotFound', `The group '${groupId}' was not found in the directory. Use the object id of an existing group.`, 404);
 
 /** How long event consumers (mail, webhooks) reuse a policy they read: a rule change reaches them within this. */
 const CONSUMER_POLICY_TTL_MS = 30_000;
@@ -59,6 +91,13 @@ export async function policyForEvents(deps: PolicyDeps, target: Target): Promise
   return value;
 }
 
+/** Which policies a list asks for: every directory role's, or one group's (for some of its two accesses). */
+export type PolicyListing = { kind: 'directoryRole' } | { kind: 'group'; groupId: string; accessIds: ReadonlyArray<GroupTarget['accessId']> };
+
+export async function listPoliciesOf(deps: PolicyDeps, listing: PolicyListing): Promise<RolePolicy[]> {
+  return listing.kind === 'group' ? listGroupPolicies(deps, listing.groupId, listing.accessIds) : listPolicies(deps);
+}
+
 /** Every directory role's policy (defaults for roles nobody has configured yet). */
 export async function listPolicies(deps: PolicyDeps): Promise<RolePolicy[]> {
   const roles = await deps.directory.listRoleDefinitions();
@@ -66,17 +105,33 @@ export async function listPolicies(deps: PolicyDeps): Promise<RolePolicy[]> {
   return roles.map((r) => stored.get(r.id) ?? defaultPolicy(deps.tenantId, r.id));
 }
 
-/** A policy by its id, looked up among the policies (ids are names, not something to parse). */
-export async function getPolicy(deps: PolicyDeps, policyId: string): Promise<RolePolicy> {
-  const target = await targetOfPolicy(deps, policyId);
-  return (await policyFor(deps, target)).value;
+/**
+ * A group's policies for the accesses asked for (member, owner). Entra lists a group's policies
+ * once it is onboarded; here listing them onboards a group that exists but is not onboarded yet,
+ * so a script that reads a group's settings before changing them finds them, with the ids they
+ * keep. An unknown group is a 404 and stores nothing.
+ */
+export async function listGroupPolicies(deps: PolicyDeps, groupId: string, accessIds: ReadonlyArray<GroupTarget['accessId']>): Promise<RolePolicy[]> {
+  const read = await Promise.all(accessIds.map((accessId) => policyFor(deps, { kind: 'group', groupId, accessId })));
+  return read.map((r) => r.value);
 }
 
-/** The target a policy id governs, found by listing (a policy not yet stored has its default's id). */
-async function targetOfPolicy(deps: PolicyDeps, policyId: string): Promise<Target> {
+/** A policy by its id, looked up among the policies (ids are names, not something to parse). */
+export async function getPolicy(deps: PolicyDeps, policyId: string): Promise<RolePolicy> {
+  return (await policyById(deps, policyId)).value;
+}
+
+/**
+ * A policy by its id. A group's policy id carries a guid made at onboarding, so it is found
+ * with point reads; a directory role's follows from the role, stored or not yet, so it is found
+ * among the roles' policies.
+ */
+async function policyById(deps: PolicyDeps, policyId: string): Promise<Versioned<RolePolicy>> {
+  const stored = await deps.policies.getById(policyId);
+  if (stored) return stored;
   const policy = (await listPolicies(deps)).find((p) => p.id === policyId);
   if (!policy) throw notFound('role management policy', policyId);
-  return directoryRole(policy.roleDefinitionId, policy.scopeId);
+  return policyFor(deps, targetOfPolicy(policy));
 }
 
 export async function getPolicyRule(deps: PolicyDeps, policyId: string, ruleId: string): Promise<PolicyRule> {
@@ -101,7 +156,7 @@ export async function updatePolicyRule(
 ): Promise<void> {
   // Why: policy decides who gets privileged access and how; only PIM admins may change it.
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
-  const { value: policy, etag } = await policyFor(deps, await targetOfPolicy(deps, policyId));
+  const { value: policy, etag } = await policyById(deps, policyId);
   const current = policy.rules.find((r) => r.id === ruleId);
   if (!current) throw notFound('policy rule', ruleId);
   const next = patchRule(current, body);
@@ -125,13 +180,13 @@ async function savePolicy(
 ): Promise<void> {
   const { value: policy, etag } = read;
   const now = deps.clock.now();
+  const target = targetOfPolicy(policy);
   const changed = await domainEvent(deps, 'policy.changed', {
-    slot: { principalId: '', target: directoryRole(policy.roleDefinitionId, policy.scopeId) },
+    slot: { principalId: '', target },
     actor: caller,
     data: { policyId: policy.id, changed: modified.displayName, value: JSON.parse(modified.newValue) as unknown },
   });
   const next = { ...policy, ...change, lastModifiedDateTime: now.toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
-  const role = await deps.directory.getRoleDefinition(policy.roleDefinitionId);
   const audit = auditRecord({
     activity: 'Update role setting in PIM',
     operationType: 'Update',
@@ -139,9 +194,11 @@ async function savePolicy(
     correlationId,
     at: now,
     targets: [
-      { id: policy.roleDefinitionId, displayName: role?.displayName ?? null, type: 'Role', modifiedProperties: [modified] },
+      targetResource(target, await targetName(deps, target), [modified]),
       { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
     ],
+    // Which of a group's two policies (its membership's or its ownership's) changed.
+    details: { accessId: target.kind === 'group' ? target.accessId : undefined },
   });
   await deps.policies.replace(next, etag, { events: [changed], audit: [audit] });
   // This process's consumers see the change at once (others within CONSUMER_POLICY_TTL_MS).
@@ -154,7 +211,7 @@ async function savePolicy(
  */
 export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
-  const target = await targetOfPolicy(deps, policyId);
+  const read = await policyById(deps, policyId);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...]}.');
   const unknown = Object.keys(body).filter((k) => k !== 'pimWebhooks' && !k.startsWith('@odata.'));
   if (unknown.length > 0) {
@@ -162,7 +219,6 @@ export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, pol
   }
   const { targets, problems } = parseWebhookTargets((body as { pimWebhooks?: unknown }).pimWebhooks ?? [], keyNames);
   if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.join(' '), 400);
-  const read = await policyFor(deps, target);
   const modified = { displayName: 'pimWebhooks', oldValue: JSON.stringify(read.value.pimWebhooks ?? []), newValue: JSON.stringify(targets) };
   await savePolicy(deps, caller, read, { pimWebhooks: targets }, modified, correlationId);
 }

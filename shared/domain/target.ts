@@ -1,3 +1,4 @@
+import { parseAzureScope, pathAncestors } from './azureScope';
 import { badRequest, type DomainError } from './errors';
 
 /**
@@ -23,7 +24,10 @@ export interface AzureRoleTarget {
   kind: 'azureRole';
   /** An ARM scope: management group, subscription, resource group or resource. */
   scope: string;
-  /** The full role definition id (/providers/Microsoft.Authorization/roleDefinitions/{guid} or scoped). */
+  /**
+   * The role definition's GUID, lower-case: ARM spells one role's id differently at each scope
+   * (/subscriptions/{id}/providers/...), so the domain keeps what is the same everywhere.
+   */
   roleDefinitionId: string;
 }
 
@@ -31,7 +35,7 @@ export type Target = DirectoryRoleTarget | GroupTarget | AzureRoleTarget;
 export type TargetKind = Target['kind'];
 
 /** The kinds this service grants today; the others are refused cleanly until their adapters land. */
-export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole', 'group'];
+export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole', 'group', 'azureRole'];
 
 /** A stable text form of the target, for keys and comparisons (case-insensitive where the source is). */
 export function targetKey(t: Target): string {
@@ -96,12 +100,8 @@ export function scopeAndAncestors(t: Target): string[] {
     case 'group':
       return [scopeOf(t)];
     case 'azureRole': {
-      const parts = t.scope.replace(/\/+$/, '').split('/');
-      const out: string[] = [];
-      // /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}...: cut at each level.
-      const levels = [3, 5, parts.length];
-      for (const n of levels.reverse()) if (n <= parts.length && n >= 3) out.push(parts.slice(0, n).join('/'));
-      return [...new Set(out)];
+      const scope = parseAzureScope(t.scope);
+      return [scope.path, ...pathAncestors(scope)];
     }
     default: {
       const never: never = t;
@@ -128,13 +128,14 @@ export function atScope(t: Target, scope: string): Target {
 
 /**
  * Whether an eligibility for `eligible` covers an activation of `wanted`: the same role (or
- * group access) at the same scope or one of its ancestors.
+ * group access) at the same scope or one of its ancestors (`scopes`: the wanted scope and
+ * those above it, when more are known than its own path names, e.g. Azure management groups).
  */
-export function covers(eligible: Target, wanted: Target): boolean {
+export function covers(eligible: Target, wanted: Target, scopes: readonly string[] = scopeAndAncestors(wanted)): boolean {
   if (eligible.kind !== wanted.kind || grantedThing(eligible).toLowerCase() !== grantedThing(wanted).toLowerCase()) return false;
   if (eligible.kind === 'group' && wanted.kind === 'group') return eligible.groupId.toLowerCase() === wanted.groupId.toLowerCase();
   const scope = scopeOf(eligible).toLowerCase();
-  return scopeAndAncestors(wanted).some((s) => s.toLowerCase() === scope);
+  return scopes.some((s) => s.toLowerCase() === scope);
 }
 
 /** The Graph-shaped 400 for a kind this service does not grant yet. */
@@ -181,14 +182,14 @@ export function asDirectoryRole(t: Target): DirectoryRoleTarget {
   return t;
 }
 
-export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
-  return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
-}
-
-/** The group of a target that must be one (the PIM for Groups surface and adapter). */
+/** The group access of a target that must be one (the group API surface and adapter). */
 export function asGroup(t: Target): GroupTarget {
   if (t.kind !== 'group') throw badRequest(`Expected a group target, got '${t.kind}'.`, 'TargetKindNotSupported');
   return t;
+}
+
+export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
+  return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
 }
 
 /**

@@ -7,6 +7,12 @@ import type { Versioned } from './repository';
 export interface PolicyRepository {
   /** A point read. */
   get(scope: PolicyScope): Promise<Versioned<RolePolicy> | undefined>;
+  /**
+   * A stored policy by its id, for kinds whose policy ids carry a guid made when the policy was
+   * created (groups): point reads, no scan. Undefined for any other id (a directory role's
+   * policy id follows from the role and is found among the roles' policies).
+   */
+  getById(policyId: string): Promise<Versioned<RolePolicy> | undefined>;
   /** The stored policies of one kind (one partition). */
   list(kind: TargetKind): Promise<RolePolicy[]>;
   /** Create-only; false when a policy for the same scope already exists. */

@@ -117,4 +117,39 @@ describe('activations across a devhost crash (SIGKILL) and restart', () => {
     await eventually(async () => (!(await granted(second, ALICE, HELPDESK)) ? true : undefined), 15_000);
     expect(Date.now()).toBeGreaterThan(end);
   }, 60_000);
+
+  it('an active group membership still ends on time when its end passes while devhost is down', async () => {
+    const env = await appSettings();
+    const first = await spawnDevHost(env);
+    const directory = (await (await fetch(`${first.url}/.devhost/directory`)).json()) as { groups: Array<{ id: string; displayName: string }> };
+    const group = directory.groups.find((g) => g.displayName === 'Finance Approvers')?.id;
+    if (!group) throw new Error('The demo directory has no Finance Approvers group.');
+    const members = async (host: ProcessHost) => {
+      const res = await fetch(`${host.url}/.devhost/graph/v1.0/groups/${group}/members`);
+      return ((await res.json()) as { value: Array<{ id: string }> }).value.map((m) => m.id);
+    };
+    const GROUP_BASE = '/v1.0/identityGovernance/privilegedAccess/group';
+    const body = { accessId: 'member', principalId: ALICE, groupId: group, justification: 'restart test' };
+    const eligibility = await call(first, 'admin', 'POST', `${GROUP_BASE}/eligibilityScheduleRequests`, { ...body, action: 'adminAssign', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } } });
+    expect(eligibility.status).toBe(201);
+    const activated = await call(first, 'alice', 'POST', `${GROUP_BASE}/assignmentScheduleRequests`, { ...body, action: 'selfActivate', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } } });
+    expect(activated.status).toBe(201);
+    await eventually(async () => ((await members(first)).includes(ALICE) ? true : undefined));
+    const end = Date.now() + 2_000;
+    const shortened = await call(first, 'admin', 'POST', `${GROUP_BASE}/assignmentScheduleRequests`, {
+      ...body,
+      action: 'adminUpdate',
+      justification: 'wrap up',
+      scheduleInfo: { expiration: { type: 'afterDateTime', endDateTime: new Date(end).toISOString() } },
+    });
+    expect(shortened.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 500));
+    const second = await spawnDevHost(env);
+    await eventually(async () => (!(await members(second)).includes(ALICE) ? true : undefined), 15_000);
+    expect(Date.now()).toBeGreaterThan(end);
+  }, 60_000);
 });

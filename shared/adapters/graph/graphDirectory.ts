@@ -1,5 +1,5 @@
 import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import type { Directory, DirectoryPrincipal, DirectoryRoleAssignment, RoleDefinition } from '../../ports/directory';
+import type { Directory, DirectoryGroup, DirectoryPrincipal, DirectoryRoleAssignment, GroupRelation, RoleDefinition } from '../../ports/directory';
 
 export interface GraphDirectoryOptions {
   /** e.g. https://graph.microsoft.com, or devhost's stand-in. */
@@ -24,6 +24,28 @@ interface Paged<T> {
   '@odata.nextLink'?: string;
 }
 
+interface Ref {
+  id: string;
+}
+
+/** A group as Graph returns it for the $select below (unset properties come back null). */
+interface GraphGroup {
+  id: string;
+  displayName?: string | null;
+  isAssignableToRole?: boolean | null;
+  groupTypes?: string[] | null;
+  membershipRule?: string | null;
+  onPremisesSyncEnabled?: boolean | null;
+}
+
+const GROUP_SELECT = 'id,displayName,isAssignableToRole,groupTypes,membershipRule,onPremisesSyncEnabled';
+
+/** The group navigation property each relation is kept in. */
+const navigationOf = (relation: GroupRelation) => (relation === 'member' ? 'members' : 'owners');
+
+/** Ids compare case-insensitively: Graph answers with lower-case GUIDs whatever the caller sent. */
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
  * The Directory port over Microsoft Graph. The client's retry middleware retries 429, 503
  * and 504 answers, waiting as long as Graph's Retry-After says.
@@ -40,6 +62,8 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
   });
   const retry = new RetryHandlerOptions(options.retry?.delaySeconds ?? 3, options.retry?.maxRetries ?? 3);
   const api = (path: string) => client.api(path).middlewareOptions([retry]);
+  /** Where object references (`@odata.id`) point: this Graph's own host, so national clouds work too. */
+  const graphRoot = `${options.baseUrl.replace(/\/$/, '')}/v1.0`;
 
   async function all<T>(path: string): Promise<T[]> {
     const out: T[] = [];
@@ -117,10 +141,84 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
 
     async groupMemberIds(groupId) {
       if (!isGraphId(groupId)) return [];
-      const members = await all<{ id: string }>(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=id`);
+      const members = await all<Ref>(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=id`);
       return members.map((m) => m.id);
     },
+
+    async groupsOf(principalId) {
+      if (!isGraphId(principalId)) return [];
+      return (await groupsOfPrincipal(principalId, 'transitiveMemberOf')) ?? [];
+    },
+
+    async getGroup(id) {
+      if (!isGraphId(id)) return undefined;
+      const found = (await orUndefined(api(`/groups/${encodeURIComponent(id)}?$select=${GROUP_SELECT}`).get())) as GraphGroup | undefined;
+      return found ? toGroup(found) : undefined;
+    },
+
+    async listGroupRelation(groupId, relation) {
+      if (!isGraphId(groupId)) return [];
+      const related = await all<Ref>(`/groups/${encodeURIComponent(groupId)}/${navigationOf(relation)}?$select=id`);
+      return related.map((r) => r.id);
+    },
+
+    async relationsOf(principalId) {
+      if (!isGraphId(principalId)) return [];
+      const [memberOf, owned] = await Promise.all([
+        groupsOfPrincipal(principalId, 'memberOf'),
+        // Only users (and service principals) own groups; a group's id under /users is a 404.
+        orUndefined(all<Ref>(`/users/${encodeURIComponent(principalId)}/ownedObjects/microsoft.graph.group?$select=id`)),
+      ]);
+      return [
+        ...(memberOf ?? []).map((groupId) => ({ groupId, relation: 'member' as const })),
+        ...(owned ?? []).map((g) => ({ groupId: g.id, relation: 'owner' as const })),
+      ];
+    },
+
+    async addToGroup(groupId, relation, principalId) {
+      const missing = () => new Error(`Cannot add ${principalId} as ${relation} of group ${groupId}: the group or the principal does not exist.`);
+      if (!isGraphId(groupId) || !isGraphId(principalId)) throw missing();
+      const has = async () => {
+        const related = await orUndefined(directory.listGroupRelation(groupId, relation));
+        if (!related) throw missing();
+        return related.some((id) => sameId(id, principalId));
+      };
+      // Why: Graph answers an existing reference with a bare 400, like any other refusal; asking
+      // first tells "already there" (made outside PIM, so never PIM's to remove) from a real refusal.
+      if (await has()) return { created: false };
+      try {
+        await api(`/groups/${encodeURIComponent(groupId)}/${navigationOf(relation)}/$ref`).post({
+          '@odata.id': `${graphRoot}/directoryObjects/${principalId}`,
+        });
+        return { created: true };
+      } catch (error) {
+        if (error instanceof GraphError && error.statusCode === 404) throw missing();
+        // Added meanwhile by our own earlier, unanswered attempt (or someone else): that is success.
+        if (await has()) return { created: true };
+        throw error;
+      }
+    },
+
+    async removeFromGroup(groupId, relation, principalId) {
+      if (!isGraphId(groupId) || !isGraphId(principalId)) return;
+      // A 404 means it is not there (or the group is gone): what removing wanted. Other refusals,
+      // e.g. removing a group's last owner, reach the caller.
+      await orUndefined(api(`/groups/${encodeURIComponent(groupId)}/${navigationOf(relation)}/${encodeURIComponent(principalId)}/$ref`).delete());
+    },
   };
+
+  /**
+   * The groups a principal is in, directly or transitively; undefined when it is neither a user
+   * nor a group. Graph declares memberOf and transitiveMemberOf on each kind of object, not on
+   * directoryObject, so a kind-free path is refused: try users (the usual principal), then groups.
+   */
+  async function groupsOfPrincipal(principalId: string, navigation: 'memberOf' | 'transitiveMemberOf'): Promise<string[] | undefined> {
+    for (const set of ['users', 'groups']) {
+      const found = await orUndefined(all<Ref>(`/${set}/${encodeURIComponent(principalId)}/${navigation}/microsoft.graph.group?$select=id`));
+      if (found) return found.map((g) => g.id);
+    }
+    return undefined;
+  }
 
   async function findAssignment(principalId: string, roleDefinitionId: string, directoryScopeId: string) {
     const list = await directory.listRoleAssignments({ principalId, roleDefinitionId });
@@ -153,9 +251,27 @@ function withDeadline(directory: Directory, ms: number): Directory {
     revokeRole: timed('revokeRole', directory.revokeRole),
     getPrincipal: timed('getPrincipal', directory.getPrincipal),
     groupMemberIds: timed('groupMemberIds', directory.groupMemberIds),
+    groupsOf: timed('groupsOf', directory.groupsOf),
+    getGroup: timed('getGroup', directory.getGroup),
+    listGroupRelation: timed('listGroupRelation', directory.listGroupRelation),
+    relationsOf: timed('relationsOf', directory.relationsOf),
+    addToGroup: timed('addToGroup', directory.addToGroup),
+    removeFromGroup: timed('removeFromGroup', directory.removeFromGroup),
   };
 }
 
 function toAssignment(a: DirectoryRoleAssignment): DirectoryRoleAssignment {
   return { id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.directoryScopeId };
+}
+
+function toGroup(g: GraphGroup): DirectoryGroup {
+  return {
+    id: g.id,
+    displayName: g.displayName ?? g.id,
+    // Graph leaves isAssignableToRole null on groups created without it: not role-assignable.
+    isAssignableToRole: g.isAssignableToRole === true,
+    isDynamic: (g.groupTypes ?? []).includes('DynamicMembership'),
+    // null: never synced from on-premises; false: was, and is cloud-managed now.
+    onPremisesSyncEnabled: g.onPremisesSyncEnabled === true,
+  };
 }

@@ -20,6 +20,12 @@ export const keys = {
   policy: (scope: PolicyScope) => ({ partitionKey: scope.kind, rowKey: escapeKey(`${scope.scope}|${scope.thing}`) }),
   policyPartition: (kind: TargetKind) => kind,
   /**
+   * Beside a policy whose id carries a guid made at onboarding (groups): a row that points from
+   * the id to the policy's row, in the same partition, so it is written in the policy's create
+   * transaction and an id is found with point reads. Escaped policy row keys hold no '|'.
+   */
+  policyIdRow: (kind: TargetKind, policyId: string) => ({ partitionKey: kind, rowKey: `id|${escapeKey(policyId.toLowerCase())}` }),
+  /**
    * The audit hash chain: every record and the chain head in one partition, so a record and the
    * head that points at it commit in one transaction. Record row keys are the zero-padded seq, so
    * rows list in chain order (and digits sort before 'head'). `id|{recordId}` rows (after 'head')

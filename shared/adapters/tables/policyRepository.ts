@@ -3,12 +3,13 @@ import { conflict } from '../../domain/errors';
 import type { RolePolicy } from '../../domain/policy/types';
 import type { PolicyRepository } from '../../ports/policies';
 import type { Changes } from '../../ports/changes';
-import { directoryRole, type PolicyScope, policyScopeOf } from '../../domain/target';
+import { targetOfPolicy } from '../../domain/policy/governs';
+import { type PolicyScope, policyScopeOf, type TargetKind } from '../../domain/target';
 import { keys } from './keys';
 import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
-/** What a policy row holds: the policy as JSON, plus the role id for reading without parsing. */
+/** What a policy row holds: the policy as JSON, plus the role id (or group access) for reading without parsing. */
 export type PolicyEntity = {
   partitionKey: string;
   rowKey: string;
@@ -18,14 +19,29 @@ export type PolicyEntity = {
 
 /** The scope a policy is kept for, from its own Graph fields (scopeType, scopeId, roleDefinitionId). */
 export function scopeOfPolicy(policy: RolePolicy): PolicyScope {
-  switch (policy.scopeType) {
-    case 'DirectoryRole':
-      return policyScopeOf(directoryRole(policy.roleDefinitionId, policy.scopeId));
-    default: {
-      const never: never = policy.scopeType;
-      throw new Error(`Unknown policy scope type ${String(never)}`);
-    }
-  }
+  return policyScopeOf(targetOfPolicy(policy));
+}
+
+/** Points from a policy id to the row of the policy (see `keys.policyIdRow`). */
+export type PolicyIdEntity = {
+  partitionKey: string;
+  rowKey: string;
+  kind: 'policyId';
+  policyRowKey: string;
+};
+
+/**
+ * Kinds whose policy ids carry a guid made at onboarding, so an id row is kept beside each
+ * policy. A directory role's policy id follows from the role: it needs no row.
+ */
+const KINDS_FOUND_BY_ID: readonly TargetKind[] = ['group'];
+
+/** Well under the 1 KiB (512 UTF-16 characters) a Table key may hold; Entra's group policy ids are under 100. */
+const MAX_ID_ROW_KEY = 400;
+
+function toPolicyIdEntity(policy: RolePolicy, policyRow: { partitionKey: string; rowKey: string }): PolicyIdEntity {
+  const scope = scopeOfPolicy(policy);
+  return { ...keys.policyIdRow(scope.kind, policy.id), kind: 'policyId', policyRowKey: policyRow.rowKey };
 }
 
 export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
@@ -35,7 +51,7 @@ export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
 export function fromPolicyEntity(entity: PolicyEntity): RolePolicy {
   const policy = JSON.parse(entity.json) as RolePolicy;
   if (typeof policy.id !== 'string' || !Array.isArray(policy.rules) || policy.roleDefinitionId !== entity.roleDefinitionId) {
-    throw new Error(`Stored policy for role ${entity.roleDefinitionId} is malformed.`);
+    throw new Error(`Stored policy for ${entity.roleDefinitionId} (${entity.rowKey}) is malformed.`);
   }
   return policy;
 }
@@ -55,20 +71,46 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
         throw error;
       }
     },
+    async getById(policyId) {
+      const table = await tables.table(TABLE);
+      for (const kind of KINDS_FOUND_BY_ID) {
+        const k = keys.policyIdRow(kind, policyId);
+        // Table keys hold at most 1 KiB; a longer id (from a URL) names no policy and must not reach storage as a 400.
+        if (k.rowKey.length > MAX_ID_ROW_KEY) continue;
+        const pointer = await table.getEntity<PolicyIdEntity>(k.partitionKey, k.rowKey).catch((error: unknown) => {
+          if (statusCodeOf(error) === 404) return undefined;
+          throw error;
+        });
+        if (!pointer) continue;
+        // An id row and its policy are created in one transaction and neither is ever deleted: the row it names is there.
+        const entity = await table.getEntity<PolicyEntity>(k.partitionKey, pointer.policyRowKey);
+        return { value: fromPolicyEntity(entity), etag: entity.etag };
+      }
+      return undefined;
+    },
     async list(kind) {
       const table = await tables.table(TABLE);
       const out: RolePolicy[] = [];
       for await (const e of table.listEntities<PolicyEntity & { kind?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${keys.policyPartition(kind)}` } })) {
-        // The partition also holds the outbox rows of policy changes not yet relayed.
-        if (e.kind === 'outbox' || e.kind === 'outaudit') continue;
+        // The partition also holds the outbox rows of policy changes not yet relayed, and id rows.
+        if (e.kind === 'outbox' || e.kind === 'outaudit' || e.kind === 'policyId') continue;
         out.push(fromPolicyEntity(e));
       }
       return out;
     },
     async create(policy) {
       const table = await tables.table(TABLE);
+      const entity = toPolicyEntity(policy);
       try {
-        await table.createEntity(toPolicyEntity(policy));
+        if (KINDS_FOUND_BY_ID.includes(scopeOfPolicy(policy).kind)) {
+          // One transaction: the id row exists exactly when its policy does, and a racing create of the same scope fails whole.
+          await table.submitTransaction([
+            ['create', entity],
+            ['create', toPolicyIdEntity(policy, entity)],
+          ]);
+        } else {
+          await table.createEntity(entity);
+        }
         return true;
       } catch (error) {
         if (statusCodeOf(error) === 409) return false;

@@ -1,3 +1,4 @@
+import type { GroupTarget } from '../target';
 import type {
   ApprovalRule,
   AuthenticationContextRule,
@@ -8,6 +9,7 @@ import type {
   Level,
   NotificationRule,
   PolicyRule,
+  PolicyScopeType,
   RecipientType,
   RolePolicy,
   RuleTarget,
@@ -50,12 +52,31 @@ const notifications = (scenario: 'Admin_Eligibility' | 'Admin_Assignment' | 'End
   }));
 };
 
+/** The settings where Entra's defaults for a group's membership or ownership differ from a directory role's. */
+interface DefaultsVariant {
+  /** Whether eligible and active assignments made by an admin must end (within P365D and P180D). */
+  adminAssignmentsExpire: boolean;
+  /** What an activation asks for. */
+  activationRequires: EnabledRule[];
+}
+
 /**
- * The rules every role starts with, as Microsoft Entra sets them: activation up to 8 hours
- * with MFA and justification, no approval (24-hour stage when turned on), eligible assignments
- * up to a year and active ones up to 180 days unless made permanent-allowed.
+ * Graph's documented defaults (the Global Administrator policy and a group's owner policy):
+ * a group's assignments must end, and its activation asks for a justification but not MFA.
  */
-export function defaultRules(): PolicyRule[] {
+const VARIANTS: Record<PolicyScopeType, DefaultsVariant> = {
+  DirectoryRole: { adminAssignmentsExpire: false, activationRequires: ['MultiFactorAuthentication', 'Justification'] },
+  Group: { adminAssignmentsExpire: true, activationRequires: ['Justification'] },
+};
+
+/**
+ * The rules every role (or group access) starts with, as Microsoft Entra sets them:
+ * activation up to 8 hours with a justification (and MFA for directory roles), no approval
+ * (24-hour stage when turned on), eligible assignments up to a year and active ones up to 180
+ * days (for directory roles, unless made permanent-allowed; a group's must end).
+ */
+export function defaultRules(scopeType: PolicyScopeType = 'DirectoryRole'): PolicyRule[] {
+  const variant = VARIANTS[scopeType];
   const approval: ApprovalRule = {
     '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
     id: 'Approval_EndUser_Assignment',
@@ -85,22 +106,33 @@ export function defaultRules(): PolicyRule[] {
     target: target('EndUser', 'Assignment'),
   };
   return [
-    expiration('Expiration_Admin_Eligibility', 'Admin', 'Eligibility', false, 'P365D'),
+    expiration('Expiration_Admin_Eligibility', 'Admin', 'Eligibility', variant.adminAssignmentsExpire, 'P365D'),
     enablement('Enablement_Admin_Eligibility', 'Admin', 'Eligibility', []),
     ...notifications('Admin_Eligibility'),
-    expiration('Expiration_Admin_Assignment', 'Admin', 'Assignment', false, 'P180D'),
+    expiration('Expiration_Admin_Assignment', 'Admin', 'Assignment', variant.adminAssignmentsExpire, 'P180D'),
     enablement('Enablement_Admin_Assignment', 'Admin', 'Assignment', ['Justification']),
     ...notifications('Admin_Assignment'),
     expiration('Expiration_EndUser_Assignment', 'EndUser', 'Assignment', true, 'PT8H'),
-    enablement('Enablement_EndUser_Assignment', 'EndUser', 'Assignment', ['MultiFactorAuthentication', 'Justification']),
+    enablement('Enablement_EndUser_Assignment', 'EndUser', 'Assignment', [...variant.activationRequires]),
     approval,
     authContext,
     ...notifications('EndUser_Assignment'),
   ];
 }
 
+/** A directory role's policy id (stable per tenant and role, so a role not yet configured has its id already). */
 export function policyIdFor(tenantId: string, roleDefinitionId: string): string {
   return `DirectoryRole_${tenantId}_${roleDefinitionId}`;
+}
+
+/** A group's policy id as Entra forms it: the group, and a guid made once when the policy is created at onboarding. */
+export function groupPolicyIdFor(groupId: string, policyGuid: string): string {
+  return `Group_${groupId}_${policyGuid}`;
+}
+
+/** The id of the assignment that ties a policy to its role or group access, as Entra forms it: `{policyId}_{roleDefinitionId}`. */
+export function policyAssignmentIdOf(policy: Pick<RolePolicy, 'id' | 'roleDefinitionId'>): string {
+  return `${policy.id}_${policy.roleDefinitionId}`;
 }
 
 export function defaultPolicy(tenantId: string, roleDefinitionId: string): RolePolicy {
@@ -111,6 +143,23 @@ export function defaultPolicy(tenantId: string, roleDefinitionId: string): RoleP
     scopeType: 'DirectoryRole',
     lastModifiedDateTime: null,
     lastModifiedBy: { id: null, displayName: null },
-    rules: defaultRules(),
+    rules: defaultRules('DirectoryRole'),
+  };
+}
+
+/**
+ * The policy a group's membership or ownership starts with when the group is onboarded.
+ * `policyGuid` is made by the caller (fresh for each of the group's two policies), which keeps
+ * this function pure.
+ */
+export function defaultGroupPolicy(groupId: string, accessId: GroupTarget['accessId'], policyGuid: string): RolePolicy {
+  return {
+    id: groupPolicyIdFor(groupId, policyGuid),
+    roleDefinitionId: accessId,
+    scopeId: groupId,
+    scopeType: 'Group',
+    lastModifiedDateTime: null,
+    lastModifiedBy: { id: null, displayName: null },
+    rules: defaultRules('Group'),
   };
 }

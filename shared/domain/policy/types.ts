@@ -91,12 +91,19 @@ export interface NotificationRule extends RuleBase {
 
 export type PolicyRule = ExpirationRule | EnablementRule | ApprovalRule | AuthenticationContextRule | NotificationRule;
 
-/** A role's policy as PIM keeps it. */
+/** What a policy governs, in Graph's words: a directory role (at the tenant), or a group's membership or ownership. */
+export type PolicyScopeType = 'DirectoryRole' | 'Group';
+
+/**
+ * A role's (or a group access's) policy as PIM keeps it. A directory role's: `scopeId` "/",
+ * `roleDefinitionId` the role. A group's: `scopeId` the group id, `roleDefinitionId` 'member'
+ * or 'owner'.
+ */
 export interface RolePolicy {
   id: string;
   roleDefinitionId: string;
   scopeId: string;
-  scopeType: 'DirectoryRole';
+  scopeType: PolicyScopeType;
   lastModifiedDateTime: string | null;
   lastModifiedBy: { id: string | null; displayName: string | null };
   rules: PolicyRule[];
