@@ -128,7 +128,7 @@ async function canceledChanges(
     at: now,
     targets: [
       { id: request.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-      targetResource(request.target, await targetName(deps.directory, request.target), [{ displayName: 'request status', oldValue: before.status, newValue: request.status }, ...modified]),
+      targetResource(request.target, await targetName(deps, request.target), [{ displayName: 'request status', oldValue: before.status, newValue: request.status }, ...modified]),
     ],
     details: { requestId: request.id, scheduleId: schedule?.id, action: request.action, reason },
   });
