@@ -404,18 +404,18 @@ describe('role definitions', () => {
   });
 });
 
-/**
- * PIM for Groups needs the Graph stand-in's groups (their owners, role-assignability, dynamic
- * and synced ones); these run once devhost's demo directory has them.
- */
-const demoGroups = (JSON.parse(readFileSync(join(__dirname, '../../devhost/graph/demo-directory.json'), 'utf8')) as { groups: Array<{ id: string; displayName: string; isAssignableToRole?: boolean }> }).groups;
-const groupNamed = (name: string) => demoGroups.find((g) => g.displayName === name);
-const groupsServed = groupNamed('Finance Approvers') !== undefined && groupNamed('Tier 0 Operators') !== undefined;
+/** PIM for Groups: the same relationships, instances and cancel, on devhost's demo groups. */
+const demoGroups = (JSON.parse(readFileSync(join(__dirname, '../../devhost/graph/demo-directory.json'), 'utf8')) as { groups: Array<{ id: string; displayName: string }> }).groups;
+function groupNamed(name: string): string {
+  const found = demoGroups.find((g) => g.displayName === name);
+  if (!found) throw new Error(`The demo directory has no group '${name}'.`);
+  return found.id;
+}
 
-describe.skipIf(!groupsServed)('PIM for Groups', () => {
+describe('PIM for Groups', () => {
   const GROUP = '/v1.0/identityGovernance/privilegedAccess/group';
-  const finance = groupNamed('Finance Approvers')?.id ?? '';
-  const tier0 = groupNamed('Tier 0 Operators')?.id ?? '';
+  const finance = groupNamed('Finance Approvers');
+  const tier0 = groupNamed('Tier 0 Operators');
   const groupBody = (action: string, principalId: string, accessId: string, scheduleInfo?: Json) => ({
     action,
     principalId,
