@@ -172,14 +172,12 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     }),
   });
 
-  const requestViews = kind === 'assignment' ? surface.requestViews : surface.requestViews.filter((v) => v !== 'approver');
   const listRequestsHandler = graphHandler(tokens, async (call) => {
     const query = listQuery(call, surface, kind, 'request', filters(REQUEST_FILTERS));
-    const view = viewOf(call, requestViews);
-    const found =
-      view === 'approver'
-        ? (await requestsAwaitingMe(deps(), call.caller)).filter((r) => r.target.kind === surface.targetKind)
-        : await listRequests(deps(), kind, call.caller, scopeOf(surface, call, query, view));
+    const view = viewOf(call, surface.requestViews);
+    // Graph takes on='approver' on eligibility requests too; here none ever waits for an approval.
+    const awaitingMe = async () => (kind === 'assignment' ? (await requestsAwaitingMe(deps(), call.caller)).filter((r) => r.target.kind === surface.targetKind) : []);
+    const found = view === 'approver' ? await awaitingMe() : await listRequests(deps(), kind, call.caller, scopeOf(surface, call, query, view));
     return listed(call, surface, kind, requests, query, view, found);
   });
   app.http(`list${name}ScheduleRequests`, { route: `${V}/${requests.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listRequestsHandler });

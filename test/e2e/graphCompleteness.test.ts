@@ -232,6 +232,11 @@ describe('$expand on directory role requests, schedules and instances', () => {
     const mine = await get('alice', `${ELIGIBILITY}/filterByCurrentUser(on='principal')`);
     expect(mine.body['@odata.context']).toBe(`${app.url}/v1.0/$metadata#Collection(unifiedRoleEligibilityScheduleRequest)`);
     expect(valueOf(mine).map((r) => r['@odata.type'])).toContain('#microsoft.graph.unifiedRoleEligibilityScheduleRequest');
+    // The reference's on='approver' on eligibility requests: none waits for an approval here.
+    const awaiting = await get('bob', `${ELIGIBILITY}/filterByCurrentUser(on='approver')`);
+    expect(awaiting.status).toBe(200);
+    expect(valueOf(awaiting)).toEqual([]);
+    expectGraphError(await get('bob', `${ELIGIBILITY}/filterByCurrentUser(on='createdBy')`), 400, 'BadRequest');
     const instances = await get('admin', `${ROLE}/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '${ROLES.globalReader}'`);
     expect(valueOf(instances)[0]?.['@odata.type']).toBe('#microsoft.graph.unifiedRoleEligibilityScheduleInstance');
   });
