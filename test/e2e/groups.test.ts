@@ -79,8 +79,12 @@ describe('PIM for Groups', () => {
     expect(activated.status, JSON.stringify(activated.body)).toBe(201);
     expect(activated.body).toMatchObject({ action: 'selfActivate', accessId: 'member', groupId: groups.finance.id });
     await eventually(async () => ((await inDirectory(groups.finance.id, 'members')).includes(USERS.alice) ? true : undefined));
-    const mine = await api('alice', 'GET', `${BASE}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`);
-    expect((mine.body.value as Array<Record<string, unknown>>).find((i) => i.groupId === groups.finance.id)).toMatchObject({ assignmentType: 'Activated', memberType: 'Direct', accessId: 'member' });
+    // The instance appears once the grant is recorded (a moment after the directory has it).
+    const instance = await eventually(async () => {
+      const mine = await api('alice', 'GET', `${BASE}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`);
+      return (mine.body.value as Array<Record<string, unknown>>).find((i) => i.groupId === groups.finance.id);
+    });
+    expect(instance).toMatchObject({ assignmentType: 'Activated', memberType: 'Direct', accessId: 'member' });
 
     await app.later(3 * HOUR, () => app.reconcile());
     expect(await inDirectory(groups.finance.id, 'members')).not.toContain(USERS.alice);
