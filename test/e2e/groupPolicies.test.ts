@@ -140,7 +140,7 @@ describe('role management policies of groups (PIM for Groups)', () => {
 
   it('keeps directory-role lists as they were: without a filter they hold the roles, never groups', async () => {
     const all = await get<{ value: Policy[] }>('alice', POLICIES);
-    expect(all.value).toHaveLength(8);
+    expect(all.value).toHaveLength(9);
     expect(all.value.every((p) => p.scopeType === 'DirectoryRole' && p.displayName === 'DirectoryRole')).toBe(true);
     const directory = await get<{ value: PolicyAssignment[] }>('alice', `${ASSIGNMENTS}?$filter=scopeId eq '/' and scopeType eq 'Directory'`);
     expect(directory.value).toHaveLength(8);
