@@ -33,6 +33,8 @@ const segment = encodeURIComponent;
  */
 export class ArmHierarchy {
   private readonly ancestors: TtlCache<string[]>;
+  /** By management group or subscription: the resource groups and resources of a subscription share its chain. */
+  private readonly groupChains: TtlCache<string[]>;
   private readonly apiVersions: TtlCache<string>;
 
   constructor(
@@ -40,6 +42,7 @@ export class ArmHierarchy {
     private readonly options: { ttlMs: number; timeoutMs: number; now?: () => number },
   ) {
     this.ancestors = new TtlCache(options.ttlMs, options.now);
+    this.groupChains = new TtlCache(options.ttlMs, options.now);
     this.apiVersions = new TtlCache(options.ttlMs, options.now);
   }
 
@@ -61,7 +64,11 @@ export class ArmHierarchy {
   }
 
   /** The management groups above an entity, nearest first; undefined when the tree has no such entity. */
-  private async managementGroupsAbove(name: string, type: string, signal: AbortSignal): Promise<string[] | undefined> {
+  private managementGroupsAbove(name: string, type: string, signal: AbortSignal): Promise<string[] | undefined> {
+    return this.groupChains.get(`${type}|${name}`.toLowerCase(), () => this.readManagementGroupsAbove(name, type, signal));
+  }
+
+  private async readManagementGroupsAbove(name: string, type: string, signal: AbortSignal): Promise<string[] | undefined> {
     const filter = encodeURIComponent(`name eq '${name.replace(/'/g, "''")}'`);
     let next: string | undefined = `/providers/Microsoft.Management/getEntities?api-version=${API.management}&$filter=${filter}`;
     while (next) {
