@@ -4,6 +4,7 @@
  * the Durable runtime stand-in, the in-process Service Bus, timers and a local OpenID issuer.
  */
 import { join, resolve } from 'node:path';
+import { ArmStandInExtension } from './arm';
 import { type AzuriteHandle, startAzurite } from './core/azurite';
 import type { HostExtension } from './core/extension';
 import { DevHost } from './core/host';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     process.env.AzureWebJobsStorage = storage;
     process.env.WEBSITE_HOSTNAME ??= `localhost:${settings.port}`;
     process.env.PIM_DEVHOST = 'true';
+    // The app's ARM is this devhost's stand-in unless the settings name another (as the sample's Graph and bus URLs do).
+    if (settings.port !== 0) process.env.PIM_ARM_BASE_URL ??= `http://localhost:${settings.port}/.devhost/arm`;
 
     const issuer = new OidcIssuerExtension({
       keyDir: join(settings.dataDir, 'oidc'),
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     const extensions: HostExtension[] = [
       issuer,
       new GraphStandInExtension({ issuer }),
+      new ArmStandInExtension(),
       new DurableExtension({ hubName: settings.hubName }),
       new ServiceBusExtension(),
       new TimerExtension(),
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
       logger,
     });
     await host.start();
+    process.env.PIM_ARM_BASE_URL ??= `${host.url}/.devhost/arm`;
     printBanner(host, logger, files.length, settingsFile);
   } catch (error) {
     logger.error(error instanceof Error ? error.message : String(error));

@@ -38,6 +38,9 @@ import type { AccessTargets } from '../shared/ports/access';
 import { accessTargets } from '../shared/adapters/accessTargets';
 import { directoryRoleAccess } from '../shared/adapters/graph/directoryRoleAccess';
 import { groupAccess } from '../shared/adapters/graph/groupAccess';
+import { armResources } from '../shared/adapters/arm/armResources';
+import { azureRoleAccess } from '../shared/adapters/arm/azureRoleAccess';
+import type { AzureResources } from '../shared/ports/azure';
 import type { PolicyRepository } from '../shared/ports/policies';
 import type { ScheduleRepository } from '../shared/ports/schedules';
 import type { Signer } from '../shared/ports/signer';
@@ -45,7 +48,9 @@ import type { Signer } from '../shared/ports/signer';
 export interface AppDeps {
   tokens: TokenValidator;
   directory: Directory;
-  /** Where access is granted, one adapter per kind of target (directory roles and groups today). */
+  /** Azure Resource Manager: the management group tree, Azure role definitions and role assignments. */
+  azure: AzureResources;
+  /** Where access is granted, one adapter per kind of target (directory roles, groups, Azure roles). */
   access: AccessTargets;
   policies: PolicyRepository;
   schedules: ScheduleRepository;
@@ -84,6 +89,7 @@ function build(): AppDeps {
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   const directory = graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 });
+  const azure = armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 });
   return {
     health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
     outbox,
@@ -111,7 +117,8 @@ function build(): AppDeps {
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
     directory,
-    access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory) }),
+    azure,
+    access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory), azureRole: azureRoleAccess(azure) }),
   };
 }
 

@@ -66,12 +66,24 @@ const schema = z.object({
     .refine((v) => URL.canParse(v) && (new URL(v).protocol === 'https:' || isLoopbackHttp(v)), 'an https URL (http only on a loopback address, for devhost\'s Graph stand-in)')
     .default('https://graph.microsoft.com'),
   /**
-   * Client id of the user-assigned managed identity the app gets Graph tokens with (mail
-   * included). Unset: the system-assigned identity.
+   * Client id of the user-assigned managed identity the app gets Graph and ARM tokens with
+   * (mail included). Unset: the system-assigned identity.
    */
   AZURE_CLIENT_ID: z.string().regex(GUID, 'the client id (a GUID) of the user-assigned managed identity').optional(),
   /** Seconds one Microsoft Graph call may take (its retries included) before it counts as failed. */
   PIM_GRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
+  /**
+   * Azure Resource Manager endpoint (Azure resource roles): https://management.azure.com, a
+   * national cloud's (https://management.usgovcloudapi.net, https://management.chinacloudapi.cn),
+   * or devhost's stand-in on a loopback http URL.
+   */
+  PIM_ARM_BASE_URL: z
+    .string()
+    // Why: the app sends its managed identity's ARM token to this host; never in clear text.
+    .refine((v) => URL.canParse(v) && (new URL(v).protocol === 'https:' || isLoopbackHttp(v)), 'an https URL (http only on a loopback address, for devhost\'s ARM stand-in)')
+    .default('https://management.azure.com'),
+  /** Seconds one Azure Resource Manager call may take (its retries and Retry-After waits included) before it counts as failed. */
+  PIM_ARM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
   /** Topic the domain events go to (subscriptions "mail" and "webhooks" read it). */
   PIM_EVENTS_TOPIC: z.string().min(1).default('pim-events'),
   /** When the outbox relay publishes events a crashed or cut-off writer left behind. */

@@ -10,7 +10,16 @@ export interface Fault {
   pathContains?: string;
   /** Share of matching requests that meet the fault (0-1, default 1); the rest pass untouched. */
   rate?: number;
+  /**
+   * A lost answer: the request is carried out, then its answer replaced by the fault (so a
+   * client's retry meets what its first attempt did). Only stand-ins that ask for this phase
+   * (`take(..., 'after')`) inject it; parseFault refuses it for the others.
+   */
+  afterHandling?: boolean;
 }
+
+/** When a fault strikes: before the request is handled (nothing happens), or after it (the answer is lost). */
+export type FaultPhase = 'before' | 'after';
 
 export class FaultInjector {
   private faults: Fault[] = [];
@@ -35,11 +44,12 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  /** The fault this request meets, if any (using one of its count). */
-  take(method: string, path: string): Fault | undefined {
+  /** The fault this request meets in this phase, if any (using one of its count). */
+  take(method: string, path: string, phase: FaultPhase = 'before'): Fault | undefined {
     const fault = this.faults.find(
       (f) =>
         f.count > 0 &&
+        (f.afterHandling === true) === (phase === 'after') &&
         (!f.method || f.method.toUpperCase() === method.toUpperCase()) &&
         (!f.pathContains || path.includes(f.pathContains)),
     );
@@ -52,7 +62,7 @@ export class FaultInjector {
   }
 }
 
-export function parseFault(body: unknown): Fault | string {
+export function parseFault(body: unknown, options: { afterHandling?: boolean } = {}): Fault | string {
   if (typeof body !== 'object' || body === null) return 'Send a JSON object {status, count, retryAfterSeconds?, latencyMs?, method?, pathContains?, rate?}.';
   const f = body as Record<string, unknown>;
   const status = Number(f.status ?? 0);
@@ -68,6 +78,12 @@ export function parseFault(body: unknown): Fault | string {
     const rate = Number(f.rate);
     if (!(rate > 0 && rate <= 1)) return 'rate must be a share above 0 and at most 1 (e.g. 0.3).';
     fault.rate = rate;
+  }
+  if (f.afterHandling !== undefined) {
+    if (!options.afterHandling) return 'afterHandling (a lost answer) is not supported by this stand-in.';
+    if (typeof f.afterHandling !== 'boolean') return 'afterHandling must be true or false.';
+    if (f.afterHandling && status === 0) return 'afterHandling needs a status to answer with (the answer that replaces the real one).';
+    fault.afterHandling = f.afterHandling;
   }
   return fault;
 }

@@ -188,6 +188,12 @@ export function asGroup(t: Target): GroupTarget {
   return t;
 }
 
+/** The Azure role of a target that must be one (the ARM API surface and adapter). */
+export function asAzureRole(t: Target): AzureRoleTarget {
+  if (t.kind !== 'azureRole') throw badRequest(`Expected an Azure role target, got '${t.kind}'.`, 'TargetKindNotSupported');
+  return t;
+}
+
 export function directoryRole(roleDefinitionId: string, directoryScopeId: string): DirectoryRoleTarget {
   return { kind: 'directoryRole', roleDefinitionId, directoryScopeId };
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ArmStandInExtension } from '../../devhost/arm';
 import type { DevHost } from '../../devhost/core/host';
 import { appFiles } from '../../devhost/core/loadApp';
 import { DurableExtension } from '../../devhost/durable';
@@ -32,6 +33,8 @@ export interface AppHost {
   url: string;
   issuer: OidcIssuerExtension;
   graph: GraphStandInExtension;
+  /** devhost's Azure Resource Manager (the demo tree, role definitions and assignments). */
+  arm: ArmStandInExtension;
   /** A bearer token for a demo user ("admin", "alice", ... ). */
   token(user: string, options?: { mfa?: boolean; acrs?: string[] }): Promise<string>;
   /** fetch against the app with a token for `user` (or none when user is undefined). */
@@ -76,9 +79,11 @@ export async function startAppHost(): Promise<AppHost> {
   for (const file of appFiles(root, ['functions'])) await import(file);
   const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
   const graph = new GraphStandInExtension({ issuer });
+  const arm = new ArmStandInExtension();
   const host = await startTestHost([
     issuer,
     graph,
+    arm,
     new DurableExtension({ hubName: 'PimTestHub' }),
     new ServiceBusExtension(),
     new TimerExtension(),
@@ -87,6 +92,7 @@ export async function startAppHost(): Promise<AppHost> {
   Object.assign(process.env, {
     PIM_OIDC_ISSUER: issuer.issuer,
     PIM_GRAPH_BASE_URL: `${host.url}/.devhost/graph`,
+    PIM_ARM_BASE_URL: `${host.url}/.devhost/arm`,
     PIM_SERVICEBUS_CONNECTION: `${host.url}/.devhost/servicebus`,
     PIM_PUBLIC_BASE_URL: host.url,
   });
@@ -106,6 +112,7 @@ export async function startAppHost(): Promise<AppHost> {
     url: host.url,
     issuer,
     graph,
+    arm,
     token,
     async api(user, method, path, json) {
       const res = await fetch(`${host.url}${path}`, {

@@ -165,4 +165,15 @@ describe('production connections (identity-based, as the Functions host reads th
     }
     expect(problemsOf({ ...minimal, PIM_GRAPH_BASE_URL: 'http://graph.contoso.internal' })).toEqual(["PIM_GRAPH_BASE_URL must be an https URL (http only on a loopback address, for devhost's Graph stand-in)"]);
   });
+
+  it('reaches Azure Resource Manager at management.azure.com by default, a national cloud over https, or devhost\'s stand-in on a loopback address', () => {
+    expect(loadConfig(minimal)).toMatchObject({ PIM_ARM_BASE_URL: 'https://management.azure.com', PIM_ARM_TIMEOUT_SECONDS: 30 });
+    for (const arm of ['https://management.usgovcloudapi.net', 'https://management.chinacloudapi.cn', 'http://localhost:7071/.devhost/arm', 'http://127.0.0.1:7071/.devhost/arm']) {
+      expect(loadConfig({ ...minimal, PIM_ARM_BASE_URL: arm }).PIM_ARM_BASE_URL).toBe(arm);
+    }
+    expect(problemsOf({ ...minimal, PIM_ARM_BASE_URL: 'http://arm.contoso.internal', PIM_ARM_TIMEOUT_SECONDS: '0' })).toEqual([
+      "PIM_ARM_BASE_URL must be an https URL (http only on a loopback address, for devhost's ARM stand-in)",
+      expect.stringMatching(/^PIM_ARM_TIMEOUT_SECONDS must be /),
+    ]);
+  });
 });
