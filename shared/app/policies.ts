@@ -357,7 +357,10 @@ function applyRulePatches(current: readonly PolicyRule[], patches: AzurePolicyCh
     } catch (error) {
       if (!(error instanceof DomainError) || error.status !== 400) throw error;
       const details = error.details?.length ? error.details : [{ code: error.code, message: error.message }];
-      for (const d of details) problems.push({ code: d.code, message: `Rule '${rule.id}': ${d.message}`, target: `rules[${i}]${d.target ? `.${d.target}` : ''}` });
+      for (const d of details) {
+        const message = d.message.startsWith(`Rule '${rule.id}'`) ? d.message : `Rule '${rule.id}': ${d.message}`;
+        problems.push({ code: d.code, message, target: `rules[${i}]${d.target ? `.${d.target}` : ''}` });
+      }
     }
   });
   if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.map((p) => p.message).join(' '), 400, problems);

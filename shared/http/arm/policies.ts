@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { type AzurePolicyView, azurePolicyView, azurePolicyViewsAt, azureRoleExists, azureRoleOfPolicy, azureRolesAt } from '../../app/azurePolicies';
+import { azureAncestors, type AzurePolicyView, azurePolicyView, azurePolicyViewsAt, azureRoleExists, azureRoleOfPolicy, azureRolesAt } from '../../app/azurePolicies';
 import { type PolicyDeps, resetAzurePolicy, updateAzurePolicy } from '../../app/policies';
 import { type AzureScope, parseAzureScope, roleDefinitionGuid, roleDefinitionIdAt, sameAzureScope } from '../../domain/azureScope';
 import type { Caller } from '../../domain/caller';
@@ -113,6 +113,7 @@ async function listViews(deps: PolicyDeps, scope: AzureScope, url: URL): Promise
   const role = roleFilterOf(url);
   if (role === undefined) return azurePolicyViewsAt(deps, scope.path, await azureRolesAt(deps, scope.path));
   const target: AzureRoleTarget = { kind: 'azureRole', scope: scope.path, roleDefinitionId: role };
+  await azureAncestors(deps, scope.path); // an unknown scope is a 404, not an empty list
   // A role Azure does not have at the scope matches nothing.
   return (await azureRoleExists(deps, target)) ? [await azurePolicyView(deps, target)] : [];
 }
