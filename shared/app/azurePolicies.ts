@@ -1,12 +1,12 @@
 import { canonicalAzureScope, parseAzureScope, pathAncestors } from '../domain/azureScope';
 import { DomainError } from '../domain/errors';
-import { azurePolicyIdFor, azurePolicyName } from '../domain/policy/azurePolicyIds';
-import { defaultAzurePolicy } from '../domain/policy/defaults';
+import { azurePolicyIdFor } from '../domain/policy/azurePolicyIds';
 import { type AncestorPolicy, effectivePolicyOf } from '../domain/policy/inheritance';
 import type { RolePolicy } from '../domain/policy/types';
 import { type AzureRoleTarget, policyScopeOf } from '../domain/target';
 import type { AzureResources } from '../ports/azure';
 import type { PolicyRepository } from '../ports/policies';
+import { azurePolicyName, defaultAzurePolicyAt } from './azurePolicyNames';
 
 /** What reading an Azure role's policies needs. */
 export interface AzurePolicyDeps {
@@ -53,7 +53,7 @@ export async function azurePolicyView(deps: AzurePolicyDeps, target: AzureRoleTa
   const scope = canonicalAzureScope(target.scope);
   const at: AzureRoleTarget = { kind: 'azureRole', scope, roleDefinitionId: target.roleDefinitionId.toLowerCase() };
   const [stored, ancestors] = await Promise.all([deps.policies.get(policyScopeOf(at)), azureAncestors(deps, scope)]);
-  const own = stored?.value ?? defaultAzurePolicy(at);
+  const own = stored?.value ?? defaultAzurePolicyAt(at);
   const above: AncestorPolicy[] =
     own.lastModifiedDateTime !== null
       ? []
@@ -77,7 +77,7 @@ export async function azurePolicyViewsAt(deps: AzurePolicyDeps, scope: string, r
     roleGuids.map(async (guid) => {
       const target: AzureRoleTarget = { kind: 'azureRole', scope: canonical, roleDefinitionId: guid.toLowerCase() };
       const stored = own.get(target.roleDefinitionId);
-      const ownPolicy = stored ?? defaultAzurePolicy(target);
+      const ownPolicy = stored ?? defaultAzurePolicyAt(target);
       const { policy, inheritedFrom } = effectivePolicyOf(
         ownPolicy,
         ancestors.map((s, i) => ({ scope: s, policy: above[i]?.get(target.roleDefinitionId) })),

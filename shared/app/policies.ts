@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type AzureRoleTarget, type DirectoryRoleTarget, type GroupTarget, policyScopeOf, type Target, targetKey } from '../domain/target';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../domain/errors';
 import { parseWebhookTargets } from '../domain/webhooks';
-import { defaultAzurePolicy, defaultGroupPolicy, defaultPolicy } from '../domain/policy/defaults';
+import { defaultGroupPolicy, defaultPolicy } from '../domain/policy/defaults';
 import { targetOfPolicy } from '../domain/policy/governs';
 import type { PolicyRule, RolePolicy } from '../domain/policy/types';
 import { approversOf, checkPolicyConsistency, patchRule } from '../domain/policy/validate';
@@ -17,6 +17,7 @@ import type { PolicyRepository } from '../ports/policies';
 import type { Versioned } from '../ports/repository';
 import { auditRecord } from './audit';
 import { type AzurePolicyRead, azurePolicyView } from './azurePolicies';
+import { defaultAzurePolicyAt } from './azurePolicyNames';
 import { domainEvent } from './events';
 import { groupToGovern, targetName, targetResource } from './targets';
 
@@ -322,7 +323,7 @@ export async function resetAzurePolicy(deps: PolicyDeps, caller: Caller, target:
   const { own, etag } = read;
   if (etag === undefined || own.lastModifiedDateTime === null) return false;
   // The stored row stays, as the defaults (an unchanged policy): its id and scope spelling stay too.
-  const next: RolePolicy = { ...defaultAzurePolicy(read.target), id: own.id, scopeId: own.scopeId };
+  const next: RolePolicy = { ...defaultAzurePolicyAt(read.target), id: own.id, scopeId: own.scopeId };
   const modified: Modified[] = [{ displayName: 'rules', oldValue: JSON.stringify(own.rules), newValue: JSON.stringify(next.rules) }];
   if (own.isInheritedBySubscopes) modified.push({ displayName: 'isInheritedBySubscopes', oldValue: 'true', newValue: 'false' });
   await savePolicy(deps, caller, { value: own, etag }, next, modified, correlationId);

@@ -3,7 +3,7 @@ import { deps } from '../../functions/composition';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { canonicalAzureScope } from '../../shared/domain/azureScope';
-import { azurePolicyName } from '../../shared/domain/policy/azurePolicyIds';
+import { azurePolicyName } from '../../shared/app/azurePolicyNames';
 import { eventually, testStorage } from '../devhost/helpers';
 import { EXAMPLE_APPROVER_GROUPS, EXAMPLE_POLICY_NAME, EXAMPLE_SCOPE, patchFullExample, patchPartialExample } from '../fixtures/armPolicyExamples';
 import { APP_RG, azureTree, CONTRIBUTOR, DATA_RG, OWNER, PROD_MG, PROD_SUB, READER, ROLES } from '../fixtures/azureTree';

@@ -7,8 +7,8 @@ import { azurePolicyView, azurePolicyViewsAt, azureRoleOfPolicy } from '../../sh
 import { type PolicyDeps, policyFor, resetAzurePolicy, updateAzurePolicy } from '../../shared/app/policies';
 import type { Caller } from '../../shared/domain/caller';
 import type { DomainEvent } from '../../shared/domain/events';
-import { azurePolicyIdFor, azurePolicyName } from '../../shared/domain/policy/azurePolicyIds';
-import { defaultAzurePolicy } from '../../shared/domain/policy/defaults';
+import { azurePolicyName, defaultAzurePolicyAt } from '../../shared/app/azurePolicyNames';
+import { azurePolicyIdFor } from '../../shared/domain/policy/azurePolicyIds';
 import type { ExpirationRule } from '../../shared/domain/policy/types';
 import type { AzureRoleTarget } from '../../shared/domain/target';
 import type { Directory } from '../../shared/ports/directory';
@@ -66,7 +66,7 @@ describe('Azure role policies on Azurite', () => {
   it('reads an unchanged scope with one point read per scope up to the root and stores nothing; a changed one with one read', async () => {
     const { deps, reads } = setup();
     const view = await azurePolicyView(deps, owner(APP_RG));
-    expect(view).toMatchObject({ inheritedFrom: null, own: { id: defaultAzurePolicy(owner(APP_RG)).id, lastModifiedDateTime: null } });
+    expect(view).toMatchObject({ inheritedFrom: null, own: { id: defaultAzurePolicyAt(owner(APP_RG)).id, lastModifiedDateTime: null } });
     expect(reads).toEqual({ get: 4, getById: 0, list: 0, listAt: 0 });
     expect(await deps.policies.listAt('azureRole', APP_RG)).toEqual([]);
 
@@ -132,7 +132,7 @@ describe('Azure role policies on Azurite', () => {
 
   it('stores nothing for a change that changes nothing, or for a bad one; refuses non-admins', async () => {
     const { deps } = setup();
-    const rules = defaultAzurePolicy(owner(APP_RG)).rules;
+    const rules = defaultAzurePolicyAt(owner(APP_RG)).rules;
     const same = rules.map((r) => ({ id: r.id, patch: Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'id' && k !== 'target')) }));
     const view = await updateAzurePolicy(deps, admin, owner(APP_RG), { rules: same, isInheritedBySubscopes: false }, 'c1');
     expect(view.own.lastModifiedDateTime).toBeNull();

@@ -1,5 +1,5 @@
 import type { AzureRoleTarget, GroupTarget } from '../target';
-import { azurePolicyIdFor, azurePolicyName } from './azurePolicyIds';
+import { azurePolicyIdFor } from './azurePolicyIds';
 import type {
   ApprovalRule,
   AuthenticationContextRule,
@@ -172,13 +172,13 @@ export function defaultGroupPolicy(groupId: string, accessId: GroupTarget['acces
 
 /**
  * The policy an Azure role has at a scope until an admin changes it (or a policy above the
- * scope marked inherited applies instead). Its name follows from (scope, role): see
- * azurePolicyIds.ts. `target.scope` is the canonical scope.
+ * scope marked inherited applies instead). `policyName` is the GUID ARM names it by, made by
+ * the caller from (scope, role), which keeps this function pure. `target.scope` is canonical.
  */
-export function defaultAzurePolicy(target: Pick<AzureRoleTarget, 'scope' | 'roleDefinitionId'>): RolePolicy {
+export function defaultAzurePolicy(target: Pick<AzureRoleTarget, 'scope' | 'roleDefinitionId'>, policyName: string): RolePolicy {
   const roleGuid = target.roleDefinitionId.toLowerCase();
   return {
-    id: azurePolicyIdFor(target.scope, azurePolicyName(target.scope, roleGuid)),
+    id: azurePolicyIdFor(target.scope, policyName),
     roleDefinitionId: roleGuid,
     scopeId: target.scope,
     scopeType: 'AzureResource',

@@ -4,7 +4,8 @@ import { type PolicyDeps, resetAzurePolicy, updateAzurePolicy } from '../../app/
 import { type AzureScope, parseAzureScope, roleDefinitionGuid, roleDefinitionIdAt, sameAzureScope } from '../../domain/azureScope';
 import type { Caller } from '../../domain/caller';
 import { badRequest, DomainError } from '../../domain/errors';
-import { azurePolicyAssignmentName, azurePolicyIdFor, azurePolicyName } from '../../domain/policy/azurePolicyIds';
+import { azurePolicyAssignmentName, azurePolicyName } from '../../app/azurePolicyNames';
+import { azurePolicyAssignmentIdFor, azurePolicyAssignmentNameOf, azurePolicyIdFor } from '../../domain/policy/azurePolicyIds';
 import type { AzureRoleTarget } from '../../domain/target';
 import type { AzureRoleDefinition } from '../../ports/azure';
 import { HttpError } from '../graphErrors';
@@ -229,7 +230,7 @@ export function policyJson(view: AzurePolicyView): Record<string, unknown> {
 export function assignmentJson(view: AzurePolicyView, role: AzureRoleDefinition | undefined): Record<string, unknown> {
   const { own, effective, target } = view;
   const roleDefinitionId = roleDefinitionIdAt(parseAzureScope(own.scopeId), target.roleDefinitionId);
-  const name = `${nameOf(own.id)}_${target.roleDefinitionId}`;
+  const name = azurePolicyAssignmentNameOf(nameOf(own.id), target.roleDefinitionId);
   return {
     properties: {
       scope: own.scopeId,
@@ -244,7 +245,7 @@ export function assignmentJson(view: AzurePolicyView, role: AzureRoleDefinition 
       effectiveFrom: effectiveFromJson(view),
     },
     name,
-    id: `${own.scopeId}/providers/Microsoft.Authorization/roleManagementPolicyAssignments/${name}`,
+    id: azurePolicyAssignmentIdFor(own.scopeId, name),
     type: 'Microsoft.Authorization/RoleManagementPolicyAssignment',
   };
 }

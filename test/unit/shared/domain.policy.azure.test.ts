@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { azurePolicyAssignmentIdFor, azurePolicyAssignmentName, azurePolicyIdFor, azurePolicyName } from '../../../shared/domain/policy/azurePolicyIds';
+import { azurePolicyAssignmentName, azurePolicyName, defaultAzurePolicyAt } from '../../../shared/app/azurePolicyNames';
+import { azurePolicyAssignmentIdFor, azurePolicyIdFor } from '../../../shared/domain/policy/azurePolicyIds';
 import { defaultAzurePolicy, defaultRules } from '../../../shared/domain/policy/defaults';
 import { targetOfPolicy } from '../../../shared/domain/policy/governs';
 import { effectivePolicyOf } from '../../../shared/domain/policy/inheritance';
@@ -17,7 +18,7 @@ const byId = (rules: PolicyRule[]) => new Map(rules.map((r) => [r.id, r]));
 
 /** The role's policy at a scope as an admin left it: changed (or not), marked inherited (or not). */
 function policyAt(scope: string, options: { changed?: boolean; inherited?: boolean; maxActivation?: string } = {}): RolePolicy {
-  const policy = defaultAzurePolicy({ scope, roleDefinitionId: OWNER });
+  const policy = defaultAzurePolicyAt({ scope, roleDefinitionId: OWNER });
   if (!options.changed) return policy;
   return {
     ...policy,
@@ -46,11 +47,12 @@ describe('Azure role policies: defaults and names', () => {
     expect(new Set([azurePolicyName(SUB, OWNER), azurePolicyName(RG, READER), azurePolicyName(MG, OWNER), name]).size).toBe(4);
     expect(azurePolicyIdFor(RG, name)).toBe(`${RG}/providers/Microsoft.Authorization/roleManagementPolicies/${name}`);
     expect(azurePolicyAssignmentName(RG, OWNER)).toBe(`${name}_${OWNER}`);
-    expect(azurePolicyAssignmentIdFor(RG, OWNER)).toBe(`${RG}/providers/Microsoft.Authorization/roleManagementPolicyAssignments/${name}_${OWNER}`);
+    expect(azurePolicyAssignmentIdFor(RG, azurePolicyAssignmentName(RG, OWNER))).toBe(`${RG}/providers/Microsoft.Authorization/roleManagementPolicyAssignments/${name}_${OWNER}`);
   });
 
   it('keeps an Azure role\'s default policy under its ARM id, and reads the Azure role target back from it', () => {
-    const policy = defaultAzurePolicy({ scope: RG, roleDefinitionId: OWNER.toUpperCase() });
+    const policy = defaultAzurePolicy({ scope: RG, roleDefinitionId: OWNER.toUpperCase() }, azurePolicyName(RG, OWNER));
+    expect(defaultAzurePolicyAt({ scope: RG, roleDefinitionId: OWNER })).toEqual(policy);
     expect(policy).toMatchObject({ id: azurePolicyIdFor(RG, azurePolicyName(RG, OWNER)), scopeId: RG, scopeType: 'AzureResource', roleDefinitionId: OWNER, lastModifiedDateTime: null });
     expect(targetOfPolicy(policy)).toEqual({ kind: 'azureRole', scope: RG, roleDefinitionId: OWNER });
     expect(policyScopeOf(targetOfPolicy(policy))).toEqual({ kind: 'azureRole', scope: RG.toLowerCase(), thing: OWNER });
