@@ -319,6 +319,7 @@ describe("ARM's role management policies for Azure roles", () => {
     const other = await app.api('admin', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId: `${PROD_MG}${AUTH}/roleManagementPolicies/${nameAt(PROD_MG, CONTRIBUTOR)}` } });
     expect(other.status).toBe(400);
     expect(other.body.error).toMatchObject({ code: 'InvalidRoleManagementPolicyAssignment', message: expect.stringContaining('isInheritedBySubscopes') });
+    expect((await app.api('alice', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId } })).body.error?.code).toBe('AuthorizationFailed');
     const deleted = await app.api('admin', 'DELETE', `${assignments(PROD_SUB, `/${name}`)}?${V}`);
     expect(deleted.status).toBe(400);
     expect((await app.api('admin', 'DELETE', `${assignments(PROD_SUB, `/${nameAt(PROD_SUB, OWNER)}_${CONTRIBUTOR}`)}?${V}`)).status).toBe(204);

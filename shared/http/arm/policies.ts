@@ -1,9 +1,9 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { azureAncestors, type AzurePolicyView, azurePolicyView, azurePolicyViewsAt, azureRoleExists, azureRoleOfPolicy, azureRolesAt } from '../../app/azurePolicies';
-import { type PolicyDeps, resetAzurePolicy, updateAzurePolicy } from '../../app/policies';
+import { type AzurePolicyChange, type PolicyDeps, resetAzurePolicy, updateAzurePolicy } from '../../app/policies';
 import { type AzureScope, parseAzureScope, roleDefinitionGuid, roleDefinitionIdAt, sameAzureScope } from '../../domain/azureScope';
 import type { Caller } from '../../domain/caller';
-import { badRequest, DomainError } from '../../domain/errors';
+import { badRequest, DomainError, forbidden } from '../../domain/errors';
 import { azurePolicyAssignmentName, azurePolicyName } from '../../app/azurePolicyNames';
 import { azurePolicyAssignmentIdFor, azurePolicyAssignmentNameOf, azurePolicyIdFor } from '../../domain/policy/azurePolicyIds';
 import type { AzureRoleTarget } from '../../domain/target';
@@ -89,6 +89,8 @@ async function assignments(deps: PolicyDeps, call: ArmCall, scope: AzureScope, n
     return { status: 200, jsonBody: { value: views.map((v) => assignmentJson(v, roles.get(v.target.roleDefinitionId))) } };
   }
   const target = await roleOfAssignment(deps, scope, name);
+  // Why: a PUT or DELETE is a write to role settings, even where it stores nothing; only PIM admins write them.
+  if ((method === 'PUT' || method === 'DELETE') && !call.caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
   switch (method) {
     case 'GET':
       if (!target) throw notFoundAssignment(name);
@@ -161,7 +163,7 @@ const READ_ONLY = new Set(['scope', 'displayname', 'description', 'isorganizatio
  * and sends back unchanged (scope, displayName, effectiveRules, …) is accepted and ignored; any
  * other property is refused, so a misspelt setting is not silently dropped.
  */
-function readPolicyPatch(body: unknown, scope: AzureScope): Parameters<typeof updateAzurePolicy>[3] {
+function readPolicyPatch(body: unknown, scope: AzureScope): AzurePolicyChange {
   const shape = 'Send {"properties": {"rules": [...]}} with the rules to change (and, beyond ARM, "isInheritedBySubscopes": true|false).';
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`The request body is missing or not a JSON object. ${shape}`, 'InvalidRequestContent');
   const { properties, ...top } = body as Record<string, unknown>;
