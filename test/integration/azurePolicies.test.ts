@@ -144,6 +144,17 @@ describe('Azure role policies on Azurite', () => {
     expect(await deps.policies.listAt('azureRole', APP_RG)).toEqual([]);
   });
 
+  it('lets one of two admins changing an unchanged scope at once win; the other gets 409 and must reload', async () => {
+    const { deps } = setup();
+    const results = await Promise.allSettled([
+      updateAzurePolicy(deps, admin, owner(DATA_RG), { rules: maxActivation(2) }, 'c1'),
+      updateAzurePolicy(deps, admin, owner(DATA_RG), { rules: maxActivation(3) }, 'c2'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { status: 409, code: 'ConcurrentModification' } });
+    expect(await deps.policies.listAt('azureRole', DATA_RG)).toHaveLength(1);
+  });
+
   it('lists every role at a scope with one key-range read per scope, and finds an unchanged policy by the role it derives from', async () => {
     const { deps, reads, azure } = setup();
     await updateAzurePolicy(deps, admin, owner(PROD_SUB), { rules: maxActivation(5), isInheritedBySubscopes: true }, 'c1');
