@@ -20,6 +20,14 @@ export const keys = {
   policy: (scope: PolicyScope) => ({ partitionKey: scope.kind, rowKey: escapeKey(`${scope.scope}|${scope.thing}`) }),
   policyPartition: (kind: TargetKind) => kind,
   /**
+   * The row keys of every policy kept at one scope (an Azure role's, for each role there): they
+   * all start with the escaped `{scope}|` (so '%7c'), and nothing else in the partition does.
+   */
+  policyScopeRange: (kind: TargetKind, scope: string) => {
+    const from = escapeKey(`${scope.toLowerCase()}|`);
+    return { partitionKey: kind, from, to: `${from.slice(0, -1)}d` };
+  },
+  /**
    * Beside a policy whose id carries a guid made at onboarding (groups): a row that points from
    * the id to the policy's row, in the same partition, so it is written in the policy's create
    * transaction and an id is found with point reads. Escaped policy row keys hold no '|'.

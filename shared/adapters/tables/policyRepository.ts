@@ -31,12 +31,18 @@ export type PolicyIdEntity = {
 };
 
 /**
- * Kinds whose policy ids carry a guid made at onboarding, so an id row is kept beside each
- * policy. A directory role's policy id follows from the role: it needs no row.
+ * Kinds whose stored policies have an id row beside them, and how their ids look: a group's
+ * policy id carries a guid made at onboarding (`Group_…`), an Azure role's is ARM's full id
+ * (`/{scope}/providers/…`). A directory role's policy id follows from the role: it needs no row.
  */
-const KINDS_FOUND_BY_ID: readonly TargetKind[] = ['group'];
+const KINDS_FOUND_BY_ID: ReadonlyArray<{ kind: TargetKind; idPattern: RegExp }> = [
+  { kind: 'group', idPattern: /^Group_/i },
+  { kind: 'azureRole', idPattern: /^\// },
+];
 
-/** Well under the 1 KiB (512 UTF-16 characters) a Table key may hold; Entra's group policy ids are under 100. */
+const keptById = (kind: TargetKind) => KINDS_FOUND_BY_ID.some((k) => k.kind === kind);
+
+/** Well under the 1 KiB (512 UTF-16 characters) a Table key may hold; Entra's group policy ids are under 100, ARM's at a resource group about 200 escaped. */
 const MAX_ID_ROW_KEY = 400;
 
 function toPolicyIdEntity(policy: RolePolicy, policyRow: { partitionKey: string; rowKey: string }): PolicyIdEntity {
@@ -45,7 +51,9 @@ function toPolicyIdEntity(policy: RolePolicy, policyRow: { partitionKey: string;
 }
 
 export function toPolicyEntity(policy: RolePolicy): PolicyEntity {
-  return { ...keys.policy(scopeOfPolicy(policy)), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(policy) };
+  // Where an effective policy came from is worked out on each read, never kept.
+  const { inheritedFrom: _inheritedFrom, ...stored } = policy;
+  return { ...keys.policy(scopeOfPolicy(policy)), roleDefinitionId: policy.roleDefinitionId, json: JSON.stringify(stored) };
 }
 
 export function fromPolicyEntity(entity: PolicyEntity): RolePolicy {
@@ -73,7 +81,7 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
     },
     async getById(policyId) {
       const table = await tables.table(TABLE);
-      for (const kind of KINDS_FOUND_BY_ID) {
+      for (const { kind } of KINDS_FOUND_BY_ID.filter((k) => k.idPattern.test(policyId))) {
         const k = keys.policyIdRow(kind, policyId);
         // Table keys hold at most 1 KiB; a longer id (from a URL) names no policy and must not reach storage as a 400.
         if (k.rowKey.length > MAX_ID_ROW_KEY) continue;
@@ -98,16 +106,27 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
       }
       return out;
     },
-    async create(policy) {
+    async listAt(kind, scope) {
+      const table = await tables.table(TABLE);
+      const range = keys.policyScopeRange(kind, scope);
+      const out: RolePolicy[] = [];
+      const filter = odata`PartitionKey eq ${range.partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
+      // The range holds this scope's policy rows only: id rows start with 'id|', outbox rows with 'out'.
+      for await (const e of table.listEntities<PolicyEntity>({ queryOptions: { filter } })) out.push(fromPolicyEntity(e));
+      return out;
+    },
+    async create(policy, changes: Changes = {}) {
       const table = await tables.table(TABLE);
       const entity = toPolicyEntity(policy);
+      const actions: TransactionAction[] = [['create', entity]];
+      // One transaction: the id row exists exactly when its policy does, and a racing create of the same scope fails whole.
+      if (keptById(scopeOfPolicy(policy).kind)) actions.push(['create', toPolicyIdEntity(policy, entity)]);
       try {
-        if (KINDS_FOUND_BY_ID.includes(scopeOfPolicy(policy).kind)) {
-          // One transaction: the id row exists exactly when its policy does, and a racing create of the same scope fails whole.
-          await table.submitTransaction([
-            ['create', entity],
-            ['create', toPolicyIdEntity(policy, entity)],
-          ]);
+        if (!isEmpty(changes)) {
+          if (!outbox) throw new Error('This policy repository has no outbox to record changes in.');
+          await outbox.submit(TABLE, entity.partitionKey, actions, changes);
+        } else if (actions.length > 1) {
+          await table.submitTransaction(actions);
         } else {
           await table.createEntity(entity);
         }
@@ -119,7 +138,7 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
     },
     async replace(policy, etag, changes: Changes = {}) {
       const table = await tables.table(TABLE);
-      if ((changes.events?.length ?? 0) + (changes.audit?.length ?? 0) > 0 && !outbox) throw new Error('This policy repository has no outbox to record changes in.');
+      if (!isEmpty(changes) && !outbox) throw new Error('This policy repository has no outbox to record changes in.');
       const entity = toPolicyEntity(policy);
       try {
         const update: TransactionAction = ['update', entity, 'Replace', { etag }];
@@ -133,3 +152,5 @@ export function tablePolicyRepository(tables: TableAccess, outbox?: TableOutbox)
     },
   };
 }
+
+const isEmpty = (changes: Changes) => (changes.events?.length ?? 0) + (changes.audit?.length ?? 0) === 0;

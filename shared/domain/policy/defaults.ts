@@ -1,4 +1,5 @@
-import type { GroupTarget } from '../target';
+import type { AzureRoleTarget, GroupTarget } from '../target';
+import { azurePolicyIdFor } from './azurePolicyIds';
 import type {
   ApprovalRule,
   AuthenticationContextRule,
@@ -63,10 +64,15 @@ interface DefaultsVariant {
 /**
  * Graph's documented defaults (the Global Administrator policy and a group's owner policy):
  * a group's assignments must end, and its activation asks for a justification but not MFA.
+ * Azure resource roles start as Entra starts them: no permanent eligible or active assignment
+ * (ARM's own examples assign for P365D, the most a default policy allows), and activation asks
+ * for a justification; MFA is a setting the admin turns on (the ARM examples' policies show it
+ * turned on, after a change).
  */
 const VARIANTS: Record<PolicyScopeType, DefaultsVariant> = {
   DirectoryRole: { adminAssignmentsExpire: false, activationRequires: ['MultiFactorAuthentication', 'Justification'] },
   Group: { adminAssignmentsExpire: true, activationRequires: ['Justification'] },
+  AzureResource: { adminAssignmentsExpire: true, activationRequires: ['Justification'] },
 };
 
 /**
@@ -161,5 +167,23 @@ export function defaultGroupPolicy(groupId: string, accessId: GroupTarget['acces
     lastModifiedDateTime: null,
     lastModifiedBy: { id: null, displayName: null },
     rules: defaultRules('Group'),
+  };
+}
+
+/**
+ * The policy an Azure role has at a scope until an admin changes it (or a policy above the
+ * scope marked inherited applies instead). `policyName` is the GUID ARM names it by, made by
+ * the caller from (scope, role), which keeps this function pure. `target.scope` is canonical.
+ */
+export function defaultAzurePolicy(target: Pick<AzureRoleTarget, 'scope' | 'roleDefinitionId'>, policyName: string): RolePolicy {
+  const roleGuid = target.roleDefinitionId.toLowerCase();
+  return {
+    id: azurePolicyIdFor(target.scope, policyName),
+    roleDefinitionId: roleGuid,
+    scopeId: target.scope,
+    scopeType: 'AzureResource',
+    lastModifiedDateTime: null,
+    lastModifiedBy: { id: null, displayName: null },
+    rules: defaultRules('AzureResource'),
   };
 }

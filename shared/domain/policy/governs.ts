@@ -2,8 +2,9 @@ import { directoryRole, type Target } from '../target';
 import type { RolePolicy } from './types';
 
 /**
- * The target a policy governs, read from its own Graph fields: a directory role at `scopeId`
- * ("/"), or the group `scopeId`'s membership or ownership (`roleDefinitionId`). Events and audit
+ * The target a policy governs, read from its own fields: a directory role at `scopeId` ("/"),
+ * the group `scopeId`'s membership or ownership (`roleDefinitionId`), or an Azure role at the
+ * ARM scope `scopeId`. Events and audit
  * records of a policy change carry this target.
  */
 export function targetOfPolicy(policy: Pick<RolePolicy, 'id' | 'scopeType' | 'scopeId' | 'roleDefinitionId'>): Target {
@@ -15,6 +16,8 @@ export function targetOfPolicy(policy: Pick<RolePolicy, 'id' | 'scopeType' | 'sc
       if (accessId !== 'member' && accessId !== 'owner') throw new Error(`Group policy ${policy.id} has roleDefinitionId '${accessId}'; a group's is 'member' or 'owner'.`);
       return { kind: 'group', groupId: policy.scopeId, accessId };
     }
+    case 'AzureResource':
+      return { kind: 'azureRole', scope: policy.scopeId, roleDefinitionId: policy.roleDefinitionId };
     default: {
       const never: never = policy.scopeType;
       throw new Error(`Unknown policy scope type ${String(never)}`);

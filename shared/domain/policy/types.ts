@@ -91,13 +91,20 @@ export interface NotificationRule extends RuleBase {
 
 export type PolicyRule = ExpirationRule | EnablementRule | ApprovalRule | AuthenticationContextRule | NotificationRule;
 
-/** What a policy governs, in Graph's words: a directory role (at the tenant), or a group's membership or ownership. */
-export type PolicyScopeType = 'DirectoryRole' | 'Group';
+/**
+ * What a policy governs: a directory role (at the tenant) or a group's membership or ownership,
+ * in Graph's words; or an Azure role at one ARM scope ('AzureResource'). ARM's policies carry no
+ * scope type of their own: this one value covers every level (management group, subscription,
+ * resource group, resource), which follows from `scopeId`, and the ARM surface shows ARM's word
+ * for the level in `policyProperties.scope.type`.
+ */
+export type PolicyScopeType = 'DirectoryRole' | 'Group' | 'AzureResource';
 
 /**
  * A role's (or a group access's) policy as PIM keeps it. A directory role's: `scopeId` "/",
  * `roleDefinitionId` the role. A group's: `scopeId` the group id, `roleDefinitionId` 'member'
- * or 'owner'.
+ * or 'owner'. An Azure role's: `scopeId` the canonical ARM scope, `roleDefinitionId` the role
+ * definition's GUID (lower-case), `id` ARM's full policy id.
  */
 export interface RolePolicy {
   id: string;
@@ -109,4 +116,14 @@ export interface RolePolicy {
   rules: PolicyRule[];
   /** Extension (not in Graph): where this role's events are also sent (Teams, Slack, signed JSON). */
   pimWebhooks?: WebhookTarget[];
+  /**
+   * Extension (not in Entra), Azure roles only: the scopes below this one that have no settings
+   * of their own follow this policy (see `effectivePolicyOf`). Absent means false.
+   */
+  isInheritedBySubscopes?: boolean;
+  /**
+   * Set on what `policyFor` returns for an Azure role, never stored: the scope whose policy
+   * (marked inherited) applies in place of the target scope's own, or null when its own does.
+   */
+  inheritedFrom?: string | null;
 }
