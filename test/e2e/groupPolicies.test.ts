@@ -143,7 +143,7 @@ describe('role management policies of groups (PIM for Groups)', () => {
     expect(all.value).toHaveLength(9);
     expect(all.value.every((p) => p.scopeType === 'DirectoryRole' && p.displayName === 'DirectoryRole')).toBe(true);
     const directory = await get<{ value: PolicyAssignment[] }>('alice', `${ASSIGNMENTS}?$filter=scopeId eq '/' and scopeType eq 'Directory'`);
-    expect(directory.value).toHaveLength(8);
+    expect(directory.value).toHaveLength(9);
   });
 
   it("answers 400 when scopeType 'Group' comes without the group's scopeId eq clause", async () => {
