@@ -1,0 +1,37 @@
+import { DomainError } from '../../domain/errors';
+import { pageOf } from '../odata/collection';
+
+/** ARM's list body: `value`, and `nextLink` (absolute, with a $skipToken) when there is more. */
+export interface ArmList<T> {
+  value: T[];
+  nextLink?: string;
+}
+
+const DEFAULT_PAGE = 100;
+const MAX_TOP = 1000;
+
+function param(url: URL, name: string): string | undefined {
+  for (const [key, value] of url.searchParams) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/**
+ * One page of a list, cut by key (what comes after the last key seen, so a page boundary stays
+ * put while items come and go), `$top` at a time, with ARM's nextLink to the next page.
+ */
+export function armPage<T extends { id: string }>(url: URL, items: T[]): ArmList<T> {
+  const topText = param(url, '$top');
+  let top = DEFAULT_PAGE;
+  if (topText !== undefined) {
+    top = Number(topText);
+    if (!/^\d+$/.test(topText) || top < 1 || top > MAX_TOP) {
+      throw new DomainError('InvalidQueryParameterValue', `The value '${topText}' of $top is not valid: use a whole number from 1 to ${MAX_TOP}.`, 400);
+    }
+  }
+  const page = pageOf(items, { top, skipToken: param(url, '$skiptoken'), expand: [], count: false }, (item) => item.id.toLowerCase());
+  if (!page.nextSkipToken) return { value: page.value };
+  const next = new URL(url);
+  for (const key of [...next.searchParams.keys()]) if (key.toLowerCase() === '$skiptoken') next.searchParams.delete(key);
+  next.searchParams.set('$skipToken', page.nextSkipToken);
+  return { value: page.value, nextLink: next.toString() };
+}
