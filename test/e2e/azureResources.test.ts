@@ -261,7 +261,7 @@ describe('Azure resource roles through the ARM surface', () => {
       ['no Microsoft.Authorization resource', arm('admin', 'GET', `${tree.rg}?${PIM}`), 404, 'NotFound'],
       ['a list at a subscription Azure does not have', arm('admin', 'GET', at(`/subscriptions/${randomUUID()}`, 'roleEligibilitySchedules')), 404, 'SubscriptionNotFound'],
       ['an unsupported filter', arm('admin', 'GET', filtered(tree.sub, 'roleEligibilitySchedules', 'asApprover()')), 400, 'UnsupportedQuery'],
-      ['a malformed filter', arm('admin', 'GET', filtered(tree.sub, 'roleEligibilitySchedules', "principalId eq 'x' or")), 400, 'InvalidFilter'],
+      ['a malformed filter', arm('admin', 'GET', filtered(tree.sub, 'roleEligibilitySchedules', "principalId eq 'x' and")), 400, 'InvalidFilter'],
       ['a $top out of range', arm('admin', 'GET', `${at(tree.sub, 'roleEligibilitySchedules')}&$top=0`), 400, 'InvalidQueryParameterValue'],
       ['a method the resource does not have', arm('admin', 'DELETE', at(tree.sub, 'roleEligibilitySchedules', `/${randomUUID()}`)), 405, 'MethodNotAllowed'],
     ];
@@ -403,7 +403,8 @@ describe("the Azure SDK's AuthorizationManagementClient against this service", (
     };
     try {
       const subscriptionId = tree.sub.split('/')[2] ?? '';
-      const client = new AuthorizationManagementClient(credential, subscriptionId, { $host: front.url, endpoint: 'https://management.azure.com', tlsOptions: { ca: front.ca } });
+      // The endpoint is where requests go; the token is still asked for ARM's audience, as against Azure.
+      const client = new AuthorizationManagementClient(credential, subscriptionId, { endpoint: front.url, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: front.ca } });
       // The SDK puts the scope into the path as given: without a leading slash, as in ARM's examples.
       const scope = tree.rg.slice(1);
       const name = randomUUID();
