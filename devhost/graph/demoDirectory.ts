@@ -47,7 +47,15 @@ export interface DemoDirectory {
 interface DemoFile {
   users: DemoUser[];
   groups: DemoGroup[];
-  roleDefinitions: Array<{ id: string; displayName: string; description: string; isPrivileged?: boolean; allowedResourceActions: string[] }>;
+  roleDefinitions: Array<{
+    id: string;
+    displayName: string;
+    description: string;
+    isPrivileged?: boolean;
+    allowedResourceActions: string[];
+    /** Ids of the roles it inherits permissions from (e.g. Directory Readers), as Graph lists them. */
+    inheritsPermissionsFrom?: string[];
+  }>;
 }
 
 /** The seeded local directory (devhost/graph/demo-directory.json): users, groups, built-in roles. */
@@ -65,7 +73,9 @@ export function loadDemoDirectory(path = join(__dirname, 'demo-directory.json'))
       isEnabled: true,
       isPrivileged: r.isPrivileged ?? false,
       version: '1',
+      resourceScopes: ['/'],
       rolePermissions: [{ allowedResourceActions: r.allowedResourceActions, condition: null }],
+      inheritsPermissionsFrom: (r.inheritsPermissionsFrom ?? []).map((id) => ({ id })),
     })),
   };
 }

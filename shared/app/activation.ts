@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { planActivation } from '../domain/activation';
 import { newApproval } from '../domain/approval';
-import { siblingId } from './ids';
+import { scheduleIdFor, siblingId } from './ids';
 import { scopeOf } from '../domain/target';
 import { approvalNeeded } from './approvalEvents';
 import { badRequest, DomainError } from '../domain/errors';
@@ -35,7 +35,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   }
   const needsApproval = plan.approvalStages.length > 0;
   const schedule: Schedule = {
-    id: randomUUID(),
+    id: scheduleIdFor(body),
     kind: 'assignment',
     principalId: body.principalId,
     target: body.target,
@@ -49,10 +49,11 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     createdDateTime: now.toISOString(),
     modifiedDateTime: now.toISOString(),
     roleAssignmentOriginId: null,
+    linkedEligibilityScheduleId: eligibility.value.id,
     // Why: a role someone assigned outside PIM must outlive this activation.
     grantedByPim: !(await alreadyInDirectory(deps, body)),
   };
-  const requestId = siblingId(schedule.id);
+  const requestId = body.requestId ?? siblingId(schedule.id);
   const approval = needsApproval ? newApproval(requestId, caller.oid, body, plan.approvalStages, now, randomUUID) : null;
   const request: ScheduleRequest = {
     ...newRequest(ctx, { type: 'activationRequested', approval }, plan.start, plan.end, schedule.id),

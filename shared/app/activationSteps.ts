@@ -59,7 +59,8 @@ async function endActivationOnce(deps: ScheduleDeps, requestId: string, status: 
   const audit = auditRecord({
     activity: `Add member to role request ${status.toLowerCase()} (PIM activation)`,
     operationType: 'Other',
-    caller: null,
+    // The user who ended it (a cancel), else PIM itself (a denial is audited with its decision).
+    caller: actor ?? null,
     correlationId: requestId,
     at: now,
     targets: [

@@ -102,7 +102,7 @@ async function resolve(deps: LinkDeps, token: string) {
     return error(409, 'Already decided', by ? `This request was already ${decided?.reviewResult.toLowerCase()} by ${by} at ${decided?.reviewedDateTime}.` : `This request is ${request.status}; there is nothing left to decide.`);
   }
   if (step.status !== 'InProgress') return error(409, 'Not open yet', 'An earlier approval stage has not been decided yet.');
-  const [requester, targetDisplayName] = await Promise.all([deps.directory.getPrincipal(request.principalId), targetName(deps.directory, request.target)]);
+  const [requester, targetDisplayName] = await Promise.all([deps.directory.getPrincipal(request.principalId), targetName(deps, request.target)]);
   const scope = scopeOf(request.target);
   const summary: RequestSummary = {
     requester: requester?.displayName ?? request.principalId,

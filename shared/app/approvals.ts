@@ -1,6 +1,6 @@
 import { type Approval, approversNow, currentStep } from '../domain/approval';
 import { targetResource } from './targets';
-import { badRequest, forbidden, notFound } from '../domain/errors';
+import { badRequest, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import { recordDecision } from '../domain/requestState';
 import type { ScheduleRequest } from '../domain/schedules';
@@ -9,7 +9,6 @@ import type { Principals } from '../ports/principals';
 import { decisionEvents } from './approvalEvents';
 import { auditRecord } from './audit';
 import { retryOnConflict } from './conflicts';
-import { endActivation } from './activationSteps';
 import type { ScheduleDeps } from './requestContext';
 
 /** Whether the user is one of these approvers: named, or a member of a named group right now. */
@@ -113,17 +112,4 @@ export async function requestsAwaitingMe(deps: ScheduleDeps, caller: Caller): Pr
     if (request?.status === 'PendingApproval') out.push(request);
   }
   return out;
-}
-
-/** POST …/roleAssignmentScheduleRequests/{id}/cancel: the requester withdraws a pending request. */
-export function cancelRequest(deps: ScheduleDeps, caller: Caller, requestId: string): Promise<void> {
-  // Racing an approval or a timeout, the cancel re-reads: it applies only while still pending.
-  return retryOnConflict(async () => {
-    const request = await deps.schedules.getRequest('assignment', requestId);
-    if (!request || (request.principalId !== caller.oid && !caller.isAdmin)) throw notFound('schedule request', requestId);
-    if (request.principalId !== caller.oid) throw forbidden('Only the requester can cancel a request.');
-    if (request.status !== 'PendingApproval') throw badRequest(`Only a request waiting for approval can be canceled; this one is ${request.status}.`, 'RequestNotCancelable');
-    await endActivation(deps, requestId, 'Canceled', 'The requester canceled the request.', caller);
-    await deps.workflow?.notify(requestId, 'canceled');
-  });
 }

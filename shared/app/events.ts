@@ -5,9 +5,9 @@ import type { Caller } from '../domain/caller';
 import type { Clock } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 import { type Target, targetKey } from '../domain/target';
-import { targetName } from './targets';
+import { targetName, type TargetDeps } from './targets';
 
-export interface EventDeps {
+export interface EventDeps extends TargetDeps {
   directory: Directory;
   clock: Clock;
 }
@@ -26,11 +26,11 @@ export interface EventInput {
 const targetNames = new Map<string, { name: string | null; until: number }>();
 const NAME_TTL_MS = 10 * 60_000;
 
-async function cachedTargetName(directory: Directory, target: Target): Promise<string | null> {
+async function cachedTargetName(deps: TargetDeps, target: Target): Promise<string | null> {
   const key = targetKey(target);
   const cached = targetNames.get(key);
   if (cached && cached.until > Date.now()) return cached.name;
-  const name = await targetName(directory, target);
+  const name = await targetName(deps, target);
   if (targetNames.size > 10_000) targetNames.clear();
   targetNames.set(key, { name, until: Date.now() + NAME_TTL_MS });
   return name;
@@ -64,7 +64,7 @@ export async function domainEvent(deps: EventDeps, type: EventType, input: Event
     subject: {
       principalId: input.slot.principalId || null,
       target: input.slot.target,
-      targetDisplayName: await cachedTargetName(deps.directory, input.slot.target),
+      targetDisplayName: await cachedTargetName(deps, input.slot.target),
     },
     request: input.request ? requestSummary(input.request, input.schedule) : null,
     data: input.data ?? {},

@@ -8,3 +8,11 @@ import { randomUUID } from 'node:crypto';
 export function siblingId(sibling: string): string {
   return `${sibling.slice(0, 2)}${randomUUID().slice(2)}`;
 }
+
+/**
+ * The id of the schedule a request creates: new, or, when the client named the request (ARM),
+ * a sibling of that name, so the two are still indexed in one write.
+ */
+export function scheduleIdFor(body: { requestId?: string }): string {
+  return body.requestId ? siblingId(body.requestId) : randomUUID();
+}

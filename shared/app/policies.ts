@@ -194,7 +194,7 @@ async function savePolicy(
     correlationId,
     at: now,
     targets: [
-      targetResource(target, await targetName(deps.directory, target), [modified]),
+      targetResource(target, await targetName(deps, target), [modified]),
       { id: policy.id, displayName: null, type: 'Policy', modifiedProperties: [] },
     ],
     // Which of a group's two policies (its membership's or its ownership's) changed.

@@ -241,7 +241,7 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
     raisedCount++;
     await deps.audit.append(
       auditRecord({
-        activity: assignment.target.kind === 'group' ? 'Group membership or ownership assigned outside PIM detected' : 'Role assigned outside PIM detected',
+        activity: assignment.target.kind === 'group' ? 'Group membership or ownership assigned outside PIM detected' : assignment.target.kind === 'azureRole' ? 'Azure role assigned outside PIM detected' : 'Role assigned outside PIM detected',
         operationType: 'Other',
         caller: null,
         correlationId,
@@ -259,15 +259,18 @@ export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promis
 
 /**
  * The grants the outside-PIM check compares with PIM's slots: every directory role
- * assignment, and the members and owners of each group PIM governs (a group with any
- * eligible or active schedule; its other members are not PIM's business until then).
+ * assignment, and, for each group and Azure scope PIM governs (any eligible or active
+ * schedule there), its members and owners or its role assignments. What PIM does not govern
+ * is not its business until then.
  */
 async function grantsToCheck(deps: ReconcileDeps, assignmentSlots: Schedule[]): Promise<Grant[]> {
-  const governed = new Map<string, Target>();
+  const governed = { group: new Map<string, Target>(), azureRole: new Map<string, Target>() };
   for (const s of [...assignmentSlots, ...(await deps.schedules.listSlots('eligibility'))]) {
-    if (s.target.kind === 'group') governed.set(targetKey(s.target), s.target);
+    if (s.target.kind !== 'directoryRole') governed[s.target.kind].set(targetKey(s.target), s.target);
   }
-  const roles = await deps.access.of('directoryRole').listGrants();
-  const groups = governed.size > 0 ? await deps.access.of('group').listGrants({ targets: [...governed.values()] }) : [];
-  return [...roles, ...groups];
+  const grants = await deps.access.of('directoryRole').listGrants();
+  for (const [kind, targets] of Object.entries(governed) as Array<[keyof typeof governed, Map<string, Target>]>) {
+    if (targets.size > 0) grants.push(...(await deps.access.of(kind).listGrants({ targets: [...targets.values()] })));
+  }
+  return grants;
 }

@@ -66,6 +66,8 @@ export interface RequestBody {
   ticketInfo: TicketInfo;
   scheduleInfo: ScheduleInfo;
   isValidationOnly: boolean;
+  /** The id the client chose for its request (ARM's `{name}`); Graph clients leave it to the service. */
+  requestId?: string;
 }
 
 /**

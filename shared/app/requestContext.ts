@@ -6,6 +6,7 @@ import { advance, newRequestState, type RequestEvent } from '../domain/requestSt
 import type { Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedules';
 import type { AccessTargets } from '../ports/access';
 import type { ApprovalRepository } from '../ports/approvals';
+import type { AzureResources } from '../ports/azure';
 import type { Versioned } from '../ports/repository';
 import type { ScheduleRepository } from '../ports/schedules';
 import type { ActivationWorkflow } from '../ports/workflow';
@@ -28,6 +29,8 @@ export interface ScheduleDeps extends PolicyDeps {
   access: AccessTargets;
   /** Present where requests may start or wake activation workflows (HTTP with a durable client). */
   workflow?: ActivationWorkflow;
+  /** Azure Resource Manager, where Azure roles are served. */
+  azure?: AzureResources;
 }
 
 export const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {
@@ -64,7 +67,8 @@ export function newRequest(ctx: ActionContext, created: RequestEvent, start: Dat
   const { body } = ctx;
   const { status } = advance(newRequestState(ctx.caller.oid), created);
   return {
-    id: randomUUID(),
+    // ARM's client names its request (the {name} in the PUT); Graph's does not.
+    id: body.requestId ?? randomUUID(),
     kind: ctx.kind,
     action: body.action,
     principalId: body.principalId,

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
-import { siblingId } from './ids';
+import { scheduleIdFor, siblingId } from './ids';
 import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import { moveRequest } from '../domain/requestState';
@@ -22,7 +21,7 @@ import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 import { policyFor } from './policies';
 import { checkTarget } from './targets';
-import { sameTarget, scopeOf } from '../domain/target';
+import { sameTarget, scopeOf, type Target } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody, type TargetBody } from './requestBody';
 
@@ -49,7 +48,7 @@ export async function submitScheduleRequest<F>(
 ): Promise<ScheduleRequest> {
   const body = parseRequestBody(rawBody, surface);
   authorize(kind, caller, body);
-  const roleName = await checkTarget(deps.directory, body.target);
+  const roleName = await checkTarget(deps, body.target);
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
   if (principal.kind === 'group' && body.target.kind === 'directoryRole' && !(await deps.directory.getGroup(principal.id))?.isAssignableToRole) {
@@ -79,13 +78,23 @@ export async function submitScheduleRequest<F>(
 const MAX_ATTEMPTS = 4;
 
 /**
+ * The target's scope and every scope above it, nearest first. An Azure scope's management
+ * groups are known only to Azure; the other kinds' scopes name their ancestors themselves.
+ */
+async function scopesCovering(deps: ScheduleDeps, target: Target): Promise<string[] | undefined> {
+  if (target.kind !== 'azureRole' || !deps.azure) return undefined;
+  const above = await deps.azure.ancestorsOf(target.scope);
+  return above === undefined ? undefined : [target.scope, ...above];
+}
+
+/**
  * The live eligibilities that let the principal activate the target: their own (at its scope
  * or above), else, for a directory role, one held by a role-assignable group they belong to
  * now (eligibility through group membership). The principal's own is read first, so the
  * common case costs no directory call.
  */
 async function eligibilitiesCovering(deps: ScheduleDeps, slot: Slot): Promise<Array<Versioned<Schedule>>> {
-  const own = await deps.schedules.liveCovering('eligibility', slot);
+  const own = await deps.schedules.liveCovering('eligibility', slot, await scopesCovering(deps, slot.target));
   if (own.some((s) => s.value.status === 'Provisioned') || slot.target.kind !== 'directoryRole') return own;
   const groups = await deps.directory.groupsOf(slot.principalId);
   const viaGroups = await Promise.all(groups.map((groupId) => deps.schedules.liveCovering('eligibility', { principalId: groupId, target: slot.target })));
@@ -189,7 +198,7 @@ async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
 async function createSchedule(ctx: ActionContext, start: Date, end: Date | null): Promise<ScheduleRequest> {
   const eligible = ctx.kind === 'eligibility';
   const schedule: Schedule = {
-    id: randomUUID(),
+    id: scheduleIdFor(ctx.body),
     kind: ctx.kind,
     principalId: ctx.body.principalId,
     target: ctx.body.target,
@@ -208,7 +217,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
   };
   const startsLater = start.getTime() > ctx.now.getTime();
-  const request = { ...newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id), id: siblingId(schedule.id) };
+  const request = { ...newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id), id: ctx.body.requestId ?? siblingId(schedule.id) };
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
   const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });

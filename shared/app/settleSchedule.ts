@@ -88,7 +88,7 @@ async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedul
   const changes = describeChange(schedule, next);
   if (!changes) return [];
   const holds = schedule.roleAssignmentOriginId !== null;
-  const name = await targetName(deps.directory, schedule.target);
+  const name = await targetName(deps, schedule.target);
   return [
     auditRecord({
       activity: changes,
@@ -110,7 +110,7 @@ async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedul
 
 /** Whether the target system already grants this to the principal (then it is not PIM's to remove). */
 export async function alreadyInDirectory(deps: ScheduleDeps, slot: Slot): Promise<boolean> {
-  const grants = await deps.access.of(slot.target.kind).listGrants({ principalId: slot.principalId });
+  const grants = await deps.access.of(slot.target.kind).listGrants({ principalId: slot.principalId, targets: [slot.target] });
   return grants.some((g) => sameTarget(g.target, slot.target));
 }
 

@@ -1,18 +1,27 @@
 import { badRequest, type DomainError } from '../domain/errors';
 import { checkDirectoryScope } from '../domain/schedules';
-import { requireServed, scopeOf, type Target } from '../domain/target';
+import { notServed, requireServed, type Target } from '../domain/target';
 import type { AuditRecord } from '../ports/audit';
 import type { Directory, DirectoryGroup } from '../ports/directory';
+import type { AzureResources, AzureRoleDefinition } from '../ports/azure';
+import { parseAzureScope } from '../domain/azureScope';
+
+/** Where targets are looked up: the directory, and Azure where Azure roles are served. */
+export interface TargetDeps {
+  directory: Directory;
+  azure?: AzureResources;
+}
 
 /** What a target is called, for messages, mail and audit; null when the catalog does not know it. */
-export async function targetName(directory: Directory, target: Target): Promise<string | null> {
+export async function targetName(deps: TargetDeps, target: Target): Promise<string | null> {
+  const { directory } = deps;
   switch (target.kind) {
     case 'directoryRole':
       return (await directory.getRoleDefinition(target.roleDefinitionId).catch(() => undefined))?.displayName ?? null;
     case 'group':
       return (await directory.getPrincipal(target.groupId).catch(() => undefined))?.displayName ?? null;
     case 'azureRole':
-      return null;
+      return (await deps.azure?.getRoleDefinition(target.scope, target.roleDefinitionId).catch(() => undefined))?.roleName ?? null;
     default: {
       const never: never = target;
       throw new Error(`Unknown target ${JSON.stringify(never)}`);
@@ -45,16 +54,25 @@ export function targetResource(target: Target, displayName: string | null, modif
  * Checks a requested target before anything is stored: its kind is served, its scope is one
  * the kind allows, and the thing granted exists. Returns its display name.
  */
-export async function checkTarget(directory: Directory, target: Target): Promise<string> {
+export async function checkTarget(deps: TargetDeps, target: Target): Promise<string> {
+  const { directory } = deps;
   requireServed(target);
-  if (target.kind === 'directoryRole') {
-    checkDirectoryScope(target.directoryScopeId);
-    const role = await directory.getRoleDefinition(target.roleDefinitionId);
-    if (!role) throw badRequest(`roleDefinitionId '${target.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
-    return role.displayName;
+  switch (target.kind) {
+    case 'directoryRole': {
+      checkDirectoryScope(target.directoryScopeId);
+      const role = await directory.getRoleDefinition(target.roleDefinitionId);
+      if (!role) throw badRequest(`roleDefinitionId '${target.roleDefinitionId}' is not a role in this directory.`, 'InvalidRoleDefinition');
+      return role.displayName;
+    }
+    case 'group':
+      return (await groupToGovern(directory, target.groupId, () => badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup'))).displayName;
+    case 'azureRole':
+      return (await azureRoleAt(deps, target.scope, target.roleDefinitionId)).roleName;
+    default: {
+      const never: never = target;
+      throw new Error(`Unknown target ${JSON.stringify(never)}`);
+    }
   }
-  if (target.kind === 'group') return (await groupToGovern(directory, target.groupId, () => badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup'))).displayName;
-  throw badRequest(`Targets of kind '${target.kind}' at '${scopeOf(target)}' are not served yet.`, 'TargetKindNotSupported');
 }
 
 /**
@@ -68,4 +86,17 @@ export async function groupToGovern(directory: Directory, groupId: string, missi
   if (group.isDynamic) throw badRequest(`Group '${group.displayName}' has dynamic membership; PIM can govern only groups with assigned membership.`, 'InvalidGroup');
   if (group.onPremisesSyncEnabled) throw badRequest(`Group '${group.displayName}' is synchronized from on-premises; PIM can govern only cloud groups.`, 'InvalidGroup');
   return group;
+}
+
+/**
+ * The Azure role definition, checked at the scope: the scope is valid and exists in Azure, and
+ * the role exists and may be assigned there (a custom role only within its assignable scopes).
+ */
+export async function azureRoleAt(deps: TargetDeps, scope: string, roleGuid: string): Promise<AzureRoleDefinition> {
+  if (!deps.azure) throw notServed('azureRole');
+  const parsed = parseAzureScope(scope);
+  if ((await deps.azure.ancestorsOf(parsed.path)) === undefined) throw badRequest(`The scope '${scope}' does not exist in Azure.`, 'InvalidScope');
+  const role = await deps.azure.getRoleDefinition(parsed.path, roleGuid);
+  if (!role) throw badRequest(`The role definition '${roleGuid}' does not exist or cannot be assigned at scope '${scope}'.`, 'RoleDefinitionDoesNotExist');
+  return role;
 }

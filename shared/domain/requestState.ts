@@ -11,12 +11,15 @@ import type { RequestStatus, ScheduleKind, ScheduleRequest } from './schedules';
  *   New -> PendingApproval (approval needed) | Granted (none needed)
  *   PendingApproval -> PendingApproval (an approver's decision recorded)
  *                   -> Granted (every stage approved by its quorum) | Denied | TimedOut | Canceled | Failed
- *   Granted -> Provisioned (the role is held in the directory) | Failed
+ *   Granted -> Provisioned (the role is held in the directory) | Failed | Canceled (before it took effect)
  * Admin actions and asks:
- *   New -> Provisioned | ScheduleCreated | PendingProvisioning (a schedule created)
+ *   New -> Provisioned | ScheduleCreated | PendingProvisioning (a schedule created; ScheduleCreated
+ *          when it starts later, eligible or active)
  *   New -> Provisioned | Revoked (a schedule updated, extended, removed or deactivated)
  *   New -> PendingAdminDecision (selfExtend / selfRenew) -> Provisioned (the admin extended or renewed)
+ *                                                         | Canceled (the holder withdrew the ask)
  *   PendingProvisioning -> Provisioned (granted at once)
+ *   ScheduleCreated -> Canceled (withdrawn before its start)
  * Provisioned, Revoked, Denied, Canceled, TimedOut and Failed are terminal: they never change.
  */
 
@@ -92,14 +95,19 @@ export function transition(state: RequestState, event: RequestEvent): Transition
         return approvalsMet(state) ? to(state, 'Provisioned') : unapproved(state, event);
       }
       if (event.type === 'failed') return to(state, 'Failed');
+      // Approved (or needing no approval) but not yet held: Graph lets its requester cancel it.
+      if (event.type === 'canceled') return to(state, 'Canceled');
       return invalid(state, event);
     case 'PendingProvisioning':
       return event.type === 'provisioned' ? to(state, 'Provisioned') : invalid(state, event);
     case 'PendingAdminDecision':
-      return event.type === 'adminDecided' ? to(state, 'Provisioned') : invalid(state, event);
-    // The app never moves a ScheduleCreated request on (its schedule carries what happens
-    // next), and never makes a PendingScheduleCreation one (Graph's status, kept for clients).
+      if (event.type === 'adminDecided') return to(state, 'Provisioned');
+      return event.type === 'canceled' ? to(state, 'Canceled') : invalid(state, event);
+    // A ScheduleCreated request is otherwise never moved on (its schedule carries what happens
+    // next): it can only be withdrawn before its start.
     case 'ScheduleCreated':
+      return event.type === 'canceled' ? to(state, 'Canceled') : invalid(state, event);
+    // Never made (Graph's status, kept for clients).
     case 'PendingScheduleCreation':
       return invalid(state, event);
     case 'Provisioned':
@@ -148,7 +156,9 @@ function fromNew(state: RequestState, event: RequestEvent): TransitionResult {
       return { ok: true, state: { ...state, status: 'PendingApproval', approvalRequired: true, approval } };
     }
     case 'scheduleCreated':
-      return to(state, event.kind === 'eligibility' ? 'Provisioned' : event.startsLater ? 'ScheduleCreated' : 'PendingProvisioning');
+      // A schedule that starts later has not taken effect, eligible or active: it can still be canceled.
+      if (event.startsLater) return to(state, 'ScheduleCreated');
+      return to(state, event.kind === 'eligibility' ? 'Provisioned' : 'PendingProvisioning');
     case 'scheduleChanged':
       return to(state, event.ended ? 'Revoked' : 'Provisioned');
     case 'adminDecisionAsked':

@@ -97,6 +97,11 @@ export interface Schedule extends Slot {
   modifiedDateTime: string;
   /** The directory role assignment that carries an active schedule, once granted. */
   roleAssignmentOriginId: string | null;
+  /**
+   * For an activation: the eligibility schedule it was activated through (the principal's own,
+   * or a group's). Graph's `activatedUsing`. Absent on activations made before it was recorded.
+   */
+  linkedEligibilityScheduleId?: string | null;
   /** False when the directory already held the role (e.g. assigned outside PIM): PIM then never removes it. */
   grantedByPim?: boolean;
   /** The end its holder was last told is near (so each end is announced once). */

@@ -35,7 +35,7 @@ export type Target = DirectoryRoleTarget | GroupTarget | AzureRoleTarget;
 export type TargetKind = Target['kind'];
 
 /** The kinds this service grants today; the others are refused cleanly until their adapters land. */
-export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole', 'group'];
+export const SERVED_KINDS: readonly TargetKind[] = ['directoryRole', 'group', 'azureRole'];
 
 /** A stable text form of the target, for keys and comparisons (case-insensitive where the source is). */
 export function targetKey(t: Target): string {
@@ -128,13 +128,14 @@ export function atScope(t: Target, scope: string): Target {
 
 /**
  * Whether an eligibility for `eligible` covers an activation of `wanted`: the same role (or
- * group access) at the same scope or one of its ancestors.
+ * group access) at the same scope or one of its ancestors (`scopes`: the wanted scope and
+ * those above it, when more are known than its own path names, e.g. Azure management groups).
  */
-export function covers(eligible: Target, wanted: Target): boolean {
+export function covers(eligible: Target, wanted: Target, scopes: readonly string[] = scopeAndAncestors(wanted)): boolean {
   if (eligible.kind !== wanted.kind || grantedThing(eligible).toLowerCase() !== grantedThing(wanted).toLowerCase()) return false;
   if (eligible.kind === 'group' && wanted.kind === 'group') return eligible.groupId.toLowerCase() === wanted.groupId.toLowerCase();
   const scope = scopeOf(eligible).toLowerCase();
-  return scopeAndAncestors(wanted).some((s) => s.toLowerCase() === scope);
+  return scopes.some((s) => s.toLowerCase() === scope);
 }
 
 /** The Graph-shaped 400 for a kind this service does not grant yet. */

@@ -4,10 +4,11 @@ import type { ScheduleSurface } from './surfaces/surface';
 /**
  * Graph's schedule request, schedule and instance, for one surface: the shared fields, with
  * the target named as the surface names it (roleDefinitionId and directoryScopeId, or groupId
- * and accessId).
+ * and accessId), each with its `@odata.type` as Graph's SDKs read it to pick the type.
  */
 export function requestJson(surface: ScheduleSurface, r: ScheduleRequest): Record<string, unknown> {
   return {
+    '@odata.type': surface.odataType('request', r.kind),
     id: r.id,
     status: r.status,
     createdDateTime: r.createdDateTime,
@@ -38,6 +39,7 @@ function scheduleInfoOf(s: Schedule) {
 
 export function scheduleJson(surface: ScheduleSurface, s: Schedule): Record<string, unknown> {
   const json: Record<string, unknown> = {
+    '@odata.type': surface.odataType('schedule', s.kind),
     id: s.id,
     principalId: s.principalId,
     ...surface.targetJson(s.target),
@@ -54,6 +56,7 @@ export function scheduleJson(surface: ScheduleSurface, s: Schedule): Record<stri
 
 export function instanceJson(surface: ScheduleSurface, s: Schedule): Record<string, unknown> {
   const base: Record<string, unknown> = {
+    '@odata.type': surface.odataType('instance', s.kind),
     id: s.id,
     principalId: s.principalId,
     ...surface.targetJson(s.target),

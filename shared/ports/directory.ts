@@ -12,8 +12,12 @@ export interface RoleDefinition {
   /** Graph marks roles that can lead to elevation of privilege; notifications treat them as critical. */
   isPrivileged?: boolean;
   templateId: string;
-  version?: string;
+  version?: string | null;
   rolePermissions: Array<{ allowedResourceActions: string[]; condition?: string | null }>;
+  /** The scopes it applies to; Graph has only "/" (and deprecates the property). */
+  resourceScopes?: string[];
+  /** The built-in roles whose permissions it includes too (Graph's inheritsPermissionsFrom, by id), e.g. Directory Readers. */
+  inheritsPermissionsFrom?: Array<{ id: string }>;
 }
 
 /** A group as PIM for Groups needs to know it. */

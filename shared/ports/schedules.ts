@@ -27,9 +27,10 @@ export interface ScheduleRepository {
   /**
    * The live schedules of a kind that cover the principal's target: the same target at its own
    * scope or at an ancestor scope. Point reads, one per scope of the hierarchy (a few), so the
-   * cost does not grow with the principal's history.
+   * cost does not grow with the principal's history. `scopes` (the target's scope and those
+   * above it, nearest first) replaces the ones its own path names, where more are known.
    */
-  liveCovering(kind: ScheduleKind, slot: Slot): Promise<Array<Versioned<Schedule>>>;
+  liveCovering(kind: ScheduleKind, slot: Slot, scopes?: readonly string[]): Promise<Array<Versioned<Schedule>>>;
   /** Creates a schedule and its request in a free slot; false when the slot holds a live schedule. */
   create(schedule: Schedule, request: ScheduleRequest, changes?: Changes): Promise<boolean>;
   /**

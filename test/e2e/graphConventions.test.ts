@@ -89,13 +89,13 @@ describe('Graph conventions', () => {
     while (next) {
       const res = await app.call('alice', next);
       const page = (await res.json()) as { value: Array<{ id: string }>; '@odata.nextLink'?: string; '@odata.count'?: number };
-      expect(page['@odata.count']).toBe(8);
+      expect(page['@odata.count']).toBe(9);
       seen.push(...page.value.map((v) => v.id));
       next = page['@odata.nextLink']?.replace(app.url, '');
       pages++;
     }
     expect(pages).toBe(3);
-    expect(new Set(seen).size).toBe(8);
+    expect(new Set(seen).size).toBe(9);
   });
 
   it('gets one role definition, and 404s an unknown one in Graph\'s shape', async () => {

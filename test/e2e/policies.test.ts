@@ -52,7 +52,7 @@ describe('role management policies', () => {
   it('lists policies filtered by scope, also with scopeType Directory', async () => {
     const res = await app.call('alice', "/v1.0/policies/roleManagementPolicies?$filter=scopeId eq '/' and scopeType eq 'Directory'&$expand=rules");
     const body = (await res.json()) as { value: Array<{ id: string; rules: Rule[] }> };
-    expect(body.value).toHaveLength(8);
+    expect(body.value).toHaveLength(9);
     expect(body.value.every((p) => p.rules.length === 17)).toBe(true);
   });
 

@@ -379,10 +379,17 @@ const REQUEST_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScop
 const SCHEDULE_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'status', 'memberType', 'assignmentType', 'createdDateTime'];
 const INSTANCE_FILTERS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'startDateTime', 'endDateTime', 'memberType', 'assignmentType'];
 const swap = (path: string, v: string) => path.replace('/v1.0/', `/${v}/`);
+/** The relationships Graph documents (what $expand may name), by entity and kind. */
+const RELATIONS = {
+  request: { eligibility: ['appScope', 'directoryScope', 'principal', 'roleDefinition', 'targetSchedule'], assignment: ['activatedUsing', 'appScope', 'directoryScope', 'principal', 'roleDefinition', 'targetSchedule'] },
+  schedule: { eligibility: ['appScope', 'directoryScope', 'principal', 'roleDefinition'], assignment: ['activatedUsing', 'appScope', 'directoryScope', 'principal', 'roleDefinition'] },
+} as const;
+const ROLE_RELATIONS = ['inheritsPermissionsFrom'];
 
 function collections(): ReadEndpoint[] {
   const list: ReadEndpoint[] = [
-    { name: 'roleDefinitions', path: (v) => swap(`${GRAPH}/roleDefinitions`, v), filterable: ['id', 'displayName', 'templateId', 'isBuiltIn', 'isEnabled'] },
+    { name: 'roleDefinitions', path: (v) => swap(`${GRAPH}/roleDefinitions`, v), filterable: ['id', 'displayName', 'templateId', 'isBuiltIn', 'isEnabled'], expandable: ROLE_RELATIONS },
+    { name: 'roleDefinition inheritsPermissionsFrom', path: (v) => swap(`${GRAPH}/roleDefinitions/${ROLES.helpdesk}/inheritsPermissionsFrom`, v), filterable: ['id', 'displayName'] },
     { name: 'roleManagementPolicies', path: (v) => swap(POLICIES, v), filterable: ['id', 'scopeId', 'scopeType'], expandable: ['rules', 'effectiveRules'] },
     { name: 'roleManagementPolicy rules', path: (v) => swap(`${POLICIES}/${policyId(ROLES.security)}/rules`, v), filterable: ['id'] },
     { name: 'roleManagementPolicyAssignments', path: (v) => swap(ASSIGNMENTS, v), filterable: ['id', 'policyId', 'scopeId', 'scopeType', 'roleDefinitionId'], expandable: ['policy'] },
@@ -390,12 +397,12 @@ function collections(): ReadEndpoint[] {
   ];
   for (const kind of ['eligibility', 'assignment'] as const) {
     list.push(
-      { name: `${kind} requests`, path: (v) => swap(REQUESTS[kind], v), filterable: REQUEST_FILTERS },
-      { name: `${kind} requests filterByCurrentUser`, path: (v) => swap(`${REQUESTS[kind]}/filterByCurrentUser(on='principal')`, v), filterable: REQUEST_FILTERS },
-      { name: `${kind} schedules`, path: (v) => swap(SCHEDULES[kind], v), filterable: SCHEDULE_FILTERS },
-      { name: `${kind} schedules filterByCurrentUser`, path: (v) => swap(`${SCHEDULES[kind]}/filterByCurrentUser(on='principal')`, v), filterable: SCHEDULE_FILTERS },
-      { name: `${kind} instances`, path: (v) => swap(INSTANCES[kind], v), filterable: INSTANCE_FILTERS },
-      { name: `${kind} instances filterByCurrentUser`, path: (v) => swap(`${INSTANCES[kind]}/filterByCurrentUser(on='principal')`, v), filterable: INSTANCE_FILTERS },
+      { name: `${kind} requests`, path: (v) => swap(REQUESTS[kind], v), filterable: REQUEST_FILTERS, expandable: RELATIONS.request[kind] },
+      { name: `${kind} requests filterByCurrentUser`, path: (v) => swap(`${REQUESTS[kind]}/filterByCurrentUser(on='principal')`, v), filterable: REQUEST_FILTERS, expandable: RELATIONS.request[kind] },
+      { name: `${kind} schedules`, path: (v) => swap(SCHEDULES[kind], v), filterable: SCHEDULE_FILTERS, expandable: RELATIONS.schedule[kind] },
+      { name: `${kind} schedules filterByCurrentUser`, path: (v) => swap(`${SCHEDULES[kind]}/filterByCurrentUser(on='principal')`, v), filterable: SCHEDULE_FILTERS, expandable: RELATIONS.schedule[kind] },
+      { name: `${kind} instances`, path: (v) => swap(INSTANCES[kind], v), filterable: INSTANCE_FILTERS, expandable: RELATIONS.schedule[kind] },
+      { name: `${kind} instances filterByCurrentUser`, path: (v) => swap(`${INSTANCES[kind]}/filterByCurrentUser(on='principal')`, v), filterable: INSTANCE_FILTERS, expandable: RELATIONS.schedule[kind] },
     );
   }
   list.push({ name: 'assignment requests awaiting my approval', path: (v) => swap(`${REQUESTS.assignment}/filterByCurrentUser(on='approver')`, v), filterable: REQUEST_FILTERS });
@@ -420,7 +427,7 @@ function entities(): EntityEndpoint[] {
   const roles = () => Object.values(ROLES);
   const policyRoles = () => Object.values(ROLES);
   const list: EntityEndpoint[] = [
-    { name: 'roleDefinition', method: 'GET', known: [roles], path: (v, [id]) => swap(`${GRAPH}/roleDefinitions/${id}`, v) },
+    { name: 'roleDefinition', method: 'GET', known: [roles], path: (v, [id]) => swap(`${GRAPH}/roleDefinitions/${id}`, v), expandable: ROLE_RELATIONS },
     { name: 'roleManagementPolicy', method: 'GET', known: [policyRoles], path: (v, [role]) => swap(`${POLICIES}/${policyId(role ?? '')}`, v), expandable: ['rules', 'effectiveRules'] },
     { name: 'roleManagementPolicy rule', method: 'GET', known: [policyRoles, () => RULE_IDS], path: (v, [role, rule]) => swap(`${POLICIES}/${policyId(role ?? '')}/rules/${rule}`, v) },
     { name: 'roleManagementPolicyAssignment', method: 'GET', known: [policyRoles], path: (v, [role]) => swap(`${ASSIGNMENTS}/${policyId(role ?? '')}_${role}`, v), expandable: ['policy'] },
@@ -429,11 +436,20 @@ function entities(): EntityEndpoint[] {
     { name: 'filterByCurrentUser(on=…)', method: 'GET', known: [() => ['principal', 'approver']], path: (v, [on]) => swap(`${REQUESTS.assignment}/filterByCurrentUser(on='${on}')`, v) },
     // Why not alice: her own pending request with an acceptable (empty) body would really be canceled.
     { name: 'cancel', method: 'POST', known: [knownIds], path: (v, [id]) => swap(`${REQUESTS.assignment}/${id}/cancel`, v), users: fc.constantFrom<User>('admin', 'bob', 'dave', 'erin') },
+    // The fixture's eligibility is in effect: no one may cancel it, whatever they send.
+    { name: 'cancel eligibility', method: 'POST', known: [knownIds], path: (v, [id]) => swap(`${REQUESTS.eligibility}/${id}/cancel`, v), users: fc.constantFrom<User>('admin', 'alice', 'bob', 'erin') },
   ];
   for (const kind of ['eligibility', 'assignment'] as const) {
     list.push(
-      { name: `${kind} request`, method: 'GET', known: [knownIds], path: (v, [id]) => swap(`${REQUESTS[kind]}/${id}`, v) },
-      { name: `${kind} schedule`, method: 'GET', known: [knownIds], path: (v, [id]) => swap(`${SCHEDULES[kind]}/${id}`, v) },
+      { name: `${kind} request`, method: 'GET', known: [knownIds], path: (v, [id]) => swap(`${REQUESTS[kind]}/${id}`, v), expandable: RELATIONS.request[kind] },
+      { name: `${kind} schedule`, method: 'GET', known: [knownIds], path: (v, [id]) => swap(`${SCHEDULES[kind]}/${id}`, v), expandable: RELATIONS.schedule[kind] },
+      { name: `${kind} instance`, method: 'GET', known: [knownIds], path: (v, [id]) => swap(`${INSTANCES[kind]}/${id}`, v), expandable: RELATIONS.schedule[kind] },
+      {
+        name: `${kind} request relationship`,
+        method: 'GET',
+        known: [knownIds, () => [...RELATIONS.request[kind], 'manager', 'cancel', '$ref', 'principal%2F..']],
+        path: (v, [id, relation]) => swap(`${REQUESTS[kind]}/${id}/${relation}`, v),
+      },
       { name: `${kind} filterByCurrentUser(on=…)`, method: 'GET', known: [() => ['principal']], path: (v, [on]) => swap(`${SCHEDULES[kind]}/filterByCurrentUser(on='${on}')`, v) },
     );
   }

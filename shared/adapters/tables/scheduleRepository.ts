@@ -198,10 +198,9 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return undefined;
     },
 
-    async liveCovering(kind, slot) {
-      const scopes = scopeAndAncestors(slot.target);
+    async liveCovering(kind, slot, scopes = scopeAndAncestors(slot.target)) {
       const found = await Promise.all(scopes.map((scope) => this.liveInSlot(kind, { principalId: slot.principalId, target: atScope(slot.target, scope) })));
-      return found.filter((s): s is Versioned<Schedule> => s !== undefined && covers(s.value.target, slot.target));
+      return found.filter((s): s is Versioned<Schedule> => s !== undefined && covers(s.value.target, slot.target, scopes));
     },
 
     async create(schedule, request, changes = {}) {

@@ -4,6 +4,8 @@ import { type FilterNode, filterProperties, ODataSyntaxError, parseFilter } from
 export interface ExpandItem {
   property: string;
   expand: ExpandItem[];
+  /** `$select` nested in the expansion (e.g. `principal($select=id,displayName)`), where the collection allows it. */
+  select?: string[];
 }
 
 export interface ODataQuery {
@@ -19,6 +21,8 @@ export interface ODataQuery {
 export interface QueryCapabilities {
   filterable: readonly string[];
   expandable?: readonly string[];
+  /** Whether `$select` may be nested in an expansion; otherwise only `$expand` may. */
+  expandSelect?: boolean;
   maxTop?: number;
 }
 
@@ -85,6 +89,7 @@ export function parseQuery(params: URLSearchParams, caps: QueryCapabilities): OD
         `Property '${unknown.property}' cannot be expanded here${caps.expandable?.length ? `; expandable: ${caps.expandable.join(', ')}` : ''}.`,
       );
     }
+    if (!caps.expandSelect && hasNestedSelect(query.expand)) throw bad(`Invalid $expand '${expand}': only $expand is supported inside parentheses here.`);
   }
 
   const count = get('$count');
@@ -107,10 +112,16 @@ export function parseExpand(text: string): ExpandItem[] {
       const item: ExpandItem = { property: m[1] as string, expand: [] };
       if (text[pos] === '(') {
         pos++;
-        const opt = /^\$expand=/i.exec(text.slice(pos));
-        if (!opt) throw new ODataSyntaxError(`only $expand is supported inside parentheses (position ${pos})`);
-        pos += opt[0].length;
-        item.expand = items();
+        // Nested options, separated by ';' as OData writes them: $expand=... and $select=a,b.
+        for (;;) {
+          const opt = /^\$(expand|select)=/i.exec(text.slice(pos));
+          if (!opt) throw new ODataSyntaxError(`only $expand and $select are supported inside parentheses (position ${pos})`);
+          pos += opt[0].length;
+          if (opt[1]?.toLowerCase() === 'expand') item.expand = items();
+          else item.select = names();
+          if (text[pos] !== ';') break;
+          pos++;
+        }
         if (text[pos] !== ')') throw new ODataSyntaxError(`expected ')' at position ${pos}`);
         pos++;
       }
@@ -123,7 +134,17 @@ export function parseExpand(text: string): ExpandItem[] {
       return out;
     }
   };
+  const names = (): string[] => {
+    const m = /^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*/.exec(text.slice(pos));
+    if (!m) throw new ODataSyntaxError(`expected property names after $select at position ${pos}`);
+    pos += m[0].length;
+    return m[0].split(',').map((n) => n.trim());
+  };
   const result = items();
   if (pos < text.length && text[pos] !== ')') throw new ODataSyntaxError(`unexpected '${text[pos]}' at position ${pos}`);
   return result;
+}
+
+function hasNestedSelect(items: ExpandItem[]): boolean {
+  return items.some((i) => i.select !== undefined || hasNestedSelect(i.expand));
 }

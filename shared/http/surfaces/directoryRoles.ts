@@ -1,6 +1,6 @@
 import { DIRECTORY_ROLE_BODY } from '../../app/requestBody';
 import { asDirectoryRole } from '../../domain/target';
-import type { ScheduleSurface } from './surface';
+import { relationsOf, type ScheduleSurface } from './surface';
 
 /** roleManagement/directory: Microsoft Entra directory roles. */
 export const DIRECTORY_ROLES: ScheduleSurface = {
@@ -16,8 +16,9 @@ export const DIRECTORY_ROLES: ScheduleSurface = {
     const role = asDirectoryRole(target);
     return { roleDefinitionId: role.roleDefinitionId, directoryScopeId: role.directoryScopeId, appScopeId: null };
   },
-  targetFilters: ['roleDefinitionId', 'directoryScopeId'],
+  targetFilters: ['roleDefinitionId', 'directoryScopeId', 'appScopeId'],
   requestViews: ['principal', 'approver'],
   odataType: (entity, kind) =>
     `#microsoft.graph.unifiedRole${kind === 'eligibility' ? 'Eligibility' : 'Assignment'}Schedule${entity === 'request' ? 'Request' : entity === 'instance' ? 'Instance' : ''}`,
+  relations: (entity, kind) => relationsOf(['appScope', 'directoryScope', 'principal', 'roleDefinition'], entity, kind),
 };

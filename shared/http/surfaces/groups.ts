@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TargetBody } from '../../app/requestBody';
 import type { RequestAction } from '../../domain/schedules';
 import { asGroup } from '../../domain/target';
-import type { ScheduleSurface } from './surface';
+import { relationsOf, type ScheduleSurface } from './surface';
 
 /** Graph's PIM for Groups has no selfExtend or selfRenew: holders ask again by activating. */
 const GROUP_ACTIONS: readonly RequestAction[] = ['adminAssign', 'adminUpdate', 'adminRemove', 'adminExtend', 'adminRenew', 'selfActivate', 'selfDeactivate'];
@@ -38,4 +38,5 @@ export const GROUPS: ScheduleSurface = {
   requestViews: ['principal', 'createdBy', 'approver'],
   odataType: (entity, kind) =>
     `#microsoft.graph.privilegedAccessGroup${kind === 'eligibility' ? 'Eligibility' : 'Assignment'}Schedule${entity === 'request' ? 'Request' : entity === 'instance' ? 'Instance' : ''}`,
+  relations: (entity, kind) => relationsOf(['group', 'principal'], entity, kind),
 };

@@ -2,6 +2,16 @@ import type { TargetBody } from '../../app/requestBody';
 import type { ScheduleKind } from '../../domain/schedules';
 import type { Target, TargetKind } from '../../domain/target';
 
+/** The three entities a surface serves for each kind of schedule. */
+export type ScheduleEntity = 'request' | 'schedule' | 'instance';
+
+/**
+ * The relationships Graph documents on schedule requests, schedules and instances, which
+ * `$expand` (and a GET of `{id}/{relationship}`) may name. Which of them an entity has depends
+ * on the surface: see `ScheduleSurface.relations`.
+ */
+export type Relation = 'principal' | 'roleDefinition' | 'group' | 'targetSchedule' | 'activatedUsing' | 'directoryScope' | 'appScope';
+
 /** The three entity sets one kind of schedule has on a surface. */
 export interface EntitySets {
   requests: string;
@@ -33,5 +43,16 @@ export interface ScheduleSurface {
   /** The `on` values filterByCurrentUser takes on requests (instances and schedules take 'principal'). */
   requestViews: readonly ('principal' | 'createdBy' | 'approver')[];
   /** The OData type of its items, by entity (for @odata.type on expanded and listed items). */
-  odataType(entity: 'request' | 'schedule' | 'instance', kind: ScheduleKind): string;
+  odataType(entity: ScheduleEntity, kind: ScheduleKind): string;
+  /** The relationships its reference pages list for the entity (what `$expand` may name), in Graph's order. */
+  relations(entity: ScheduleEntity, kind: ScheduleKind): readonly Relation[];
+}
+
+/**
+ * Graph's relationships on both surfaces: requests name the schedule they made
+ * (targetSchedule), and active assignments that are activations name the eligibility used
+ * (activatedUsing: on requests and schedules the eligibility schedule, on instances its instance).
+ */
+export function relationsOf(own: readonly Relation[], entity: ScheduleEntity, kind: ScheduleKind): readonly Relation[] {
+  return [...(kind === 'assignment' ? (['activatedUsing'] as const) : []), ...own, ...(entity === 'request' ? (['targetSchedule'] as const) : [])];
 }

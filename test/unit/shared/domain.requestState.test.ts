@@ -311,9 +311,10 @@ const EVENT_TYPES: RequestEventType[] = ['activationRequested', 'scheduleCreated
 const LEGAL: Partial<Record<RequestPhase, Partial<Record<RequestEventType, RequestStatus>>>> = {
   New: { activationRequested: 'Granted', scheduleCreated: 'PendingProvisioning', scheduleChanged: 'Provisioned', adminDecisionAsked: 'PendingAdminDecision' },
   PendingApproval: { decisionRecorded: 'PendingApproval', approved: 'Granted', denied: 'Denied', timedOut: 'TimedOut', canceled: 'Canceled', failed: 'Failed' },
-  Granted: { provisioned: 'Provisioned', failed: 'Failed' },
+  Granted: { provisioned: 'Provisioned', failed: 'Failed', canceled: 'Canceled' },
   PendingProvisioning: { provisioned: 'Provisioned' },
-  PendingAdminDecision: { adminDecided: 'Provisioned' },
+  PendingAdminDecision: { adminDecided: 'Provisioned', canceled: 'Canceled' },
+  ScheduleCreated: { canceled: 'Canceled' },
 };
 
 describe('request state machine: each transition', () => {
@@ -339,7 +340,8 @@ describe('request state machine: each transition', () => {
     const created = (event: RequestEvent) => codeOf(transition(newRequestState(REQUESTER), event));
     expect(created({ type: 'activationRequested', approval: null })).toBe('ok:Granted');
     expect(created({ type: 'activationRequested', approval: approvalOf([stage(OTHERS)]) })).toBe('ok:PendingApproval');
-    expect(created({ type: 'scheduleCreated', kind: 'eligibility', startsLater: true })).toBe('ok:Provisioned');
+    expect(created({ type: 'scheduleCreated', kind: 'eligibility', startsLater: true })).toBe('ok:ScheduleCreated');
+    expect(created({ type: 'scheduleCreated', kind: 'eligibility', startsLater: false })).toBe('ok:Provisioned');
     expect(created({ type: 'scheduleCreated', kind: 'assignment', startsLater: true })).toBe('ok:ScheduleCreated');
     expect(created({ type: 'scheduleCreated', kind: 'assignment', startsLater: false })).toBe('ok:PendingProvisioning');
     expect(created({ type: 'scheduleChanged', ended: true })).toBe('ok:Revoked');

@@ -162,6 +162,17 @@ describe('OData query options', () => {
       { property: 'b', expand: [{ property: 'c', expand: [] }, { property: 'd', expand: [{ property: 'e', expand: [] }] }] },
     ]);
   });
+
+  it('parses $select nested in an expansion, only where the collection allows it', () => {
+    expect(parseExpand('principal($select=id, displayName),roleDefinition($select=id;$expand=inheritsPermissionsFrom)')).toEqual([
+      { property: 'principal', expand: [], select: ['id', 'displayName'] },
+      { property: 'roleDefinition', expand: [{ property: 'inheritsPermissionsFrom', expand: [] }], select: ['id'] },
+    ]);
+    const params = new URLSearchParams('$expand=principal($select=id)');
+    expect(parseQuery(params, { filterable: [], expandable: ['principal'], expandSelect: true }).expand).toEqual([{ property: 'principal', expand: [], select: ['id'] }]);
+    expect(() => parseQuery(params, { filterable: [], expandable: ['principal'] })).toThrow(/only \$expand is supported inside parentheses/);
+    expect(() => parseQuery(new URLSearchParams('$expand=principal($select=)'), { filterable: [], expandable: ['principal'], expandSelect: true })).toThrow(/expected property names/);
+  });
 });
 
 describe('paging', () => {
