@@ -1,9 +1,9 @@
 import { sameAzureScope } from '../domain/azureScope';
 import type { Caller } from '../domain/caller';
-import { badRequest } from '../domain/errors';
+import { badRequest, conflict } from '../domain/errors';
 import type { ScheduleKind } from '../domain/schedules';
 import type { AzureRoleTarget } from '../domain/target';
-import { cancelRequest } from './approvals';
+import { cancelRequest } from './cancelRequest';
 import { type AzureQueryDeps, getAzureRequest } from './azureQueries';
 
 /**
@@ -52,14 +52,19 @@ export async function checkNamedSchedules(deps: AzureQueryDeps, kind: ScheduleKi
 }
 
 /**
- * POST …/{name}/cancel: withdraws a request still waiting for approval. Only activations wait
- * for approval here; an eligibility request is decided when it is made, so there is nothing
- * to cancel (the same 400 the middle gives a request that is no longer pending).
+ * ARM's client names each request (the `{name}` of its PUT), and a request, once made, is never
+ * changed: a PUT of a name in use is refused before anything is decided.
  */
-export async function cancelAzureRequest(deps: AzureQueryDeps, kind: ScheduleKind, caller: Caller, scope: string, name: string): Promise<void> {
+export async function requireNewRequestName(deps: AzureQueryDeps, kind: ScheduleKind, name: string): Promise<void> {
+  if (!(await deps.schedules.getRequest(kind, name))) return;
+  throw conflict(`A request named '${name}' exists already, and requests are not changed once made: PUT a new request under a new GUID.`, 'RequestNameInUse');
+}
+
+/**
+ * POST …/{name}/cancel: withdraws a request that has not taken effect yet (the middle decides
+ * which), once it is found at the scope the path names: elsewhere it is the same 404 as none.
+ */
+export async function cancelAzureRequest(deps: AzureQueryDeps, kind: ScheduleKind, caller: Caller, scope: string, name: string, correlationId: string): Promise<void> {
   const { item } = await getAzureRequest(deps, kind, caller, scope, name);
-  if (kind === 'eligibility') {
-    throw badRequest(`Only a request waiting for approval can be canceled; this one is ${item.status}.`, 'RequestNotCancelable');
-  }
-  await cancelRequest(deps, caller, item.id);
+  await cancelRequest(deps, kind, caller, item.id, 'azureRole', correlationId);
 }

@@ -95,7 +95,8 @@ export function approvalResources(env: ArmApprovalEnv): Record<string, ArmResour
       apiVersions: [APPROVALS_API_VERSION],
       async handle(call: ArmResourceCall) {
         const { method, caller, segments } = call;
-        const [id, child, stepId, ...rest] = segments;
+        // Approval and stage ids are GUIDs, compared case-insensitively; this service keeps them lower-case.
+        const [id, child, stepId, ...rest] = segments.map((s, i) => (i === 1 ? s : s.toLowerCase()));
         if (rest.length > 0 || (child !== undefined && !['stages', 'steps'].includes(child.toLowerCase()))) throw noSuchPath(method, call.path);
         const deps = method === 'GET' ? env.deps() : env.depsWithWorkflow(call.ctx);
         const principal = principals(deps);

@@ -10,6 +10,14 @@ export interface ArmList<T> {
 const DEFAULT_PAGE = 100;
 const MAX_TOP = 1000;
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function param(url: URL, name: string): string | undefined {
   for (const [key, value] of url.searchParams) if (key.toLowerCase() === name) return value;
   return undefined;
@@ -30,8 +38,11 @@ export function armPage<T extends { id: string }>(url: URL, items: T[]): ArmList
   }
   const page = pageOf(items, { top, skipToken: param(url, '$skiptoken'), expand: [], count: false }, (item) => item.id.toLowerCase());
   if (!page.nextSkipToken) return { value: page.value };
-  const next = new URL(url);
-  for (const key of [...next.searchParams.keys()]) if (key.toLowerCase() === '$skiptoken') next.searchParams.delete(key);
-  next.searchParams.set('$skipToken', page.nextSkipToken);
-  return { value: page.value, nextLink: next.toString() };
+  // The query as the client wrote it (ARM's nextLinks read `$skipToken=`, not `%24skipToken=`), with the token replaced.
+  const kept = url.search
+    .replace(/^\?/, '')
+    .split('&')
+    .filter((part) => part !== '' && safeDecode(part.split('=')[0] ?? '').toLowerCase() !== '$skiptoken');
+  const next = `${url.origin}${url.pathname}?${[...kept, `$skipToken=${page.nextSkipToken}`].join('&')}`;
+  return { value: page.value, nextLink: next };
 }

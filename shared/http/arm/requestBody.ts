@@ -31,16 +31,21 @@ export function armExpirationType(type: ScheduleInfo['expiration']['type']): 'Af
   return 'NoExpiration';
 }
 
-/** How the ARM surface names an Azure role target in the middle's body: the URL's scope and the role's GUID. */
-export const AZURE_ROLE_BODY: TargetBody<{ scope: string; roleDefinitionId: string }> = {
+/**
+ * How the ARM surface names an Azure role target in the middle's body: the URL's scope and the
+ * role's GUID; and the request's id, the `{name}` of the PUT.
+ */
+export const AZURE_ROLE_BODY: TargetBody<{ scope: string; roleDefinitionId: string; requestId: string }> = {
   fields: z
     .object({
       scope: z.string({ message: 'scope is required' }).min(1, 'scope is required'),
       roleDefinitionId: z.string({ message: 'roleDefinitionId is required' }).min(1, 'roleDefinitionId is required'),
+      requestId: z.string().regex(GUID, 'the request name must be a GUID'),
     })
     .loose(),
   actions: REQUEST_ACTIONS,
   toTarget: (b) => ({ kind: 'azureRole', scope: canonicalAzureScope(b.scope), roleDefinitionId: roleDefinitionGuid(b.roleDefinitionId) }),
+  requestIdOf: (b) => b.requestId,
 };
 
 const optionalText = z.string().nullish();

@@ -10,7 +10,7 @@ import {
   listAzureRequestsAwaitingMe,
   listAzureSchedules,
 } from '../../app/azureQueries';
-import { cancelAzureRequest, checkNamedSchedules } from '../../app/azureRequests';
+import { cancelAzureRequest, checkNamedSchedules, requireNewRequestName } from '../../app/azureRequests';
 import { submitScheduleRequest } from '../../app/scheduleRequests';
 import { parseAzureScope } from '../../domain/azureScope';
 import type { Caller } from '../../domain/caller';
@@ -96,7 +96,8 @@ function requestsResource(env: ArmScheduleEnv, kind: ScheduleKind): ArmResource 
     async handle(call: ArmResourceCall) {
       const { segments, method, caller } = call;
       const scope = parseAzureScope(call.scope);
-      const [name, action, ...rest] = segments;
+      // Names are GUIDs, which ARM compares case-insensitively; this service keeps them lower-case.
+      const [name, action, ...rest] = segments.map((s, i) => (i === 0 ? s.toLowerCase() : s));
       if (rest.length > 0 || (action !== undefined && action.toLowerCase() !== 'cancel')) throw noSuchPath(method, call.path);
       if (name === undefined) {
         if (method !== 'GET') throw methodNotAllowed(method, call.path);
@@ -110,7 +111,7 @@ function requestsResource(env: ArmScheduleEnv, kind: ScheduleKind): ArmResource 
       }
       if (action !== undefined) {
         if (method !== 'POST') throw methodNotAllowed(method, call.path);
-        await cancelAzureRequest(env.depsWithWorkflow(call.ctx), kind, caller, scope.path, name);
+        await cancelAzureRequest(env.depsWithWorkflow(call.ctx), kind, caller, scope.path, name, call.requestId);
         return { status: 200 };
       }
       if (method === 'GET') {
@@ -124,7 +125,10 @@ function requestsResource(env: ArmScheduleEnv, kind: ScheduleKind): ArmResource 
       const target = { kind: 'azureRole' as const, scope: scope.path, roleDefinitionId: input.roleDefinitionGuid };
       // Only for a caller who may make the request at all: others get the middle's 403 first.
       const mayAct = input.action.startsWith('admin') ? caller.isAdmin : input.principalId === caller.oid;
-      if (mayAct) await checkNamedSchedules(deps, kind, { principalId: input.principalId, target, linkedEligibilityId: input.linkedRoleEligibilityScheduleId, targetScheduleId: input.targetScheduleId });
+      if (mayAct) {
+        await requireNewRequestName(deps, kind, name.toLowerCase());
+        await checkNamedSchedules(deps, kind, { principalId: input.principalId, target, linkedEligibilityId: input.linkedRoleEligibilityScheduleId, targetScheduleId: input.targetScheduleId });
+      }
       const created: ScheduleRequest = await submitScheduleRequest(deps, kind, caller, input.body, call.requestId, AZURE_ROLE_BODY);
       const createdTarget = asAzureRole(created.target);
       const view = await armViews(deps)(created.principalId, createdTarget);
@@ -145,7 +149,7 @@ function schedulesResource(env: ArmScheduleEnv, kind: ScheduleKind, entity: 'sch
       const scope = parseAzureScope(call.scope);
       const deps = env.deps();
       const view = armViews(deps);
-      const [name] = segments;
+      const name = segments[0]?.toLowerCase();
       if (name !== undefined) {
         const { item, target } = await (entity === 'schedule' ? getAzureSchedule : getAzureInstance)(deps, kind, caller, scope.path, name);
         return ok(toJson(item, target, 'Direct', await view(item.principalId, target)));
