@@ -98,6 +98,8 @@ export function approvalResources(env: ArmApprovalEnv): Record<string, ArmResour
         // Approval and stage ids are GUIDs, compared case-insensitively; this service keeps them lower-case.
         const [id, child, stepId, ...rest] = segments.map((s, i) => (i === 1 ? s : s.toLowerCase()));
         if (rest.length > 0 || (child !== undefined && !['stages', 'steps'].includes(child.toLowerCase()))) throw noSuchPath(method, call.path);
+        // A scope in the path must be one (approvals themselves are tenant-wide).
+        if (call.scope !== '') parseAzureScope(call.scope);
         const deps = method === 'GET' ? env.deps() : env.depsWithWorkflow(call.ctx);
         const principal = principals(deps);
         if (id === undefined) {
