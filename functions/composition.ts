@@ -25,6 +25,8 @@ import { tableStorageHealth } from '../shared/adapters/tables/tableStorageHealth
 import type { DependencyHealth } from '../shared/ports/dependencyHealth';
 import { config } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
+import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
+import type { Authenticate } from '../shared/http/arm/handler';
 import type { AlertStore } from '../shared/ports/alerts';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
@@ -47,6 +49,8 @@ import type { Signer } from '../shared/ports/signer';
 
 export interface AppDeps {
   tokens: TokenValidator;
+  /** Authenticates callers of the ARM surface: tokens for Azure Resource Manager's audience, with ARM's 401 codes. */
+  armTokens: Authenticate;
   directory: Directory;
   /** Azure Resource Manager: the management group tree, Azure role definitions and role assignments. */
   azure: AzureResources;
@@ -116,6 +120,7 @@ function build(): AppDeps {
       adminRole: settings.PIM_ADMIN_ROLE,
       auditorRole: settings.PIM_AUDITOR_ROLE,
     }),
+    armTokens: armTokenValidation(settings),
     directory,
     azure,
     access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory), azureRole: azureRoleAccess(azure) }),
@@ -123,6 +128,21 @@ function build(): AppDeps {
 }
 
 export const tokens = () => deps().tokens;
+export const armTokens = () => deps().armTokens;
+
+/** The ARM surface's tokens: validated like the Graph surface's (issuer, keys, tenant, roles), for ARM's audiences. */
+function armTokenValidation(settings: ReturnType<typeof config>): Authenticate {
+  const audiences = withSlashVariants(settings.PIM_ARM_AUDIENCE);
+  const validator = createTokenValidator({
+    issuer: settings.PIM_OIDC_ISSUER,
+    otherIssuers: settings.PIM_ARM_ISSUER ? [settings.PIM_ARM_ISSUER] : [],
+    audience: audiences,
+    tenantId: settings.PIM_TENANT_ID,
+    adminRole: settings.PIM_ADMIN_ROLE,
+    auditorRole: settings.PIM_AUDITOR_ROLE,
+  });
+  return armAuthenticator(validator, { audiences, tenantId: settings.PIM_TENANT_ID });
+}
 
 /**
  * The activation workflow for this invocation (its durable client input must be declared);

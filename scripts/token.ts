@@ -1,6 +1,7 @@
 /**
- * `npm run token -- alice --mfa [--acrs c1]`: prints an access token for a demo user, issued
- * by a running devhost (`npm start`). Only devhost issues these; the production app has no such route.
+ * `npm run token -- alice --mfa [--acrs c1] [--arm]`: prints an access token for a demo user,
+ * issued by a running devhost (`npm start`); `--arm` makes it one for the ARM surface (Azure
+ * Resource Manager's audience). Only devhost issues these; the production app has no such route.
  */
 const args = process.argv.slice(2);
 const user = args.find((a) => !a.startsWith('--'));
@@ -10,13 +11,13 @@ const base = process.env.DEVHOST_URL ?? `http://localhost:${process.env.DEVHOST_
 
 async function main(): Promise<void> {
   if (!user) {
-    console.error('usage: npm run token -- <user alias or UPN> [--mfa] [--acrs c1,c2]');
+    console.error('usage: npm run token -- <user alias or UPN> [--mfa] [--acrs c1,c2] [--arm]');
     process.exit(2);
   }
   const res = await fetch(`${base}/.devhost/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user, mfa: args.includes('--mfa'), acrs }),
+    body: JSON.stringify({ user, mfa: args.includes('--mfa'), acrs, ...(args.includes('--arm') ? { audience: 'arm' } : {}) }),
   });
   const body = (await res.json()) as { access_token?: string; error?: { message: string } };
   if (!res.ok || !body.access_token) {

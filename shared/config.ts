@@ -51,6 +51,21 @@ const schema = z.object({
   PIM_OIDC_ISSUER: url,
   /** Audience the tokens must be for (the API's app id URI or client id). */
   PIM_OIDC_AUDIENCE: z.string().min(1, 'the API audience'),
+  /**
+   * Audiences the ARM surface (Azure resource roles) accepts, comma-separated: Azure Resource
+   * Manager's, each also with or without its trailing slash, as ARM accepts them. A sovereign
+   * cloud's are e.g. https://management.usgovcloudapi.net/,https://management.core.usgovcloudapi.net/.
+   */
+  PIM_ARM_AUDIENCE: z
+    .string()
+    .default('https://management.azure.com/,https://management.core.windows.net/')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== ''))
+    .refine((list) => list.length > 0, 'one or more audiences, comma-separated'),
+  /**
+   * One more issuer the ARM surface accepts. Entra issues tokens for Azure Resource Manager in
+   * its v1 form (https://sts.windows.net/{tenant}/), signed with the same keys as PIM_OIDC_ISSUER's.
+   */
+  PIM_ARM_ISSUER: url.optional(),
   /** App role that grants admin powers. */
   PIM_ADMIN_ROLE: z.string().min(1).default('PIM.Admin'),
   /** App role that grants read access to audit and all schedules. */
@@ -152,7 +167,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     ...serviceBus.problems,
   ];
-  if (!result.success || !tables.value || !serviceBus.value) throw new ConfigError(problems);
+  // Why: were the Graph surface's audience one of ARM's, a token for either surface would work on both.
+  if (result.success && result.data.PIM_ARM_AUDIENCE.some((a) => a.replace(/\/+$/, '') === result.data.PIM_OIDC_AUDIENCE.replace(/\/+$/, ''))) {
+    problems.push(`PIM_OIDC_AUDIENCE must differ from the ARM audiences in PIM_ARM_AUDIENCE (${result.data.PIM_ARM_AUDIENCE.join(', ')})`);
+  }
+  if (!result.success || !tables.value || !serviceBus.value || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...result.data, tables: tables.value, serviceBus: serviceBus.value });
 }
 

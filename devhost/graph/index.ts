@@ -24,7 +24,7 @@ export interface GraphStandInOptions {
  * assignments, users, and groups with their members and owners (groups and assignments kept in
  * Table Storage, seeded from demo-directory.json), with Graph's status codes and error bodies,
  * and failures (429/503/latency) injectable on demand. Also issues tokens for the demo users
- * at POST /.devhost/token.
+ * at POST /.devhost/token (`"audience": "arm"` for the ARM surface's).
  */
 export class GraphStandInExtension implements HostExtension {
   readonly name = 'graph';
@@ -233,11 +233,15 @@ export class GraphStandInExtension implements HostExtension {
 
   private async token(req: RawRequest): Promise<RawResponse> {
     if (!this.options.issuer) return graphError(404, 'NotFound', 'No token issuer is configured in this devhost.');
-    let body: { user?: unknown; mfa?: unknown; acrs?: unknown };
+    let body: { user?: unknown; mfa?: unknown; acrs?: unknown; audience?: unknown };
     try {
       body = JSON.parse(req.body.toString('utf8') || '{}') as typeof body;
     } catch {
-      return graphError(400, 'BadRequest', 'Send JSON like {"user": "alice", "mfa": true, "acrs": ["c1"]}.');
+      return graphError(400, 'BadRequest', 'Send JSON like {"user": "alice", "mfa": true, "acrs": ["c1"], "audience": "arm"}.');
+    }
+    const audience = tokenAudience(body.audience);
+    if (audience === null) {
+      return graphError(400, 'BadRequest', '"audience" is "arm" (the ARM surface: Azure Resource Manager\'s audience), or an audience URI; leave it out for the app\'s own.');
     }
     if (typeof body.user !== 'string') return graphError(400, 'BadRequest', '"user" (alias or UPN) is required, e.g. {"user": "alice"}.');
     const user = findUser(this.directory, body.user);
@@ -252,7 +256,7 @@ export class GraphStandInExtension implements HostExtension {
       roles: user.appRoles,
       amr: body.mfa === true ? ['pwd', 'mfa'] : ['pwd'],
       ...(acrs.length ? { acrs } : {}),
-    });
+    }, audience ? { audience } : {});
     return json(200, { token_type: 'Bearer', expires_in: 3600, access_token: token });
   }
 
@@ -265,6 +269,20 @@ export class GraphStandInExtension implements HostExtension {
     if (!this.table) throw new Error('The Graph stand-in is not started.');
     return this.table;
   }
+}
+
+/** ARM's audience, as the app is configured to accept it (PIM_ARM_AUDIENCE's first), else Azure's public cloud's. */
+const armAudience = () => process.env.PIM_ARM_AUDIENCE?.split(',')[0]?.trim() || 'https://management.azure.com/';
+
+/**
+ * The audience a token asks for: undefined for the app's own (the Graph surface), "arm" for the
+ * ARM surface, or a URI as given (to try a wrong one); null when it is none of these.
+ */
+function tokenAudience(value: unknown): string | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') return null;
+  if (value.toLowerCase() === 'arm') return armAudience();
+  return /^[a-z][a-z0-9+.-]*:\S+$/i.test(value) ? value : null;
 }
 
 function isTextPlain(contentType: string | undefined): boolean {

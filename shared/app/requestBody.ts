@@ -37,6 +37,11 @@ export interface TargetBody<F> {
   fields: z.ZodType<F>;
   actions: readonly RequestAction[];
   toTarget(fields: F): Target;
+  /**
+   * The id the client chose for its request, on a surface whose clients name their requests
+   * (ARM's PUT of `{name}`). Graph's surfaces leave this out: a Graph body cannot pick an id.
+   */
+  requestIdOf?(fields: F): string;
 }
 
 const required = (name: string) => z.string({ message: `${name} is required` }).min(1, `${name} is required`);
@@ -100,6 +105,7 @@ export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): Reque
       },
     },
     isValidationOnly: b.isValidationOnly === true,
+    ...(surface.requestIdOf ? { requestId: surface.requestIdOf(results[2].data) } : {}),
   };
 }
 

@@ -5,8 +5,12 @@ import { HttpError } from './graphErrors';
 export type { Caller } from '../domain/caller';
 
 export interface AuthSettings {
+  /** The OpenID issuer whose discovery document names the signing keys; tokens must carry it (or one of `otherIssuers`). */
   issuer: string;
-  audience: string;
+  /** Other issuers whose tokens are signed with the same keys (Entra's v1 form, https://sts.windows.net/{tenant}/). */
+  otherIssuers?: readonly string[];
+  /** The audience the tokens must be for, or the audiences one of which they must be for. */
+  audience: string | readonly string[];
   tenantId: string;
   adminRole: string;
   auditorRole: string;
@@ -49,8 +53,8 @@ export function createTokenValidator(settings: AuthSettings): TokenValidator {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(match[1], await keys(), {
-          issuer: settings.issuer,
-          audience: settings.audience,
+          issuer: [settings.issuer, ...(settings.otherIssuers ?? [])],
+          audience: typeof settings.audience === 'string' ? settings.audience : [...settings.audience],
           algorithms: ['RS256'],
           requiredClaims: ['exp', 'iat', 'oid', 'tid'],
           clockTolerance: 60,
@@ -64,7 +68,8 @@ export function createTokenValidator(settings: AuthSettings): TokenValidator {
         oid: String(payload.oid),
         tenantId: String(payload.tid),
         name: typeof payload.name === 'string' ? payload.name : undefined,
-        upn: typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined,
+        // v2 tokens name the user in preferred_username, v1 tokens (Entra's for ARM) in upn.
+        upn: typeof payload.preferred_username === 'string' ? payload.preferred_username : typeof payload.upn === 'string' ? payload.upn : undefined,
         roles,
         isAdmin: roles.includes(settings.adminRole),
         isAuditor: roles.includes(settings.auditorRole),

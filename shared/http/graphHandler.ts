@@ -42,7 +42,8 @@ export function graphHandler(validator: () => TokenValidator, handler: GraphHand
   };
 }
 
-async function readBody(req: HttpRequest): Promise<unknown> {
+/** The JSON body of a request (undefined when empty), within the size limit, as application/json only. */
+export async function readBody(req: HttpRequest): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await readLimited(req);

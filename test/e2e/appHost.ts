@@ -35,8 +35,8 @@ export interface AppHost {
   graph: GraphStandInExtension;
   /** devhost's Azure Resource Manager (the demo tree, role definitions and assignments). */
   arm: ArmStandInExtension;
-  /** A bearer token for a demo user ("admin", "alice", ... ). */
-  token(user: string, options?: { mfa?: boolean; acrs?: string[] }): Promise<string>;
+  /** A bearer token for a demo user ("admin", "alice", ... ); audience "arm" for the ARM surface. */
+  token(user: string, options?: { mfa?: boolean; acrs?: string[]; audience?: string }): Promise<string>;
   /** fetch against the app with a token for `user` (or none when user is undefined). */
   call(user: string | undefined, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** A JSON API call as `user` (with MFA): status and parsed body. */
@@ -97,8 +97,8 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_PUBLIC_BASE_URL: host.url,
   });
   const tokens = new Map<string, string>();
-  const token = async (user: string, options: { mfa?: boolean; acrs?: string[] } = {}) => {
-    const key = `${user}|${options.mfa}|${options.acrs?.join(',')}`;
+  const token = async (user: string, options: { mfa?: boolean; acrs?: string[]; audience?: string } = {}) => {
+    const key = `${user}|${options.mfa}|${options.acrs?.join(',')}|${options.audience}`;
     let value = tokens.get(key);
     if (!value) {
       const res = await fetch(`${host.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, ...options }) });

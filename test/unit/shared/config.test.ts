@@ -159,6 +159,19 @@ describe('production connections (identity-based, as the Functions host reads th
     ]);
   });
 
+  it("reads the ARM surface's audiences (ARM's two by default, or a national cloud's) and refuses an app audience among them", () => {
+    expect(loadConfig(minimal).PIM_ARM_AUDIENCE).toEqual(['https://management.azure.com/', 'https://management.core.windows.net/']);
+    expect(loadConfig({ ...minimal, PIM_ARM_AUDIENCE: ' https://management.usgovcloudapi.net/ , https://management.core.usgovcloudapi.net/ ' }).PIM_ARM_AUDIENCE).toEqual([
+      'https://management.usgovcloudapi.net/',
+      'https://management.core.usgovcloudapi.net/',
+    ]);
+    expect(problemsOf({ ...minimal, PIM_ARM_AUDIENCE: ' , ' })).toEqual(['PIM_ARM_AUDIENCE must be one or more audiences, comma-separated']);
+    // Why refused: a token for either surface would then open both.
+    expect(problemsOf({ ...minimal, PIM_OIDC_AUDIENCE: 'https://management.azure.com' })).toEqual([expect.stringMatching(/^PIM_OIDC_AUDIENCE must differ from the ARM audiences/)]);
+    expect(loadConfig({ ...minimal, PIM_ARM_ISSUER: 'https://sts.windows.net/7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f/' }).PIM_ARM_ISSUER).toBe('https://sts.windows.net/7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f/');
+    expect(problemsOf({ ...minimal, PIM_ARM_ISSUER: 'sts.windows.net' })).toEqual(['PIM_ARM_ISSUER must be an http(s) URL']);
+  });
+
   it('takes national-cloud Graph endpoints over https, and plain http only on a loopback address', () => {
     for (const graph of ['https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn', 'http://localhost:7071/.devhost/graph', 'http://127.0.0.1:7071/.devhost/graph', 'http://[::1]:7071/.devhost/graph']) {
       expect(loadConfig({ ...minimal, PIM_GRAPH_BASE_URL: graph }).PIM_GRAPH_BASE_URL).toBe(graph);

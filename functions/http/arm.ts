@@ -1,0 +1,37 @@
+/**
+ * The ARM surface: Azure resource roles through Azure Resource Manager's PIM API
+ * (`/{scope}/providers/Microsoft.Authorization/...`). A route's catch-all must come last, so each
+ * root an ARM scope starts with gets one catch-all route, and the dispatcher finds the resource.
+ * Reads and writes are registered apart (same template, disjoint methods): only writes start or
+ * wake activation workflows, so only they take the durable client.
+ */
+import { app, type HttpRequest } from '@azure/functions';
+import * as df from 'durable-functions';
+import { approvalResources } from '../../shared/http/arm/approvalResources';
+import { armDispatcher } from '../../shared/http/arm/dispatch';
+import { armHandler } from '../../shared/http/arm/handler';
+import { ARM_ROUTE_ROOTS, armPathOf, type ArmRouteRoot } from '../../shared/http/arm/router';
+import { scheduleResources } from '../../shared/http/arm/scheduleResources';
+import { armTokens, deps, workflowFor } from '../composition';
+
+const env = {
+  deps: () => deps(),
+  depsWithWorkflow: (ctx: Parameters<typeof workflowFor>[0]) => ({ ...deps(), workflow: workflowFor(ctx) }),
+};
+
+const dispatch = armDispatcher({ ...scheduleResources(env), ...approvalResources(env) });
+
+function register(root: ArmRouteRoot): void {
+  const route = `${root.route}/{*rest}`;
+  const path = (req: HttpRequest) => armPathOf(root, req.params.rest);
+  app.http(`arm${root.name}Read`, { route, methods: ['GET'], authLevel: 'anonymous', handler: armHandler(armTokens, path, dispatch) });
+  app.http(`arm${root.name}Write`, {
+    route,
+    methods: ['PUT', 'POST', 'PATCH', 'DELETE'],
+    authLevel: 'anonymous',
+    extraInputs: [df.input.durableClient()],
+    handler: armHandler(armTokens, path, dispatch),
+  });
+}
+
+for (const root of ARM_ROUTE_ROOTS) register(root);
