@@ -12,6 +12,8 @@ import { armDispatcher } from '../../shared/http/arm/dispatch';
 import { armHandler } from '../../shared/http/arm/handler';
 import { ARM_ROUTE_ROOTS, armPathOf, type ArmRouteRoot } from '../../shared/http/arm/router';
 import { scheduleResources } from '../../shared/http/arm/scheduleResources';
+import { ARM_POLICY_RESOURCE_TYPES, handleArmPolicies } from '../../shared/http/arm/policies';
+import type { ArmResource } from '../../shared/http/arm/dispatch';
 import { armTokens, deps, workflowFor } from '../composition';
 
 const env = {
@@ -19,7 +21,18 @@ const env = {
   depsWithWorkflow: (ctx: Parameters<typeof workflowFor>[0]) => ({ ...deps(), workflow: workflowFor(ctx) }),
 };
 
-const dispatch = armDispatcher({ ...scheduleResources(env), ...approvalResources(env) });
+/** Role settings: roleManagementPolicies and roleManagementPolicyAssignments, handled by the policy surface. */
+const policyResources: Record<string, ArmResource> = Object.fromEntries(
+  ARM_POLICY_RESOURCE_TYPES.map((type) => [
+    type,
+    {
+      apiVersions: ['2020-10-01'],
+      handle: (call) => handleArmPolicies(deps(), { caller: call.caller, body: call.body, url: call.url, requestId: call.requestId }, call.scope, type, call.segments[0], call.method),
+    } satisfies ArmResource,
+  ]),
+);
+
+const dispatch = armDispatcher({ ...scheduleResources(env), ...approvalResources(env), ...policyResources });
 
 function register(root: ArmRouteRoot): void {
   const route = `${root.route}/{*rest}`;
