@@ -5,12 +5,16 @@ import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { canonicalAzureScope } from '../../shared/domain/azureScope';
 import { azurePolicyName } from '../../shared/app/azurePolicyNames';
 import { eventually, testStorage } from '../devhost/helpers';
-import { EXAMPLE_APPROVER_GROUPS, EXAMPLE_POLICY_NAME, EXAMPLE_SCOPE, patchFullExample, patchPartialExample } from '../fixtures/armPolicyExamples';
-import { APP_RG, azureTree, CONTRIBUTOR, DATA_RG, OWNER, PROD_MG, PROD_SUB, READER, ROLES } from '../fixtures/azureTree';
-import { type AppHost, startAppHost } from './appHost';
-import { ARM_TEST_BASE, registerArmPolicyTestRoutes } from './armTestRoutes';
+import { EXAMPLE_APPROVER_GROUPS, EXAMPLE_POLICY_NAME, exampleScopeFor, patchFullExample, patchPartialExample } from '../fixtures/armPolicyExamples';
+import { type ApiResult, type AppHost, startAppHost } from './appHost';
+import { AZURE_ROLE, demoSubscriptions, roleGuidsAt } from './armStandIn';
 import { GROUPS, USERS } from './demo';
 
+/**
+ * ARM's role management policies and policy assignments for Azure roles, through the ARM
+ * surface's own routes (`/subscriptions/…`, `/providers/Microsoft.Management/managementGroups/…`)
+ * with ARM-audience tokens, over devhost's ARM stand-in and its demo tree.
+ */
 interface ArmRule {
   id: string;
   ruleType: string;
@@ -49,28 +53,50 @@ interface ArmAssignment {
 
 let app: AppHost;
 
+const { owner: OWNER, contributor: CONTRIBUTOR, reader: READER } = AZURE_ROLE;
+/** The demo tree's scopes these tests use: a management group, a subscription in it, and two of its resource groups. */
+let PROD_MG: string;
+let PROD_SUB: string;
+let APP_RG: string;
+let DATA_RG: string;
+/** The GUIDs of every role Azure can assign at PROD_SUB. */
+let ROLES: string[];
+
 const V = 'api-version=2020-10-01';
 const AUTH = '/providers/Microsoft.Authorization';
-const policies = (scope: string, rest = '') => `${ARM_TEST_BASE}${scope.startsWith('/') ? '' : '/'}${scope}${AUTH}/roleManagementPolicies${rest}`;
-const assignments = (scope: string, rest = '') => `${ARM_TEST_BASE}${scope}${AUTH}/roleManagementPolicyAssignments${rest}`;
+const policies = (scope: string, rest = '') => `${scope.startsWith('/') ? '' : '/'}${scope}${AUTH}/roleManagementPolicies${rest}`;
+const assignments = (scope: string, rest = '') => `${scope}${AUTH}/roleManagementPolicyAssignments${rest}`;
 const roleFilter = (scope: string, guid: string) => `$filter=${encodeURIComponent(`roleDefinitionId eq '${scope}${AUTH}/roleDefinitions/${guid}'`)}`;
-const nameAt = (scope: string, guid = OWNER) => azurePolicyName(canonicalAzureScope(scope), guid);
+const nameAt = (scope: string, guid: string = OWNER) => azurePolicyName(canonicalAzureScope(scope), guid);
 const rulesById = (rules: ArmRule[]) => new Map(rules.map((r) => [r.id, r]));
 const stored = (scope: string) => deps().policies.listAt('azureRole', scope);
+const lastName = (scope: string) => scope.slice(scope.lastIndexOf('/') + 1);
 
-async function policyOf(scope: string, guid = OWNER): Promise<ArmPolicy> {
-  const res = await app.api('alice', 'GET', `${policies(scope, `/${nameAt(scope, guid)}`)}?${V}`);
+/** A call to the ARM surface as `user`, with an ARM-audience token (MFA done). */
+async function arm(user: string, method: string, path: string, json?: unknown): Promise<ApiResult> {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await app.token(user, { mfa: true, audience: 'arm' })}`, 'content-type': 'application/json' },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as ApiResult['body']) : {} };
+}
+
+async function policyOf(scope: string, guid: string = OWNER): Promise<ArmPolicy> {
+  const res = await arm('alice', 'GET', `${policies(scope, `/${nameAt(scope, guid)}`)}?${V}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as unknown as ArmPolicy;
 }
 
-const patch = (user: string, scope: string, body: unknown, guid = OWNER) => app.api(user, 'PATCH', `${policies(scope, `/${nameAt(scope, guid)}`)}?${V}`, body);
+const patch = (user: string, scope: string, body: unknown, guid: string = OWNER) => arm(user, 'PATCH', `${policies(scope, `/${nameAt(scope, guid)}`)}?${V}`, body);
 
 beforeAll(async () => {
-  registerArmPolicyTestRoutes();
   app = await startAppHost();
-  // The ARM stand-in is another branch's; until it lands, Azure here is the in-memory tree (the lead wires deps.azure).
-  Object.assign(deps(), { azure: azureTree() });
+  const armBase = String(process.env.PIM_ARM_BASE_URL);
+  const [scopes] = await demoSubscriptions(armBase);
+  ({ mg: PROD_MG, sub: PROD_SUB, rg: APP_RG, otherRg: DATA_RG } = scopes);
+  ROLES = await roleGuidsAt(armBase, PROD_SUB);
 });
 
 afterAll(async () => {
@@ -79,7 +105,7 @@ afterAll(async () => {
 
 describe("ARM's role management policies for Azure roles", () => {
   it("lists a resource group's Owner policy with ARM's roleDefinitionId filter: Entra's Azure defaults, ARM's shapes, its own rules in effect", async () => {
-    const res = await app.api('alice', 'GET', `${policies(APP_RG)}?${V}&${roleFilter(PROD_SUB, OWNER)}`);
+    const res = await arm('alice', 'GET', `${policies(APP_RG)}?${V}&${roleFilter(PROD_SUB, OWNER)}`);
     expect(res.status).toBe(200);
     const [policy, ...more] = (res.body as unknown as { value: ArmPolicy[] }).value;
     expect(more).toEqual([]);
@@ -93,7 +119,7 @@ describe("ARM's role management policies for Azure roles", () => {
         isOrganizationDefault: false,
         lastModifiedDateTime: null,
         lastModifiedBy: { id: null, type: null, email: null },
-        policyProperties: { scope: { id: APP_RG, displayName: 'rg-app', type: 'resourcegroup' } },
+        policyProperties: { scope: { id: APP_RG, displayName: lastName(APP_RG), type: 'resourcegroup' } },
         isInheritedBySubscopes: false,
         effectiveFrom: { scope: APP_RG, policyId: `${APP_RG}${AUTH}/roleManagementPolicies/${name}`, inherited: false },
       },
@@ -111,22 +137,22 @@ describe("ARM's role management policies for Azure roles", () => {
   });
 
   it('lists every role at a scope without a filter, and the same policy by its name, in any spelling of the scope', async () => {
-    const list = await app.api('alice', 'GET', `${policies(PROD_SUB)}?${V}`);
+    const list = await arm('alice', 'GET', `${policies(PROD_SUB)}?${V}`);
     expect(list.status).toBe(200);
     const names = (list.body as unknown as { value: ArmPolicy[] }).value.map((p) => p.name);
-    expect(names.sort()).toEqual(ROLES.map((r) => nameAt(PROD_SUB, r.guid)).sort());
+    expect(names.sort()).toEqual(ROLES.map((guid) => nameAt(PROD_SUB, guid)).sort());
     // The spec examples' alias for a subscription scope, and upper case, name the same policy.
-    const viaAlias = await app.api('alice', 'GET', `${policies(EXAMPLE_SCOPE, `/${nameAt(PROD_SUB)}`)}?${V}`);
+    const viaAlias = await arm('alice', 'GET', `${policies(exampleScopeFor(PROD_SUB), `/${nameAt(PROD_SUB)}`)}?${V}`);
     expect(viaAlias.status).toBe(200);
     expect(viaAlias.body).toMatchObject({ name: nameAt(PROD_SUB), properties: { scope: PROD_SUB, policyProperties: { scope: { type: 'subscription' } } } });
-    expect((await app.api('alice', 'GET', `${policies(PROD_SUB.toUpperCase(), `/${nameAt(PROD_SUB).toUpperCase()}`)}?${V}`)).status).toBe(200);
+    expect((await arm('alice', 'GET', `${policies(PROD_SUB.toUpperCase(), `/${nameAt(PROD_SUB).toUpperCase()}`)}?${V}`)).status).toBe(200);
     // ARM's example name is no policy here; another scope's name is none at this one.
-    expect((await app.api('alice', 'GET', `${policies(PROD_SUB, `/${EXAMPLE_POLICY_NAME}`)}?${V}`)).body.error?.code).toBe('RoleManagementPolicyNotFound');
-    expect((await app.api('alice', 'GET', `${policies(PROD_SUB, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(404);
+    expect((await arm('alice', 'GET', `${policies(PROD_SUB, `/${EXAMPLE_POLICY_NAME}`)}?${V}`)).body.error?.code).toBe('RoleManagementPolicyNotFound');
+    expect((await arm('alice', 'GET', `${policies(PROD_SUB, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(404);
   });
 
   it("applies ARM's partial PATCH example at a subscription and answers 200 with the whole policy, audited with the role and the scope", async () => {
-    const res = await patch('admin', EXAMPLE_SCOPE, patchPartialExample());
+    const res = await patch('admin', exampleScopeFor(PROD_SUB), patchPartialExample());
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const policy = res.body as unknown as ArmPolicy;
     const rules = rulesById(policy.properties.rules);
@@ -199,7 +225,7 @@ describe("ARM's role management policies for Azure roles", () => {
     expect((await policyOf(DATA_RG)).properties.effectiveFrom).toMatchObject({ scope: DATA_RG, inherited: false });
     expect((await policyOf(APP_RG, READER)).properties.effectiveFrom.inherited).toBe(false);
     // The policy assignment says the same.
-    const assignment = await app.api('alice', 'GET', `${assignments(APP_RG, `/${nameAt(APP_RG)}_${OWNER}`)}?${V}`);
+    const assignment = await arm('alice', 'GET', `${assignments(APP_RG, `/${nameAt(APP_RG)}_${OWNER}`)}?${V}`);
     expect(assignment.body).toMatchObject({ properties: { effectiveFrom: { scope: PROD_SUB, inherited: true } } });
     expect((assignment.body as unknown as ArmAssignment).properties.effectiveRules).toEqual(subPolicy.properties.rules);
 
@@ -207,9 +233,9 @@ describe("ARM's role management policies for Azure roles", () => {
     const own = await patch('admin', APP_RG, { properties: { rules: [{ id: 'Expiration_EndUser_Assignment', ruleType: 'RoleManagementPolicyExpirationRule', maximumDuration: 'PT1H' }] } });
     expect((own.body as unknown as ArmPolicy).properties.effectiveFrom).toMatchObject({ scope: APP_RG, inherited: false });
     // ...and deleting them (a reset) makes it follow the subscription again; a second reset has nothing to do.
-    expect((await app.api('admin', 'DELETE', `${policies(APP_RG, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(200);
+    expect((await arm('admin', 'DELETE', `${policies(APP_RG, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(200);
     expect((await policyOf(APP_RG)).properties).toMatchObject({ lastModifiedDateTime: null, effectiveFrom: { scope: PROD_SUB, inherited: true } });
-    expect((await app.api('admin', 'DELETE', `${policies(APP_RG, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(204);
+    expect((await arm('admin', 'DELETE', `${policies(APP_RG, `/${nameAt(APP_RG)}`)}?${V}`)).status).toBe(204);
   });
 
   it('lets only admins change or reset a policy (403 AuthorizationFailed), and stores nothing', async () => {
@@ -218,14 +244,14 @@ describe("ARM's role management policies for Azure roles", () => {
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'AuthorizationFailed' });
     expect(Object.keys(res.body)).toEqual(['error']);
-    expect((await app.api('alice', 'DELETE', `${policies(PROD_SUB, `/${nameAt(PROD_SUB)}`)}?${V}`)).status).toBe(403);
+    expect((await arm('alice', 'DELETE', `${policies(PROD_SUB, `/${nameAt(PROD_SUB)}`)}?${V}`)).status).toBe(403);
     expect(await stored(PROD_MG)).toEqual(before);
   });
 
   it("refuses bad requests with ARM's error body (400, 404) and stores nothing", async () => {
-    const scope = `${PROD_SUB}/resourceGroups/rg-dev`;
-    const rg = APP_RG.replace('rg-app', 'rg-data');
-    const cases: Array<[string, Promise<Awaited<ReturnType<AppHost['api']>>>, number, string | RegExp]> = [
+    const scope = `${PROD_SUB}/resourceGroups/rg-nowhere`;
+    const rg = DATA_RG;
+    const cases: Array<[string, Promise<ApiResult>, number, string | RegExp]> = [
       ['no body', patch('admin', PROD_MG, undefined), 400, 'InvalidRequestContent'],
       ['no properties', patch('admin', PROD_MG, { rules: [] }), 400, 'InvalidRequestContent'],
       ['a property that is not a setting', patch('admin', PROD_MG, { properties: { rules: [], isInheritedBySubScopes: true } }), 400, 'InvalidRequestContent'],
@@ -256,11 +282,11 @@ describe("ARM's role management policies for Azure roles", () => {
         400,
         'InvalidPolicy',
       ],
-      ['no api-version', app.api('alice', 'GET', policies(PROD_SUB)), 400, 'MissingApiVersionParameter'],
-      ['another api-version', app.api('alice', 'GET', `${policies(PROD_SUB)}?api-version=2015-07-01`), 400, 'InvalidApiVersionParameter'],
-      ['a bad scope', app.api('alice', 'GET', `${ARM_TEST_BASE}/subscriptions/not-a-guid${AUTH}/roleManagementPolicies?${V}`), 400, 'InvalidScope'],
-      ['an unknown scope', app.api('alice', 'GET', `${policies(scope)}?${V}&${roleFilter(PROD_SUB, OWNER)}`), 404, 'ResourceNotFound'],
-      ['another filter', app.api('alice', 'GET', `${policies(PROD_SUB)}?${V}&$filter=${encodeURIComponent('atScope()')}`), 400, 'InvalidFilter'],
+      ['no api-version', arm('alice', 'GET', policies(PROD_SUB)), 400, 'MissingApiVersionParameter'],
+      ['another api-version', arm('alice', 'GET', `${policies(PROD_SUB)}?api-version=2015-07-01`), 400, 'InvalidApiVersionParameter'],
+      ['a bad scope', arm('alice', 'GET', `/subscriptions/not-a-guid${AUTH}/roleManagementPolicies?${V}`), 400, 'InvalidScope'],
+      ['an unknown scope', arm('alice', 'GET', `${policies(scope)}?${V}&${roleFilter(PROD_SUB, OWNER)}`), 404, 'ResourceNotFound'],
+      ['another filter', arm('alice', 'GET', `${policies(PROD_SUB)}?${V}&$filter=${encodeURIComponent('atScope()')}`), 400, 'InvalidFilter'],
       ['an unknown policy name', patch('admin', rg, patchPartialExample(), CONTRIBUTOR.replace(/^b/, 'c')), 404, 'RoleManagementPolicyNotFound'],
     ];
     for (const [what, pending, status, code] of cases) {
@@ -284,7 +310,7 @@ describe("ARM's role management policies for Azure roles", () => {
   });
 
   it('serves the policy assignments: list with the filter, GET, a PUT naming the role\'s own policy (201), refusing any other, DELETE refused', async () => {
-    const list = await app.api('alice', 'GET', `${assignments(PROD_SUB)}?${V}&${roleFilter(PROD_SUB, CONTRIBUTOR)}`);
+    const list = await arm('alice', 'GET', `${assignments(PROD_SUB)}?${V}&${roleFilter(PROD_SUB, CONTRIBUTOR)}`);
     expect(list.status).toBe(200);
     const [assignment] = (list.body as unknown as { value: ArmAssignment[] }).value;
     const policyName = nameAt(PROD_SUB, CONTRIBUTOR);
@@ -308,21 +334,21 @@ describe("ARM's role management policies for Azure roles", () => {
       },
     });
     expect(assignment?.properties.effectiveRules).toHaveLength(17);
-    const all = await app.api('alice', 'GET', `${assignments(PROD_SUB)}?${V}`);
+    const all = await arm('alice', 'GET', `${assignments(PROD_SUB)}?${V}`);
     expect((all.body as unknown as { value: ArmAssignment[] }).value).toHaveLength(ROLES.length);
-    expect((await app.api('alice', 'GET', `${assignments(PROD_SUB, `/${name}`)}?${V}`)).body).toEqual(assignment);
+    expect((await arm('alice', 'GET', `${assignments(PROD_SUB, `/${name}`)}?${V}`)).body).toEqual(assignment);
 
     // PUT as in ARM's example body: the role's own policy at the scope is assigned already.
-    const put = await app.api('admin', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId } });
+    const put = await arm('admin', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId } });
     expect(put.status).toBe(201);
     expect(put.body).toEqual(assignment);
-    const other = await app.api('admin', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId: `${PROD_MG}${AUTH}/roleManagementPolicies/${nameAt(PROD_MG, CONTRIBUTOR)}` } });
+    const other = await arm('admin', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId: `${PROD_MG}${AUTH}/roleManagementPolicies/${nameAt(PROD_MG, CONTRIBUTOR)}` } });
     expect(other.status).toBe(400);
     expect(other.body.error).toMatchObject({ code: 'InvalidRoleManagementPolicyAssignment', message: expect.stringContaining('isInheritedBySubscopes') });
-    expect((await app.api('alice', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId } })).body.error?.code).toBe('AuthorizationFailed');
-    const deleted = await app.api('admin', 'DELETE', `${assignments(PROD_SUB, `/${name}`)}?${V}`);
+    expect((await arm('alice', 'PUT', `${assignments(PROD_SUB, `/${name}`)}?${V}`, { properties: { scope: PROD_SUB, roleDefinitionId, policyId } })).body.error?.code).toBe('AuthorizationFailed');
+    const deleted = await arm('admin', 'DELETE', `${assignments(PROD_SUB, `/${name}`)}?${V}`);
     expect(deleted.status).toBe(400);
-    expect((await app.api('admin', 'DELETE', `${assignments(PROD_SUB, `/${nameAt(PROD_SUB, OWNER)}_${CONTRIBUTOR}`)}?${V}`)).status).toBe(204);
-    expect((await app.api('alice', 'GET', `${assignments(PROD_SUB, `/${EXAMPLE_POLICY_NAME}_${CONTRIBUTOR}`)}?${V}`)).status).toBe(404);
+    expect((await arm('admin', 'DELETE', `${assignments(PROD_SUB, `/${nameAt(PROD_SUB, OWNER)}_${CONTRIBUTOR}`)}?${V}`)).status).toBe(204);
+    expect((await arm('alice', 'GET', `${assignments(PROD_SUB, `/${EXAMPLE_POLICY_NAME}_${CONTRIBUTOR}`)}?${V}`)).status).toBe(404);
   });
 });

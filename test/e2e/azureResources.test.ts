@@ -8,6 +8,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
+import { AZURE_ROLE, type DemoScopes, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 import { USERS } from './demo';
 
 /**
@@ -19,17 +20,9 @@ import { USERS } from './demo';
 let app: AppHost;
 const PIM = 'api-version=2020-10-01';
 const APPROVALS = 'api-version=2021-01-01-preview';
-/** Built-in role GUIDs (the same in every tenant). */
-const ROLE = { owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c', reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7' };
+const ROLE = AZURE_ROLE;
 
-interface Tree {
-  /** A subscription of the demo tree, with two of its resource groups and the management group above it. */
-  sub: string;
-  rg: string;
-  otherRg: string;
-  mg: string;
-}
-let tree: Tree;
+let tree: DemoScopes;
 
 interface ArmResult {
   status: number;
@@ -52,40 +45,16 @@ const roleId = (sub: string, guid: string) => `${sub}/providers/Microsoft.Author
 /** A role's id as ARM spells it at a scope: in the scope's subscription, or tenant-wide above subscriptions. */
 const roleIdAt = (scope: string, guid: string) => roleId(scope.startsWith('/subscriptions/') ? scope.split('/').slice(0, 3).join('/') : '', guid);
 
-/** The ARM stand-in, read as ARM (no token: a loopback stand-in takes none). */
-async function standIn<T>(path: string): Promise<T> {
+/** Where the app host's ARM stand-in answers (PIM_ARM_BASE_URL, set by startAppHost). */
+function standInBase(): string {
   const base = process.env.PIM_ARM_BASE_URL;
   if (!base) throw new Error('PIM_ARM_BASE_URL is not set: the app host has no ARM stand-in.');
-  const res = await fetch(`${base}${path}`);
-  if (!res.ok) throw new Error(`The ARM stand-in answered ${res.status} to GET ${path}: ${await res.text()}`);
-  return (await res.json()) as T;
+  return base;
 }
 
 /** The principal's role assignments in the stand-in at, above or below `scope`: (scope, role GUID) pairs. */
 async function assignmentsOf(principalId: string, scope: string): Promise<Array<{ scope: string; role: string }>> {
-  const list = await standIn<{ value: Array<{ properties: { scope: string; roleDefinitionId: string; principalId: string } }> }>(
-    `${scope}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`,
-  );
-  return list.value.map((a) => ({ scope: a.properties.scope.toLowerCase(), role: (a.properties.roleDefinitionId.split('/').pop() ?? '').toLowerCase() }));
-}
-
-/** A subscription of the stand-in's demo tree with two resource groups, and its management group. */
-async function demoTree(): Promise<Tree> {
-  const subs = await standIn<{ value: Array<{ subscriptionId: string }> }>('/subscriptions?api-version=2022-12-01');
-  for (const { subscriptionId } of subs.value) {
-    const groups = await standIn<{ value: Array<{ name: string }> }>(`/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01`);
-    const [rg, otherRg] = groups.value.map((g) => g.name);
-    if (!rg || !otherRg) continue;
-    const mgs = await standIn<{ value: Array<{ name: string }> }>('/providers/Microsoft.Management/managementGroups?api-version=2021-04-01');
-    for (const { name } of mgs.value) {
-      const under = await standIn<{ value: Array<{ name: string }> }>(`/providers/Microsoft.Management/managementGroups/${name}/subscriptions?api-version=2021-04-01`);
-      if (under.value.some((s) => s.name.toLowerCase() === subscriptionId.toLowerCase())) {
-        const sub = `/subscriptions/${subscriptionId.toLowerCase()}`;
-        return { sub, rg: `${sub}/resourceGroups/${rg}`, otherRg: `${sub}/resourceGroups/${otherRg}`, mg: `/providers/Microsoft.Management/managementGroups/${name}` };
-      }
-    }
-  }
-  throw new Error('The ARM stand-in has no subscription with two resource groups directly under a management group.');
+  return (await roleAssignmentsOf(standInBase(), principalId, scope)).map(({ scope: at, role }) => ({ scope: at, role }));
 }
 
 /** ARM's example PutRoleEligibilityScheduleRequest.json, ids replaced and dates moved to now. */
@@ -131,7 +100,7 @@ async function makeEligible(principalId: string, scope: string, role: string): P
 
 beforeAll(async () => {
   app = await startAppHost();
-  tree = await demoTree();
+  [tree] = await demoSubscriptions(standInBase());
 });
 
 afterAll(async () => {
