@@ -23,6 +23,8 @@ const APPROVALS = 'api-version=2021-01-01-preview';
 const ROLE = AZURE_ROLE;
 
 let tree: DemoScopes;
+/** Another subscription of the demo tree, whose role settings only the policy tests change. */
+let policyTree: DemoScopes;
 
 interface ArmResult {
   status: number;
@@ -100,7 +102,11 @@ async function makeEligible(principalId: string, scope: string, role: string): P
 
 beforeAll(async () => {
   app = await startAppHost();
-  [tree] = await demoSubscriptions(standInBase());
+  const subscriptions = await demoSubscriptions(standInBase());
+  [tree] = subscriptions;
+  const other = subscriptions[1];
+  if (!other) throw new Error('The ARM stand-in has only one subscription with two resource groups under a management group; the policy tests need another.');
+  policyTree = other;
 });
 
 afterAll(async () => {
@@ -324,6 +330,87 @@ describe('Azure resource roles through the ARM surface', () => {
     const canceled = await arm('erin', 'POST', at(tree.rg, 'roleAssignmentScheduleRequests', `/${withdrawn}/cancel`));
     expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
     expect((await arm('erin', 'GET', at(tree.rg, 'roleAssignmentScheduleRequests', `/${withdrawn}`))).body.properties?.status).toBe('Canceled');
+  });
+});
+
+/** ARM's PatchRoleManagementPolicy.json approval rule, with one named approver. */
+function approvalBy(approverId: string, description: string) {
+  return {
+    id: 'Approval_EndUser_Assignment',
+    ruleType: 'RoleManagementPolicyApprovalRule',
+    target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
+    setting: {
+      isApprovalRequired: true,
+      isApprovalRequiredForExtension: false,
+      isRequestorJustificationRequired: true,
+      approvalMode: 'SingleStage',
+      approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: approverId, userType: 'User', isBackup: false, description }] }],
+    },
+  };
+}
+
+/** A role's own policy at a scope, as ARM lists it with the roleDefinitionId filter. */
+async function policyAt(scope: string, role: string): Promise<{ id: string; properties: Record<string, unknown> & { effectiveFrom: { scope: string; policyId: string; inherited: boolean } } }> {
+  const res = await arm('admin', 'GET', filtered(scope, 'roleManagementPolicies', `roleDefinitionId eq '${roleIdAt(scope, role)}'`));
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const [policy, ...more] = res.body.value ?? [];
+  expect(more).toEqual([]);
+  return policy as unknown as Awaited<ReturnType<typeof policyAt>>;
+}
+
+/** `user` activates `role` at `scope`, in a subscription (ARM's SelfActivate example); the request's name and the 201's properties. */
+async function activate(user: keyof typeof USERS, scope: string, role: string): Promise<{ name: string; properties: Record<string, unknown> }> {
+  const name = randomUUID();
+  const res = await arm(user, 'PUT', at(scope, 'roleAssignmentScheduleRequests', `/${name}`), withoutCondition(activationExample(USERS[user], scope.split('/').slice(0, 3).join('/'), role, undefined)));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { name, properties: res.body.properties ?? {} };
+}
+
+/** The status of a roleAssignmentScheduleRequest once it is `wanted` (or the test times out). */
+const statusBecomes = (user: string, scope: string, name: string, wanted: string) =>
+  eventually(async () => ((await arm(user, 'GET', at(scope, 'roleAssignmentScheduleRequests', `/${name}`))).body.properties?.status === wanted ? wanted : undefined));
+
+describe("role settings per scope, and a subscription's settings inherited by its resource groups, govern activation", () => {
+  it("a subscription's approval rule does not reach its resource groups (per scope, as in Entra) until the subscription's policy is marked inherited; then the named approver decides", async () => {
+    const { sub, rg, otherRg } = policyTree;
+    await makeEligible(USERS.carol, sub, ROLE.owner);
+    // Owner at the subscription now needs bob's approval.
+    const subPolicy = await policyAt(sub, ROLE.owner);
+    const patched = await arm('admin', 'PATCH', `${subPolicy.id}?${PIM}`, { properties: { rules: [approvalBy(USERS.bob, 'Bob')] } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    // It does at the subscription itself...
+    const atSub = await activate('carol', sub, ROLE.owner);
+    expect(atSub.properties.status).toBe('PendingApproval');
+    expect((await arm('carol', 'POST', at(sub, 'roleAssignmentScheduleRequests', `/${atSub.name}/cancel`))).status).toBe(200);
+
+    // ...but not at one of its resource groups, whose own (default) settings apply: provisioned without anyone's approval.
+    expect((await policyAt(rg, ROLE.owner)).properties.effectiveFrom).toMatchObject({ scope: rg, inherited: false });
+    const direct = await activate('carol', rg, ROLE.owner);
+    expect(direct.properties.approvalId).toBeNull();
+    await statusBecomes('carol', rg, direct.name, 'Provisioned');
+    expect(await assignmentsOf(USERS.carol, rg)).toContainEqual({ scope: rg.toLowerCase(), role: ROLE.owner });
+
+    // Marked inherited, the subscription's settings are those of its resource groups that have none of their own.
+    const marked = await arm('admin', 'PATCH', `${subPolicy.id}?${PIM}`, { properties: { isInheritedBySubscopes: true } });
+    expect(marked.status, JSON.stringify(marked.body)).toBe(200);
+    expect((await policyAt(otherRg, ROLE.owner)).properties.effectiveFrom).toEqual({ scope: sub, policyId: subPolicy.id, inherited: true });
+
+    const inherited = await activate('carol', otherRg, ROLE.owner);
+    expect(inherited.properties).toMatchObject({ status: 'PendingApproval', approvalId: `/providers/Microsoft.Authorization/roleAssignmentApprovals/${inherited.name}` });
+    expect((await assignmentsOf(USERS.carol, otherRg)).filter((a) => a.scope === otherRg.toLowerCase())).toEqual([]);
+    // bob is asked by mail...
+    const mail = await eventually(async () => (await app.mailTo('bob@contoso.test')).find((m) => m.subject === 'Approval needed: Carol Chen requests Owner'));
+    expect(mail.to).toEqual(['bob@contoso.test']);
+    // ...and decides through ARM's roleAssignmentApprovals.
+    const approvalId = inherited.properties.approvalId as string;
+    const approval = await arm('bob', 'GET', `${approvalId}?${APPROVALS}`);
+    expect(approval.status, JSON.stringify(approval.body)).toBe(200);
+    const stage = (approval.body.properties?.stages as Array<{ name: string; properties: Record<string, unknown> }>)[0];
+    expect(stage?.properties).toMatchObject({ assignedToMe: true, status: 'InProgress' });
+    const decided = await arm('bob', 'PATCH', `${approvalId}/stages/${stage?.name}?${APPROVALS}`, { properties: { reviewResult: 'Approve', justification: 'Inherited rule, approved' } });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    await statusBecomes('carol', otherRg, inherited.name, 'Provisioned');
+    expect((await assignmentsOf(USERS.carol, otherRg)).filter((a) => a.scope === otherRg.toLowerCase())).toEqual([{ scope: otherRg.toLowerCase(), role: ROLE.owner }]);
   });
 });
 
