@@ -414,6 +414,64 @@ describe("role settings per scope, and a subscription's settings inherited by it
   });
 });
 
+/** The stand-in's fault API: what is still waiting to strike, and how many struck so far. */
+async function faults(): Promise<{ pending: unknown[]; injected: number }> {
+  return (await (await fetch(`${app.url}/.devhost/arm/faults`)).json()) as { pending: unknown[]; injected: number };
+}
+
+describe("ARM's throttling and conflicts, survived end to end", () => {
+  it('an activation whose role assignment PUT ARM throttles once (429, Retry-After: 1) still ends Provisioned, the assignment in place', async () => {
+    const { rg } = policyTree;
+    await makeEligible(USERS.alice, rg, ROLE.contributor);
+    const before = await faults();
+    const fault = { status: 429, count: 1, retryAfterSeconds: 1, method: 'PUT', pathContains: `${rg}/providers/Microsoft.Authorization/roleAssignments/` };
+    expect((await fetch(`${app.url}/.devhost/arm/faults`, { method: 'POST', body: JSON.stringify(fault) })).status).toBe(201);
+
+    const asked = Date.now();
+    const activation = await activate('alice', rg, ROLE.contributor);
+    await statusBecomes('alice', rg, activation.name, 'Provisioned');
+    expect(await assignmentsOf(USERS.alice, rg)).toContainEqual({ scope: rg.toLowerCase(), role: ROLE.contributor });
+    // The throttling did strike: the grant's PUT met it, and was sent again, no sooner than ARM asked.
+    expect(await faults()).toEqual({ pending: [], injected: before.injected + 1 });
+    const made = (await app.arm.listAssignments()).find((a) => a.principalId === USERS.alice && a.roleDefinitionGuid === ROLE.contributor && a.scope.toLowerCase() === rg.toLowerCase());
+    expect(Date.parse(made?.createdOn ?? '')).toBeGreaterThanOrEqual(asked + 1000);
+  });
+
+  it('an activation where the same role was assigned outside PIM (409 RoleAssignmentExists) is Provisioned, and ending it leaves that assignment in place', async () => {
+    const { otherRg } = policyTree;
+    const base = standInBase();
+    // Someone assigns bob Reader at the resource group directly in Azure, under a name of their own.
+    const outside = randomUUID();
+    const direct = await fetch(`${base}${otherRg}/providers/Microsoft.Authorization/roleAssignments/${outside}?api-version=2022-04-01`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { roleDefinitionId: roleIdAt(otherRg, ROLE.reader), principalId: USERS.bob, principalType: 'User' } }),
+    });
+    expect(direct.status, await direct.text()).toBe(201);
+    const outsideOnly = [{ name: outside, scope: otherRg.toLowerCase(), role: ROLE.reader }];
+    const readersAtRg = async () => (await roleAssignmentsOf(base, USERS.bob, otherRg)).filter((a) => a.scope === otherRg.toLowerCase() && a.role === ROLE.reader);
+
+    await makeEligible(USERS.bob, otherRg, ROLE.reader);
+    const activation = await activate('bob', otherRg, ROLE.reader);
+    await statusBecomes('bob', otherRg, activation.name, 'Provisioned');
+    // ARM refused PIM's own PUT as a duplicate: the one assignment is still the one made outside PIM.
+    expect(await readersAtRg()).toEqual(outsideOnly);
+
+    // The admin ends the activation; PIM takes back only what it made, now and on its reconcile pass.
+    const removal = await arm('admin', 'PUT', at(otherRg, 'roleAssignmentScheduleRequests', `/${randomUUID()}`), {
+      properties: { principalId: USERS.bob, roleDefinitionId: roleIdAt(otherRg, ROLE.reader), requestType: 'AdminRemove', justification: 'Access review: no longer needed' },
+    });
+    expect(removal.status, JSON.stringify(removal.body)).toBe(201);
+    expect(removal.body.properties?.status).toBe('Revoked');
+    await eventually(async () => {
+      const active = await arm('bob', 'GET', filtered(otherRg, 'roleAssignmentScheduleInstances', 'asTarget()'));
+      return active.body.value?.some((i) => i.properties.scope === otherRg && i.properties.roleDefinitionId === roleIdAt(otherRg, ROLE.reader)) ? undefined : true;
+    });
+    await app.reconcile();
+    expect(await readersAtRg()).toEqual(outsideOnly);
+  });
+});
+
 /**
  * An https front for devhost: the Azure SDK sends bearer tokens over https only, as it should,
  * so the client test reaches the app through this (the test certificate for 127.0.0.1).
