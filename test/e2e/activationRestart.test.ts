@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, testStorage, uniquePrefix } from '../devhost/helpers';
 import { freePort, killAllDevHosts, type ProcessHost, spawnDevHost } from '../devhost/processHost';
 import { TENANT_ID } from './appHost';
+import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 
 afterEach(killAllDevHosts);
 
@@ -26,14 +28,17 @@ async function appSettings() {
     PIM_TENANT_ID: TENANT_ID,
     PIM_OIDC_ISSUER: `${url}/${TENANT_ID}/v2.0`,
     PIM_GRAPH_BASE_URL: `${url}/.devhost/graph`,
+    // Its own ARM stand-in: devhost would otherwise take local.settings(.sample).json's, on port 7071.
+    PIM_ARM_BASE_URL: `${url}/.devhost/arm`,
     PIM_SERVICEBUS_CONNECTION: `${url}/.devhost/servicebus`,
     PIM_PUBLIC_BASE_URL: url,
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
   };
 }
 
-async function call(host: ProcessHost, user: string, method: string, path: string, json?: unknown) {
-  const tokenRes = await fetch(`${host.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, mfa: true }) });
+/** A call to the app as `user` (MFA done); `audience: 'arm'` for the ARM surface. */
+async function call(host: ProcessHost, user: string, method: string, path: string, json?: unknown, audience?: 'arm') {
+  const tokenRes = await fetch(`${host.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ user, mfa: true, audience }) });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
   const res = await fetch(`${host.url}${path}`, {
     method,
@@ -150,6 +155,43 @@ describe('activations across a devhost crash (SIGKILL) and restart', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 500));
     const second = await spawnDevHost(env);
     await eventually(async () => (!(await members(second)).includes(ALICE) ? true : undefined), 15_000);
+    expect(Date.now()).toBeGreaterThan(end);
+  }, 60_000);
+
+  it('an active Azure role assignment still ends on time when its end passes while devhost is down', async () => {
+    const env = await appSettings();
+    const first = await spawnDevHost(env);
+    const { sub, rg } = (await demoSubscriptions(`${first.url}/.devhost/arm`))[0];
+    const owner = `${sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.owner}`;
+    /** A schedule request for alice's Owner through the ARM surface (an eligibility for AdminAssign, else an assignment). */
+    const request = (host: ProcessHost, user: string, scope: string, properties: Record<string, unknown>) =>
+      call(
+        host,
+        user,
+        'PUT',
+        `${scope}/providers/Microsoft.Authorization/${properties.requestType === 'AdminAssign' ? 'roleEligibilityScheduleRequests' : 'roleAssignmentScheduleRequests'}/${randomUUID()}?api-version=2020-10-01`,
+        { properties: { principalId: ALICE, roleDefinitionId: owner, justification: 'restart test', ...properties } },
+        'arm',
+      );
+    /** Whether the host's ARM stand-in has Owner for alice at the resource group. */
+    const ownerAtRg = async (host: ProcessHost) => (await roleAssignmentsOf(`${host.url}/.devhost/arm`, ALICE, rg)).some((a) => a.scope === rg.toLowerCase() && a.role === AZURE_ROLE.owner);
+
+    // alice, eligible as Owner at the subscription, activates Owner at one of its resource groups.
+    expect((await request(first, 'admin', sub, { requestType: 'AdminAssign', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P30D' } } })).status).toBe(201);
+    expect((await request(first, 'alice', rg, { requestType: 'SelfActivate', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT1H' } } })).status).toBe(201);
+    await eventually(async () => ((await ownerAtRg(first)) ? true : undefined));
+    const end = Date.now() + 2_000;
+    const shortened = await request(first, 'admin', rg, { requestType: 'AdminUpdate', justification: 'wrap up', scheduleInfo: { expiration: { type: 'AfterDateTime', endDateTime: new Date(end).toISOString() } } });
+    expect(shortened.status, JSON.stringify(shortened.body)).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    // Shortened, not ended: the assignment is still in Azure when devhost dies.
+    expect(await ownerAtRg(first)).toBe(true);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 500));
+    const second = await spawnDevHost(env);
+    await eventually(async () => (!(await ownerAtRg(second)) ? true : undefined), 15_000);
     expect(Date.now()).toBeGreaterThan(end);
   }, 60_000);
 });
