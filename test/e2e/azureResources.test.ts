@@ -469,6 +469,12 @@ describe("ARM's throttling and conflicts, survived end to end", () => {
     });
     await app.reconcile();
     expect(await readersAtRg()).toEqual(outsideOnly);
+    // ...and reports it, once, as assigned outside PIM.
+    await app.reconcile();
+    const { deps } = await import('../../functions/composition');
+    const reported = (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.principalId === USERS.bob && a.details.roleDefinitionId === ROLE.reader);
+    expect(reported).toHaveLength(1);
+    expect(String(reported[0]?.details.scope).toLowerCase()).toBe(otherRg.toLowerCase());
   });
 });
 
