@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
 import { actOnLink, type LinkDeps, type LinkPage, viewLink } from '../../shared/app/approvalPages';
 import { config } from '../../shared/config';
@@ -30,7 +31,7 @@ function sameSecret(a: string | undefined, b: string | undefined): boolean {
 
 // GET shows the confirmation page; HEAD and OPTIONS answer without acting. Why: mail
 // scanners fetch links, so nothing but the POST may change state or write audit.
-app.http('approvalLinkPage', {
+httpRoute('approvalLinkPage', {
   route: 'approvals/{token}',
   methods: ['GET', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',
@@ -48,7 +49,7 @@ app.http('approvalLinkPage', {
   },
 });
 
-app.http('approvalLinkDecision', {
+httpRoute('approvalLinkDecision', {
   route: 'approvals/{token}',
   methods: ['POST'],
   authLevel: 'anonymous',

@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
 import { decideStep, getApproval, requestsAwaitingMe } from '../../shared/app/approvals';
 import type { Approval, ApprovalStep } from '../../shared/domain/approval';
@@ -49,7 +49,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
   };
   const stepsPaths = stepsName === 'stages' ? ['stages', 'steps'] : ['steps'];
 
-  app.http(`my${name}Approvals`, {
+  httpRoute(`my${name}Approvals`, {
     route: `${V}/${base}/filterByCurrentUser(on='{on}')`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -66,7 +66,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
     }),
   });
 
-  app.http(`get${name}Approval`, {
+  httpRoute(`get${name}Approval`, {
     route: `${V}/${base}/{id}`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -80,7 +80,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
 
   for (const steps of stepsPaths) {
     const suffix = steps === stepsName ? '' : 'Alias';
-    app.http(`list${name}ApprovalSteps${suffix}`, {
+    httpRoute(`list${name}ApprovalSteps${suffix}`, {
       route: `${V}/${base}/{id}/${steps}`,
       methods: ['GET'],
       authLevel: 'anonymous',
@@ -92,7 +92,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       }),
     });
 
-    app.http(`get${name}ApprovalStep${suffix}`, {
+    httpRoute(`get${name}ApprovalStep${suffix}`, {
       route: `${V}/${base}/{id}/${steps}/{stepId}`,
       methods: ['GET'],
       authLevel: 'anonymous',
@@ -104,7 +104,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       }),
     });
 
-    app.http(`decide${name}ApprovalStep${suffix}`, {
+    httpRoute(`decide${name}ApprovalStep${suffix}`, {
       route: `${V}/${base}/{id}/${steps}/{stepId}`,
       methods: ['PATCH'],
       authLevel: 'anonymous',

@@ -5,7 +5,8 @@
  * Reads and writes are registered apart (same template, disjoint methods): only writes start or
  * wake activation workflows, so only they take the durable client.
  */
-import { app, type HttpRequest } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
 import { approvalResources } from '../../shared/http/arm/approvalResources';
 import { armDispatcher } from '../../shared/http/arm/dispatch';
@@ -37,8 +38,8 @@ const dispatch = armDispatcher({ ...scheduleResources(env), ...approvalResources
 function register(root: ArmRouteRoot): void {
   const route = `${root.route}/{*rest}`;
   const path = (req: HttpRequest) => armPathOf(root, req.params.rest);
-  app.http(`arm${root.name}Read`, { route, methods: ['GET'], authLevel: 'anonymous', handler: armHandler(armTokens, path, dispatch) });
-  app.http(`arm${root.name}Write`, {
+  httpRoute(`arm${root.name}Read`, { route, methods: ['GET'], authLevel: 'anonymous', handler: armHandler(armTokens, path, dispatch) });
+  httpRoute(`arm${root.name}Write`, {
     route,
     methods: ['PUT', 'POST', 'PATCH', 'DELETE'],
     authLevel: 'anonymous',

@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import { checkHealth, type HealthReport } from '../../shared/app/health';
 import { config } from '../../shared/config';
 import { deps } from '../composition';
@@ -17,7 +17,7 @@ function probeOnce(): Promise<HealthReport> {
   return running;
 }
 
-app.http('health', {
+httpRoute('health', {
   route: 'healthz',
   methods: ['GET'],
   authLevel: 'anonymous',

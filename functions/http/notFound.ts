@@ -1,8 +1,8 @@
-import { app } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import { HttpError, toGraphError } from '../../shared/http/graphErrors';
 
 // Why: every unknown path answers in Graph's error shape, so clients see one error format.
-app.http('notFound', {
+httpRoute('notFound', {
   route: '{*path}',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',

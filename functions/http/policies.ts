@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import { getPolicy, getPolicyRule, listPoliciesOf, updatePolicyRule, updatePolicyWebhooks } from '../../shared/app/policies';
 import { config } from '../../shared/config';
 import { notFound } from '../../shared/domain/errors';
@@ -49,7 +49,7 @@ function assignmentJson(policy: RolePolicy, expand: ExpandItem[]): Record<string
   return json;
 }
 
-app.http('listRoleManagementPolicies', {
+httpRoute('listRoleManagementPolicies', {
   route: `${V}/${POLICIES}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -61,7 +61,7 @@ app.http('listRoleManagementPolicies', {
   }),
 });
 
-app.http('getRoleManagementPolicy', {
+httpRoute('getRoleManagementPolicy', {
   route: `${V}/${POLICIES}/{policyId}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -71,7 +71,7 @@ app.http('getRoleManagementPolicy', {
   }),
 });
 
-app.http('listRoleManagementPolicyRules', {
+httpRoute('listRoleManagementPolicyRules', {
   route: `${V}/${POLICIES}/{policyId}/rules`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -82,7 +82,7 @@ app.http('listRoleManagementPolicyRules', {
   }),
 });
 
-app.http('getRoleManagementPolicyRule', {
+httpRoute('getRoleManagementPolicyRule', {
   route: `${V}/${POLICIES}/{policyId}/rules/{ruleId}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -92,7 +92,7 @@ app.http('getRoleManagementPolicyRule', {
   }),
 });
 
-app.http('updateRoleManagementPolicyRule', {
+httpRoute('updateRoleManagementPolicyRule', {
   route: `${V}/${POLICIES}/{policyId}/rules/{ruleId}`,
   methods: ['PATCH'],
   authLevel: 'anonymous',
@@ -103,7 +103,7 @@ app.http('updateRoleManagementPolicyRule', {
 });
 
 // PATCH of the policy itself changes only the pimWebhooks extension; rules change through /rules/{id}.
-app.http('updateRoleManagementPolicy', {
+httpRoute('updateRoleManagementPolicy', {
   route: `${V}/${POLICIES}/{policyId}`,
   methods: ['PATCH'],
   authLevel: 'anonymous',
@@ -114,7 +114,7 @@ app.http('updateRoleManagementPolicy', {
   }),
 });
 
-app.http('listRoleManagementPolicyAssignments', {
+httpRoute('listRoleManagementPolicyAssignments', {
   route: `${V}/${ASSIGNMENTS}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -129,7 +129,7 @@ app.http('listRoleManagementPolicyAssignments', {
   }),
 });
 
-app.http('getRoleManagementPolicyAssignment', {
+httpRoute('getRoleManagementPolicyAssignment', {
   route: `${V}/${ASSIGNMENTS}/{assignmentId}`,
   methods: ['GET'],
   authLevel: 'anonymous',

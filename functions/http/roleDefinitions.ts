@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import { getRoleDefinition, inheritedRoles, listRoleDefinitions } from '../../shared/app/roleDefinitions';
 import { HttpError } from '../../shared/http/graphErrors';
 import { graphHandler } from '../../shared/http/graphHandler';
@@ -36,7 +36,7 @@ async function shown(role: RoleDefinition, inherits: ExpandItem | undefined, kno
 /** $select keeps what was expanded too, as Graph does. */
 const keepExpanded = (select: string[] | undefined, inherits: ExpandItem | undefined) => (select && inherits ? [...select, INHERITS] : select);
 
-app.http('listRoleDefinitions', {
+httpRoute('listRoleDefinitions', {
   route: `${V}/${ENTITY_SET}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -55,7 +55,7 @@ app.http('listRoleDefinitions', {
   }),
 });
 
-app.http('getRoleDefinition', {
+httpRoute('getRoleDefinition', {
   route: `${V}/${ENTITY_SET}/{id}`,
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -67,7 +67,7 @@ app.http('getRoleDefinition', {
   }),
 });
 
-app.http('listRoleDefinitionInheritsPermissionsFrom', {
+httpRoute('listRoleDefinitionInheritsPermissionsFrom', {
   route: `${V}/${ENTITY_SET}/{id}/${INHERITS}`,
   methods: ['GET'],
   authLevel: 'anonymous',

@@ -2,7 +2,8 @@
  * The schedule requests, schedules and instances of every surface (directory roles, PIM for
  * Groups), eligible and active: the same shapes and the same middle, registered once for each.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
+import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
 import { requestsAwaitingMe } from '../../shared/app/approvals';
 import { cancelRequest } from '../../shared/app/cancelRequest';
@@ -106,7 +107,7 @@ function listQuery(call: GraphCall, surface: ScheduleSurface, kind: ScheduleKind
 /** GET {set}/{id} (with $select and $expand) and GET {set}/{id}/{relationship}, for one entity. */
 function registerItem<S extends Shown>(surface: ScheduleSurface, kind: ScheduleKind, name: string, routes: EntityRoutes<S>): void {
   const relations = surface.relations(routes.entity, kind);
-  app.http(`get${name}`, {
+  httpRoute(`get${name}`, {
     route: `${V}/${routes.set}/{id}`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -121,7 +122,7 @@ function registerItem<S extends Shown>(surface: ScheduleSurface, kind: ScheduleK
     }),
   });
   // What SDKs call for a relationship on its own, e.g. GET …/roleAssignmentScheduleRequests/{id}/principal.
-  app.http(`get${name}Relationship`, {
+  httpRoute(`get${name}Relationship`, {
     route: `${V}/${routes.set}/{id}/{relation}`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -161,7 +162,7 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     get: (caller, id) => getInstance(deps(), kind, caller, id, surface.targetKind),
   };
 
-  app.http(`create${name}ScheduleRequest`, {
+  httpRoute(`create${name}ScheduleRequest`, {
     route: `${V}/${requests.set}`,
     methods: ['POST'],
     authLevel: 'anonymous',
@@ -180,8 +181,8 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     const found = view === 'approver' ? await awaitingMe() : await listRequests(deps(), kind, call.caller, scopeOf(surface, call, query, view));
     return listed(call, surface, kind, requests, query, view, found);
   });
-  app.http(`list${name}ScheduleRequests`, { route: `${V}/${requests.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listRequestsHandler });
-  app.http(`my${name}ScheduleRequests`, {
+  httpRoute(`list${name}ScheduleRequests`, { route: `${V}/${requests.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listRequestsHandler });
+  httpRoute(`my${name}ScheduleRequests`, {
     route: `${V}/${requests.set}/filterByCurrentUser(on='{on}')`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -190,7 +191,7 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
   registerItem(surface, kind, `${name}ScheduleRequest`, requests);
 
   // Graph documents cancel on eligibility and assignment requests alike, on both surfaces.
-  app.http(`cancel${name}ScheduleRequest`, {
+  httpRoute(`cancel${name}ScheduleRequest`, {
     route: `${V}/${requests.set}/{id}/cancel`,
     methods: ['POST'],
     authLevel: 'anonymous',
@@ -210,8 +211,8 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     const found = await listSchedules(deps(), kind, call.caller, scopeOf(surface, call, query, view));
     return listed(call, surface, kind, schedules, query, view, found);
   });
-  app.http(`list${name}Schedules`, { route: `${V}/${schedules.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listSchedulesHandler });
-  app.http(`my${name}Schedules`, {
+  httpRoute(`list${name}Schedules`, { route: `${V}/${schedules.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listSchedulesHandler });
+  httpRoute(`my${name}Schedules`, {
     route: `${V}/${schedules.set}/filterByCurrentUser(on='{on}')`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -225,8 +226,8 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     const found = await listInstances(deps(), kind, call.caller, scopeOf(surface, call, query, view));
     return listed(call, surface, kind, instances, query, view, found);
   });
-  app.http(`list${name}ScheduleInstances`, { route: `${V}/${instances.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listInstancesHandler });
-  app.http(`my${name}ScheduleInstances`, {
+  httpRoute(`list${name}ScheduleInstances`, { route: `${V}/${instances.set}`, methods: ['GET'], authLevel: 'anonymous', handler: listInstancesHandler });
+  httpRoute(`my${name}ScheduleInstances`, {
     route: `${V}/${instances.set}/filterByCurrentUser(on='{on}')`,
     methods: ['GET'],
     authLevel: 'anonymous',
