@@ -6,6 +6,7 @@ import type { Caller } from '../../shared/domain/caller';
 import { badRequest, notFound } from '../../shared/domain/errors';
 import type { TargetKind } from '../../shared/domain/target';
 import { graphHandler } from '../../shared/http/graphHandler';
+import { approvalDecisionBody } from '../../shared/http/handParsedBodies';
 import { pageOf } from '../../shared/http/odata/collection';
 import { parseQuery } from '../../shared/http/odata/query';
 import { collectionResponse, entityResponse } from '../../shared/http/responses';
@@ -108,6 +109,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       route: `${V}/${base}/{id}/${steps}/{stepId}`,
       methods: ['PATCH'],
       authLevel: 'anonymous',
+      doc: { body: approvalDecisionBody, bodyName: 'ApprovalDecisionBody' },
       extraInputs: [df.input.durableClient()],
       handler: graphHandler(tokens, async ({ req, caller, body, requestId, ctx }) => {
         await visible(caller, req.params.id ?? '');

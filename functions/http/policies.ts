@@ -5,6 +5,7 @@ import { notFound } from '../../shared/domain/errors';
 import { policyAssignmentIdOf } from '../../shared/domain/policy/defaults';
 import type { RolePolicy } from '../../shared/domain/policy/types';
 import { graphHandler } from '../../shared/http/graphHandler';
+import { policyPatchBody, rulePatchBody } from '../../shared/http/handParsedBodies';
 import { pageOf } from '../../shared/http/odata/collection';
 import { type ExpandItem, parseQuery } from '../../shared/http/odata/query';
 import { directoryMeansDirectoryRole, policyListingOf } from '../../shared/http/policyQuery';
@@ -96,6 +97,7 @@ httpRoute('updateRoleManagementPolicyRule', {
   route: `${V}/${POLICIES}/{policyId}/rules/{ruleId}`,
   methods: ['PATCH'],
   authLevel: 'anonymous',
+  doc: { body: rulePatchBody, bodyName: 'RoleManagementPolicyRulePatchBody' },
   handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
     await updatePolicyRule(deps(), caller, req.params.policyId ?? '', req.params.ruleId ?? '', body, requestId);
     return { status: 204 };
@@ -107,6 +109,7 @@ httpRoute('updateRoleManagementPolicy', {
   route: `${V}/${POLICIES}/{policyId}`,
   methods: ['PATCH'],
   authLevel: 'anonymous',
+  doc: { body: policyPatchBody, bodyName: 'RoleManagementPolicyPatchBody' },
   handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
     const keyNames = (config().PIM_WEBHOOK_KEYS ?? []).map((k) => k.kid);
     await updatePolicyWebhooks(deps(), caller, req.params.policyId ?? '', body, keyNames, requestId);

@@ -8,6 +8,7 @@ import * as df from 'durable-functions';
 import { requestsAwaitingMe } from '../../shared/app/approvals';
 import { cancelRequest } from '../../shared/app/cancelRequest';
 import { getInstance, getRequest, getSchedule, type ListScope, listInstances, listRequests, listSchedules } from '../../shared/app/scheduleQueries';
+import { requestBodySchema } from '../../shared/app/requestBody';
 import { submitScheduleRequest } from '../../shared/app/scheduleRequests';
 import { badRequest } from '../../shared/domain/errors';
 import type { Schedule, ScheduleKind, ScheduleRequest } from '../../shared/domain/schedules';
@@ -166,6 +167,7 @@ function register(surface: ScheduleSurface, kind: ScheduleKind): void {
     route: `${V}/${requests.set}`,
     methods: ['POST'],
     authLevel: 'anonymous',
+    doc: { body: requestBodySchema(surface.body), bodyName: `${surface.name}ScheduleRequestBody` },
     extraInputs: [df.input.durableClient()],
     handler: graphHandler(tokens, async ({ url, caller, body, requestId, ctx }) => {
       const created = await submitScheduleRequest(depsWithWorkflow(ctx), kind, caller, body, requestId, surface.body);

@@ -5,6 +5,12 @@ import { REQUEST_ACTIONS, type RequestAction, type ScheduleInfo, type TicketInfo
 
 const MAX_JUSTIFICATION = 500;
 
+/**
+ * Marks an enum the handler reads case-insensitively (Graph's own examples write
+ * "AfterDuration"), so the OpenAPI document accepts what the API accepts.
+ */
+export const CASE_INSENSITIVE = { caseInsensitive: true } as const;
+
 /** The fields every schedule request has, whatever it targets. */
 const common = z
   .object({
@@ -16,9 +22,12 @@ const common = z
         startDateTime: z.string().nullish(),
         expiration: z
           .object({
-            type: z.enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration'], {
-              message: 'scheduleInfo.expiration.type must be noExpiration, afterDateTime or afterDuration',
-            }).nullish(),
+            type: z
+              .enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration'], {
+                message: 'scheduleInfo.expiration.type must be noExpiration, afterDateTime or afterDuration',
+              })
+              .meta(CASE_INSENSITIVE)
+              .nullish(),
             endDateTime: z.string().nullish(),
             duration: z.string().nullish(),
           })
@@ -76,14 +85,34 @@ export interface RequestBody {
 }
 
 /**
+ * The three schemas a surface's schedule request body must satisfy at once (its action, the
+ * common fields, the surface's target fields); parseRequestBody validates with them and the
+ * OpenAPI document is generated from them.
+ */
+export function requestBodySchemas<F>(surface: TargetBody<F>) {
+  const action = z
+    .object({
+      action: z.enum(surface.actions as [RequestAction, ...RequestAction[]], { message: `action must be one of ${surface.actions.join(', ')}` }).meta(CASE_INSENSITIVE),
+    })
+    .loose();
+  return { action, common, fields: surface.fields };
+}
+
+/** The same three as one schema (the OpenAPI document's request body). */
+export function requestBodySchema<F>(surface: TargetBody<F>): z.ZodType {
+  const { action, common, fields } = requestBodySchemas(surface);
+  return action.and(common).and(fields);
+}
+
+/**
  * The body of a schedule request as Graph defines it for one surface (directory roles by
  * default); every problem is named in one 400.
  */
 export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): RequestBody {
   if (raw === undefined) throw badRequest('The request needs a JSON body.');
   const normalized = normalizeEnums(raw, surface.actions);
-  const action = z.object({ action: z.enum(surface.actions as [RequestAction, ...RequestAction[]], { message: `action must be one of ${surface.actions.join(', ')}` }) }).loose();
-  const results = [action.safeParse(normalized), common.safeParse(normalized), surface.fields.safeParse(normalized)] as const;
+  const { action, common, fields } = requestBodySchemas(surface);
+  const results = [action.safeParse(normalized), common.safeParse(normalized), fields.safeParse(normalized)] as const;
   const issues = results.flatMap((r) => (r.success ? [] : r.error.issues));
   if (issues.length > 0 || !results[0].success || !results[1].success || !results[2].success) {
     throw badRequest(issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));

@@ -40,10 +40,10 @@ export function patchRule(current: PolicyRule, body: unknown): PolicyRule {
     problems.push({ target: 'id', message: `The body's id ${shown(patch.id)} does not match the rule '${current.id}'.` });
   }
   // Why: a misspelt setting silently ignored would leave the policy other than the admin meant.
-  const known = new Set(['@odata.type', 'id', 'target', ...SETTINGS[current['@odata.type']]]);
+  const known = new Set(['@odata.type', 'id', 'target', ...RULE_SETTINGS[current['@odata.type']]]);
   for (const key of Object.keys(patch)) {
     if (!known.has(key) && !key.startsWith('@odata.')) {
-      problems.push({ target: key.slice(0, 100), message: `'${key.slice(0, 100)}' is not a property of ${current['@odata.type'].replace('#microsoft.graph.', '')}; it takes ${SETTINGS[current['@odata.type']].join(', ')}.` });
+      problems.push({ target: key.slice(0, 100), message: `'${key.slice(0, 100)}' is not a property of ${current['@odata.type'].replace('#microsoft.graph.', '')}; it takes ${RULE_SETTINGS[current['@odata.type']].join(', ')}.` });
     }
   }
   if (problems.length) throw invalid(problems);
@@ -214,7 +214,7 @@ function parseStages(raw: unknown, problems: Problem[]): ApprovalStage[] {
 
 /** The quorum extension of a stage: N distinct approvals (1-25) and the deny mode. */
 /** The settings a PATCH may change, per rule type. */
-const SETTINGS: Record<PolicyRule['@odata.type'], string[]> = {
+export const RULE_SETTINGS: Record<PolicyRule['@odata.type'], string[]> = {
   '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule': ['isExpirationRequired', 'maximumDuration'],
   '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule': ['enabledRules'],
   '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule': ['setting'],

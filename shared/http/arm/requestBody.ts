@@ -49,7 +49,7 @@ export const AZURE_ROLE_BODY: TargetBody<{ scope: string; roleDefinitionId: stri
 };
 
 const optionalText = z.string().nullish();
-const armBody = z
+export const armBody = z
   .object({
     properties: z
       .object(

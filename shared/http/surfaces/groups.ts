@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TargetBody } from '../../app/requestBody';
+import { CASE_INSENSITIVE, type TargetBody } from '../../app/requestBody';
 import type { RequestAction } from '../../domain/schedules';
 import { asGroup } from '../../domain/target';
 import { relationsOf, type ScheduleSurface } from './surface';
@@ -7,12 +7,12 @@ import { relationsOf, type ScheduleSurface } from './surface';
 /** Graph's PIM for Groups has no selfExtend or selfRenew: holders ask again by activating. */
 const GROUP_ACTIONS: readonly RequestAction[] = ['adminAssign', 'adminUpdate', 'adminRemove', 'adminExtend', 'adminRenew', 'selfActivate', 'selfDeactivate'];
 
-const GROUP_BODY: TargetBody<{ groupId: string; accessId: 'member' | 'owner' }> = {
+export const GROUP_BODY: TargetBody<{ groupId: string; accessId: 'member' | 'owner' }> = {
   fields: z
     .object({
       groupId: z.string({ message: 'groupId is required' }).min(1, 'groupId is required'),
       // Graph reads enums case-insensitively; 'unknownFutureValue' is its sentinel, never a valid access.
-      accessId: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['member', 'owner'], { message: "accessId must be 'member' or 'owner'" })),
+      accessId: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['member', 'owner'], { message: "accessId must be 'member' or 'owner'" }).meta(CASE_INSENSITIVE)),
     })
     .loose(),
   actions: GROUP_ACTIONS,
