@@ -100,8 +100,10 @@ export function buildOpenApi(routes: readonly RouteEntry[], settings: OpenApiSet
     const kind = kindOf(route);
     const root = armRootOf(route);
     if (kind === 'arm' && root) {
+      const served = new Set<string>();
       for (const op of armOperations(root)) {
         if (!route.methods.includes(op.method)) continue;
+        served.add(op.method);
         addOperation(op.path, op.parameters, op.method, {
           operationId: `${op.resourceType}_${op.method.toLowerCase()}${op.collection ? 'List' : ''}`,
           summary: op.summary,
@@ -113,6 +115,17 @@ export function buildOpenApi(routes: readonly RouteEntry[], settings: OpenApiSet
           ],
           ...(op.body ? { requestBody: jsonBody(components.add(op.body.name, op.body.schema)) } : {}),
           responses: { ...successOf(op.method), ...errorResponses('ArmError') },
+          security: [{ armBearer: [] }],
+        });
+      }
+      // The catch-all also takes methods no resource type under this root has: say so, rather than leave them out.
+      for (const method of route.methods.filter((m) => !served.has(m))) {
+        addOperation(`/${root.route}/{rest}`, [{ name: 'rest', in: 'path', required: true, schema: { type: 'string' }, description: 'The rest of an ARM path (may contain slashes)' }], method, {
+          operationId: `${route.name}_${method.toLowerCase()}`,
+          summary: `No resource under /${root.route} answers ${method}: ARM's 405 (or 404 for an unknown path)`,
+          tags: ['Azure resource roles (ARM)'],
+          'x-azure-function': route.name,
+          responses: { ...errorResponses('ArmError') },
           security: [{ armBearer: [] }],
         });
       }
