@@ -50,7 +50,7 @@ export const rulePatchBody = z
         .loose()
         .optional(),
     }),
-    z.strictObject({ ...ruleHead, isEnabled: z.boolean().optional(), claimValue: z.string().regex(/^c([1-9]|[1-9]\d)$/).nullish() }),
+    z.strictObject({ ...ruleHead, isEnabled: z.boolean().optional(), claimValue: z.string().nullish().meta({ description: 'c1 to c99; required when isEnabled is true' }) }),
     z.strictObject({
       ...ruleHead,
       notificationType: z.string().optional(),
