@@ -35,6 +35,7 @@ httpRoute('approvalLinkPage', {
   route: 'approvals/{token}',
   methods: ['GET', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',
+  doc: { summary: 'The approval link page from a mail: shows the request, acts on nothing', produces: 'text/html' },
   handler: async (req): Promise<HttpResponseInit> => {
     if (req.method === 'OPTIONS') return { status: 204, headers: { Allow: 'GET, HEAD, POST, OPTIONS' } };
     const page = await viewLink(linkDeps(), req.params.token ?? '');
@@ -53,6 +54,7 @@ httpRoute('approvalLinkDecision', {
   route: 'approvals/{token}',
   methods: ['POST'],
   authLevel: 'anonymous',
+  doc: { summary: "The approval link page's form post (decision, justification, csrf): approves or denies", produces: 'text/html' },
   extraInputs: [df.input.durableClient()],
   handler: async (req, ctx): Promise<HttpResponseInit> => {
     const form = new URLSearchParams(await req.text());

@@ -21,6 +21,7 @@ httpRoute('health', {
   route: 'healthz',
   methods: ['GET'],
   authLevel: 'anonymous',
+  doc: { summary: 'Health probe: storage, the bus and Graph as the app reaches them (503 when storage is unreachable)' },
   handler: async () => {
     const report = await probeOnce();
     return {

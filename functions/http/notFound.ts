@@ -6,6 +6,7 @@ httpRoute('notFound', {
   route: '{*path}',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',
+  doc: { summary: "Any path no other route matches: Graph's 404" },
   handler: async (req, ctx) => {
     const path = new URL(req.url).pathname;
     const answer = toGraphError(

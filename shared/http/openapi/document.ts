@@ -70,10 +70,18 @@ function jsonBody(schemaRef: { $ref: string }) {
   return { required: true, content: { 'application/json': { schema: schemaRef } } };
 }
 
-function successOf(method: string): Record<string, unknown> {
+function successOf(method: string, produces = 'application/json'): Record<string, unknown> {
+  if (method === 'HEAD' || method === 'OPTIONS') return { '200': { description: 'OK' }, '204': { description: 'No content' } };
+  if (produces !== 'application/json') return { '200': { description: 'OK', content: { [produces]: { schema: { type: 'string' } } } } };
   if (method === 'DELETE' || method === 'PATCH') return { '200': { description: 'Done; the changed entity when the API returns one' }, '204': { description: 'Done' } };
   if (method === 'POST') return { '201': { description: 'Created' }, '202': { description: 'Accepted' }, '204': { description: 'Done' } };
   return { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } };
+}
+
+/** A summary from the function's name when its registration gives none: `listRoleDefinitions` → "List role definitions". */
+function humanized(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /**
@@ -138,11 +146,12 @@ export function buildOpenApi(routes: readonly RouteEntry[], settings: OpenApiSet
       const body = route.doc.body && method !== 'GET' ? components.add(route.doc.bodyName ?? `${route.name}Body`, route.doc.body) : undefined;
       addOperation(fullPath, allParams, method, {
         operationId: route.methods.length > 1 ? `${route.name}_${method.toLowerCase()}` : route.name,
-        summary: route.doc.summary ?? route.name,
+        summary: route.doc.summary ?? humanized(route.name),
         tags: [kind === 'graph' ? 'Microsoft Graph-compatible' : 'Service'],
         'x-azure-function': route.name,
         ...(body ? { requestBody: jsonBody(body) } : {}),
-        responses: { ...successOf(method), ...(kind === 'graph' || catchAll !== undefined ? errorResponses('GraphError') : {}) },
+        // The app-wide catch-all only ever answers Graph's 404.
+        responses: catchAll !== undefined ? { '404': ref('responses', 'GraphError') } : { ...successOf(method, route.doc.produces), ...(kind === 'graph' ? errorResponses('GraphError') : {}) },
         // Why: only the Graph and ARM surfaces take bearer tokens; the rest is anonymous by design (health, link pages, this document).
         security: kind === 'graph' ? [{ graphBearer: [] }] : [],
       });

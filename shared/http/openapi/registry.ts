@@ -7,6 +7,8 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** A name for the body's component schema (defaults to the function's name + "Body"). */
   bodyName?: string;
+  /** The media type of a successful answer, when not JSON (e.g. the approval links' HTML pages). */
+  produces?: string;
 }
 
 /** One HTTP function as registered with the Functions host. */
