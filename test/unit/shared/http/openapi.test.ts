@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
 import { parseRequestBody, requestBodySchema } from '../../../../shared/app/requestBody';
+import { decide, newApproval } from '../../../../shared/domain/approval';
 import { defaultRules } from '../../../../shared/domain/policy/defaults';
 import { patchRule, RULE_SETTINGS } from '../../../../shared/domain/policy/validate';
-import { rulePatchBody } from '../../../../shared/http/handParsedBodies';
+import { approvalDecisionBody, rulePatchBody } from '../../../../shared/http/handParsedBodies';
 import { jsonSchemaOf } from '../../../../shared/http/openapi/jsonSchema';
 import { templatePath } from '../../../../shared/http/openapi/paths';
 import { GROUP_BODY } from '../../../../shared/http/surfaces/groups';
@@ -62,5 +64,18 @@ describe('generated body schemas accept what the handlers accept', () => {
     if (!expiration) throw new Error('no expiration rule');
     expect(validate({ isExpirationRequired: 'yes' })).toBe(false);
     expect(accepts(() => patchRule(expiration, { isExpirationRequired: 'yes' }))).toBe(false);
+  });
+
+  it('agrees with decide on an approval decision', () => {
+    const validate = ajv.compile(jsonSchemaOf(approvalDecisionBody));
+    const at = new Date('2026-11-23T10:00:00Z');
+    const stage = { approvers: [{ '@odata.type': '#microsoft.graph.singleUser' as const, userId: 'p1' }], timeoutMinutes: 1440, isApproverJustificationRequired: false, approvalsRequired: 1, denyMode: 'any' as const, escalation: null };
+    const approval = newApproval('req', 'requester', { principalId: 'requester', target: { kind: 'directoryRole', roleDefinitionId: 'r', directoryScopeId: '/' } }, [stage], at, randomUUID);
+    const stepId = approval.steps[0]?.id ?? '';
+    const decided = (body: { reviewResult?: unknown; justification?: unknown }) =>
+      accepts(() => decide(approval, { stepId, reviewer: { id: 'p1', displayName: 'p1' }, isApprover: true, approverCount: 1, reviewResult: body.reviewResult, justification: body.justification, at }));
+    for (const body of [{ reviewResult: 'Approve', justification: 'ok' }, { reviewResult: 'Deny' }, { reviewResult: 'Maybe' }, { reviewResult: 'Approve', justification: 'x'.repeat(501) }]) {
+      expect(validate(body), JSON.stringify(body).slice(0, 60)).toBe(decided(body));
+    }
   });
 });
