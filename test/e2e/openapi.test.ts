@@ -5,6 +5,7 @@ import { triggerOf, registeredFunctions } from '../../devhost/core/registry';
 import { templatePath } from '../../shared/http/openapi/paths';
 import { registeredRoutes } from '../../shared/http/openapi/registry';
 import { type AppHost, startAppHost } from './appHost';
+import { patchFullExample, patchPartialExample } from '../fixtures/armPolicyExamples';
 import { ROLES, USERS } from './demo';
 
 type Operation = { operationId: string; 'x-azure-function': string; requestBody?: { content: Record<string, { schema: { $ref: string } }> } };
@@ -135,6 +136,26 @@ describe('GET /openapi.json', () => {
     const misspelt = { ...body, maximumDurations: 'PT2H' };
     expect(validate(misspelt)).toBe(false);
     expect((await app.api('admin', 'PATCH', rule, misspelt)).status).toBe(400);
+  });
+
+  it("accepts ARM's own example bodies on the ARM paths", () => {
+    const policy = ajv.compile(bodySchemaOf('/providers/Microsoft.Subscription/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleManagementPolicies/{roleManagementPolicyName}', 'patch'));
+    for (const example of [patchPartialExample(), patchFullExample()]) expect(policy(example), JSON.stringify(policy.errors)).toBe(true);
+    expect(policy({ properties: { rules: [{ ruleType: 'RoleManagementPolicyExpirationRule' }] } })).toBe(false);
+    const request = ajv.compile(bodySchemaOf('/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/{roleEligibilityScheduleRequestName}', 'put'));
+    // ARM's PutRoleEligibilityScheduleRequest example.
+    const armExample = {
+      properties: {
+        principalId: 'a3bb8764-cb92-4276-9d2a-ca1e895e55ea',
+        roleDefinitionId: '/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers/Microsoft.Authorization/roleDefinitions/c8d4ff99-41c3-41a8-9f60-21dfdad59608',
+        requestType: 'AdminAssign',
+        scheduleInfo: { startDateTime: '2020-09-09T21:31:27.91Z', expiration: { type: 'AfterDuration', endDateTime: null, duration: 'P365D' } },
+        condition: null,
+        conditionVersion: null,
+      },
+    };
+    expect(request(armExample), JSON.stringify(request.errors)).toBe(true);
+    expect(request({ properties: { principalId: 'x' } })).toBe(false);
   });
 
   it('gives the error bodies the API answers with as components', async () => {
