@@ -1,4 +1,5 @@
 import { parseAzureScope, roleDefinitionIdAt } from '../../domain/azureScope';
+import type { GrantCondition } from '../../domain/condition';
 import type { RequestStatus, Schedule, ScheduleKind, ScheduleRequest, ScheduleStatus } from '../../domain/schedules';
 import type { AzureRoleTarget } from '../../domain/target';
 import { armExpirationType, REQUEST_TYPES } from './requestBody';
@@ -57,6 +58,11 @@ function roleDefinitionId(target: AzureRoleTarget): string {
   return roleDefinitionIdAt(parseAzureScope(target.scope), target.roleDefinitionId);
 }
 
+/** ARM's condition and conditionVersion, as the request was sent them (null: none). */
+function conditionJson(c: GrantCondition | null | undefined): { condition: string | null; conditionVersion: string | null } {
+  return { condition: c?.condition ?? null, conditionVersion: c?.conditionVersion ?? null };
+}
+
 function resource(entity: ArmEntity, kind: ScheduleKind, scope: string, name: string, properties: Record<string, unknown>) {
   return { properties, name, id: armResourceId(scope, entity, kind, name), type: `Microsoft.Authorization/${armTypeName(entity, kind)}` };
 }
@@ -93,8 +99,7 @@ export function armRequestJson(r: ScheduleRequest, target: AzureRoleTarget, view
   Object.assign(properties, {
     requestorId: r.createdBy.user.id,
     createdOn: r.createdDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(r.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('request', r.kind, target.scope, r.id, properties);
@@ -115,8 +120,7 @@ export function armScheduleJson(s: Schedule, target: AzureRoleTarget, memberType
     memberType,
     createdOn: s.createdDateTime,
     updatedOn: s.modifiedDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(s.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('schedule', s.kind, target.scope, s.id, properties);
@@ -139,8 +143,7 @@ export function armInstanceJson(s: Schedule, target: AzureRoleTarget, memberType
     endDateTime: s.endDateTime,
     memberType,
     createdOn: s.createdDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(s.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('instance', s.kind, target.scope, s.id, properties);
