@@ -41,7 +41,12 @@ export function connect(urlFlag: string | undefined): PimApi {
     const parsed = text ? safeJson(text) : undefined;
     if (!res.ok) {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw fromApiError(res.status, error?.code, error?.message);
+      const failure = fromApiError(res.status, error?.code, error?.message);
+      // Why: an application cannot answer an MFA challenge; only the role's settings can change that.
+      if (login.account.kind === 'servicePrincipal' && res.status === 401 && /multi-?factor|MFA|authentication context/i.test(error?.message ?? '')) {
+        throw new CliError(`${error?.message ?? ''} A service principal cannot sign in with MFA: an administrator must turn off MFA and authentication context on activation of this role for pipelines.`, 1, error?.code);
+      }
+      throw failure;
     }
     return parsed as T;
   };
