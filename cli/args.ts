@@ -72,6 +72,7 @@ export function toIsoDuration(text: string): string {
   const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/i.exec(t);
   if (!m || t === '' || (!m[1] && !m[2] && !m[3])) throw new UsageError(`'${text}' is not a duration: write e.g. 2h, 30m, 1h30m or PT2H.`);
   const [days, hours, minutes] = [m[1], m[2], m[3]].map((v) => Number(v ?? 0)) as [number, number, number];
+  if (days + hours + minutes === 0) throw new UsageError(`'${text}' is no time at all: give a duration such as 1h.`);
   const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}`;
   return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
