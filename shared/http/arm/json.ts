@@ -30,11 +30,11 @@ export function armApprovalId(approvalId: string): string {
 
 /** How one item is described besides its own fields: the principal's type and the expanded names. */
 export interface ArmView {
-  principalType: 'User' | 'Group' | null;
+  principalType: 'User' | 'Group' | 'ServicePrincipal' | null;
   expandedProperties: {
     scope: { id: string; displayName: string; type: string };
     roleDefinition: { id: string; displayName: string | null; type: string | null };
-    principal: { id: string; displayName: string | null; email: string | null; type: 'User' | 'Group' | null };
+    principal: { id: string; displayName: string | null; email: string | null; type: 'User' | 'Group' | 'ServicePrincipal' | null };
   };
 }
 
