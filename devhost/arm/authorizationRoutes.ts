@@ -1,4 +1,5 @@
 import { type AzureScope, parseAzureScope, roleDefinitionIdAt, sameAzureScope } from '../../shared/domain/azureScope';
+import { supportsConditions } from '../../shared/domain/condition';
 import type { RawRequest, RawResponse } from '../core/extension';
 import type { AssignmentStore, StoredAssignment } from './assignmentStore';
 import type { AzureTree, DemoRoleDefinition } from './demoAzure';
@@ -171,6 +172,8 @@ async function putAssignment(req: RawRequest, scope: AzureScope, name: string, d
   if (principalType !== undefined && (typeof principalType !== 'string' || !PRINCIPAL_TYPES.includes(principalType))) {
     return armError(400, 'InvalidRequestContent', `principalType must be one of ${PRINCIPAL_TYPES.join(', ')}.`);
   }
+  const conditionRead = assignmentCondition(condition, conditionVersion, role);
+  if ('refused' in conditionRead) return conditionRead.refused;
   const type = principalType ?? (await deps.directory.principalType(principalId));
   // With a principalType given ARM trusts it (a principal made a moment ago may not have replicated yet); without, it asks the directory.
   if (type === undefined) {
@@ -189,8 +192,8 @@ async function putAssignment(req: RawRequest, scope: AzureScope, name: string, d
     principalType: type ?? 'User',
     roleDefinitionGuid: roleGuid,
     description: typeof description === 'string' ? description : null,
-    condition: typeof condition === 'string' ? condition : null,
-    conditionVersion: typeof conditionVersion === 'string' ? conditionVersion : null,
+    condition: conditionRead.condition,
+    conditionVersion: conditionRead.conditionVersion,
     createdOn: now,
     updatedOn: now,
     createdBy: caller,
@@ -208,6 +211,46 @@ async function putAssignment(req: RawRequest, scope: AzureScope, name: string, d
   const updated: StoredAssignment = { ...existing, description: wanted.description, condition: wanted.condition, conditionVersion: wanted.conditionVersion, updatedOn: now, updatedBy: caller };
   await deps.store.update(updated);
   return json(200, assignmentJson(updated));
+}
+
+/** The only version ARM takes on role assignment conditions (2022-04-01). */
+const CONDITION_VERSION = '2.0';
+
+/**
+ * A role assignment's condition as ARM reads it: a condition without a version gets 2.0 (ARM's
+ * documented default); any other version is refused, as is a version without a condition, and
+ * a condition on a role with no action conditions can constrain (ARM: "The given role
+ * assignment condition is invalid."; the error codes are the stand-in's, ARM's are unconfirmed).
+ * Empty or null for both: no condition (how ARM's docs say to delete one).
+ */
+function assignmentCondition(
+  condition: unknown,
+  conditionVersion: unknown,
+  role: DemoRoleDefinition,
+): { condition: string | null; conditionVersion: string | null } | { refused: RawResponse } {
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null);
+  if ((condition !== undefined && condition !== null && typeof condition !== 'string') || (conditionVersion !== undefined && conditionVersion !== null && typeof conditionVersion !== 'string')) {
+    return { refused: armError(400, 'InvalidRequestContent', 'condition and conditionVersion must be strings.') };
+  }
+  const expression = text(condition);
+  const version = text(conditionVersion);
+  if (expression === null) {
+    if (version === null) return { condition: null, conditionVersion: null };
+    return { refused: armError(400, 'InvalidCondition', `The given role assignment condition is invalid. A conditionVersion ('${version}') was given without a condition.`) };
+  }
+  if (version !== null && version !== CONDITION_VERSION) {
+    return { refused: armError(400, 'InvalidConditionVersion', `The given role assignment condition is invalid. The condition version '${version}' is not supported; the only supported version is '${CONDITION_VERSION}'.`) };
+  }
+  if (!supportsConditions(role.permissions)) {
+    return {
+      refused: armError(
+        400,
+        'InvalidCondition',
+        `The given role assignment condition is invalid. The role '${role.roleName}' has no actions that support conditions (storage blob or queue data actions, Microsoft.Authorization/roleAssignments/write or delete).`,
+      ),
+    };
+  }
+  return { condition: expression, conditionVersion: CONDITION_VERSION };
 }
 
 interface AssignmentFilter {

@@ -26,6 +26,19 @@ export interface DemoGroup {
   owners: string[];
 }
 
+/**
+ * An application's service principal (e.g. a deployment pipeline): it signs in with client
+ * credentials and gets app-only tokens, so it can hold PIM eligibilities as a user can.
+ */
+export interface DemoServicePrincipal {
+  alias: string;
+  id: string;
+  /** The application (client) id: what app-only tokens name in azp/appid. */
+  appId: string;
+  displayName: string;
+  appRoles: string[];
+}
+
 /** A group as first stored by the stand-in: its properties, and member and owner object ids. */
 export interface SeedGroup {
   id: string;
@@ -41,12 +54,14 @@ export interface SeedGroup {
 export interface DemoDirectory {
   users: DemoUser[];
   groups: DemoGroup[];
+  servicePrincipals: DemoServicePrincipal[];
   roleDefinitions: RoleDefinition[];
 }
 
 interface DemoFile {
   users: DemoUser[];
   groups: DemoGroup[];
+  servicePrincipals?: DemoServicePrincipal[];
   roleDefinitions: Array<{
     id: string;
     displayName: string;
@@ -64,6 +79,7 @@ export function loadDemoDirectory(path = join(__dirname, 'demo-directory.json'))
   return {
     users: file.users,
     groups: file.groups,
+    servicePrincipals: file.servicePrincipals ?? [],
     roleDefinitions: file.roleDefinitions.map((r) => ({
       id: r.id,
       templateId: r.id,
@@ -84,6 +100,12 @@ export function loadDemoDirectory(path = join(__dirname, 'demo-directory.json'))
 export function findUser(directory: DemoDirectory, key: string): DemoUser | undefined {
   const k = key.toLowerCase();
   return directory.users.find((u) => u.alias === k || u.userPrincipalName.toLowerCase() === k || u.id === k);
+}
+
+/** A service principal by alias ("deploy-pipeline"), object id or application id. */
+export function findServicePrincipal(directory: DemoDirectory, key: string): DemoServicePrincipal | undefined {
+  const k = key.toLowerCase();
+  return directory.servicePrincipals.find((sp) => sp.alias === k || sp.id === k || sp.appId === k);
 }
 
 /**

@@ -3,14 +3,14 @@ import { odata, TableClient } from '@azure/data-tables';
 import type { DirectoryRoleAssignment } from '../../shared/ports/directory';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
 import type { OidcIssuerExtension } from '../oidc';
-import { type DemoDirectory, findUser, loadDemoDirectory, seedGroups } from './demoDirectory';
+import { type DemoDirectory, findServicePrincipal, findUser, loadDemoDirectory, seedGroups } from './demoDirectory';
 import { FaultInjector, parseFault } from './faults';
 import { routeGroups } from './groupRoutes';
 import { GroupStore } from './groupStore';
 import { DevMailbox, fromGraphJson, type IncomingMail, type SentMail } from './mailbox';
 import { MAILBOX_CSP, renderMailbox, wantsHtml } from './mailboxPage';
 import { MimeContentError, parseMimeBase64 } from './mime';
-import { collection, filtered, graphError, groupJson, type Json, json, notFound, unknownSegment, userJson } from './responses';
+import { collection, filtered, graphError, groupJson, type Json, json, notFound, servicePrincipalJson, unknownSegment, userJson } from './responses';
 
 const PREFIX = '/.devhost/graph';
 
@@ -104,6 +104,8 @@ export class GraphStandInExtension implements HostExtension {
       if (segs[2]) return unknownSegment(segs[2]);
       const user = findUser(this.directory, segs[1]);
       if (user) return json(200, userJson(user));
+      const servicePrincipal = findServicePrincipal(this.directory, segs[1]);
+      if (servicePrincipal) return json(200, servicePrincipalJson(servicePrincipal));
       const group = (await this.requireGroups().read()).group(segs[1]);
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
     }
@@ -182,7 +184,7 @@ export class GraphStandInExtension implements HostExtension {
         return graphError(400, 'BadRequest', 'principalId, roleDefinitionId and directoryScopeId are required.');
       }
       if (!this.directory.roleDefinitions.some((r) => r.id === roleDefinitionId)) return notFound(roleDefinitionId);
-      if (!findUser(this.directory, principalId)) {
+      if (!findUser(this.directory, principalId) && !findServicePrincipal(this.directory, principalId)) {
         const group = (await this.requireGroups().read()).group(principalId);
         if (!group) return notFound(principalId);
         // Why: only a group made role-assignable at creation may hold a directory role.
@@ -233,7 +235,7 @@ export class GraphStandInExtension implements HostExtension {
 
   private async token(req: RawRequest): Promise<RawResponse> {
     if (!this.options.issuer) return graphError(404, 'NotFound', 'No token issuer is configured in this devhost.');
-    let body: { user?: unknown; mfa?: unknown; acrs?: unknown; audience?: unknown };
+    let body: { user?: unknown; servicePrincipal?: unknown; mfa?: unknown; acrs?: unknown; audience?: unknown };
     try {
       body = JSON.parse(req.body.toString('utf8') || '{}') as typeof body;
     } catch {
@@ -243,7 +245,8 @@ export class GraphStandInExtension implements HostExtension {
     if (audience === null) {
       return graphError(400, 'BadRequest', '"audience" is "arm" (the ARM surface: Azure Resource Manager\'s audience), or an audience URI; leave it out for the app\'s own.');
     }
-    if (typeof body.user !== 'string') return graphError(400, 'BadRequest', '"user" (alias or UPN) is required, e.g. {"user": "alice"}.');
+    if (typeof body.servicePrincipal === 'string') return this.appToken(body.servicePrincipal, audience);
+    if (typeof body.user !== 'string') return graphError(400, 'BadRequest', '"user" (alias or UPN) or "servicePrincipal" is required, e.g. {"user": "alice"}.');
     const user = findUser(this.directory, body.user);
     if (!user) {
       return graphError(404, 'NotFound', `No demo user '${body.user}'. Known: ${this.directory.users.map((u) => u.alias).join(', ')}.`);
@@ -258,6 +261,27 @@ export class GraphStandInExtension implements HostExtension {
       ...(acrs.length ? { acrs } : {}),
     }, audience ? { audience } : {});
     return json(200, { token_type: 'Bearer', expires_in: 3600, access_token: token });
+  }
+
+  /**
+   * An app-only token, as Entra issues to a service principal signing in with client
+   * credentials: no scp, no user claims, idtyp "app", the app's roles, and its client id in azp.
+   */
+  private async appToken(key: string, audience: string | undefined): Promise<RawResponse> {
+    const sp = findServicePrincipal(this.directory, key);
+    if (!sp) {
+      return graphError(404, 'NotFound', `No demo service principal '${key}'. Known: ${this.directory.servicePrincipals.map((s) => s.alias).join(', ')}.`);
+    }
+    const token = await this.requireIssuer().issueToken(
+      { oid: sp.id, roles: sp.appRoles, idtyp: 'app', azp: sp.appId, appid: sp.appId, azpacr: '1', scp: undefined },
+      audience ? { audience } : {},
+    );
+    return json(200, { token_type: 'Bearer', expires_in: 3600, access_token: token });
+  }
+
+  private requireIssuer(): OidcIssuerExtension {
+    if (!this.options.issuer) throw new Error('No token issuer is configured in this devhost.');
+    return this.options.issuer;
   }
 
   private requireGroups(): GroupStore {

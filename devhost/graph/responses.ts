@@ -44,6 +44,10 @@ export function userJson(u: { id: string; displayName: string; userPrincipalName
   return { '@odata.type': '#microsoft.graph.user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, mail: u.userPrincipalName };
 }
 
+export function servicePrincipalJson(sp: { id: string; appId: string; displayName: string }): Json {
+  return { '@odata.type': '#microsoft.graph.servicePrincipal', id: sp.id, appId: sp.appId, displayName: sp.displayName, servicePrincipalType: 'Application' };
+}
+
 /** Every demo group is a security group without mail, as PIM for Groups and role assignment need. */
 export function groupJson(g: StoredGroup): Json {
   const dynamic = g.groupTypes.includes('DynamicMembership');

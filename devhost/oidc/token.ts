@@ -56,7 +56,7 @@ export async function signAccessToken(
   const iat = Math.floor(now.getTime() / 1000);
   const nbf = options.notBefore ? Math.floor(options.notBefore.getTime() / 1000) : iat;
   const { roles, ...rest } = claims;
-  const payload = {
+  const payload: Record<string, unknown> = {
     azp: DEV_CLIENT_ID,
     azpacr: '0',
     scp: DEFAULT_SCOPE,
@@ -69,6 +69,8 @@ export async function signAccessToken(
     ...(roles && roles.length > 0 ? { roles } : {}),
     ...rest,
   };
+  // An app-only token (idtyp "app") has no delegated scopes: a claim given as undefined is left out.
+  for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
     .setIssuer(issuer.issuer)

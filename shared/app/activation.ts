@@ -4,6 +4,7 @@ import { newApproval } from '../domain/approval';
 import { scheduleIdFor, siblingId } from './ids';
 import { scopeOf } from '../domain/target';
 import { approvalNeeded } from './approvalEvents';
+import { activationCondition, eligibilityFit } from '../domain/condition';
 import { badRequest, DomainError } from '../domain/errors';
 import { moveRequest } from '../domain/requestState';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
@@ -19,8 +20,10 @@ import { alreadyInDirectory } from './settleSchedule';
  */
 export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
   const { deps, body, caller, now } = ctx;
-  // Eligible when a live eligibility covers the target: the same one, or one at a scope above it.
-  const eligibility = ctx.covering.find((s) => s.value.status === 'Provisioned');
+  // Eligible when a live eligibility covers the target: the same one, or one at a scope above it;
+  // of several, the one whose condition fits the request's best.
+  const fit = (s: (typeof ctx.covering)[number]) => eligibilityFit(s.value.condition, body.condition);
+  const eligibility = ctx.covering.filter((s) => s.value.status === 'Provisioned').sort((a, b) => fit(a) - fit(b))[0];
   if (!eligibility) {
     throw badRequest(
       `You are not eligible for ${ctx.roleName} at scope '${scopeOf(body.target)}' (no eligible assignment, or it has not started or has ended).`,
@@ -28,6 +31,8 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     );
   }
   const plan = planActivation(requirePolicy(ctx), eligibility.value, body, caller, now);
+  // The eligibility's condition, which the activation cannot drop or change; else the request's own.
+  const condition = activationCondition(eligibility.value.condition, body.condition);
   if (ctx.live) {
     throw ctx.live.value.status === 'PendingApproval'
       ? badRequest(`A request to activate ${ctx.roleName} is already waiting for approval; cancel it or wait.`, 'PendingRoleAssignmentRequest')
@@ -51,7 +56,8 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     roleAssignmentOriginId: null,
     linkedEligibilityScheduleId: eligibility.value.id,
     // Why: a role someone assigned outside PIM must outlive this activation.
-    grantedByPim: !(await alreadyInDirectory(deps, body)),
+    grantedByPim: !(await alreadyInDirectory(deps, body, condition)),
+    condition,
   };
   const requestId = body.requestId ?? siblingId(schedule.id);
   const approval = needsApproval ? newApproval(requestId, caller.oid, body, plan.approvalStages, now, randomUUID) : null;
@@ -59,6 +65,7 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     ...newRequest(ctx, { type: 'activationRequested', approval }, plan.start, plan.end, schedule.id),
     id: requestId,
     completedDateTime: null,
+    condition,
   };
   if (needsApproval) request.approvalId = request.id;
   schedule.createdUsing = request.id;

@@ -1,6 +1,6 @@
 import { type Approval, approversNow, currentStep } from '../domain/approval';
 import { targetResource } from './targets';
-import { badRequest, notFound } from '../domain/errors';
+import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
 import { recordDecision } from '../domain/requestState';
 import type { ScheduleRequest } from '../domain/schedules';
@@ -56,6 +56,9 @@ export async function getApproval(deps: ScheduleDeps, caller: Caller, id: string
  * both count: the one whose write lost re-reads and decides again on what is stored.
  */
 export async function decideStep(deps: ScheduleDeps, caller: Caller, approvalId: string, stepId: string, body: unknown, correlationId: string): Promise<void> {
+  // Why: an app-only token may act on its own identity only (self actions); an approval is a
+  // decision about someone else's access, which a pipeline must never make for a person.
+  if (caller.isApp) throw forbidden('An application cannot approve or deny requests; an approver must sign in as a user.');
   if (typeof body !== 'object' || body === null) throw badRequest('Send {"reviewResult": "Approve" | "Deny", "justification": "..."}.');
   await retryOnConflict(() => decideOnce(deps, caller, approvalId, stepId, body as Record<string, unknown>, correlationId));
 }

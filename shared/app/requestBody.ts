@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GrantCondition } from '../domain/condition';
 import { badRequest } from '../domain/errors';
 import { directoryRole, type Target } from '../domain/target';
 import { REQUEST_ACTIONS, type RequestAction, type ScheduleInfo, type TicketInfo } from '../domain/schedules';
@@ -51,6 +52,12 @@ export interface TargetBody<F> {
    * (ARM's PUT of `{name}`). Graph's surfaces leave this out: a Graph body cannot pick an id.
    */
   requestIdOf?(fields: F): string;
+  /**
+   * The ABAC condition the body gives the grant, on a surface whose targets can carry one
+   * (ARM's Azure roles): undefined when it gives none, null when it clears one. Graph's surfaces
+   * leave this out, and their bodies read exactly as before.
+   */
+  conditionOf?(fields: F): GrantCondition | null | undefined;
 }
 
 const required = (name: string) => z.string({ message: `${name} is required` }).min(1, `${name} is required`);
@@ -82,6 +89,11 @@ export interface RequestBody {
   isValidationOnly: boolean;
   /** The id the client chose for its request (ARM's `{name}`); Graph clients leave it to the service. */
   requestId?: string;
+  /**
+   * The ABAC condition asked for the grant: absent when the body gives none (an update keeps
+   * the schedule's), null when it clears one, else the condition. Only Azure roles take one.
+   */
+  condition?: GrantCondition | null;
 }
 
 /**
@@ -118,11 +130,13 @@ export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): Reque
     throw badRequest(issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
   const b = results[1].data;
+  const fields = results[2].data;
+  const condition = surface.conditionOf?.(fields);
   const expiration = b.scheduleInfo?.expiration;
   return {
     action: results[0].data.action,
     principalId: b.principalId,
-    target: surface.toTarget(results[2].data),
+    target: surface.toTarget(fields),
     justification: b.justification?.trim() ? b.justification : null,
     ticketInfo: { ticketNumber: b.ticketInfo?.ticketNumber ?? null, ticketSystem: b.ticketInfo?.ticketSystem ?? null },
     scheduleInfo: {
@@ -134,7 +148,8 @@ export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): Reque
       },
     },
     isValidationOnly: b.isValidationOnly === true,
-    ...(surface.requestIdOf ? { requestId: surface.requestIdOf(results[2].data) } : {}),
+    ...(surface.requestIdOf ? { requestId: surface.requestIdOf(fields) } : {}),
+    ...(condition !== undefined ? { condition } : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export function newRequest(ctx: ActionContext, created: RequestEvent, start: Dat
     approvalId: null,
     targetScheduleId,
     isValidationOnly: body.isValidationOnly,
+    // The condition asked; actions that keep or inherit one (update, activation) put the one their grant carries.
+    condition: body.condition ?? null,
   };
 }
 

@@ -1,9 +1,11 @@
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
 import { scheduleIdFor, siblingId } from './ids';
-import { badRequest, DomainError, forbidden, mfaRequired } from '../domain/errors';
+import { type GrantCondition, sameCondition } from '../domain/condition';
+import { badRequest, conflict, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import { moveRequest } from '../domain/requestState';
 import {
+  isInEffect,
   isLive,
   type RequestAction,
   resolveWindow,
@@ -48,7 +50,7 @@ export async function submitScheduleRequest<F>(
 ): Promise<ScheduleRequest> {
   const body = parseRequestBody(rawBody, surface);
   authorize(kind, caller, body);
-  const roleName = await checkTarget(deps, body.target);
+  const roleName = await checkTarget(deps, body.target, body.condition ?? null);
   const principal = await deps.directory.getPrincipal(body.principalId);
   if (!principal) throw badRequest(`principalId '${body.principalId}' is not a user or group in this directory.`, 'InvalidPrincipal');
   if (principal.kind === 'group' && body.target.kind === 'directoryRole' && !(await deps.directory.getGroup(principal.id))?.isAssignableToRole) {
@@ -190,12 +192,14 @@ async function renew(ctx: ActionContext): Promise<ScheduleRequest> {
   const { expiration, enablement } = rules(ctx);
   const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
   checkEnablement(ctx, enablement);
-  const request = await createSchedule(ctx, window.start, window.end);
+  // Why: a renewal that names no condition renews what expired; dropping its condition would grant more than before.
+  const latest = expired.reduce((a, b) => ((a.endDateTime ?? '') >= (b.endDateTime ?? '') ? a : b));
+  const request = await createSchedule(ctx, window.start, window.end, ctx.body.condition !== undefined ? ctx.body.condition : (latest.condition ?? null));
   if (!ctx.body.isValidationOnly) await completeAsks(ctx, 'selfRenew');
   return request;
 }
 
-async function createSchedule(ctx: ActionContext, start: Date, end: Date | null): Promise<ScheduleRequest> {
+async function createSchedule(ctx: ActionContext, start: Date, end: Date | null, condition: GrantCondition | null = ctx.body.condition ?? null): Promise<ScheduleRequest> {
   const eligible = ctx.kind === 'eligibility';
   const schedule: Schedule = {
     id: scheduleIdFor(ctx.body),
@@ -214,10 +218,11 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     modifiedDateTime: ctx.now.toISOString(),
     roleAssignmentOriginId: null,
     // Why: a role someone assigned outside PIM must outlive this schedule.
-    grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body)),
+    grantedByPim: eligible ? undefined : !(await alreadyInDirectory(ctx.deps, ctx.body, condition)),
+    condition,
   };
   const startsLater = start.getTime() > ctx.now.getTime();
-  const request = { ...newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id), id: ctx.body.requestId ?? siblingId(schedule.id) };
+  const request = { ...newRequest(ctx, { type: 'scheduleCreated', kind: ctx.kind, startsLater }, start, end, schedule.id), id: ctx.body.requestId ?? siblingId(schedule.id), condition };
   schedule.createdUsing = request.id;
   if (ctx.body.isValidationOnly) return request;
   const assigned = await domainEvent(ctx.deps, eligible ? 'eligibility.assigned' : 'assignment.assigned', { slot: ctx.body, request, schedule, actor: ctx.caller, data: { scheduleId: schedule.id } });
@@ -230,6 +235,7 @@ async function createSchedule(ctx: ActionContext, start: Date, end: Date | null)
     targets: targets(ctx, [
       { displayName: 'startDateTime', oldValue: null, newValue: schedule.startDateTime },
       { displayName: 'endDateTime', oldValue: null, newValue: schedule.endDateTime },
+      ...(condition ? [{ displayName: 'condition', oldValue: null, newValue: condition.condition }] : []),
     ]),
     details: { requestId: request.id, scheduleId: schedule.id, justification: ctx.body.justification ?? undefined, ticketNumber: ctx.body.ticketInfo.ticketNumber ?? undefined },
   });
@@ -247,7 +253,12 @@ async function update(ctx: ActionContext): Promise<ScheduleRequest> {
   const { expiration, enablement } = rules(ctx);
   const window = resolveWindow(ctx.body.scheduleInfo, expiration, ctx.now, `${NAMES[ctx.kind].noun}s`);
   checkEnablement(ctx, enablement);
-  return change(ctx, live, { startDateTime: window.start.toISOString(), endDateTime: window.end?.toISOString() ?? null }, 'Update', window.start, window.end);
+  return change(ctx, live, { startDateTime: window.start.toISOString(), endDateTime: window.end?.toISOString() ?? null, ...conditionPatch(ctx) }, 'Update', window.start, window.end);
+}
+
+/** An update or extension changes the condition only where the body gives one (null: clears it). */
+function conditionPatch(ctx: ActionContext): Pick<Schedule, 'condition'> | Record<string, never> {
+  return ctx.body.condition !== undefined ? { condition: ctx.body.condition } : {};
 }
 
 /**
@@ -273,7 +284,11 @@ async function askAdmin(ctx: ActionContext): Promise<ScheduleRequest> {
     if (!expired) throw badRequest(`You have no ${noun} that expired in the last 90 days to renew.`, 'RoleAssignmentDoesNotExist');
   }
   if (!body.justification) throw badRequest('Give a justification for the administrator who decides.', 'RoleAssignmentRequestPolicyValidationFailed');
-  const request = { ...newRequest(ctx, { type: 'adminDecisionAsked' }, null, null, ctx.live?.value.id ?? null), completedDateTime: null };
+  const request = {
+    ...newRequest(ctx, { type: 'adminDecisionAsked' }, null, null, ctx.live?.value.id ?? null),
+    completedDateTime: null,
+    condition: body.condition ?? ctx.live?.value.condition ?? null,
+  };
   if (body.isValidationOnly) return request;
   const audit = auditRecord({
     activity: `${body.action === 'selfExtend' ? 'Extend' : 'Renew'} ${NAMES[ctx.kind].audit} of role requested in PIM`,
@@ -309,7 +324,7 @@ async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
     throw badRequest(`The new end must be later than the current end ${live.value.endDateTime}.`);
   }
   const start = new Date(live.value.startDateTime);
-  const request = await change(ctx, live, { endDateTime: window.end?.toISOString() ?? null }, 'Update', start, window.end);
+  const request = await change(ctx, live, { endDateTime: window.end?.toISOString() ?? null, ...conditionPatch(ctx) }, 'Update', start, window.end);
   if (!ctx.body.isValidationOnly) await completeAsks(ctx, 'selfExtend');
   return request;
 }
@@ -337,9 +352,22 @@ async function change(
   start: Date,
   end: Date | null,
 ): Promise<ScheduleRequest> {
-  const next: Schedule = { ...live.value, ...patch, modifiedDateTime: ctx.now.toISOString() };
-  const request = newRequest(ctx, { type: 'scheduleChanged', ended: !isLive(next) }, start, end, next.id);
+  let next: Schedule = { ...live.value, ...patch, modifiedDateTime: ctx.now.toISOString() };
+  const request = { ...newRequest(ctx, { type: 'scheduleChanged', ended: !isLive(next) }, start, end, next.id), condition: next.condition ?? null };
+  const conditionChanged = !sameCondition(live.value.condition, next.condition);
+  // Only a grant that stays in effect is changed in place; one the change ends or postpones is revoked by the settlement below.
+  const regrant = conditionChanged && ctx.kind === 'assignment' && isInEffect(next, ctx.now) && live.value.roleAssignmentOriginId !== null;
+  // Why: PIM never changes an assignment it did not make (it rides one made outside PIM); changing its condition would be changing it.
+  if (regrant && live.value.grantedByPim === false) {
+    throw conflict(`The role assignment this ${NAMES[ctx.kind].noun} relies on was made outside PIM; PIM does not change its condition. Change it where it was made.`, 'RoleAssignmentExists');
+  }
   if (ctx.body.isValidationOnly) return request;
+  if (regrant) {
+    // In Azure first: a schedule recorded with a condition its assignment does not carry would misstate what is granted.
+    // Put again under PIM's name, the assignment is updated in place; the new schedule keeps holding it.
+    const grant = await ctx.deps.access.of(next.target.kind).grant(next.principalId, next.target, { condition: next.condition ?? null });
+    next = { ...next, roleAssignmentOriginId: grant.id };
+  }
   const removing = operationType === 'Unassign';
   const type = removing
     ? ctx.body.action === 'selfDeactivate' && next.assignmentType === 'Activated' ? 'assignment.deactivated' : ctx.kind === 'eligibility' ? 'eligibility.removed' : 'assignment.removed'
@@ -355,6 +383,7 @@ async function change(
       { displayName: 'status', oldValue: live.value.status, newValue: next.status },
       { displayName: 'startDateTime', oldValue: live.value.startDateTime, newValue: next.startDateTime },
       { displayName: 'endDateTime', oldValue: live.value.endDateTime, newValue: next.endDateTime },
+      ...(conditionChanged ? [{ displayName: 'condition', oldValue: live.value.condition?.condition ?? null, newValue: next.condition?.condition ?? null }] : []),
     ]),
     details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
   });

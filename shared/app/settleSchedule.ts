@@ -1,6 +1,7 @@
+import { type GrantCondition, grantsAtLeast } from '../domain/condition';
 import { conflict } from '../domain/errors';
 import { isInEffect, isLive, type Schedule, type ScheduleRequest, type Slot } from '../domain/schedules';
-import { sameTarget } from '../domain/target';
+import { sameTarget, scopeOf } from '../domain/target';
 import { targetName, targetResource } from './targets';
 import type { AuditRecord } from '../ports/audit';
 import type { DomainEvent } from '../domain/events';
@@ -39,7 +40,7 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
 
   let granted = false;
   if (shouldHold && !holds) {
-    const grant = await deps.access.of(schedule.target.kind).grant(schedule.principalId, schedule.target);
+    const grant = await deps.access.of(schedule.target.kind).grant(schedule.principalId, schedule.target, { condition: schedule.condition ?? null });
     granted = true;
     next = { ...next, status: 'Provisioned', roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
   } else if (!shouldHold && holds) {
@@ -108,10 +109,23 @@ async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedul
   ];
 }
 
-/** Whether the target system already grants this to the principal (then it is not PIM's to remove). */
-export async function alreadyInDirectory(deps: ScheduleDeps, slot: Slot): Promise<boolean> {
+/**
+ * Whether the target system already grants this to the principal (then it is not PIM's to
+ * remove). One that carries a condition other than `condition` is refused (409
+ * RoleAssignmentExists) before anything is stored: Azure holds one assignment per (scope,
+ * principal, role), and PIM neither changes one it did not make nor pretends it grants what
+ * was asked. One without a condition already grants at least what is asked.
+ */
+export async function alreadyInDirectory(deps: ScheduleDeps, slot: Slot, condition: GrantCondition | null = null): Promise<boolean> {
   const grants = await deps.access.of(slot.target.kind).listGrants({ principalId: slot.principalId, targets: [slot.target] });
-  return grants.some((g) => sameTarget(g.target, slot.target));
+  const held = grants.find((g) => sameTarget(g.target, slot.target));
+  if (held && !grantsAtLeast(held.condition, condition)) {
+    throw conflict(
+      `The principal already holds this role at scope '${scopeOf(slot.target)}' through a role assignment made outside PIM (${held.id}) with another condition; PIM does not change assignments it did not make. Remove or align that assignment first.`,
+      'RoleAssignmentExists',
+    );
+  }
+  return held !== undefined;
 }
 
 /**

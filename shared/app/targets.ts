@@ -1,3 +1,4 @@
+import { conditionNotSupported, type GrantCondition, supportsConditions } from '../domain/condition';
 import { badRequest, type DomainError } from '../domain/errors';
 import { checkDirectoryScope } from '../domain/schedules';
 import { notServed, requireServed, type Target } from '../domain/target';
@@ -52,11 +53,14 @@ export function targetResource(target: Target, displayName: string | null, modif
 
 /**
  * Checks a requested target before anything is stored: its kind is served, its scope is one
- * the kind allows, and the thing granted exists. Returns its display name.
+ * the kind allows, the thing granted exists, and a condition asked for the grant is one the
+ * target can carry. Returns its display name.
  */
-export async function checkTarget(deps: TargetDeps, target: Target): Promise<string> {
+export async function checkTarget(deps: TargetDeps, target: Target, condition: GrantCondition | null = null): Promise<string> {
   const { directory } = deps;
   requireServed(target);
+  // Why: a condition narrows the grant; a kind that cannot apply one must refuse it, not drop it (that would grant more than asked).
+  if (condition && target.kind !== 'azureRole') throw conditionNotSupported(target.kind);
   switch (target.kind) {
     case 'directoryRole': {
       checkDirectoryScope(target.directoryScopeId);
@@ -66,8 +70,17 @@ export async function checkTarget(deps: TargetDeps, target: Target): Promise<str
     }
     case 'group':
       return (await groupToGovern(directory, target.groupId, () => badRequest(`groupId '${target.groupId}' is not a group in this directory.`, 'InvalidGroup'))).displayName;
-    case 'azureRole':
-      return (await azureRoleAt(deps, target.scope, target.roleDefinitionId)).roleName;
+    case 'azureRole': {
+      const role = await azureRoleAt(deps, target.scope, target.roleDefinitionId);
+      // Checked here, not first at the grant: an eligibility Azure could never grant would fail every activation.
+      if (condition && !supportsConditions(role.permissions)) {
+        throw conditionNotSupported(
+          'azureRole',
+          `The role '${role.roleName}' cannot carry a condition: Azure takes conditions only on roles that allow storage blob or queue data actions or role assignment writes (e.g. Storage Blob Data Owner, Role Based Access Control Administrator). Send the request without condition and conditionVersion.`,
+        );
+      }
+      return role.roleName;
+    }
     default: {
       const never: never = target;
       throw new Error(`Unknown target ${JSON.stringify(never)}`);

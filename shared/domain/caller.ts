@@ -11,4 +11,10 @@ export interface Caller {
   amr: string[];
   /** Authentication contexts satisfied (acrs), e.g. ["c1"]. */
   acrs: string[];
+  /**
+   * An application calling as itself (client credentials: a service principal or managed
+   * identity), not on behalf of a user. It may act on its own identity only: self actions and
+   * reading its own items, plus whatever its app roles (PIM.Admin, PIM.Auditor) allow.
+   */
+  isApp?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { GrantCondition } from './condition';
 import type { Target } from './target';
 import { describeDuration, parseDuration } from './duration';
 import { badRequest } from './errors';
@@ -68,6 +69,11 @@ export interface ScheduleRequest extends Slot {
   approvalId: string | null;
   targetScheduleId: string | null;
   isValidationOnly: boolean;
+  /**
+   * The ABAC condition of the grant the request makes or changes (Azure roles only); null or
+   * absent: none (requests stored before conditions were carried have none).
+   */
+  condition?: GrantCondition | null;
 }
 
 export type ScheduleStatus =
@@ -106,6 +112,11 @@ export interface Schedule extends Slot {
   grantedByPim?: boolean;
   /** The end its holder was last told is near (so each end is announced once). */
   expiryNoticeFor?: string | null;
+  /**
+   * The ABAC condition its grant carries (Azure roles only): an eligibility's passes to every
+   * activation made through it. Null or absent: none.
+   */
+  condition?: GrantCondition | null;
 }
 
 /** A schedule is live (holds its slot) until it ends; an activation awaiting approval already holds it. */

@@ -64,6 +64,7 @@ export function createTokenValidator(settings: AuthSettings): TokenValidator {
       }
       if (payload.tid !== settings.tenantId) throw unauthorized('Access token is for another tenant.');
       const roles = stringList(payload.roles);
+      const isApp = isAppOnly(payload);
       return {
         oid: String(payload.oid),
         tenantId: String(payload.tid),
@@ -75,9 +76,21 @@ export function createTokenValidator(settings: AuthSettings): TokenValidator {
         isAuditor: roles.includes(settings.auditorRole),
         amr: stringList(payload.amr),
         acrs: stringList(payload.acrs),
+        ...(isApp ? { isApp } : {}),
       };
     },
   };
+}
+
+/**
+ * An app-only token (client credentials): Entra marks it `idtyp: app` when that optional claim
+ * is configured, and it never carries `scp` (delegated scopes), which every user token does.
+ * Its `oid` is the service principal's object id, so the caller is keyed on it as a user is.
+ */
+function isAppOnly(payload: JWTPayload): boolean {
+  if (payload.idtyp === 'app') return true;
+  if (payload.idtyp === 'user') return false;
+  return typeof payload.scp !== 'string' || payload.scp === '';
 }
 
 function stringList(value: unknown): string[] {

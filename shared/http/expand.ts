@@ -177,7 +177,7 @@ export class Expander {
 
 /** A user or group as Graph's directoryObject relationships show it: typed, with its names. */
 export function principalJson(p: DirectoryPrincipal): Json {
-  const json: Json = { '@odata.type': p.kind === 'group' ? '#microsoft.graph.group' : '#microsoft.graph.user', id: p.id, displayName: p.displayName };
+  const json: Json = { '@odata.type': `#microsoft.graph.${p.kind}`, id: p.id, displayName: p.displayName };
   if (p.kind === 'user') json.userPrincipalName = p.userPrincipalName ?? null;
   json.mail = p.mail ?? null;
   return json;

@@ -1,3 +1,4 @@
+import type { GrantCondition } from '../domain/condition';
 import type { Target, TargetKind } from '../domain/target';
 
 /** Access as it exists in the target system (what actually grants the power). */
@@ -6,6 +7,17 @@ export interface Grant {
   id: string;
   principalId: string;
   target: Target;
+  /** The ABAC condition the grant carries (Azure role assignments); null or absent: none. */
+  condition?: GrantCondition | null;
+}
+
+/** How to grant, beyond who and what. */
+export interface GrantOptions {
+  /**
+   * An ABAC condition the grant must carry (Azure roles). A kind that cannot apply one refuses
+   * it (400 ConditionNotSupported) rather than grant without it.
+   */
+  condition?: GrantCondition | null;
 }
 
 /**
@@ -17,8 +29,11 @@ export interface AccessTarget {
   /**
    * Grants the access, or returns the grant that already exists for the same principal and
    * target (`created` false: it was there before PIM, e.g. made outside PIM, so PIM never removes it).
+   * With a condition, PIM's own grant carries it (an existing one of PIM's is changed to it); a
+   * grant made outside PIM is never changed, and one that carries another condition is a 409
+   * RoleAssignmentExists (riding it would give what it gives, not what was asked).
    */
-  grant(principalId: string, target: Target): Promise<Grant & { created: boolean }>;
+  grant(principalId: string, target: Target, options?: GrantOptions): Promise<Grant & { created: boolean }>;
   /** Removes the principal's grant of the target; absent is success. */
   revoke(principalId: string, target: Target): Promise<void>;
   /**

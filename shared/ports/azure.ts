@@ -1,3 +1,5 @@
+import type { GrantCondition } from '../domain/condition';
+
 /** An Azure role definition as ARM describes it (Microsoft.Authorization/roleDefinitions). */
 export interface AzureRoleDefinition {
   /** The role's GUID (ARM's `name`), lower-case. */
@@ -17,6 +19,8 @@ export interface AzureRoleAssignment {
   principalId: string;
   /** The role definition's GUID, lower-case. */
   roleDefinitionGuid: string;
+  /** The ABAC condition the assignment carries (ARM keeps it as version 2.0); null: none. */
+  condition: GrantCondition | null;
 }
 
 /**
@@ -36,9 +40,14 @@ export interface AzureResources {
   getRoleDefinition(scope: string, guid: string): Promise<AzureRoleDefinition | undefined>;
   /**
    * Creates the role assignment at exactly this scope (a deterministic name per scope,
-   * principal and role), or returns the one that exists (`created` false: made outside PIM).
+   * principal and role), carrying `condition` when given (sent to ARM as version 2.0), or
+   * returns the one that exists (`created` false: made outside PIM). PIM's own assignment is
+   * set to the condition asked (ARM updates an assignment PUT again under its name). One made
+   * outside PIM is never changed: if it carries a condition other than the one asked, this is
+   * a 409 RoleAssignmentExists, since Azure holds one assignment per (scope, principal, role)
+   * and PIM must neither widen that one nor pretend it grants what was asked.
    */
-  grantRole(scope: string, principalId: string, roleDefinitionGuid: string): Promise<AzureRoleAssignment & { created: boolean }>;
+  grantRole(scope: string, principalId: string, roleDefinitionGuid: string, condition?: GrantCondition | null): Promise<AzureRoleAssignment & { created: boolean }>;
   /** Removes the principal's assignment of the role at exactly this scope; absent is success. */
   revokeRole(scope: string, principalId: string, roleDefinitionGuid: string): Promise<void>;
   /** Assignments at the scope (not inherited ones), optionally of one principal. */

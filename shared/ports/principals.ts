@@ -1,7 +1,7 @@
-/** A user or group in the directory. */
+/** A user, group or service principal (an application's identity) in the directory. */
 export interface DirectoryPrincipal {
   id: string;
-  kind: 'user' | 'group';
+  kind: 'user' | 'group' | 'servicePrincipal';
   displayName: string;
   userPrincipalName?: string;
   mail?: string;

@@ -4,11 +4,12 @@
  * the role assignments that are really there.
  */
 
-/** Built-in role GUIDs (the same in every tenant). */
+/** Built-in role GUIDs (the same in every tenant). Storage Blob Data Owner may carry a condition (ABAC). */
 export const AZURE_ROLE = {
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
 } as const;
 
 /** A subscription of the demo tree, with two of its resource groups and the management group directly above it. */
@@ -63,13 +64,22 @@ export interface StandInAssignment {
   name: string;
   scope: string;
   role: string;
+  /** Its ABAC condition and version, as ARM returns them (null: none). */
+  condition: string | null;
+  conditionVersion: string | null;
 }
 
-/** The principal's role assignments in the stand-in at, above or below `scope`: name, scope (lower case) and role GUID. */
+/** The principal's role assignments in the stand-in at, above or below `scope`: name, scope (lower case), role GUID and condition. */
 export async function roleAssignmentsOf(base: string, principalId: string, scope: string): Promise<StandInAssignment[]> {
-  const list = await standInGet<{ value: Array<{ name: string; properties: { scope: string; roleDefinitionId: string } }> }>(
+  const list = await standInGet<{ value: Array<{ name: string; properties: { scope: string; roleDefinitionId: string; condition: string | null; conditionVersion: string | null } }> }>(
     base,
     `${scope}/providers/Microsoft.Authorization/roleAssignments?${AUTHORIZATION}&$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`,
   );
-  return list.value.map((a) => ({ name: a.name, scope: a.properties.scope.toLowerCase(), role: (a.properties.roleDefinitionId.split('/').pop() ?? '').toLowerCase() }));
+  return list.value.map((a) => ({
+    name: a.name,
+    scope: a.properties.scope.toLowerCase(),
+    role: (a.properties.roleDefinitionId.split('/').pop() ?? '').toLowerCase(),
+    condition: a.properties.condition,
+    conditionVersion: a.properties.conditionVersion,
+  }));
 }

@@ -21,6 +21,9 @@ let app: AppHost;
 const PIM = 'api-version=2020-10-01';
 const APPROVALS = 'api-version=2021-01-01-preview';
 const ROLE = AZURE_ROLE;
+/** The ABAC condition of ARM's examples, and another one. */
+const CONDITION = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'foo_storage_container'";
+const OTHER_CONDITION = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'payments'";
 
 let tree: DemoScopes;
 /** Another subscription of the demo tree, whose role settings only the policy tests change. */
@@ -59,6 +62,12 @@ async function assignmentsOf(principalId: string, scope: string): Promise<Array<
   return (await roleAssignmentsOf(standInBase(), principalId, scope)).map(({ scope: at, role }) => ({ scope: at, role }));
 }
 
+/** The condition of the principal's assignment of `role` at exactly `scope` in the stand-in; undefined when there is none. */
+async function conditionInAzure(principalId: string, scope: string, role: string): Promise<{ condition: string | null; conditionVersion: string | null } | undefined> {
+  const found = (await roleAssignmentsOf(standInBase(), principalId, scope)).find((a) => a.scope === scope.toLowerCase() && a.role === role);
+  return found ? { condition: found.condition, conditionVersion: found.conditionVersion } : undefined;
+}
+
 /** ARM's example PutRoleEligibilityScheduleRequest.json, ids replaced and dates moved to now. */
 function eligibilityExample(principalId: string, scope: string, role: string) {
   return {
@@ -67,7 +76,7 @@ function eligibilityExample(principalId: string, scope: string, role: string) {
       roleDefinitionId: roleIdAt(scope, role),
       requestType: 'AdminAssign',
       scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: 'P365D' } },
-      condition: "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'foo_storage_container'",
+      condition: CONDITION,
       conditionVersion: '1.0',
     },
   };
@@ -82,11 +91,17 @@ function activationExample(principalId: string, sub: string, role: string, linke
       requestType: 'SelfActivate',
       ...(linkedRoleEligibilityScheduleId ? { linkedRoleEligibilityScheduleId } : {}),
       scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: 'PT8H' } },
+      condition: CONDITION,
+      conditionVersion: '1.0',
     },
   };
 }
 
-/** The example without its condition (refused here: see the first test), and with a justification, which Azure's default role settings ask for. */
+/**
+ * The example without its condition (a storage container's, which only roles with storage data
+ * actions or role assignment writes may carry), and with a justification, which Azure's default
+ * role settings ask for.
+ */
 function withoutCondition<T extends { properties: Record<string, unknown> }>(body: T, justification = 'Deploying the payments release'): T {
   const { condition: _c, conditionVersion: _v, ...properties } = body.properties;
   return { ...body, properties: { ...properties, justification } };
@@ -113,17 +128,94 @@ afterAll(async () => {
   await app?.host.stop();
 });
 
+/** Sets what activating `role` at `scope` asks (ARM's roleManagementPolicies PATCH): here, nothing, as in the tenant of ARM's examples. */
+async function activationAsksNothing(scope: string, role: string): Promise<void> {
+  const assignments = await arm('admin', 'GET', filtered(scope, 'roleManagementPolicyAssignments', `roleDefinitionId eq '${roleIdAt(scope, role)}'`));
+  const policyId = assignments.body.value?.[0]?.properties.policyId as string;
+  const rule = { id: 'Enablement_EndUser_Assignment', ruleType: 'RoleManagementPolicyEnablementRule', enabledRules: [], target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' } };
+  const patched = await arm('admin', 'PATCH', `${policyId}?${PIM}`, { properties: { rules: [rule] } });
+  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+}
+
 describe('Azure resource roles through the ARM surface', () => {
+  it("ARM's example bodies, ids replaced and dates moved, are taken unchanged, conditions included: the eligibility and the activation carry the condition, and so does the role assignment in Azure", async () => {
+    const role = ROLE.storageBlobDataOwner;
+    // The example's tenant asks nothing to activate (its activation has no justification); this one is told so.
+    await activationAsksNothing(tree.sub, role);
+    // The spec's own scope spelling (the Microsoft.Subscription alias) and body, with its ABAC condition (version 1.0, as the example sends it).
+    const aliasScope = `/providers/Microsoft.Subscription${tree.sub}`;
+    const name = randomUUID();
+    const eligibility = await arm('admin', 'PUT', at(aliasScope, 'roleEligibilityScheduleRequests', `/${name}`), eligibilityExample(USERS.carol, tree.sub, role));
+    expect(eligibility.status, JSON.stringify(eligibility.body)).toBe(201);
+    expect(eligibility.body.properties).toMatchObject({ requestType: 'AdminAssign', status: 'Provisioned', condition: CONDITION, conditionVersion: '1.0', justification: null });
+    const eligibilityId = eligibility.body.properties?.targetRoleEligibilityScheduleId as string;
+    // Stored: the request, the schedule and its instance show the condition as it was sent.
+    expect((await arm('admin', 'GET', at(tree.sub, 'roleEligibilityScheduleRequests', `/${name}`))).body.properties).toMatchObject({ condition: CONDITION, conditionVersion: '1.0' });
+    expect((await arm('carol', 'GET', at(tree.sub, 'roleEligibilitySchedules', `/${eligibilityId}`))).body.properties).toMatchObject({ condition: CONDITION, conditionVersion: '1.0' });
+    const eligibleInstances = await arm('carol', 'GET', filtered(tree.sub, 'roleEligibilityScheduleInstances', 'asTarget()'));
+    expect(eligibleInstances.body.value?.find((i) => i.name === eligibilityId)?.properties).toMatchObject({ condition: CONDITION, conditionVersion: '1.0' });
+
+    // carol activates with the activation example, naming the eligibility as it does.
+    const activationName = randomUUID();
+    const activation = await arm('carol', 'PUT', at(aliasScope, 'roleAssignmentScheduleRequests', `/${activationName}`), activationExample(USERS.carol, tree.sub, role, eligibilityId));
+    expect(activation.status, JSON.stringify(activation.body)).toBe(201);
+    expect(activation.body.properties).toMatchObject({ requestType: 'SelfActivate', linkedRoleEligibilityScheduleId: eligibilityId, condition: CONDITION, conditionVersion: '1.0' });
+    // In Azure: the role assignment carries the condition, as ARM takes conditions on role assignments (version 2.0).
+    const inAzure = await eventually(() => conditionInAzure(USERS.carol, tree.sub, role));
+    expect(inAzure).toEqual({ condition: CONDITION, conditionVersion: '2.0' });
+    const active = await eventually(async () => (await arm('carol', 'GET', filtered(tree.sub, 'roleAssignmentScheduleInstances', 'asTarget()'))).body.value?.find((i) => i.properties.roleDefinitionId === roleId(tree.sub, role)));
+    expect(active.properties).toMatchObject({ assignmentType: 'Activated', status: 'Provisioned', condition: CONDITION, conditionVersion: '1.0' });
+    const schedules = await arm('carol', 'GET', filtered(tree.sub, 'roleAssignmentSchedules', 'asTarget()'));
+    expect(schedules.body.value?.find((s) => s.properties.roleDefinitionId === roleId(tree.sub, role))?.properties).toMatchObject({ condition: CONDITION, conditionVersion: '1.0' });
+  });
+
+  it("an activation carries its eligibility's condition: left out, it is applied; another one is refused and nothing is stored", async () => {
+    const role = ROLE.storageBlobDataOwner;
+    await activationAsksNothing(tree.otherRg, role);
+    const eligible = await arm('admin', 'PUT', at(tree.otherRg, 'roleEligibilityScheduleRequests', `/${randomUUID()}`), eligibilityExample(USERS.alice, tree.otherRg, role));
+    expect(eligible.status, JSON.stringify(eligible.body)).toBe(201);
+
+    const other = randomUUID();
+    const widened = await arm('alice', 'PUT', at(tree.otherRg, 'roleAssignmentScheduleRequests', `/${other}`), {
+      properties: { ...activationExample(USERS.alice, tree.sub, role, undefined).properties, condition: OTHER_CONDITION, conditionVersion: '2.0' },
+    });
+    expect([widened.status, widened.body.error?.code]).toEqual([400, 'ConditionDoesNotMatchEligibility']);
+    expect((await arm('alice', 'GET', at(tree.otherRg, 'roleAssignmentScheduleRequests', `/${other}`))).status).toBe(404);
+
+    const plain = await arm('alice', 'PUT', at(tree.otherRg, 'roleAssignmentScheduleRequests', `/${randomUUID()}`), withoutCondition(activationExample(USERS.alice, tree.sub, role, undefined)));
+    expect(plain.status, JSON.stringify(plain.body)).toBe(201);
+    expect(plain.body.properties).toMatchObject({ condition: CONDITION, conditionVersion: '1.0' });
+    expect(await eventually(() => conditionInAzure(USERS.alice, tree.otherRg, role))).toEqual({ condition: CONDITION, conditionVersion: '2.0' });
+  });
+
+  it("an admin's update changes an active assignment's condition in Azure too, and empty strings clear it", async () => {
+    const role = ROLE.storageBlobDataOwner;
+    const assign = { ...withoutCondition(eligibilityExample(USERS.erin, tree.rg, role)).properties, condition: CONDITION, conditionVersion: '2.0', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P30D' } } };
+    const made = await arm('admin', 'PUT', at(tree.rg, 'roleAssignmentScheduleRequests', `/${randomUUID()}`), { properties: assign });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(await eventually(() => conditionInAzure(USERS.erin, tree.rg, role))).toEqual({ condition: CONDITION, conditionVersion: '2.0' });
+
+    const update = (condition: string, conditionVersion: string) =>
+      arm('admin', 'PUT', at(tree.rg, 'roleAssignmentScheduleRequests', `/${randomUUID()}`), { properties: { ...assign, requestType: 'AdminUpdate', condition, conditionVersion } });
+    const narrowed = await update(OTHER_CONDITION, '2.0');
+    expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(201);
+    expect(narrowed.body.properties).toMatchObject({ requestType: 'AdminUpdate', condition: OTHER_CONDITION });
+    expect(await conditionInAzure(USERS.erin, tree.rg, role)).toEqual({ condition: OTHER_CONDITION, conditionVersion: '2.0' });
+    // Without a condition in the body, an update keeps the one the assignment has.
+    const kept = await arm('admin', 'PUT', at(tree.rg, 'roleAssignmentScheduleRequests', `/${randomUUID()}`), withoutCondition({ properties: { ...assign, requestType: 'AdminUpdate' } }));
+    expect(kept.body.properties).toMatchObject({ condition: OTHER_CONDITION });
+    const cleared = await update('', '');
+    expect(cleared.body.properties).toMatchObject({ condition: null, conditionVersion: null });
+    expect(await conditionInAzure(USERS.erin, tree.rg, role)).toEqual({ condition: null, conditionVersion: null });
+    const schedules = await arm('erin', 'GET', filtered(tree.rg, 'roleAssignmentSchedules', 'asTarget()'));
+    expect(schedules.body.value?.find((s) => s.properties.roleDefinitionId === roleId(tree.sub, role))?.properties).toMatchObject({ condition: null });
+  });
+
   it("an admin makes alice eligible as Owner at a subscription with ARM's documented body; she activates Owner on one of its resource groups, and only there", async () => {
     const name = randomUUID();
-    // The spec's own scope spelling (the Microsoft.Subscription alias) and body; its ABAC condition is refused, and nothing is stored.
+    // The spec's own scope spelling (the Microsoft.Subscription alias) and body, without its storage condition.
     const example = eligibilityExample(USERS.alice, tree.sub, ROLE.owner);
     const aliasScope = `/providers/Microsoft.Subscription${tree.sub}`;
-    const conditioned = await arm('admin', 'PUT', at(aliasScope, 'roleEligibilityScheduleRequests', `/${name}`), example);
-    expect(conditioned.status).toBe(400);
-    expect(conditioned.body).toEqual({ error: { code: 'ConditionNotSupported', message: expect.stringContaining('condition') } });
-    expect((await arm('admin', 'GET', at(tree.sub, 'roleEligibilityScheduleRequests', `/${name}`))).status).toBe(404);
-
     const { properties: { condition: _c, conditionVersion: _v, ...unconditioned } } = example;
     const created = await arm('admin', 'PUT', at(aliasScope, 'roleEligibilityScheduleRequests', `/${name}`), { properties: unconditioned });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -228,6 +320,10 @@ describe('Azure resource roles through the ARM surface', () => {
       ['a role definition id of another subscription', put(tree.sub, withoutCondition(eligibilityExample(USERS.dave, `/subscriptions/${randomUUID()}`, ROLE.reader))), 400, 'InvalidRoleDefinitionId'],
       ['a role definition id of a subscription at a management group', put(tree.mg, body), 400, 'InvalidRoleDefinitionId'],
       ['a role definition id that is no id', put(tree.sub, { properties: { ...body.properties, roleDefinitionId: 'Owner' } }), 400, 'InvalidRoleDefinitionId'],
+      ['a condition on a role that cannot carry one', put(tree.sub, { properties: { ...body.properties, condition: CONDITION, conditionVersion: '2.0' } }), 400, 'ConditionNotSupported'],
+      ['a condition without its version', put(tree.sub, { properties: { ...body.properties, roleDefinitionId: roleId(tree.sub, ROLE.storageBlobDataOwner), condition: CONDITION } }), 400, 'InvalidCondition'],
+      ['a condition version without a condition', put(tree.sub, { properties: { ...body.properties, conditionVersion: '2.0' } }), 400, 'InvalidCondition'],
+      ['a condition version ARM does not know', put(tree.sub, { properties: { ...body.properties, roleDefinitionId: roleId(tree.sub, ROLE.storageBlobDataOwner), condition: CONDITION, conditionVersion: '3.0' } }), 400, 'InvalidConditionVersion'],
       ['an unknown requestType', put(tree.sub, { properties: { ...body.properties, requestType: 'AdminGrant' } }), 400, 'InvalidRequestContent'],
       ['no properties wrapper', put(tree.sub, body.properties), 400, 'InvalidRequestContent'],
       ['an unknown expiration type', put(tree.sub, { properties: { ...body.properties, scheduleInfo: { expiration: { type: 'Never' } } } }), 400, 'InvalidRequestContent'],
@@ -448,7 +544,7 @@ describe("ARM's throttling and conflicts, survived end to end", () => {
       body: JSON.stringify({ properties: { roleDefinitionId: roleIdAt(otherRg, ROLE.reader), principalId: USERS.bob, principalType: 'User' } }),
     });
     expect(direct.status, await direct.text()).toBe(201);
-    const outsideOnly = [{ name: outside, scope: otherRg.toLowerCase(), role: ROLE.reader }];
+    const outsideOnly = [{ name: outside, scope: otherRg.toLowerCase(), role: ROLE.reader, condition: null, conditionVersion: null }];
     const readersAtRg = async () => (await roleAssignmentsOf(base, USERS.bob, otherRg)).filter((a) => a.scope === otherRg.toLowerCase() && a.role === ROLE.reader);
 
     await makeEligible(USERS.bob, otherRg, ROLE.reader);

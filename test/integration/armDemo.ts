@@ -16,6 +16,11 @@ export const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 export const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
 export const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 export const USER_ACCESS_ADMIN = '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9';
+/** Roles Azure lets carry an ABAC condition: a storage data role, and role assignment delegation. */
+export const STORAGE_BLOB_DATA_OWNER = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b';
+export const RBAC_ADMIN = 'f58310d9-a9f6-439a-9e8d-f62e7b41a168';
+/** The ABAC condition of ARM's PIM examples (one blob container). */
+export const CONTAINER_CONDITION = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'foo_storage_container'";
 /** "Corp Production App Operator", assignable at the Corp Production subscription only. */
 export const CUSTOM_APP_OPERATOR = '5a1e0c7d-3b9f-4e2a-8c6d-0f1e2d3c4b5a';
 

@@ -13,6 +13,7 @@ import {
   BOB,
   CAROL,
   CONNECTIVITY,
+  CONTAINER_CONDITION,
   CONTRIBUTOR,
   CORP_DEV,
   CORP_PROD,
@@ -26,6 +27,7 @@ import {
   READER,
   rg,
   ROOT_MG,
+  STORAGE_BLOB_DATA_OWNER,
   sub,
   USER_ACCESS_ADMIN,
 } from './armDemo';
@@ -58,11 +60,11 @@ const inject = async (fault: Record<string, unknown>) => {
 const injectedSoFar = async () => ((await (await fetch(`${armUrl}/faults`)).json()) as { injected: number }).injected;
 
 /** An assignment made straight in ARM (outside PIM), under a name of its own. */
-async function assignOutsidePim(scope: string, principalId: string, role: string): Promise<string> {
+async function assignOutsidePim(scope: string, principalId: string, role: string, condition?: string): Promise<string> {
   const name = crypto.randomUUID();
   const res = await fetch(`${armUrl}${scope}/providers/Microsoft.Authorization/roleAssignments/${name}?api-version=2022-04-01`, {
     method: 'PUT',
-    body: JSON.stringify({ properties: { principalId, roleDefinitionId: `/subscriptions/${CORP_PROD}/providers/Microsoft.Authorization/roleDefinitions/${role}` } }),
+    body: JSON.stringify({ properties: { principalId, roleDefinitionId: `/subscriptions/${CORP_PROD}/providers/Microsoft.Authorization/roleDefinitions/${role}`, ...(condition ? { condition, conditionVersion: '2.0' } : {}) } }),
   });
   expect(res.status).toBe(201);
   return name;
@@ -114,6 +116,43 @@ describe('the ARM adapter: role assignments', () => {
     await resources.revokeRole(scope, DAVE, READER);
     expect((await assignmentsOf(DAVE)).map((a) => a.name)).toEqual([outside]);
     await fetch(`${armUrl}${scope}/providers/Microsoft.Authorization/roleAssignments/${outside}?api-version=2022-04-01`, { method: 'DELETE' });
+  });
+
+  it("carries a condition to ARM as version 2.0, whatever version PIM was given; granting again under PIM's name changes it", async () => {
+    const scope = rg(CORP_PROD, 'rg-data');
+    const granted = await resources.grantRole(scope, ALICE, STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION, conditionVersion: '1.0' });
+    expect(granted).toMatchObject({ created: true, condition: { condition: CONTAINER_CONDITION, conditionVersion: '2.0' } });
+    const [stored] = (await assignmentsOf(ALICE)).filter((a) => a.roleDefinitionGuid === STORAGE_BLOB_DATA_OWNER);
+    expect(stored).toMatchObject({ name: roleAssignmentName(scope, ALICE, STORAGE_BLOB_DATA_OWNER), condition: CONTAINER_CONDITION, conditionVersion: '2.0' });
+    expect((await resources.listRoleAssignments(scope, { principalId: ALICE })).find((a) => a.roleDefinitionGuid === STORAGE_BLOB_DATA_OWNER)?.condition).toEqual({ condition: CONTAINER_CONDITION, conditionVersion: '2.0' });
+
+    // PIM's own assignment, PUT again: one assignment, carrying what was asked now (or nothing).
+    const other = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'other'";
+    expect(await resources.grantRole(scope, ALICE, STORAGE_BLOB_DATA_OWNER, { condition: other, conditionVersion: '2.0' })).toMatchObject({ id: granted.id, created: true, condition: { condition: other } });
+    expect(await resources.grantRole(scope, ALICE, STORAGE_BLOB_DATA_OWNER)).toMatchObject({ id: granted.id, condition: null });
+    expect((await assignmentsOf(ALICE)).filter((a) => a.roleDefinitionGuid === STORAGE_BLOB_DATA_OWNER)).toEqual([expect.objectContaining({ condition: null })]);
+    await resources.revokeRole(scope, ALICE, STORAGE_BLOB_DATA_OWNER);
+  });
+
+  it('passes on what ARM refuses a condition for: a role no condition can constrain', async () => {
+    await expect(resources.grantRole(rg(CORP_PROD, 'rg-app'), BOB, CONTRIBUTOR, { condition: CONTAINER_CONDITION, conditionVersion: '2.0' })).rejects.toMatchObject({ statusCode: 400, code: 'InvalidCondition' });
+    expect((await assignmentsOf(BOB)).filter((a) => a.roleDefinitionGuid === CONTRIBUTOR && a.scope === rg(CORP_PROD, 'rg-app'))).toEqual([]);
+  });
+
+  it('never widens or changes a conditioned assignment made outside PIM: another condition (or none) asked is a 409; the same one, or none held, is ridden', async () => {
+    const scope = rg(CORP_DEV, 'rg-data');
+    const outside = await assignOutsidePim(scope, DAVE, STORAGE_BLOB_DATA_OWNER, CONTAINER_CONDITION);
+    for (const asked of [undefined, { condition: "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'other'", conditionVersion: '2.0' }]) {
+      await expect(resources.grantRole(scope, DAVE, STORAGE_BLOB_DATA_OWNER, asked)).rejects.toMatchObject({ status: 409, code: 'RoleAssignmentExists', message: expect.stringContaining(outside) });
+    }
+    expect(await resources.grantRole(scope, DAVE, STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION, conditionVersion: '1.0' })).toMatchObject({ created: false, id: expect.stringContaining(outside) });
+    expect((await assignmentsOf(DAVE)).filter((a) => a.roleDefinitionGuid === STORAGE_BLOB_DATA_OWNER)).toEqual([expect.objectContaining({ name: outside, condition: CONTAINER_CONDITION })]);
+    await fetch(`${armUrl}${scope}/providers/Microsoft.Authorization/roleAssignments/${outside}?api-version=2022-04-01`, { method: 'DELETE' });
+
+    // Held without a condition outside PIM: it already grants at least what a conditioned grant asks.
+    const plain = await assignOutsidePim(scope, DAVE, STORAGE_BLOB_DATA_OWNER);
+    expect(await resources.grantRole(scope, DAVE, STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION, conditionVersion: '2.0' })).toMatchObject({ created: false, condition: null });
+    await fetch(`${armUrl}${scope}/providers/Microsoft.Authorization/roleAssignments/${plain}?api-version=2022-04-01`, { method: 'DELETE' });
   });
 
   it('revokes idempotently: an assignment that is not there is success', async () => {
@@ -276,5 +315,14 @@ describe('Azure roles as an access target', () => {
     await access.revoke(BOB, at(app, READER));
     await access.revoke(ALICE, at(sub(CORP_PROD), READER));
     expect(await access.listGrants({ targets: [at(app, CONTRIBUTOR), at(app, READER), at(sub(CORP_PROD), READER)] })).toEqual([]);
+  });
+
+  it("grants with the condition it is given, and lists grants with theirs", async () => {
+    const access = azureRoleAccess(resources);
+    const storage = at(PROD_STORAGE, STORAGE_BLOB_DATA_OWNER);
+    const condition = { condition: CONTAINER_CONDITION, conditionVersion: '1.0' };
+    expect(await access.grant(CAROL, storage, { condition })).toMatchObject({ created: true, condition: { condition: CONTAINER_CONDITION, conditionVersion: '2.0' } });
+    expect(await access.listGrants({ principalId: CAROL, targets: [storage] })).toEqual([expect.objectContaining({ condition: { condition: CONTAINER_CONDITION, conditionVersion: '2.0' } })]);
+    await access.revoke(CAROL, storage);
   });
 });

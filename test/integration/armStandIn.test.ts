@@ -10,18 +10,22 @@ import {
   BOB,
   CAROL,
   CONNECTIVITY,
+  CONTAINER_CONDITION,
   CONTRIBUTOR,
   CORP_DEV,
   CORP_PROD,
   CUSTOM_APP_OPERATOR,
+  DAVE,
   DB_OWNERS,
   LANDING_ZONES_MG,
   OWNER,
   PROD_STORAGE,
   PROD_VAULT,
+  RBAC_ADMIN,
   READER,
   rg,
   ROOT_MG,
+  STORAGE_BLOB_DATA_OWNER,
   sub,
   TENANT,
 } from './armDemo';
@@ -196,6 +200,48 @@ describe("the ARM stand-in's role assignments", () => {
     expect(removed.body).toMatchObject({ name, properties: { principalId: ALICE } });
     expect((await call('DELETE', assignmentPath(scope, name))).status).toBe(204);
     expect((await call('GET', assignmentPath(scope, name))).body.error?.code).toBe('RoleAssignmentNotFound');
+  });
+
+  it('keeps a condition and returns it on GET and list; a condition alone gets version 2.0; the same name PUT again changes or clears it', async () => {
+    const scope = rg(CORP_PROD, 'rg-data');
+    const name = crypto.randomUUID();
+    const made = await put(scope, name, CAROL, STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.properties).toMatchObject({ condition: CONTAINER_CONDITION, conditionVersion: '2.0' });
+    expect((await call('GET', assignmentPath(scope, name))).body.properties).toMatchObject({ condition: CONTAINER_CONDITION, conditionVersion: '2.0' });
+    const listed = await all(`${scope}/providers/Microsoft.Authorization/roleAssignments?api-version=${AUTH}&$filter=${encodeURIComponent(`principalId eq '${CAROL}'`)}`);
+    expect(listed.map((a) => a.properties)).toContainEqual(expect.objectContaining({ condition: CONTAINER_CONDITION, conditionVersion: '2.0' }));
+
+    const narrower = `${CONTAINER_CONDITION} AND @Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'logs/'`;
+    const changed = await put(scope, name, CAROL, STORAGE_BLOB_DATA_OWNER, { condition: narrower, conditionVersion: '2.0' });
+    expect([changed.status, (changed.body.properties as Record<string, unknown>).condition]).toEqual([200, narrower]);
+    // ARM's docs: set both to empty strings (or null) to delete a condition.
+    const cleared = await put(scope, name, CAROL, STORAGE_BLOB_DATA_OWNER, { condition: '', conditionVersion: '' });
+    expect([cleared.status, cleared.body.properties]).toEqual([200, expect.objectContaining({ condition: null, conditionVersion: null })]);
+    await call('DELETE', assignmentPath(scope, name));
+  });
+
+  it('refuses conditions ARM refuses: version 1.0 or another, a version alone, a role no condition can constrain; role assignment delegation takes one', async () => {
+    const scope = rg(CORP_DEV, 'rg-data');
+    const refused = async (role: string, extra: Record<string, unknown>, code: string) => {
+      const a = await put(scope, crypto.randomUUID(), DAVE, role, extra);
+      expect([a.status, a.body.error?.code], JSON.stringify(a.body)).toEqual([400, code]);
+      expect(a.body.error?.message).toMatch(/^The given role assignment condition is invalid\./);
+    };
+    await refused(STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION, conditionVersion: '1.0' }, 'InvalidConditionVersion');
+    await refused(STORAGE_BLOB_DATA_OWNER, { condition: CONTAINER_CONDITION, conditionVersion: '3.0' }, 'InvalidConditionVersion');
+    await refused(STORAGE_BLOB_DATA_OWNER, { conditionVersion: '2.0' }, 'InvalidCondition');
+    // Contributor: role assignment writes are among its notActions, and it has no data actions.
+    await refused(CONTRIBUTOR, { condition: CONTAINER_CONDITION, conditionVersion: '2.0' }, 'InvalidCondition');
+    await refused(READER, { condition: CONTAINER_CONDITION, conditionVersion: '2.0' }, 'InvalidCondition');
+    const atScope = await all(`${scope}/providers/Microsoft.Authorization/roleAssignments?api-version=${AUTH}&$filter=${encodeURIComponent(`principalId eq '${DAVE}'`)}`);
+    expect(atScope.filter((a) => (a.properties as Record<string, unknown>).scope === scope)).toEqual([]);
+
+    const delegation = "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}))";
+    const name = crypto.randomUUID();
+    const made = await put(scope, name, DAVE, RBAC_ADMIN, { condition: delegation, conditionVersion: '2.0' });
+    expect([made.status, (made.body.properties as Record<string, unknown>).condition]).toEqual([201, delegation]);
+    await call('DELETE', assignmentPath(scope, name));
   });
 
   it('refuses bad assignments with 400 and unknown scopes with 404, storing nothing', async () => {

@@ -1,6 +1,8 @@
 import type { RoleAssignment, RoleDefinition } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/identity';
 import { canonicalAzureScope, parseAzureScope, roleDefinitionGuid, roleDefinitionIdAt, sameAzureScope } from '../../domain/azureScope';
+import { grantsAtLeast, ROLE_ASSIGNMENT_CONDITION_VERSION } from '../../domain/condition';
+import { conflict } from '../../domain/errors';
 import type { AzureResources, AzureRoleAssignment, AzureRoleDefinition } from '../../ports/azure';
 import { armClient, type ArmRetryOptions, isArmError } from './armClient';
 import { ArmHierarchy, pathOf } from './armHierarchy';
@@ -81,15 +83,21 @@ export function armResources(options: ArmResourcesOptions): AzureResources {
       }
     },
 
-    async grantRole(signal, scope, principalId, roleGuid) {
+    async grantRole(signal, scope, principalId, roleGuid, condition) {
       requireGuids(principalId, roleGuid);
       const at = parseAzureScope(scope);
       const name = roleAssignmentName(at.path, principalId, roleGuid);
       try {
+        // PUT again under PIM's own name, ARM updates the assignment: its condition becomes the one asked (or none).
         const made = await sdk.roleAssignments.create(
           sdkScope(at.path),
           name,
-          { roleDefinitionId: roleDefinitionIdAt(at, roleGuid.toLowerCase()), principalId },
+          {
+            roleDefinitionId: roleDefinitionIdAt(at, roleGuid.toLowerCase()),
+            principalId,
+            // ARM takes only 2.0 on role assignments, whatever version the PIM request named (see CONDITION_VERSIONS).
+            ...(condition ? { condition: condition.condition, conditionVersion: ROLE_ASSIGNMENT_CONDITION_VERSION } : {}),
+          },
           { abortSignal: signal },
         );
         return { ...toAssignment(made), created: true };
@@ -99,6 +107,13 @@ export function armResources(options: ArmResourcesOptions): AzureResources {
         // Under PIM's own name (a second PIM instance got there first): PIM's.
         const existing = (await listAt(at.path, principalId, signal)).find((a) => a.roleDefinitionGuid === roleGuid.toLowerCase());
         if (!existing) throw error;
+        // Why: riding an assignment with another condition would give what it gives, not what was asked; changing it (not PIM's) could widen it.
+        if (!grantsAtLeast(existing.condition, condition)) {
+          throw conflict(
+            `The role is already assigned to principal '${principalId}' at scope '${at.path}' outside PIM (role assignment ${nameOf(existing.id)}) with another condition; PIM does not change assignments it did not make. Remove or align that assignment, then try again.`,
+            'RoleAssignmentExists',
+          );
+        }
         return { ...existing, created: nameOf(existing.id) === name };
       }
     },
@@ -170,7 +185,13 @@ const nameOf = (id: string) => (id.split('/').pop() ?? '').toLowerCase();
 
 function toAssignment(a: RoleAssignment): AzureRoleAssignment {
   if (!a.id || !a.scope || !a.principalId || !a.roleDefinitionId) throw new Error(`ARM answered a role assignment without its id, scope, principal or role: ${JSON.stringify(a)}`);
-  return { id: a.id, scope: canonicalAzureScope(a.scope), principalId: a.principalId.toLowerCase(), roleDefinitionGuid: roleDefinitionGuid(a.roleDefinitionId) };
+  return {
+    id: a.id,
+    scope: canonicalAzureScope(a.scope),
+    principalId: a.principalId.toLowerCase(),
+    roleDefinitionGuid: roleDefinitionGuid(a.roleDefinitionId),
+    condition: a.condition ? { condition: a.condition, conditionVersion: a.conditionVersion ?? ROLE_ASSIGNMENT_CONDITION_VERSION } : null,
+  };
 }
 
 function toDefinition(d: RoleDefinition): AzureRoleDefinition {

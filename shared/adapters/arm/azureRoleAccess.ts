@@ -10,9 +10,9 @@ import type { AzureResources, AzureRoleAssignment } from '../../ports/azure';
  */
 export function azureRoleAccess(resources: AzureResources): AccessTarget {
   return {
-    async grant(principalId, target) {
+    async grant(principalId, target, options) {
       const role = asAzureRole(target);
-      const made = await resources.grantRole(role.scope, principalId, role.roleDefinitionId);
+      const made = await resources.grantRole(role.scope, principalId, role.roleDefinitionId, options?.condition ?? null);
       return { ...grantOf(made), created: made.created };
     },
 
@@ -41,5 +41,5 @@ export function azureRoleAccess(resources: AzureResources): AccessTarget {
 
 function grantOf(a: AzureRoleAssignment): Grant {
   const target: AzureRoleTarget = { kind: 'azureRole', scope: a.scope, roleDefinitionId: a.roleDefinitionGuid };
-  return { id: a.id, principalId: a.principalId, target };
+  return { id: a.id, principalId: a.principalId, target, condition: a.condition };
 }

@@ -132,7 +132,7 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
         | { '@odata.type'?: string; id: string; displayName?: string; userPrincipalName?: string; mail?: string }
         | undefined;
       if (!found) return undefined;
-      const kind = found['@odata.type'] === '#microsoft.graph.group' ? 'group' : 'user';
+      const kind = PRINCIPAL_KINDS[found['@odata.type'] ?? ''] ?? 'user';
       const principal: DirectoryPrincipal = { id: found.id, kind, displayName: found.displayName ?? found.id };
       if (found.userPrincipalName) principal.userPrincipalName = found.userPrincipalName;
       if (found.mail) principal.mail = found.mail;
@@ -227,6 +227,13 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
 
   return withDeadline(directory, options.timeoutMs ?? 30_000);
 }
+
+/** Graph's @odata.type of a directory object, as the kind of principal it is. */
+const PRINCIPAL_KINDS: Record<string, DirectoryPrincipal['kind']> = {
+  '#microsoft.graph.user': 'user',
+  '#microsoft.graph.group': 'group',
+  '#microsoft.graph.servicePrincipal': 'servicePrincipal',
+};
 
 /**
  * Every call fails after `ms` instead of hanging on a Graph that does not answer, so the

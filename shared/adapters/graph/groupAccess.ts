@@ -1,3 +1,4 @@
+import { conditionNotSupported } from '../../domain/condition';
 import { asGroup, type GroupTarget, targetKey } from '../../domain/target';
 import type { AccessTarget, Grant } from '../../ports/access';
 import type { Directory, GroupRelation } from '../../ports/directory';
@@ -9,8 +10,10 @@ import type { Directory, GroupRelation } from '../../ports/directory';
  */
 export function groupAccess(directory: Directory): AccessTarget {
   return {
-    async grant(principalId, target) {
+    async grant(principalId, target, options) {
       const group = asGroup(target);
+      // Why: a membership or ownership carries no ABAC condition; adding the member without it would give more than asked.
+      if (options?.condition) throw conditionNotSupported(group.kind);
       const { created } = await directory.addToGroup(group.groupId, group.accessId, principalId);
       return { ...grantOf(group.groupId, group.accessId, principalId), created };
     },

@@ -1,4 +1,5 @@
 import { parseAzureScope, roleDefinitionIdAt } from '../../domain/azureScope';
+import type { GrantCondition } from '../../domain/condition';
 import type { RequestStatus, Schedule, ScheduleKind, ScheduleRequest, ScheduleStatus } from '../../domain/schedules';
 import type { AzureRoleTarget } from '../../domain/target';
 import { armExpirationType, REQUEST_TYPES } from './requestBody';
@@ -29,11 +30,11 @@ export function armApprovalId(approvalId: string): string {
 
 /** How one item is described besides its own fields: the principal's type and the expanded names. */
 export interface ArmView {
-  principalType: 'User' | 'Group' | null;
+  principalType: 'User' | 'Group' | 'ServicePrincipal' | null;
   expandedProperties: {
     scope: { id: string; displayName: string; type: string };
     roleDefinition: { id: string; displayName: string | null; type: string | null };
-    principal: { id: string; displayName: string | null; email: string | null; type: 'User' | 'Group' | null };
+    principal: { id: string; displayName: string | null; email: string | null; type: 'User' | 'Group' | 'ServicePrincipal' | null };
   };
 }
 
@@ -55,6 +56,11 @@ export function armRequestStatus(status: RequestStatus): string {
 
 function roleDefinitionId(target: AzureRoleTarget): string {
   return roleDefinitionIdAt(parseAzureScope(target.scope), target.roleDefinitionId);
+}
+
+/** ARM's condition and conditionVersion, as the request was sent them (null: none). */
+function conditionJson(c: GrantCondition | null | undefined): { condition: string | null; conditionVersion: string | null } {
+  return { condition: c?.condition ?? null, conditionVersion: c?.conditionVersion ?? null };
 }
 
 function resource(entity: ArmEntity, kind: ScheduleKind, scope: string, name: string, properties: Record<string, unknown>) {
@@ -93,8 +99,7 @@ export function armRequestJson(r: ScheduleRequest, target: AzureRoleTarget, view
   Object.assign(properties, {
     requestorId: r.createdBy.user.id,
     createdOn: r.createdDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(r.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('request', r.kind, target.scope, r.id, properties);
@@ -115,8 +120,7 @@ export function armScheduleJson(s: Schedule, target: AzureRoleTarget, memberType
     memberType,
     createdOn: s.createdDateTime,
     updatedOn: s.modifiedDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(s.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('schedule', s.kind, target.scope, s.id, properties);
@@ -139,8 +143,7 @@ export function armInstanceJson(s: Schedule, target: AzureRoleTarget, memberType
     endDateTime: s.endDateTime,
     memberType,
     createdOn: s.createdDateTime,
-    condition: null,
-    conditionVersion: null,
+    ...conditionJson(s.condition),
     expandedProperties: view.expandedProperties,
   });
   return resource('instance', s.kind, target.scope, s.id, properties);

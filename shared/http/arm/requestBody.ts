@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { TargetBody } from '../../app/requestBody';
 import { type AzureScope, canonicalAzureScope, roleDefinitionGuid } from '../../domain/azureScope';
+import { CONDITION_VERSIONS, type GrantCondition, readCondition } from '../../domain/condition';
 import { badRequest } from '../../domain/errors';
 import { REQUEST_ACTIONS, type RequestAction, type ScheduleInfo, type ScheduleKind } from '../../domain/schedules';
 
@@ -35,17 +36,25 @@ export function armExpirationType(type: ScheduleInfo['expiration']['type']): 'Af
  * How the ARM surface names an Azure role target in the middle's body: the URL's scope and the
  * role's GUID; and the request's id, the `{name}` of the PUT.
  */
-export const AZURE_ROLE_BODY: TargetBody<{ scope: string; roleDefinitionId: string; requestId: string }> = {
+export const AZURE_ROLE_BODY: TargetBody<{ scope: string; roleDefinitionId: string; requestId: string; condition?: GrantCondition | null }> = {
   fields: z
     .object({
       scope: z.string({ message: 'scope is required' }).min(1, 'scope is required'),
       roleDefinitionId: z.string({ message: 'roleDefinitionId is required' }).min(1, 'roleDefinitionId is required'),
       requestId: z.string().regex(GUID, 'the request name must be a GUID'),
+      // Checked by readCondition as ARM's body is read; absent: none given, null: cleared.
+      condition: z
+        .object({
+          condition: z.string().min(1, 'condition.condition is required'),
+          conditionVersion: z.enum(CONDITION_VERSIONS, { message: `condition.conditionVersion must be one of ${CONDITION_VERSIONS.join(', ')}` }),
+        })
+        .nullish(),
     })
     .loose(),
   actions: REQUEST_ACTIONS,
   toTarget: (b) => ({ kind: 'azureRole', scope: canonicalAzureScope(b.scope), roleDefinitionId: roleDefinitionGuid(b.roleDefinitionId) }),
   requestIdOf: (b) => b.requestId,
+  conditionOf: (b) => b.condition,
 };
 
 const optionalText = z.string().nullish();
@@ -111,13 +120,8 @@ export function readArmScheduleRequest(raw: unknown, kind: ScheduleKind, scope: 
   const p = parsed.data.properties;
   const action = REQUEST_ACTIONS.find((a) => REQUEST_TYPES[a].toLowerCase() === p.requestType.toLowerCase());
   if (!action) throw badRequest(`properties.requestType '${p.requestType}' is not valid: use one of ${Object.values(REQUEST_TYPES).join(', ')}.`, 'InvalidRequestContent');
-  if (p.condition?.trim() || p.conditionVersion?.trim()) {
-    // Why: a condition narrows what the role allows; dropping it silently would grant more than asked.
-    throw badRequest(
-      'This service does not apply conditions (ABAC) to Azure role assignments yet: send the request without condition and conditionVersion.',
-      'ConditionNotSupported',
-    );
-  }
+  // Why: a condition narrows what the role allows; it is carried to the grant, never dropped (that would grant more than asked).
+  const condition = readCondition(p.condition, p.conditionVersion);
   const roleGuid = roleDefinitionGuid(p.roleDefinitionId);
   checkRoleDefinitionScope(p.roleDefinitionId, scope);
   const expiration = p.scheduleInfo?.expiration;
@@ -148,6 +152,7 @@ export function readArmScheduleRequest(raw: unknown, kind: ScheduleKind, scope: 
             expiration: { type: expirationType ?? null, endDateTime: expiration?.endDateTime ?? null, duration: expiration?.duration ?? null },
           }
         : null,
+      ...(condition !== undefined ? { condition } : {}),
     },
   };
 }

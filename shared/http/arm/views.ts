@@ -55,7 +55,7 @@ export function armViews(deps: ViewDeps): (principalId: string, target: AzureRol
   };
   return async (principalId, target) => {
     const [who, what] = await Promise.all([principal(principalId), role(target)]);
-    const type = who ? (who.kind === 'group' ? 'Group' : 'User') : null;
+    const type = who ? (who.kind === 'group' ? 'Group' : who.kind === 'servicePrincipal' ? 'ServicePrincipal' : 'User') : null;
     return {
       principalType: type,
       expandedProperties: {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accessTargets } from '../../../shared/adapters/accessTargets';
 import { directoryRoleAccess } from '../../../shared/adapters/graph/directoryRoleAccess';
+import { groupAccess } from '../../../shared/adapters/graph/groupAccess';
 import { DomainError } from '../../../shared/domain/errors';
 import { covers, directoryRole, requireServed, sameTarget, scopeAndAncestors, type Target, targetKey } from '../../../shared/domain/target';
 import type { Directory } from '../../../shared/ports/directory';
@@ -69,5 +70,16 @@ describe('targets', () => {
     expect(error).toMatchObject({ status: 400, code: 'TargetKindNotSupported' });
     expect((error as Error).message).toContain('azureRole');
     expect(access.of('directoryRole')).toBeDefined();
+  });
+
+  it('a kind that cannot carry a condition refuses one before it grants anything, rather than grant without it', async () => {
+    // A directory that is never asked: the refusal comes first.
+    const condition = { condition: "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEquals 'x'", conditionVersion: '2.0' };
+    await expect(directoryRoleAccess({} as Directory).grant('p', directoryRole(GA, '/'), { condition })).rejects.toMatchObject({ status: 400, code: 'ConditionNotSupported' });
+    await expect(groupAccess({} as Directory).grant('p', { kind: 'group', groupId: 'g', accessId: 'member' }, { condition })).rejects.toMatchObject({
+      status: 400,
+      code: 'ConditionNotSupported',
+      message: expect.stringContaining('group membership or ownership'),
+    });
   });
 });

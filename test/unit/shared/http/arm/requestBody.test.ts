@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestBody } from '../../../../../shared/app/requestBody';
+import { DIRECTORY_ROLE_BODY, parseRequestBody } from '../../../../../shared/app/requestBody';
 import { parseAzureScope } from '../../../../../shared/domain/azureScope';
 import { DomainError } from '../../../../../shared/domain/errors';
 import { armPage } from '../../../../../shared/http/arm/paging';
@@ -9,6 +9,8 @@ const SUB = '/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f';
 const ROLE = 'c8d4ff99-41c3-41a8-9f60-21dfdad59608';
 const NAME = 'FEA7A502-9A96-4806-A26F-EEE560E52045';
 const scope = parseAzureScope(`providers/Microsoft.Subscription${SUB}`);
+
+const CONDITION = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:ContainerName] StringEqualsIgnoreCase 'foo_storage_container'";
 
 /** ARM's PutRoleAssignmentScheduleRequest.json body, without its condition. */
 const activation = {
@@ -58,6 +60,27 @@ describe("ARM's schedule request body", () => {
     expect(parseRequestBody(read.body, AZURE_ROLE_BODY).scheduleInfo.expiration.type).toBe('noExpiration');
   });
 
+  it("carries ARM's example condition into the middle's body unchanged, version included", () => {
+    const example = { properties: { ...activation.properties, condition: CONDITION, conditionVersion: '1.0' } };
+    const read = readArmScheduleRequest(example, 'assignment', scope, NAME);
+    expect(read.body.condition).toEqual({ condition: CONDITION, conditionVersion: '1.0' });
+    expect(parseRequestBody(read.body, AZURE_ROLE_BODY).condition).toEqual({ condition: CONDITION, conditionVersion: '1.0' });
+  });
+
+  it('gives the middle no condition when the body has none (null as a GET shows it), and a cleared one for empty strings', () => {
+    for (const properties of [activation.properties, { ...activation.properties, condition: null, conditionVersion: null }]) {
+      const body = parseRequestBody(readArmScheduleRequest({ properties }, 'assignment', scope, NAME).body, AZURE_ROLE_BODY);
+      expect('condition' in body).toBe(false);
+    }
+    const cleared = readArmScheduleRequest({ properties: { ...activation.properties, condition: '', conditionVersion: '' } }, 'assignment', scope, NAME);
+    expect(parseRequestBody(cleared.body, AZURE_ROLE_BODY).condition).toBeNull();
+  });
+
+  it("Graph's surfaces read no condition: their bodies are as before", () => {
+    const graphBody = { action: 'adminAssign', principalId: 'p', roleDefinitionId: 'r', directoryScopeId: '/', condition: CONDITION, conditionVersion: '2.0' };
+    expect('condition' in parseRequestBody(graphBody, DIRECTORY_ROLE_BODY)).toBe(false);
+  });
+
   it('ignores the read-only properties a client sends back from a GET', () => {
     expect(() => readArmScheduleRequest({ properties: { ...activation.properties, status: 'Provisioned', scope: '/elsewhere', createdOn: 'x', expandedProperties: {} } }, 'assignment', scope, NAME)).not.toThrow();
   });
@@ -69,7 +92,11 @@ describe("ARM's schedule request body", () => {
       [{ properties: { ...activation.properties, principalId: undefined } }, 'InvalidRequestContent'],
       [{ properties: { ...activation.properties, requestType: 'Activate' } }, 'InvalidRequestContent'],
       [{ properties: { ...activation.properties, scheduleInfo: { expiration: { type: 'Later' } } } }, 'InvalidRequestContent'],
-      [{ properties: { ...activation.properties, condition: "@Resource[x] StringEquals 'y'", conditionVersion: '2.0' } }, 'ConditionNotSupported'],
+      [{ properties: { ...activation.properties, condition: CONDITION } }, 'InvalidCondition'],
+      [{ properties: { ...activation.properties, condition: CONDITION, conditionVersion: null } }, 'InvalidCondition'],
+      [{ properties: { ...activation.properties, conditionVersion: '2.0' } }, 'InvalidCondition'],
+      [{ properties: { ...activation.properties, condition: CONDITION, conditionVersion: '3.0' } }, 'InvalidConditionVersion'],
+      [{ properties: { ...activation.properties, condition: 42, conditionVersion: '2.0' } }, 'InvalidRequestContent'],
       [{ properties: { ...activation.properties, roleDefinitionId: 'Owner' } }, 'InvalidRoleDefinitionId'],
       [{ properties: { ...activation.properties, roleDefinitionId: `/subscriptions/00000000-0000-4000-8000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${ROLE}` } }, 'InvalidRoleDefinitionId'],
       [activation, 'InvalidResourceName', 'not-a-guid'],

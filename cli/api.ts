@@ -1,0 +1,77 @@
+import { readLogin, type StoredLogin } from './config';
+import { CliError, fromApiError, notSignedIn } from './errors';
+
+export interface Json {
+  [key: string]: unknown;
+}
+
+/** The PIM service, called with the stored sign-in. */
+export interface PimApi {
+  readonly url: string;
+  readonly login: StoredLogin;
+  get<T = Json>(path: string): Promise<T>;
+  /** GET of a collection, following @odata.nextLink. */
+  list<T = Json>(path: string): Promise<T[]>;
+  send<T = Json>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T>;
+}
+
+/** The service URL: --url, else PIM_URL, else the one signed in to, else a local devhost. */
+export function serviceUrl(flag: string | undefined, login?: StoredLogin): string {
+  return (flag ?? process.env.PIM_URL ?? login?.url ?? 'http://localhost:7071').replace(/\/+$/, '');
+}
+
+export function connect(urlFlag: string | undefined): PimApi {
+  const login = readLogin();
+  if (!login) throw notSignedIn();
+  if (Date.parse(login.expiresOn) <= Date.now()) throw notSignedIn('Your sign-in has expired');
+  const url = serviceUrl(urlFlag, login);
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const target = path.startsWith('http') ? path : `${url}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(target, {
+        method,
+        headers: { authorization: `Bearer ${login.accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new CliError(`Cannot reach the PIM service at ${url} (${error instanceof Error ? error.message : String(error)}). Check --url or PIM_URL.`);
+    }
+    const text = await res.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const failure = fromApiError(res.status, error?.code, error?.message);
+      // Why: an application cannot answer an MFA challenge; only the role's settings can change that.
+      if (login.account.kind === 'servicePrincipal' && res.status === 401 && /multi-?factor|MFA|authentication context/i.test(error?.message ?? '')) {
+        throw new CliError(`${error?.message ?? ''} A service principal cannot sign in with MFA: an administrator must turn off MFA and authentication context on activation of this role for pipelines.`, 1, error?.code);
+      }
+      throw failure;
+    }
+    return parsed as T;
+  };
+  return {
+    url,
+    login,
+    get: (path) => call('GET', path),
+    async list<T>(path: string) {
+      const out: T[] = [];
+      let next: string | undefined = path;
+      while (next) {
+        const page: { value?: T[]; '@odata.nextLink'?: string } = await call('GET', next);
+        out.push(...(page.value ?? []));
+        next = page['@odata.nextLink'];
+      }
+      return out;
+    },
+    send: (method, path, body) => call(method, path, body),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text.slice(0, 300) } };
+  }
+}

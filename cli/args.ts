@@ -1,0 +1,105 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  json: boolean;
+  /** The service's base URL from --url (else PIM_URL, else the one stored at login). */
+  url?: string;
+}
+
+export interface ParsedCommand {
+  /** e.g. ["policy", "export"] or ["roles"]. */
+  command: string[];
+  /** Positional arguments after the command words. */
+  args: string[];
+  options: Record<string, string | boolean | undefined>;
+  global: GlobalOptions;
+}
+
+/** Commands and how many words name them; the rest of the positionals are their arguments. */
+const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'help'] as const;
+const TWO_WORDS = new Set(['policy']);
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  url: { type: 'string' },
+  dev: { type: 'boolean' },
+  'service-principal': { type: 'string' },
+  tenant: { type: 'string' },
+  'client-id': { type: 'string' },
+  scope: { type: 'string' },
+  duration: { type: 'string' },
+  reason: { type: 'string' },
+  ticket: { type: 'string' },
+  'ticket-system': { type: 'string' },
+  owner: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export class UsageError extends Error {}
+
+/** Splits argv (without node and the script) into the command, its arguments and options. */
+export function parseArgs(argv: readonly string[]): ParsedCommand {
+  let parsed: ReturnType<typeof nodeParseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = nodeParseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const positionals = [...parsed.positionals];
+  const first = positionals.shift() ?? 'help';
+  if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`Unknown command '${first}'. Run 'pim help' for the list.`);
+  const command = [first];
+  if (TWO_WORDS.has(first)) {
+    const second = positionals.shift();
+    if (!second) throw new UsageError(`'pim ${first}' needs a subcommand: export, diff or apply.`);
+    command.push(second);
+  }
+  const { json, url, ...options } = parsed.values;
+  return { command, args: positionals, options, global: { json: json === true, ...(url ? { url } : {}) } };
+}
+
+/**
+ * A duration as people type it ("2h", "90m", "1h30m", "1d") or as ISO 8601 ("PT2H"), as the
+ * ISO 8601 duration the API takes.
+ */
+export function toIsoDuration(text: string): string {
+  const t = text.trim();
+  if (/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/i.test(t) && t.length > 1 && !/T$/i.test(t)) return t.toUpperCase();
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/i.exec(t);
+  if (!m || t === '' || (!m[1] && !m[2] && !m[3])) throw new UsageError(`'${text}' is not a duration: write e.g. 2h, 30m, 1h30m or PT2H.`);
+  const [days, hours, minutes] = [m[1], m[2], m[3]].map((v) => Number(v ?? 0)) as [number, number, number];
+  if (days + hours + minutes === 0) throw new UsageError(`'${text}' is no time at all: give a duration such as 1h.`);
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}`;
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
+}
+
+/** The string value of an option, or undefined. */
+export function stringOption(options: ParsedCommand['options'], name: string): string | undefined {
+  const v = options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export const USAGE = `pim: request, approve and govern just-in-time access
+
+  pim login --dev <user>                      sign in to a local devhost as a demo user
+  pim login --dev --service-principal <name>  sign in to devhost as a demo service principal
+  pim login --tenant <id> --client-id <id> --scope <api scope>
+                                              sign in to Entra ID with a device code
+  pim logout | whoami
+  pim roles                                   what you are eligible for and what is active
+  pim activate <role|group> --reason <text> [--duration 2h] [--scope /] [--owner]
+               [--ticket N --ticket-system S] [--wait [--timeout 30m]]
+  pim deactivate <role|group> [--scope /] [--owner]
+  pim requests                                your requests
+  pim approvals                               requests waiting for your decision
+  pim approve|deny <requestId> --reason <text>
+  pim policy export <role> [file.yaml]        a role's settings as YAML
+  pim policy diff <file.yaml>                 what applying the file would change
+  pim policy apply <file.yaml> [--dry-run]    change only the rules that differ
+
+  --json      machine-readable output on stdout
+  --url <u>   the PIM service (default: PIM_URL, else the one you signed in to)`;

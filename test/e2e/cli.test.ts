@@ -1,0 +1,217 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { eventually } from '../devhost/helpers';
+import { type AppHost, startAppHost, TENANT_ID } from './appHost';
+import { ROLES, USERS } from './demo';
+
+/** The demo service principal of devhost/graph/demo-directory.json. */
+const PIPELINE = '3c1d6f0e-8b2a-4d57-9e61-5a7c2b9f4d10';
+const BIN = resolve(__dirname, '../../bin/pim');
+const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
+
+let app: AppHost;
+
+beforeAll(async () => {
+  app = await startAppHost();
+});
+
+afterAll(async () => {
+  await app?.host.stop();
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A config folder of its own: one signed-in identity, as on one person's machine. */
+const profile = () => mkdtempSync(join(tmpdir(), 'pim-cli-'));
+
+/**
+ * `pim ...` as a child process against the app host. Never spawnSync: the app answers from this
+ * very process, which must keep running while the CLI waits.
+ */
+function pim(configDir: string, args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, PIM_URL: app.url, PIM_CONFIG_DIR: configDir, PIM_POLL_MS: '200', NODE_OPTIONS: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function signedIn(who: string[]): Promise<string> {
+  const dir = profile();
+  const res = await pim(dir, ['login', '--dev', ...who]);
+  expect(res.code, res.stderr).toBe(0);
+  return dir;
+}
+
+async function makeEligible(principalId: string, roleDefinitionId: string): Promise<void> {
+  const res = await app.api('admin', 'POST', '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+    action: 'adminAssign',
+    principalId,
+    roleDefinitionId,
+    directoryScopeId: '/',
+    scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}
+
+const policyRule = (role: string, rule: string) => `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${role}/rules/${rule}`;
+
+async function directoryHas(principalId: string, roleDefinitionId: string): Promise<boolean> {
+  return (await app.graph.listAssignments()).some((a) => a.principalId === principalId && a.roleDefinitionId === roleDefinitionId);
+}
+
+describe('pim as a person', () => {
+  let alice: string;
+
+  beforeAll(async () => {
+    alice = await signedIn(['alice']);
+  });
+
+  it('says to sign in when there is no sign-in', async () => {
+    const res = await pim(profile(), ['roles']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/run 'pim login'/);
+  });
+
+  it('lists eligible roles as parseable JSON, and activates one with --wait until it is active', async () => {
+    await makeEligible(USERS.alice, ROLES.helpdesk);
+    const roles = await pim(alice, ['roles', '--json']);
+    expect(roles.code, roles.stderr).toBe(0);
+    const listed = JSON.parse(roles.stdout) as { eligible: Array<{ name: string; kind: string }> };
+    expect(listed.eligible).toContainEqual(expect.objectContaining({ name: 'Helpdesk Administrator', kind: 'directoryRole' }));
+
+    const res = await pim(alice, ['activate', 'Helpdesk Administrator', '--reason', 'Incident 4711', '--duration', '2h', '--wait']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/Request submitted/);
+    expect(res.stderr).toMatch(/Active: ready to use/);
+    expect(res.stdout).toMatch(/Helpdesk Administrator is active until/);
+    expect(await directoryHas(USERS.alice, ROLES.helpdesk)).toBe(true);
+
+    const text = await pim(alice, ['roles']);
+    expect(text.stdout).toMatch(/Active[\s\S]*Helpdesk Administrator/);
+  });
+
+  it('exits non-zero with the approver\'s reason when the request is denied', async () => {
+    const approval = await app.api('admin', 'PATCH', policyRule(ROLES.security, 'Approval_EndUser_Assignment'), {
+      '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
+      setting: {
+        isApprovalRequired: true,
+        approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: USERS.bob }], escalationApprovers: [] }],
+      },
+    });
+    expect(approval.status).toBe(204);
+    await makeEligible(USERS.alice, ROLES.security);
+
+    const waiting = pim(alice, ['activate', 'Security Administrator', '--reason', 'Rotate keys', '--wait']);
+    const requestId = await eventually(async () => {
+      const pending = await app.api('bob', 'GET', `${REQUESTS}/filterByCurrentUser(on='approver')`);
+      const found = (pending.body.value as Array<{ id: string; status: string; roleDefinitionId: string }>).find((r) => r.roleDefinitionId === ROLES.security && r.status === 'PendingApproval');
+      return found?.id;
+    }, 20_000, 200);
+    const steps = await app.api('bob', 'GET', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${requestId}`);
+    const stepId = (steps.body.steps as Array<{ id: string }>)[0]?.id;
+    const denied = await app.api('bob', 'PATCH', `/v1.0/roleManagement/directory/roleAssignmentApprovals/${requestId}/steps/${stepId}`, { reviewResult: 'Deny', justification: 'Not on call this week' });
+    expect(denied.status).toBe(204);
+
+    const res = await waiting;
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/Approval pending/);
+    expect(res.stderr).toMatch(/Denied by Bob Baker: Not on call this week/);
+    expect(await directoryHas(USERS.alice, ROLES.security)).toBe(false);
+  });
+
+  it('says what to do when the user is not eligible', async () => {
+    const res = await pim(alice, ['activate', 'Global Administrator', '--reason', 'x', '--json']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/not eligible for 'Global Administrator'.*pim roles/);
+    expect(JSON.parse(res.stdout)).toMatchObject({ error: { code: 'NotEligible' } });
+  });
+});
+
+describe('pim policy as code', () => {
+  it('exports, diffs, dry-runs without changing anything, applies, and exports what it applied', async () => {
+    const admin = await signedIn(['admin']);
+    const file = join(admin, 'exchange.yaml');
+    const exported = await pim(admin, ['policy', 'export', 'Exchange Administrator', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const before = readFileSync(file, 'utf8');
+    const doc = parse(before) as { role: string; activation: { maximumDuration: string; requireTicket: boolean } };
+    expect(doc.role).toBe('Exchange Administrator');
+    expect(doc.activation.maximumDuration).toBe('PT8H');
+
+    doc.activation.maximumDuration = 'PT4H';
+    doc.activation.requireTicket = true;
+    writeFileSync(file, stringify(doc));
+    const diffed = await pim(admin, ['policy', 'diff', file]);
+    expect(diffed.code, diffed.stderr).toBe(0);
+    expect(diffed.stdout).toContain('activation.maximumDuration: PT8H → PT4H');
+    expect(diffed.stdout).toContain('activation.requireTicket: false → true');
+
+    const dry = await pim(admin, ['policy', 'apply', file, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, patchedRules: ['Expiration_EndUser_Assignment', 'Enablement_EndUser_Assignment'] });
+    const unchanged = await pim(admin, ['policy', 'export', 'Exchange Administrator', '--json']);
+    expect(JSON.parse(unchanged.stdout)).toMatchObject({ activation: { maximumDuration: 'PT8H', requireTicket: false } });
+
+    const applied = await pim(admin, ['policy', 'apply', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/changed 2 rule/);
+    const after = await pim(admin, ['policy', 'export', 'Exchange Administrator', '--json']);
+    expect(JSON.parse(after.stdout)).toMatchObject({ activation: { maximumDuration: 'PT4H', requireTicket: true } });
+    const again = await pim(admin, ['policy', 'diff', file]);
+    expect(again.stdout).toMatch(/nothing to change/);
+  });
+});
+
+describe('pim in a pipeline (a service principal with client credentials)', () => {
+  it('asks for a role, waits until it is held, and gives it back', async () => {
+    await makeEligible(PIPELINE, ROLES.appAdmin);
+    // An app has no second factor: a role meant for pipelines asks for a justification only.
+    const settings = await app.api('admin', 'PATCH', policyRule(ROLES.appAdmin, 'Enablement_EndUser_Assignment'), {
+      '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule',
+      enabledRules: ['Justification'],
+    });
+    expect(settings.status).toBe(204);
+    const pipeline = await signedIn(['--service-principal', 'deploy-pipeline']);
+    const who = await pim(pipeline, ['whoami', '--json']);
+    expect(JSON.parse(who.stdout)).toMatchObject({ account: { kind: 'servicePrincipal', oid: PIPELINE } });
+
+    const res = await pim(pipeline, ['activate', ROLES.appAdmin, '--reason', 'Release 2026.11.28', '--duration', '30m', '--wait', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'Provisioned' });
+    expect(await directoryHas(PIPELINE, ROLES.appAdmin)).toBe(true);
+
+    // Entra refuses deactivation in an activation's first 5 minutes; the app's clock moves past them.
+    const released = await app.later(6 * 60_000, () => pim(pipeline, ['deactivate', 'Application Administrator']));
+    expect(released.code, released.stderr).toBe(0);
+    await eventually(async () => ((await directoryHas(PIPELINE, ROLES.appAdmin)) ? undefined : true), 20_000, 200);
+  });
+
+  it('can do nothing for others: an admin action without PIM.Admin is refused', async () => {
+    const res = await fetch(`${app.url}/v1.0/roleManagement/directory/roleEligibilityScheduleRequests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await appToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'adminAssign', principalId: PIPELINE, roleDefinitionId: ROLES.globalAdmin, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'noExpiration' } } }),
+    });
+    expect(res.status).toBe(403);
+  });
+});
+
+async function appToken(): Promise<string> {
+  const res = await fetch(`${app.url}/.devhost/token`, { method: 'POST', body: JSON.stringify({ servicePrincipal: 'deploy-pipeline' }) });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
