@@ -123,8 +123,8 @@ export function requestBodySchema<F>(surface: TargetBody<F>): z.ZodType {
 export function parseRequestBody<F>(raw: unknown, surface: TargetBody<F>): RequestBody {
   if (raw === undefined) throw badRequest('The request needs a JSON body.');
   const normalized = normalizeEnums(raw, surface.actions);
-  const { action, common, fields } = requestBodySchemas(surface);
-  const results = [action.safeParse(normalized), common.safeParse(normalized), fields.safeParse(normalized)] as const;
+  const schemas = requestBodySchemas(surface);
+  const results = [schemas.action.safeParse(normalized), schemas.common.safeParse(normalized), schemas.fields.safeParse(normalized)] as const;
   const issues = results.flatMap((r) => (r.success ? [] : r.error.issues));
   if (issues.length > 0 || !results[0].success || !results[1].success || !results[2].success) {
     throw badRequest(issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
