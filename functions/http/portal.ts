@@ -1,0 +1,24 @@
+import { app } from '@azure/functions';
+import { portalAsset, portalIndex, portalRoot } from '../../shared/http/portalAssets';
+
+// Why explicit routes: a catch-all here would shadow the API (and notFound's Graph-shaped 404).
+// `{ignored:maxlength(0)?}` matches only the empty path, i.e. `/` with host.json's empty routePrefix.
+app.http('portalIndex', {
+  route: '{ignored:maxlength(0)?}',
+  methods: ['GET', 'HEAD'],
+  authLevel: 'anonymous',
+  handler: async (req) => {
+    const file = portalIndex(portalRoot());
+    return { ...file, body: req.method === 'HEAD' ? undefined : file.body };
+  },
+});
+
+app.http('portalAsset', {
+  route: 'portal/assets/{name}',
+  methods: ['GET', 'HEAD'],
+  authLevel: 'anonymous',
+  handler: async (req) => {
+    const file = portalAsset(portalRoot(), req.params.name ?? '');
+    return { ...file, body: req.method === 'HEAD' ? undefined : file.body };
+  },
+});
