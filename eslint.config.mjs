@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.devhost-data/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'portal/dist/**', 'node_modules/**', '.devhost-data/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,6 +21,11 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The portal runs in the browser (portal/src, bundled by Vite).
+    files: ['portal/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['devhost/**', 'test/**', '.ci/**'],
