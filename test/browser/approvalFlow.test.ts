@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, missingChromiumMessage } from '../../scripts/chromium';
+import { launchDebianChromium } from './debianChromium';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
@@ -15,17 +15,9 @@ let app: AppHost;
 let browser: Browser;
 
 beforeAll(async () => {
-  // `npm test` installs Debian's chromium first where it can (scripts/chromium.ts); run alone,
-  // this file says what is missing in one line instead of the launcher's error.
-  const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw Object.assign(new Error(missingChromiumMessage(executablePath)), { stack: missingChromiumMessage(executablePath) });
   mkdirSync(SHOTS, { recursive: true });
   app = await startAppHost();
-  // Debian's chromium, headless; no background networking on this closed machine.
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchDebianChromium();
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, missingChromiumMessage } from '../../scripts/chromium';
+import { launchDebianChromium } from './debianChromium';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
@@ -16,16 +16,11 @@ let app: AppHost;
 let browser: Browser;
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw Object.assign(new Error(missingChromiumMessage(executablePath)), { stack: missingChromiumMessage(executablePath) });
   // `npm test` builds the portal first (pretest); run alone, this says what is missing.
   if (!existsSync(resolve(__dirname, '../../portal/dist/index.html'))) throw new Error('The portal is not built: run `npm run build:portal`.');
   mkdirSync(SHOTS, { recursive: true });
   app = await startAppHost();
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchDebianChromium();
 });
 
 afterAll(async () => {
