@@ -62,11 +62,31 @@ async function goTo(page: Page, title: string): Promise<void> {
   expect(await heading.evaluate((h) => h === h.ownerDocument.activeElement)).toBe(true);
 }
 
-const statusOf = async (id: string) => String((await app.api('alice', 'GET', `${REQUESTS}/${id}`)).body.status);
+const GROUPS = '/v1.0/identityGovernance/privilegedAccess/group';
+
+/** As admin: membership of the demo group `name` needs bob's approval, and alice is eligible for it. */
+async function groupNeedsBobsApproval(name: string): Promise<string> {
+  const directory = (await (await fetch(`${app.url}/.devhost/directory`)).json()) as { groups: Array<{ id: string; displayName: string }> };
+  const groupId = directory.groups.find((g) => g.displayName === name)?.id ?? '';
+  const assignments = await app.api('admin', 'GET', `/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq 'member'`);
+  const policyId = String((assignments.body.value as Array<{ policyId: string }>)[0]?.policyId);
+  expect((await app.api('admin', 'PATCH', `/v1.0/policies/roleManagementPolicies/${policyId}/rules/Approval_EndUser_Assignment`, {
+    '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule', id: 'Approval_EndUser_Assignment',
+    setting: { isApprovalRequired: true, approvalStages: [{ primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: USERS.bob }] }] },
+  })).status).toBe(204);
+  expect((await app.api('admin', 'POST', `${GROUPS}/eligibilityScheduleRequests`, {
+    action: 'adminAssign', principalId: USERS.alice, groupId, accessId: 'member', justification: 'Lab: approval walk',
+    scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration: 'P30D' } },
+  })).status).toBe(201);
+  return groupId;
+}
+
+const statusOf = async (path: string) => String((await app.api('alice', 'GET', path)).body.status);
 
 describe('My requests and Approve requests, two users in two browsers', () => {
-  it('alice asks, bob approves in his browser, alice sees it active; alice cancels another; bob denies several at once', async () => {
-    for (const role of [ROLES.userAdmin, ROLES.security, ROLES.exchange, ROLES.globalReader]) await needsBobsApproval(role);
+  it('alice asks, bob approves in his browser, alice sees it active; alice cancels another; bob denies several (roles and a group) at once', async () => {
+    for (const role of [ROLES.userAdmin, ROLES.security, ROLES.exchange, ROLES.globalReader, ROLES.appAdmin]) await needsBobsApproval(role);
+    const finance = await groupNeedsBobsApproval('Finance Approvers');
 
     const alice = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     const bob = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
@@ -131,35 +151,65 @@ describe('My requests and Approve requests, two users in two browsers', () => {
     expect(await alice.getByText('You have no pending requests.').count()).toBe(1);
     await alice.screenshot({ path: join(SHOTS, '6-alice-canceled.png'), fullPage: true });
 
-    // Two more requests; bob denies both at once with one justification.
-    const ids: string[] = [];
+    // Two more role requests and a group's, made through the API; bob denies all three at once.
+    const urls: string[] = [];
     for (const role of [ROLES.exchange, ROLES.globalReader]) {
       const created = await app.api('alice', 'POST', REQUESTS, {
         action: 'selfActivate', principalId: USERS.alice, roleDefinitionId: role, directoryScopeId: '/', justification: 'Quarterly review',
         ticketInfo: { ticketNumber: 'CHG-7', ticketSystem: 'ServiceNow' }, scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT2H' } },
       });
       expect(created.body.status).toBe('PendingApproval');
-      ids.push(String(created.body.id));
+      urls.push(`${REQUESTS}/${String(created.body.id)}`);
     }
+    const member = await app.api('alice', 'POST', `${GROUPS}/assignmentScheduleRequests`, {
+      action: 'selfActivate', principalId: USERS.alice, groupId: finance, accessId: 'member', justification: 'Sign the invoices',
+      scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(member.body.status).toBe('PendingApproval');
+    urls.push(`${GROUPS}/assignmentScheduleRequests/${String(member.body.id)}`);
+
     await bob.getByRole('button', { name: 'Refresh' }).click();
     const cards = bob.getByRole('article');
     await cards.filter({ hasText: 'Global Reader' }).waitFor();
-    expect(await cards.count()).toBe(2);
-    expect(await cards.first().textContent()).toContain('ServiceNow CHG-7');
-    expect(await cards.first().textContent()).toContain('2 hours');
+    expect(await cards.count()).toBe(3);
+    const reader = cards.filter({ hasText: 'Global Reader' });
+    expect(await reader.textContent()).toContain('ServiceNow CHG-7');
+    expect(await reader.textContent()).toContain('2 hours');
+    const group = bob.getByRole('article', { name: 'Alice Anders requests Finance Approvers (Member)' });
+    expect(await group.textContent()).toContain('Sign the invoices');
+    expect(await group.textContent()).toContain('Group');
     for (const c of await cards.all()) await c.getByRole('checkbox').check();
-    expect(await bob.getByText('2 selected').count()).toBe(1);
+    expect(await bob.getByText('3 selected').count()).toBe(1);
     await bob.getByLabel(/Justification for your decision/).fill('Not during the change freeze');
     await bob.screenshot({ path: join(SHOTS, '7-bob-deny-several.png'), fullPage: true });
     await bob.getByRole('button', { name: 'Deny selected' }).click();
-    await bob.getByRole('status').filter({ hasText: 'You denied 2 requests.' }).waitFor();
+    await bob.getByRole('status').filter({ hasText: 'You denied 3 requests.' }).waitFor();
     await bob.getByText('No requests await your decision.').waitFor();
-    for (const id of ids) await eventually(async () => ((await statusOf(id)) === 'Denied' ? true : undefined));
+    for (const url of urls) await eventually(async () => ((await statusOf(url)) === 'Denied' ? true : undefined));
 
     // Alice sees both denied in My requests.
     await alice.getByRole('button', { name: 'Refresh' }).click();
     await past.getByRole('row').filter({ hasText: 'Global Reader' }).filter({ hasText: 'Denied' }).waitFor();
     expect(await past.getByRole('row').filter({ hasText: 'Exchange Administrator' }).filter({ hasText: 'Denied' }).count()).toBe(1);
+    expect(await past.getByRole('row').filter({ hasText: 'Finance Approvers (Member)' }).filter({ hasText: 'Denied' }).count()).toBe(1);
+
+    // A request canceled while bob's page still shows it: the API's refusal is shown in an alert, by name.
+    const late = await app.api('alice', 'POST', REQUESTS, {
+      action: 'selfActivate', principalId: USERS.alice, roleDefinitionId: ROLES.appAdmin, directoryScopeId: '/', justification: 'Register the payroll app',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    await bob.getByRole('button', { name: 'Refresh' }).click();
+    const lateCard = bob.getByRole('article', { name: 'Alice Anders requests Application Administrator' });
+    await lateCard.getByRole('checkbox').check();
+    expect((await app.api('alice', 'POST', `${REQUESTS}/${String(late.body.id)}/cancel`)).status).toBe(204);
+    await bob.getByLabel(/Justification for your decision/).fill('Fine by me');
+    await bob.getByRole('button', { name: 'Approve selected' }).click();
+    const refused = bob.getByRole('alert').filter({ hasText: 'Alice Anders – Application Administrator:' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('no longer waiting for a decision: it was canceled or its approval timed out. (ApprovalStepNotInProgress)');
+    await bob.getByText('No requests await your decision.').waitFor();
+    await bob.screenshot({ path: join(SHOTS, '8-bob-api-error.png'), fullPage: true });
+    expect(await statusOf(`${REQUESTS}/${String(late.body.id)}`)).toBe('Canceled');
 
     // At phone width both pages fit the screen; the tables scroll inside their own region.
     for (const page of [alice, bob]) {
@@ -167,8 +217,8 @@ describe('My requests and Approve requests, two users in two browsers', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     }
     await expectAccessible(alice, 'My requests at phone width');
-    await alice.screenshot({ path: join(SHOTS, '8-phone-my-requests.png'), fullPage: true });
-    await bob.screenshot({ path: join(SHOTS, '9-phone-approve-requests.png'), fullPage: true });
+    await alice.screenshot({ path: join(SHOTS, '9-phone-my-requests.png'), fullPage: true });
+    await bob.screenshot({ path: join(SHOTS, '10-phone-approve-requests.png'), fullPage: true });
     await alice.context().close();
     await bob.context().close();
   });
