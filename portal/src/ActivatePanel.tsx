@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Api, ApiError } from './api';
+import type { Api } from './api';
+import { errorText } from './errors';
 import { activate, type ActivationRules, describeMinutes, durationChoices, durationMinutes, loadActivationRules, type Progress, progressOf, readRequest, type Row, type Stage } from './model';
 
 const MAX_REASON = 500;
@@ -32,7 +33,7 @@ export function ActivatePanel(props: { api: Api; principalId: string; row: Row; 
         setRules(r);
         setMinutes(Math.min(60, durationMinutes(r.maximumDuration) ?? 60));
       },
-      (e: unknown) => setError(message(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, []);
 
@@ -42,7 +43,7 @@ export function ActivatePanel(props: { api: Api; principalId: string; row: Row; 
     const timer = setTimeout(() => {
       readRequest(props.api, props.row.target, request.id).then(
         (r) => setRequest({ id: r.id, progress: progressOf(r.status) }),
-        (e: unknown) => setError(message(e)),
+        (e: unknown) => setError(errorText(e)),
       );
     }, 1000);
     return () => clearTimeout(timer);
@@ -61,7 +62,7 @@ export function ActivatePanel(props: { api: Api; principalId: string; row: Row; 
       const created = await activate(props.api, props.principalId, props.row.target, { minutes, justification: reason, ticketNumber, ticketSystem });
       setRequest({ id: created.id, progress: progressOf(created.status) });
     } catch (err) {
-      setError(message(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -142,9 +143,4 @@ function StatusView({ progress, approval, onClose }: { progress: Progress; appro
       </div>
     </div>
   );
-}
-
-function message(e: unknown): string {
-  if (e instanceof ApiError) return `${e.message} (${e.code})`;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Api, ApiError } from './api';
+import type { Api } from './api';
+import { errorText } from './errors';
 import { ActivatePanel } from './ActivatePanel';
 import { deactivate, loadMyRoles, type MyRoles as Roles, type Row } from './model';
 import { RoleTable } from './RoleTable';
@@ -17,7 +18,7 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
         setRoles(r);
         setError(undefined);
       },
-      (e: unknown) => setError(text(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   useEffect(() => void refresh(), []);
 
@@ -39,13 +40,12 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
       setNote(`${row.name} was deactivated.`);
       await refresh();
     } catch (e) {
-      setError(text(e));
+      setError(errorText(e));
     }
   };
 
   return (
     <>
-      <h1>My roles</h1>
       <div class="buttons">
         <button type="button" onClick={() => void refresh()}>
           Refresh
@@ -88,9 +88,4 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
       {panel && <ActivatePanel api={api} principalId={principalId} row={panel} onClose={closePanel} />}
     </>
   );
-}
-
-function text(e: unknown): string {
-  if (e instanceof ApiError) return `${e.message} (${e.code})`;
-  return e instanceof Error ? e.message : String(e);
 }

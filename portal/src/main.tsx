@@ -1,7 +1,10 @@
 import { render } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
+import { ApproveRequests } from './ApproveRequests';
+import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
+import { Nav, type Page, pageFromHash, PAGES } from './Nav';
 import { loadSession, saveSession, type Session } from './session';
 import { SignIn } from './SignIn';
 import './styles.css';
@@ -29,8 +32,42 @@ function App() {
       </header>
       <main>
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <MyRoles api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
+        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
       </main>
+    </>
+  );
+}
+
+/** The signed-in portal: the page links, and the page the URL's hash names. */
+function Signed({ api, principalId }: { api: Api; principalId: string }) {
+  const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
+  const heading = useRef<HTMLHeadingElement>(null);
+  const navigated = useRef(false);
+  useEffect(() => {
+    const onHash = () => {
+      navigated.current = true;
+      setPage(pageFromHash(location.hash));
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  // Why: after a page change a screen reader user must land on the new page, not stay on the link.
+  useEffect(() => {
+    if (navigated.current) heading.current?.focus();
+  }, [page]);
+  const title = PAGES.find((p) => p.page === page)?.title ?? '';
+  useEffect(() => {
+    document.title = `${title} – Privileged Identity Management`;
+  }, [title]);
+  return (
+    <>
+      <Nav current={page} />
+      <h1 ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
+      {page === 'requests' && <MyRequests api={api} />}
+      {page === 'approve' && <ApproveRequests api={api} />}
     </>
   );
 }

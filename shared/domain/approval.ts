@@ -115,6 +115,10 @@ export function decide(approval: Approval, d: Decision): Approval {
   // Why: separation of duties: nobody approves their own privileged access.
   if (d.reviewer.id === approval.requesterId) throw new DomainError('SelfApprovalNotAllowed', 'You cannot approve or deny your own request.', 403);
   if (!d.isApprover) throw forbidden('You are not an approver of this stage of the request.');
+  // A step closed without a decision (the request was canceled or timed out) names no reviewer.
+  if (step.status === 'Completed' && step.reviewResult === 'NotReviewed') {
+    throw conflict('This request is no longer waiting for a decision: it was canceled or its approval timed out.', 'ApprovalStepNotInProgress');
+  }
   if (step.status === 'Completed') {
     throw conflict(`This step was already ${step.reviewResult.toLowerCase()} by ${step.reviewedBy?.displayName ?? step.reviewedBy?.id ?? 'another approver'} at ${step.reviewedDateTime}.`, 'ApprovalStepAlreadyDecided');
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Approval, decide, dueForEscalation, escalate, newApproval } from '../../../shared/domain/approval';
+import { type Approval, closeApproval, decide, dueForEscalation, escalate, newApproval } from '../../../shared/domain/approval';
 import type { ApprovalStagePlan } from '../../../shared/domain/activation';
 
 const people = ['p0', 'p1', 'p2', 'p3', 'p4'];
@@ -64,6 +64,14 @@ describe('approval quorum', () => {
     expect(unreachable.steps[0]?.reviewResult).toBe('NotReviewed');
     unreachable = apply(unreachable, 'p1', 'Deny');
     expect(unreachable.steps[0]?.reviewResult).toBe('Denied');
+  });
+
+  it('refuses a decision on a step closed undecided (canceled or timed out) without naming a reviewer', () => {
+    const closed = closeApproval(approvalWith(stage()));
+    const stepId = closed.steps[0]?.id ?? '';
+    const attempt = () => decide(closed, { stepId, reviewer: { id: 'p0', displayName: 'p0' }, isApprover: true, approverCount: people.length, reviewResult: 'Approve', justification: '', at });
+    expect(attempt).toThrow(/no longer waiting for a decision/);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ApprovalStepNotInProgress' }));
   });
 
   it('never lets the requester decide, whatever the approver list says', () => {

@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Api } from './api';
+import { errorText } from './errors';
+import { type Awaiting, decide, loadAwaiting } from './requests';
+
+const MAX_REASON = 500;
+
+/**
+ * The requests awaiting the signed-in user's decision. One justification serves every checked
+ * request, so an approver can decide several at once; each is still its own PATCH, and each
+ * failure is reported by name.
+ */
+export function ApproveRequests({ api }: { api: Api }) {
+  const [items, setItems] = useState<Awaiting[]>();
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string>();
+  const [note, setNote] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const refresh = () =>
+    loadAwaiting(api).then(
+      (r) => {
+        setItems(r);
+        // Why: a decided request leaves the list, and must not stay checked out of sight.
+        setChecked((c) => new Set([...c].filter((k) => r.some((i) => i.key === k))));
+      },
+      (e: unknown) => setError(errorText(e)),
+    );
+  useEffect(() => void refresh(), []);
+
+  const toggle = (key: string, on: boolean) =>
+    setChecked((c) => {
+      const next = new Set(c);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+
+  const submit = async (result: 'Approve' | 'Deny') => {
+    const chosen = (items ?? []).filter((i) => checked.has(i.key));
+    setError(undefined);
+    setNote(undefined);
+    if (chosen.length === 0) return setError('Select at least one request.');
+    if (!reason.trim()) return setError('Give a justification for your decision.');
+    setBusy(true);
+    const outcomes = await Promise.allSettled(chosen.map((i) => decide(api, i, result, reason.trim())));
+    const failed = outcomes.flatMap((o, n) => (o.status === 'rejected' ? [`${chosen[n]?.requester} – ${chosen[n]?.name}: ${errorText(o.reason)}`] : []));
+    const done = chosen.length - failed.length;
+    if (done > 0) setNote(`You ${result === 'Approve' ? 'approved' : 'denied'} ${done} request${done === 1 ? '' : 's'}.`);
+    if (failed.length > 0) setError(failed.join(' '));
+    else setReason('');
+    await refresh();
+    setBusy(false);
+  };
+
+  return (
+    <>
+      <div class="buttons">
+        <button type="button" onClick={() => void refresh()}>
+          Refresh
+        </button>
+      </div>
+      {error && <p role="alert" class="error">{error}</p>}
+      <p role="status">{note ?? ''}</p>
+      {!items ? (
+        !error && <p>Loading the requests awaiting you…</p>
+      ) : items.length === 0 ? (
+        <p>No requests await your decision.</p>
+      ) : (
+        <form onSubmit={(e) => e.preventDefault()}>
+          <fieldset class="cards">
+            <legend>Requests awaiting your decision</legend>
+            {items.map((i) => (
+              <Card key={i.key} item={i} checked={checked.has(i.key)} onToggle={(on) => toggle(i.key, on)} />
+            ))}
+          </fieldset>
+          <label for="decision-reason">Justification for your decision (required)</label>
+          <textarea id="decision-reason" maxLength={MAX_REASON} value={reason} aria-describedby="decision-count" onInput={(e) => setReason(e.currentTarget.value)} />
+          <p id="decision-count" class="hint">
+            {reason.length}/{MAX_REASON} characters · {checked.size} selected
+          </p>
+          <div class="buttons">
+            <button type="button" class="primary" disabled={busy} onClick={() => void submit('Approve')}>
+              Approve selected
+            </button>
+            <button type="button" disabled={busy} onClick={() => void submit('Deny')}>
+              Deny selected
+            </button>
+          </div>
+        </form>
+      )}
+    </>
+  );
+}
+
+function Card({ item, checked, onToggle }: { item: Awaiting; checked: boolean; onToggle: (on: boolean) => void }) {
+  const id = `pick-${item.id}`;
+  return (
+    <article class="card" aria-labelledby={`${id}-label`}>
+      <div class="pick">
+        <input type="checkbox" id={id} checked={checked} onChange={(e) => onToggle(e.currentTarget.checked)} />
+        <label for={id} id={`${id}-label`}>
+          {item.requester} requests {item.name}
+        </label>
+      </div>
+      <dl>
+        <dt>Scope</dt>
+        <dd>{item.scope}</dd>
+        <dt>Justification</dt>
+        <dd>{item.justification || '—'}</dd>
+        <dt>Ticket</dt>
+        <dd>{item.ticket || '—'}</dd>
+        <dt>Duration</dt>
+        <dd>{item.duration}</dd>
+        <dt>Requested</dt>
+        <dd>{item.created ? new Date(item.created).toLocaleString() : '—'}</dd>
+        <dt>Decisions so far</dt>
+        <dd>
+          {item.decisions.length === 0
+            ? `None yet (${item.approvalsRequired} approval${item.approvalsRequired === 1 ? '' : 's'} needed)`
+            : item.decisions.map((d) => `${d.reviewer}: ${d.result}${d.justification ? ` (“${d.justification}”)` : ''}`).join('; ')}
+        </dd>
+      </dl>
+    </article>
+  );
+}
