@@ -13,6 +13,13 @@ export interface PimApi {
   /** GET of a collection, following @odata.nextLink. */
   list<T = Json>(path: string): Promise<T[]>;
   send<T = Json>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T>;
+  /** The ARM surface (Azure resource roles), called with the ARM-audience token of the sign-in. */
+  arm: {
+    get<T = Json>(path: string): Promise<T>;
+    /** GET of a collection, following nextLink. */
+    list<T = Json>(path: string): Promise<T[]>;
+    put<T = Json>(path: string, body: unknown): Promise<T>;
+  };
 }
 
 /** The service URL: --url, else PIM_URL, else the one signed in to, else a local devhost. */
@@ -25,13 +32,13 @@ export function connect(urlFlag: string | undefined): PimApi {
   if (!login) throw notSignedIn();
   if (Date.parse(login.expiresOn) <= Date.now()) throw notSignedIn('Your sign-in has expired');
   const url = serviceUrl(urlFlag, login);
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: string, path: string, body?: unknown, token = login.accessToken): Promise<T> => {
     const target = path.startsWith('http') ? path : `${url}${path}`;
     let res: Response;
     try {
       res = await fetch(target, {
         method,
-        headers: { authorization: `Bearer ${login.accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
@@ -65,7 +72,25 @@ export function connect(urlFlag: string | undefined): PimApi {
       return out;
     },
     send: (method, path, body) => call(method, path, body),
+    arm: {
+      get: (path) => call('GET', path, undefined, armToken()),
+      async list<T>(path: string) {
+        const out: T[] = [];
+        let next: string | undefined = path;
+        while (next) {
+          const page: { value?: T[]; nextLink?: string } = await call('GET', next, undefined, armToken());
+          out.push(...(page.value ?? []));
+          next = page.nextLink ?? undefined;
+        }
+        return out;
+      },
+      put: (path, body) => call('PUT', path, body, armToken()),
+    },
   };
+  function armToken(): string {
+    if (!login?.armAccessToken) throw notSignedIn('Your sign-in has no token for Azure resource roles (ARM)');
+    return login.armAccessToken;
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -12,7 +12,7 @@ export interface ParsedCommand {
   command: string[];
   /** Positional arguments after the command words. */
   args: string[];
-  options: Record<string, string | boolean | undefined>;
+  options: Record<string, string | string[] | boolean | undefined>;
   global: GlobalOptions;
 }
 
@@ -27,7 +27,7 @@ const OPTIONS = {
   'service-principal': { type: 'string' },
   tenant: { type: 'string' },
   'client-id': { type: 'string' },
-  scope: { type: 'string' },
+  scope: { type: 'string', multiple: true },
   duration: { type: 'string' },
   reason: { type: 'string' },
   ticket: { type: 'string' },
@@ -77,23 +77,59 @@ export function toIsoDuration(text: string): string {
   return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
 
-/** The string value of an option, or undefined. */
+/** The string value of an option (the last one when repeated), or undefined. */
 export function stringOption(options: ParsedCommand['options'], name: string): string | undefined {
   const v = options[name];
+  if (Array.isArray(v)) return v[v.length - 1];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a repeatable option, in order. */
+export function listOption(options: ParsedCommand['options'], name: string): string[] {
+  const v = options[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+/** An Azure (ARM) scope: a subscription or something in one, or a management group. */
+export function isArmScope(scope: string): boolean {
+  return /^\/subscriptions\/[^/]+/i.test(scope) || /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+/i.test(scope);
+}
+
+/** ARM scopes as PIM_AZURE_SCOPES holds them: separated by commas, semicolons or white space; the rest dropped. */
+export function splitScopes(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.replace(/\/+$/, ''))
+    .filter((s) => s !== '' && isArmScope(s));
+}
+
+/**
+ * Where `pim roles` looks for Azure roles: the ARM scopes given with --scope, else
+ * PIM_AZURE_SCOPES, else the login's `scopes`; duplicates (any case) once.
+ */
+export function azureScopes(options: ParsedCommand['options'], env: NodeJS.ProcessEnv, stored: readonly string[] = []): string[] {
+  const flags = listOption(options, 'scope').map((s) => s.replace(/\/+$/, '')).filter(isArmScope);
+  const chosen = flags.length > 0 ? flags : splitScopes(env.PIM_AZURE_SCOPES).length > 0 ? splitScopes(env.PIM_AZURE_SCOPES) : stored.filter(isArmScope);
+  return [...new Map(chosen.map((s) => [s.toLowerCase(), s])).values()];
 }
 
 export const USAGE = `pim: request, approve and govern just-in-time access
 
-  pim login --dev <user>                      sign in to a local devhost as a demo user
+  pim login --dev <user> [--scope <arm scope>]...
+                                              sign in to a local devhost as a demo user
+                                              (ARM scopes given are stored for 'pim roles')
   pim login --dev --service-principal <name>  sign in to devhost as a demo service principal
   pim login --tenant <id> --client-id <id> --scope <api scope>
                                               sign in to Entra ID with a device code
   pim logout | whoami
-  pim roles                                   what you are eligible for and what is active
+  pim roles [--scope <arm scope>]...          what you are eligible for and what is active
+                                              (Azure roles at the ARM scopes given, else
+                                              PIM_AZURE_SCOPES, else the login's "scopes")
   pim activate <role|group> --reason <text> [--duration 2h] [--scope /] [--owner]
                [--ticket N --ticket-system S] [--wait [--timeout 30m]]
+  pim activate <azure role|GUID> --scope /subscriptions/.../resourceGroups/rg --reason <text> [--wait]
   pim deactivate <role|group> [--scope /] [--owner]
+  pim deactivate <azure role|GUID> --scope <arm scope>
   pim requests                                your requests
   pim approvals                               requests waiting for your decision
   pim approve|deny <requestId> --reason <text>

@@ -12,6 +12,10 @@ export interface StoredLogin {
   account: { kind: 'user' | 'servicePrincipal'; oid: string; name: string };
   /** How to sign in again ("dev" or "entra"). */
   method: 'dev' | 'entra';
+  /** A token for the ARM surface (Azure resource roles), when the sign-in got one. */
+  armAccessToken?: string;
+  /** ARM scopes (subscriptions, management groups) `pim roles` lists Azure roles at; may be edited by hand. */
+  scopes?: string[];
 }
 
 /** PIM_CONFIG_DIR, else $XDG_CONFIG_HOME/pim, else ~/.config/pim (also on macOS, as gh and az do). */

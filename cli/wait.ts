@@ -31,7 +31,7 @@ export async function waitForRequest(api: PimApi, kind: Kind, id: string, out: O
   let last: string | undefined;
   out.progress('Request submitted');
   for (;;) {
-    const request = await api.get(`${requestsPath(kind)}/${encodeURIComponent(id)}`);
+    const request = await readRequest(api, kind, id);
     const status = String(request.status);
     if (status !== last) {
       last = status;
@@ -47,9 +47,16 @@ export async function waitForRequest(api: PimApi, kind: Kind, id: string, out: O
   }
 }
 
+/** The request as Graph shows it; an ARM request (`id` is then its path) flattened to its properties and name. */
+async function readRequest(api: PimApi, kind: Kind, id: string): Promise<Json> {
+  if (kind !== 'azureRole') return api.get(`${requestsPath(kind)}/${encodeURIComponent(id)}`);
+  const res = await api.arm.get(id);
+  return { ...((res.properties as Json | undefined) ?? {}), id: res.name, armId: res.id };
+}
+
 async function failureReason(api: PimApi, kind: Kind, request: Json, status: string): Promise<string> {
   const what = `Request ${String(request.id)} ended ${status}`;
-  if (status !== 'Denied' || typeof request.approvalId !== 'string') return `${what}.`;
+  if (status !== 'Denied' || typeof request.approvalId !== 'string' || kind === 'azureRole') return `${what}.`;
   // Why: the one who denied says why in the approval step; that is the reason to show.
   const approval = await api.get(`${approvalsPath(kind)}/${encodeURIComponent(request.approvalId)}`).catch(() => undefined);
   const steps = (approval?.steps ?? approval?.stages) as Array<{ reviewResult?: string; justification?: string; reviewedBy?: { displayName?: string } }> | undefined;

@@ -1,5 +1,5 @@
 import { serviceUrl } from '../api';
-import { type ParsedCommand, stringOption, UsageError } from '../args';
+import { isArmScope, listOption, type ParsedCommand, UsageError, stringOption } from '../args';
 import { readLogin, removeLogin, type StoredLogin, writeLogin } from '../config';
 import { CliError } from '../errors';
 import type { Output } from '../output';
@@ -7,7 +7,10 @@ import type { Output } from '../output';
 /** `pim login --dev <user>` / `--dev --service-principal <name>` / `pim login` (Entra device code). */
 export async function login(cmd: ParsedCommand, out: Output): Promise<void> {
   const url = serviceUrl(cmd.global.url);
-  const stored = cmd.options.dev ? await devLogin(url, cmd) : await entraLogin(url, cmd);
+  const signedIn = cmd.options.dev ? await devLogin(url, cmd) : await entraLogin(url, cmd);
+  // ARM scopes given at sign-in are where 'pim roles' lists Azure roles from then on.
+  const scopes = listOption(cmd.options, 'scope').filter(isArmScope);
+  const stored: StoredLogin = { ...signedIn, ...(scopes.length > 0 ? { scopes } : {}) };
   writeLogin(stored);
   out.result(
     { url: stored.url, account: stored.account, expiresOn: stored.expiresOn },
@@ -33,18 +36,24 @@ async function devLogin(url: string, cmd: ParsedCommand): Promise<StoredLogin> {
   if (!servicePrincipal && !user) throw new UsageError("Name a demo user, e.g. 'pim login --dev alice', or '--service-principal deploy-pipeline'.");
   // A dev user signs in as if with MFA, so role settings that ask for it can be tried locally.
   const body = servicePrincipal ? { servicePrincipal } : { user, mfa: true };
-  let res: Response;
-  try {
-    res = await fetch(`${url}/.devhost/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  } catch (error) {
-    throw new CliError(`Cannot reach devhost at ${url} (${error instanceof Error ? error.message : String(error)}). Start it with 'npm start', or pass --url.`);
-  }
-  const answer = (await res.json().catch(() => ({}))) as { access_token?: string; error?: { message?: string } };
-  if (!res.ok || !answer.access_token) {
-    const hint = res.status === 404 && !answer.error ? ' Is this a devhost? Production sign-in is plain \'pim login\'.' : '';
-    throw new CliError(`${answer.error?.message ?? `devhost answered ${res.status}.`}${hint}`);
-  }
-  return stored(url, answer.access_token, 'dev');
+  const token = async (audience?: string): Promise<string> => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/.devhost/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, ...(audience ? { audience } : {}) }) });
+    } catch (error) {
+      throw new CliError(`Cannot reach devhost at ${url} (${error instanceof Error ? error.message : String(error)}). Start it with 'npm start', or pass --url.`);
+    }
+    const answer = (await res.json().catch(() => ({}))) as { access_token?: string; error?: { message?: string } };
+    if (!res.ok || !answer.access_token) {
+      const hint = res.status === 404 && !answer.error ? ' Is this a devhost? Production sign-in is plain \'pim login\'.' : '';
+      throw new CliError(`${answer.error?.message ?? `devhost answered ${res.status}.`}${hint}`);
+    }
+    return answer.access_token;
+  };
+  const signedIn = stored(url, await token(), 'dev');
+  // The ARM surface (Azure resource roles) takes tokens for ARM's audience only.
+  const arm = await token('arm').catch(() => undefined);
+  return { ...signedIn, ...(arm ? { armAccessToken: arm } : {}) };
 }
 
 /**
@@ -54,7 +63,8 @@ async function devLogin(url: string, cmd: ParsedCommand): Promise<StoredLogin> {
 async function entraLogin(url: string, cmd: ParsedCommand): Promise<StoredLogin> {
   const tenantId = stringOption(cmd.options, 'tenant') ?? process.env.PIM_TENANT_ID;
   const clientId = stringOption(cmd.options, 'client-id') ?? process.env.PIM_CLIENT_ID;
-  const scope = stringOption(cmd.options, 'scope') ?? process.env.PIM_SCOPE;
+  // --scope is the API's scope; ARM scopes among them are where Azure roles are listed.
+  const scope = listOption(cmd.options, 'scope').find((s) => !isArmScope(s)) ?? process.env.PIM_SCOPE;
   if (!tenantId || !clientId || !scope) {
     throw new UsageError('Signing in to Entra ID needs --tenant (PIM_TENANT_ID), --client-id (PIM_CLIENT_ID: a public client app registration) and --scope (PIM_SCOPE, e.g. api://pim/access_as_user).');
   }
@@ -63,8 +73,16 @@ async function entraLogin(url: string, cmd: ParsedCommand): Promise<StoredLogin>
   const credential = new DeviceCodeCredential({ tenantId, clientId, userPromptCallback: (info) => process.stderr.write(`${info.message}\n`) });
   const token = await credential.getToken(scope);
   if (!token) throw new CliError('Entra ID gave no token. Try again.');
-  return stored(url, token.token, 'entra');
+  // The same credential, signed in once, asks ARM's audience for Azure resource roles (no second prompt: MSAL's cache).
+  const arm = await credential.getToken(ARM_SCOPE).catch((error: unknown) => {
+    process.stderr.write(`No token for Azure resource roles (${error instanceof Error ? error.message : String(error)}); directory roles and groups work.\n`);
+    return null;
+  });
+  return { ...stored(url, token.token, 'entra'), ...(arm ? { armAccessToken: arm.token } : {}) };
 }
+
+/** Azure Resource Manager's scope; the ARM surface accepts ARM's audience (PIM_ARM_AUDIENCE). */
+const ARM_SCOPE = process.env.PIM_ARM_SCOPE ?? 'https://management.azure.com/.default';
 
 function stored(url: string, accessToken: string, method: StoredLogin['method']): StoredLogin {
   const claims = decodeClaims(accessToken);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
+import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 import { ROLES, USERS } from './demo';
 
 /** The demo service principal of devhost/graph/demo-directory.json. */
@@ -36,10 +38,10 @@ const profile = () => mkdtempSync(join(tmpdir(), 'pim-cli-'));
  * `pim ...` as a child process against the app host. Never spawnSync: the app answers from this
  * very process, which must keep running while the CLI waits.
  */
-function pim(configDir: string, args: string[]): Promise<Run> {
+function pim(configDir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, PIM_URL: app.url, PIM_CONFIG_DIR: configDir, PIM_POLL_MS: '200', NODE_OPTIONS: '' },
+      env: { ...process.env, PIM_URL: app.url, PIM_CONFIG_DIR: configDir, PIM_POLL_MS: '200', NODE_OPTIONS: '', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -138,6 +140,75 @@ describe('pim as a person', () => {
     const res = await pim(alice, ['activate', 'Global Administrator', '--reason', 'x', '--json']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/not eligible for 'Global Administrator'.*pim roles/);
+    expect(JSON.parse(res.stdout)).toMatchObject({ error: { code: 'NotEligible' } });
+  });
+});
+
+describe('pim with Azure resource roles (the ARM surface)', () => {
+  /** Where the app host's ARM stand-in answers (PIM_ARM_BASE_URL, set by startAppHost). */
+  const standIn = () => {
+    const base = process.env.PIM_ARM_BASE_URL;
+    if (!base) throw new Error('PIM_ARM_BASE_URL is not set: the app host has no ARM stand-in.');
+    return base;
+  };
+
+  it('lists an eligibility at a subscription as Inherited at a resource group, and activates it there with --wait', async () => {
+    const [tree] = await demoSubscriptions(standIn());
+    const roleDefinitionId = `${tree.sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.contributor}`;
+    // As admin, through the ARM surface with an ARM-audience token, as azureResources.test.ts does.
+    const eligible = await fetch(`${app.url}${tree.sub}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/${randomUUID()}?api-version=2020-10-01`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await app.token('admin', { mfa: true, audience: 'arm' })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        properties: {
+          principalId: USERS.alice,
+          roleDefinitionId,
+          requestType: 'AdminAssign',
+          justification: 'CLI test',
+          scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: 'P30D' } },
+        },
+      }),
+    });
+    expect(eligible.status, await eligible.clone().text()).toBe(201);
+
+    const alice = await signedIn(['alice']);
+    const noScopes = await pim(alice, ['roles']);
+    expect(noScopes.code, noScopes.stderr).toBe(0);
+    expect(noScopes.stderr).toMatch(/Azure resource roles: none listed.*--scope/);
+
+    const roles = await pim(alice, ['roles', '--scope', tree.rg, '--json']);
+    expect(roles.code, roles.stderr).toBe(0);
+    const listed = JSON.parse(roles.stdout) as { eligible: unknown[] };
+    expect(listed.eligible).toContainEqual(expect.objectContaining({ kind: 'azureRole', name: 'Contributor', scope: tree.sub, memberType: 'Inherited', targetId: roleDefinitionId }));
+    const text = await pim(alice, ['roles', '--scope', tree.rg]);
+    expect(text.stdout).toMatch(/Eligible[\s\S]*Contributor\s+azure \/subscriptions\/\S+\s+Inherited/);
+
+    const res = await pim(alice, ['activate', 'Contributor', '--scope', tree.rg, '--reason', 'Deploy hotfix', '--duration', '1h', '--wait', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/Active: ready to use/);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'Provisioned', requestType: 'SelfActivate', scope: tree.rg });
+    const inAzure = await roleAssignmentsOf(standIn(), USERS.alice, tree.sub);
+    expect(inAzure.filter((a) => a.role === AZURE_ROLE.contributor).map((a) => a.scope)).toEqual([tree.rg.toLowerCase()]);
+
+    // PIM_AZURE_SCOPES stands for --scope; the activation is listed, Direct, at the resource group.
+    const withEnv = await pim(alice, ['roles', '--json'], { PIM_AZURE_SCOPES: tree.sub });
+    expect(withEnv.code, withEnv.stderr).toBe(0);
+    expect((JSON.parse(withEnv.stdout) as { active: unknown[] }).active).toContainEqual(
+      expect.objectContaining({ kind: 'azureRole', name: 'Contributor', scope: tree.rg, memberType: 'Direct', assignmentType: 'Activated' }),
+    );
+
+    // Deactivation (SelfDeactivate) after the first 5 minutes, which Azure refuses it in.
+    const released = await app.later(6 * 60_000, () => pim(alice, ['deactivate', AZURE_ROLE.contributor, '--scope', tree.rg]));
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toMatch(/Deactivated Contributor at \/subscriptions\//);
+    await eventually(async () => ((await roleAssignmentsOf(standIn(), USERS.alice, tree.sub)).some((a) => a.role === AZURE_ROLE.contributor) ? undefined : true), 20_000, 200);
+  });
+
+  it('says what to do when the user is not eligible at the ARM scope', async () => {
+    const [tree] = await demoSubscriptions(standIn());
+    const bob = await signedIn(['bob']);
+    const res = await pim(bob, ['activate', AZURE_ROLE.owner, '--scope', tree.otherRg, '--reason', 'x', '--json']);
+    expect(res.code).toBe(1);
     expect(JSON.parse(res.stdout)).toMatchObject({ error: { code: 'NotEligible' } });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, toIsoDuration, UsageError } from '../../../cli/args';
+import { azureScopes, isArmScope, listOption, parseArgs, splitScopes, stringOption, toIsoDuration, UsageError } from '../../../cli/args';
 
 describe('parseArgs', () => {
   it('splits command, arguments and options, with --json and --url global', () => {
@@ -24,6 +24,13 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['policy'])).toThrow(/export, diff or apply/);
   });
 
+  it('takes --scope more than once, the last one being the scope of single-scope commands', () => {
+    const cmd = parseArgs(['roles', '--scope', '/subscriptions/a', '--scope', '/subscriptions/b/resourceGroups/rg']);
+    expect(listOption(cmd.options, 'scope')).toEqual(['/subscriptions/a', '/subscriptions/b/resourceGroups/rg']);
+    expect(stringOption(cmd.options, 'scope')).toBe('/subscriptions/b/resourceGroups/rg');
+    expect(listOption(parseArgs(['roles']).options, 'scope')).toEqual([]);
+  });
+
   it('is help without a command', () => {
     expect(parseArgs([]).command).toEqual(['help']);
   });
@@ -40,4 +47,35 @@ describe('toIsoDuration', () => {
   ])('%s is %s', (text, iso) => expect(toIsoDuration(text)).toBe(iso));
 
   it.each(['', 'two hours', '2', 'P', 'PT', '0h'])('refuses %j', (text) => expect(() => toIsoDuration(text)).toThrow(UsageError));
+});
+
+describe('Azure (ARM) scopes', () => {
+  it.each([
+    ['/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590', true],
+    ['/subscriptions/0b1f/resourceGroups/rg', true],
+    ['/providers/Microsoft.Management/managementGroups/mg1', true],
+    ['/PROVIDERS/microsoft.management/managementGroups/mg1', true],
+    ['/', false],
+    ['/administrativeUnits/x', false],
+    ['api://pim/access_as_user', false],
+    ['/subscriptions/', false],
+  ])('%s is an ARM scope: %s', (scope, yes) => expect(isArmScope(scope)).toBe(yes));
+
+  it('reads PIM_AZURE_SCOPES separated by commas, semicolons or spaces, dropping what is no ARM scope', () => {
+    expect(splitScopes('/subscriptions/a, /subscriptions/b/;/providers/Microsoft.Management/managementGroups/m  api://x')).toEqual([
+      '/subscriptions/a',
+      '/subscriptions/b',
+      '/providers/Microsoft.Management/managementGroups/m',
+    ]);
+    expect(splitScopes(undefined)).toEqual([]);
+  });
+
+  it('takes --scope first, then PIM_AZURE_SCOPES, then the stored scopes, once each', () => {
+    const stored = ['/subscriptions/stored'];
+    const env = { PIM_AZURE_SCOPES: '/subscriptions/env' };
+    expect(azureScopes(parseArgs(['roles', '--scope', '/subscriptions/A', '--scope', '/subscriptions/a/']).options, env, stored)).toEqual(['/subscriptions/a']);
+    expect(azureScopes(parseArgs(['roles', '--scope', '/']).options, env, stored)).toEqual(['/subscriptions/env']);
+    expect(azureScopes(parseArgs(['roles']).options, {}, stored)).toEqual(['/subscriptions/stored']);
+    expect(azureScopes(parseArgs(['roles']).options, {}, undefined)).toEqual([]);
+  });
 });
