@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { PageStatus } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { type Awaiting, decide, loadAwaiting } from './requests';
@@ -56,13 +57,7 @@ export function ApproveRequests({ api }: { api: Api }) {
 
   return (
     <>
-      <div class="buttons">
-        <button type="button" onClick={() => void refresh()}>
-          Refresh
-        </button>
-      </div>
-      {error && <p role="alert" class="error">{error}</p>}
-      <p role="status">{note ?? ''}</p>
+      <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
       {!items ? (
         !error && <p>Loading the requests awaiting you…</p>
       ) : items.length === 0 ? (

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { PageStatus, TableSection } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { cancelRequest, isCancelable, loadMyRequests, type RequestRow } from './requests';
@@ -41,13 +42,7 @@ export function MyRequests({ api }: { api: Api }) {
   const past = rows?.filter((r) => !isCancelable(r.status)) ?? [];
   return (
     <>
-      <div class="buttons">
-        <button type="button" onClick={() => void refresh()}>
-          Refresh
-        </button>
-      </div>
-      {error && <p role="alert" class="error">{error}</p>}
-      <p role="status">{note ?? ''}</p>
+      <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
       {!rows ? (
         !error && <p>Loading your requests…</p>
       ) : (
@@ -65,26 +60,9 @@ export function MyRequests({ api }: { api: Api }) {
 }
 
 function RequestTable(props: { id: string; title: string; rows: RequestRow[]; empty: string; action?: (row: RequestRow) => preact.ComponentChildren }) {
+  const headers = ['Role or group', 'Action', 'Status', 'Created', 'Justification', ...(props.action ? ['Manage'] : [])];
   return (
-    <section aria-labelledby={props.id}>
-      <h2 id={props.id}>{props.title}</h2>
-      {props.rows.length === 0 ? (
-        <p>{props.empty}</p>
-      ) : (
-        // Why tabindex: at phone width the table scrolls sideways, and keyboard users must reach it.
-        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby={props.id}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Role or group</th>
-                <th scope="col">Action</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Justification</th>
-                {props.action && <th scope="col">Manage</th>}
-              </tr>
-            </thead>
-            <tbody>
+    <TableSection id={props.id} title={props.title} empty={props.empty} count={props.rows.length} headers={headers}>
               {props.rows.map((row) => (
                 <tr key={row.key}>
                   <th scope="row">{row.name}</th>
@@ -95,10 +73,6 @@ function RequestTable(props: { id: string; title: string; rows: RequestRow[]; em
                   {props.action && <td>{props.action(row)}</td>}
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    </TableSection>
   );
 }

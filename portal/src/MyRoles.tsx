@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { PageStatus } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { ActivatePanel } from './ActivatePanel';
@@ -46,13 +47,7 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
 
   return (
     <>
-      <div class="buttons">
-        <button type="button" onClick={() => void refresh()}>
-          Refresh
-        </button>
-      </div>
-      {error && <p role="alert" class="error">{error}</p>}
-      <p role="status">{note ?? ''}</p>
+      <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
       {!roles ? (
         !error && <p>Loading your roles…</p>
       ) : (

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from './accessibility';
 import { launchDebianChromium } from './debianChromium';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
@@ -9,7 +10,6 @@ import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
 const SHOTS = resolve(__dirname, '../../test-results/screenshots/portal');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const DIR = '/v1.0/roleManagement/directory';
 
 let app: AppHost;
@@ -27,20 +27,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.host.stop();
 });
-
-/**
- * Runs axe-core in the page and fails on serious or critical violations. Why evaluate and not
- * a script tag: the portal's CSP forbids inline script, which is the point; devtools evaluation
- * is not subject to it.
- */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE);
-  // A string, as the test program has no DOM types: axe's serious and critical findings.
-  const violations = (await page.evaluate(`axe.run(document).then((r) => r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => v.id + ': ' + JSON.stringify(v.nodes.map((n) => n.target))))`)) as string[];
-  expect(violations, `axe on ${what}`).toEqual([]);
-}
 
 describe('the portal at /', () => {
   it('is served with a strict CSP, and does not shadow the API or its Graph-shaped 404', async () => {

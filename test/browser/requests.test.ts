@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from './accessibility';
 import { launchDebianChromium } from './debianChromium';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
@@ -9,7 +10,6 @@ import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
 const SHOTS = resolve(__dirname, '../../test-results/screenshots/portal-requests');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const DIR = '/v1.0/roleManagement/directory';
 const REQUESTS = `${DIR}/roleAssignmentScheduleRequests`;
 
@@ -26,15 +26,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.host.stop();
 });
-
-/** axe-core in the page; fails on serious or critical violations (evaluated: the CSP forbids inline script). */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE);
-  const violations = (await page.evaluate(`axe.run(document).then((r) => r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => v.id + ': ' + JSON.stringify(v.nodes.map((n) => n.target))))`)) as string[];
-  expect(violations, `axe on ${what}`).toEqual([]);
-}
 
 /** As admin: activating `role` needs bob's approval, and alice is eligible for it. */
 async function needsBobsApproval(role: string): Promise<void> {

@@ -1,0 +1,44 @@
+import type { ComponentChildren } from 'preact';
+
+/** What every page starts with: a Refresh button, the last error (an alert) and the last outcome (a status line). */
+export function PageStatus(props: { onRefresh: () => void; error?: string; note?: string }) {
+  return (
+    <>
+      <div class="buttons">
+        <button type="button" onClick={props.onRefresh}>
+          Refresh
+        </button>
+      </div>
+      {props.error && <p role="alert" class="error">{props.error}</p>}
+      <p role="status">{props.note ?? ''}</p>
+    </>
+  );
+}
+
+/** A titled table, or a sentence when it has no rows; `headers` name the columns, `children` are the rows. */
+export function TableSection(props: { id: string; title: string; empty: string; count: number; headers: string[]; children: ComponentChildren }) {
+  return (
+    <section aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.count === 0 ? (
+        <p>{props.empty}</p>
+      ) : (
+        // Why tabindex: at phone width the table scrolls sideways, and keyboard users must reach it.
+        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby={props.id}>
+          <table>
+            <thead>
+              <tr>
+                {props.headers.map((h) => (
+                  <th scope="col" key={h}>
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{props.children}</tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
