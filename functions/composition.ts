@@ -4,6 +4,7 @@
  */
 import { hmacSigner } from '../shared/adapters/crypto/hmacSigner';
 import type { InvocationContext } from '@azure/functions';
+import { approvalDecisionGuard, type ApprovalDecisionGuard } from '../shared/app/approvalGuard';
 import * as df from 'durable-functions';
 import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
@@ -23,7 +24,7 @@ import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepos
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { tableStorageHealth } from '../shared/adapters/tables/tableStorageHealth';
 import type { DependencyHealth } from '../shared/ports/dependencyHealth';
-import { config } from '../shared/config';
+import { config, hostingFacts } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
@@ -125,6 +126,11 @@ function build(): AppDeps {
     azure,
     access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory), azureRole: azureRoleAccess(azure) }),
   };
+}
+
+/** Whether emailed approval links may take decisions on this deployment (see approvalGuard.ts). */
+export function approvalGuard(): ApprovalDecisionGuard {
+  return approvalDecisionGuard(hostingFacts());
 }
 
 export const tokens = () => deps().tokens;

@@ -1,3 +1,4 @@
+import type { HostingFacts } from './app/approvalGuard';
 import { z } from 'zod';
 import { type BusConnection, busConnection, GUID, isLoopbackHttp, type TableConnection, tableConnection } from './connections';
 
@@ -184,6 +185,16 @@ function expectation(key: string): string {
   const field = (schema.shape as Record<string, z.ZodType | undefined>)[key];
   const issue = field?.safeParse('').error?.issues[0];
   return issue?.message ?? 'set';
+}
+
+/**
+ * What the platform says about where the app runs, read apart from the app's own settings so it
+ * is known even while those are incomplete (at start-up): App Service and Functions in Azure set
+ * WEBSITE_SITE_NAME (the app's name), and WEBSITE_AUTH_ENABLED=True while App Service
+ * authentication is on. Neither is an app setting an operator sets.
+ */
+export function hostingFacts(env: Record<string, string | undefined> = process.env): HostingFacts {
+  return { inAzure: Boolean(env.WEBSITE_SITE_NAME), appServiceAuthEnabled: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true' };
 }
 
 let cached: AppConfig | undefined;
