@@ -10,14 +10,15 @@
  * names, copied from this checkout's node_modules: offline, and the versions the tests ran.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 
 const ROOT = resolve(__dirname, '..');
 
-/** What the zip holds from the checkout, besides package.json and node_modules. */
-const APP_PATHS = ['dist/functions', 'dist/shared', 'portal/dist', 'host.json'];
+/** What the zip holds from the build, besides host.json, package.json and node_modules. */
+const BUILT_PATHS = ['dist/functions', 'dist/shared', 'portal/dist'];
 
 interface LockPackage {
   dev?: boolean;
@@ -56,30 +57,43 @@ export interface PackageResult {
   bytes: number;
 }
 
-/** Builds the app (unless told not to) and writes the zip; returns where, and how big. */
-export function buildPackage(options: { out?: string; build?: boolean; root?: string } = {}): PackageResult {
+/**
+ * Compiles the app and builds the portal into a folder of their own, so packaging never
+ * rewrites the dist/ and portal/dist a running devhost, the CLI or the tests are reading.
+ */
+function buildInto(root: string, stage: string): void {
+  const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+  execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: root, stdio: 'inherit' });
+  execFileSync(bin('vite'), ['build', '--config', join(root, 'portal/vite.config.mts'), '--outDir', join(stage, 'portal/dist'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+}
+
+/** Builds the app and the portal and writes the zip; returns where, and how big. */
+export function buildPackage(options: { out?: string; root?: string } = {}): PackageResult {
   const root = options.root ?? ROOT;
   const out = resolve(options.out ?? join(root, 'dist-package', 'pim-functions.zip'));
-  if (options.build !== false) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  for (const path of APP_PATHS) {
-    if (!existsSync(join(root, path))) throw new Error(`${path} is missing: run 'npm run build' first.`);
+  const stage = mkdtempSync(join(tmpdir(), 'pim-package-build-'));
+  try {
+    buildInto(root, stage);
+    const files: Zippable = {};
+    for (const path of BUILT_PATHS) addTree(files, stage, path);
+    addTree(files, root, 'host.json');
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+    files['package.json'] = Buffer.from(`${JSON.stringify(deployedManifest(manifest), null, 2)}\n`);
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, LockPackage> };
+    for (const path of productionPackages(lock)) {
+      if (existsSync(join(root, path))) addTree(files, root, path);
+      else if (lock.packages?.[path]?.optional !== true) throw new Error(`${path} is missing from node_modules: run 'npm ci' first.`);
+    }
+    const zip = zipSync(files, { level: 6 });
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, zip);
+    return { zip: out, entries: Object.keys(files).length, bytes: zip.byteLength };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
-  const files: Zippable = {};
-  for (const path of APP_PATHS) addTree(files, root, path);
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-  files['package.json'] = Buffer.from(`${JSON.stringify(deployedManifest(manifest), null, 2)}\n`);
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, LockPackage> };
-  for (const path of productionPackages(lock)) {
-    if (existsSync(join(root, path))) addTree(files, root, path);
-    else if (lock.packages?.[path]?.optional !== true) throw new Error(`${path} is missing from node_modules: run 'npm ci' first.`);
-  }
-  const zip = zipSync(files, { level: 6 });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, zip);
-  return { zip: out, entries: Object.keys(files).length, bytes: zip.byteLength };
 }
 
 if (require.main === module) {
-  const result = buildPackage({ build: !process.argv.includes('--no-build') });
+  const result = buildPackage();
   process.stdout.write(`Wrote ${relative(process.cwd(), result.zip)}: ${result.entries} files, ${(result.bytes / 1_048_576).toFixed(1)} MiB.\n`);
 }
