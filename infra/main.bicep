@@ -60,15 +60,16 @@ param reconcileSchedule string = '0 */1 * * * *'
 param alertsSchedule string = '0 */5 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
 
+import { pimNames } from 'modules/naming.bicep'
+
 var tags = { 'azd-env-name': environmentName, application: 'pim-functions' }
-var token = toLower(uniqueString(subscription().id, environmentName, location))
-var deploymentContainerName = 'app-package-${take(token, 8)}'
+var names = pimNames(subscription().id, environmentName, location)
 // The name the app's triggers use for the webhook retries (shared/app/webhooks/deliver.ts).
 var webhookRetryQueueName = 'pim-webhook-retries'
 var eventsTopicName = 'pim-events'
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: 'rg-${environmentName}'
+  name: names.resourceGroup
   location: location
   tags: tags
 }
@@ -76,7 +77,7 @@ resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 module identity 'modules/identity.bicep' = {
   scope: group
   params: {
-    name: 'id-pim-${token}'
+    name: names.identity
     location: location
     tags: tags
   }
@@ -85,8 +86,8 @@ module identity 'modules/identity.bicep' = {
 module monitoring 'modules/monitoring.bicep' = {
   scope: group
   params: {
-    logAnalyticsName: 'log-pim-${token}'
-    appInsightsName: 'appi-pim-${token}'
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -96,10 +97,10 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   scope: group
   params: {
-    name: 'stpim${take(token, 17)}'
+    name: names.storage
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerName: names.deploymentContainer
     principalId: identity.outputs.principalId
   }
 }
@@ -107,7 +108,7 @@ module storage 'modules/storage.bicep' = {
 module serviceBus 'modules/serviceBus.bicep' = {
   scope: group
   params: {
-    name: 'sb-pim-${token}'
+    name: names.serviceBus
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -119,7 +120,7 @@ module serviceBus 'modules/serviceBus.bicep' = {
 module keyVault 'modules/keyVault.bicep' = {
   scope: group
   params: {
-    name: 'kv-pim-${take(token, 14)}'
+    name: names.keyVault
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -131,8 +132,8 @@ module keyVault 'modules/keyVault.bicep' = {
 module functionApp 'modules/functionApp.bicep' = {
   scope: group
   params: {
-    planName: 'plan-pim-${token}'
-    siteName: 'func-pim-${token}'
+    planName: names.plan
+    siteName: names.site
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -140,7 +141,7 @@ module functionApp 'modules/functionApp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
     storageTableEndpoint: storage.outputs.tableEndpoint
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerName: names.deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     eventsTopicName: eventsTopicName
