@@ -7,7 +7,7 @@
 // registration users sign in to (app roles PIM.Admin and PIM.Auditor, the sign-in redirect,
 // the API scope), a federated credential so App Service authentication signs in as the
 // identity with no secret, and the Graph application permissions the code uses.
-// What Bicep cannot do: limiting Mail.Send to one mailbox (infra/scripts/scope-mail.ps1).
+// What Bicep cannot do: Mail.Send for one mailbox only, in Exchange (infra/scripts/scope-mail.ps1).
 //
 // The Microsoft Graph extension's types come from a registry this project's CI cannot reach:
 // test/infra/entra.test.ts compiles this file with the extension line taken out (every Azure
@@ -32,6 +32,10 @@ param appHostName string = ''
 @description('Group access PIM for Groups governs: members and owners (Group.ReadWrite.All), members only (GroupMember.ReadWrite.All), or none.')
 @allowed(['membersAndOwners', 'members', 'none'])
 param groupAccess string = 'membersAndOwners'
+
+@description('How the identity may send mail: exchangeRbac (default) grants nothing here; infra/scripts/scope-mail.ps1 grants Mail.Send in Exchange for the sender mailbox only. tenantWide grants Graph Mail.Send, which can send as any mailbox.')
+@allowed(['exchangeRbac', 'tenantWide'])
+param mailPermission string = 'exchangeRbac'
 
 var names = pimNames(subscription().id, environmentName, location)
 var hostName = empty(appHostName) ? '${names.site}.azurewebsites.net' : appHostName
@@ -140,9 +144,12 @@ resource graph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
 //   groups' transitiveMembers, users' ownedObjects, groups/{id}.
 // - Group.ReadWrite.All (members and owners) or GroupMember.ReadWrite.All (members only):
 //   groups/{id}/members|owners/$ref (add, remove).
-// - Mail.Send: users/{sender}/sendMail; limited to the sender's mailbox by scope-mail.ps1.
+// - Mail.Send: users/{sender}/sendMail. Why not here by default: Exchange's RBAC for Applications
+//   adds to an Entra grant and cannot narrow it, so a Graph Mail.Send would let the app send as
+//   anyone; scope-mail.ps1 grants it in Exchange for the sender's mailbox alone.
 var groupPermission = groupAccess == 'membersAndOwners' ? ['Group.ReadWrite.All'] : groupAccess == 'members' ? ['GroupMember.ReadWrite.All'] : []
-var graphPermissions = concat(['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Mail.Send'], groupPermission)
+var mailGrant = mailPermission == 'tenantWide' ? ['Mail.Send'] : []
+var graphPermissions = concat(['RoleManagement.ReadWrite.Directory', 'Directory.Read.All'], groupPermission, mailGrant)
 
 resource graphPermissionGrants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
   for permission in graphPermissions: {

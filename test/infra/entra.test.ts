@@ -13,6 +13,7 @@ import { loadConfig } from '../../shared/config';
 import { build, INFRA, ROOT } from './bicep';
 
 const ENTRA = readFileSync(join(INFRA, 'entra.bicep'), 'utf8');
+const SCOPE_MAIL = readFileSync(join(INFRA, 'scripts/scope-mail.ps1'), 'utf8');
 const GRAPH_EXTENSION = "extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0'";
 
 /** The file as the offline compiler can take it: no extension, Graph types with a date version. */
@@ -136,6 +137,10 @@ describe('the Graph permissions infra/entra.bicep grants', () => {
     const needed = new Set(calls.map((c) => PERMISSION_OF.find(([rule]) => rule.test(c))?.[1]));
     const granted = [...(ENTRA.match(/var graphPermissions = concat\(\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([\w.]+)'/g)].map((m) => m[1]);
     const groupDefault = ENTRA.match(/groupAccess == 'membersAndOwners' \? \['([\w.]+)'\]/)?.[1];
-    expect(new Set([...granted, groupDefault])).toEqual(needed);
+    // Mail.Send comes from Exchange for the sender's mailbox alone (scope-mail.ps1), not from Graph.
+    expect(ENTRA).toContain("param mailPermission string = 'exchangeRbac'");
+    expect(SCOPE_MAIL).toMatch(/-Role 'Application Mail\.Send'/);
+    expect(new Set([...granted, groupDefault, 'Mail.Send'])).toEqual(needed);
+    expect(granted).not.toContain('Mail.Send');
   });
 });
