@@ -74,6 +74,8 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: 'pim-${environmentName}'
   displayName: 'PIM (${environmentName})'
   signInAudience: 'AzureADMyOrg'
+  // The pim CLI signs people in to this registration with the device code flow (a public client).
+  isFallbackPublicClient: true
   identifierUris: ['api://pim-${environmentName}']
   appRoles: [
     for role in appRoles: {
