@@ -55,6 +55,33 @@ describe('infra/main.bicep with the real Bicep compiler', () => {
   });
 });
 
+describe('infra/main.parameters.json (azd substitutes ${NAME} or ${NAME=default} from its environment)', () => {
+  /** The file as azd hands it to ARM: each placeholder replaced, by its default when it has one. */
+  function substituted(values: Record<string, string>): Record<string, { value: unknown }> {
+    const text = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
+    const filled = text.replace(/\$\{(\w+)(?:=([^}]*))?\}/g, (_m, name: string, fallback?: string) => values[name] ?? fallback ?? `<${name}>`);
+    return (JSON.parse(filled) as { parameters: Record<string, { value: unknown }> }).parameters;
+  }
+
+  it('gives main.bicep every parameter it has no default for, and none it does not declare', () => {
+    const given = substituted({});
+    const declared = template.parameters ?? {};
+    expect(Object.keys(given).filter((p) => !(p in declared))).toEqual([]);
+    const required = Object.entries(declared).filter(([, p]) => !('defaultValue' in p)).map(([name]) => name);
+    expect(required.filter((p) => !(p in given))).toEqual([]);
+  });
+
+  it('passes the array parameters as arrays, whether set or left to their default', () => {
+    const unset = substituted({});
+    expect(unset.governedScopes?.value).toEqual([]);
+    const set = substituted({ PIM_GOVERNED_SCOPES: '["/subscriptions/00000000-0000-0000-0000-000000000000"]' });
+    expect(set.governedScopes?.value).toEqual(['/subscriptions/00000000-0000-0000-0000-000000000000']);
+    for (const [name, p] of Object.entries(template.parameters ?? {})) {
+      if (p.type === 'array' && name in unset) expect(Array.isArray(unset[name]?.value), name).toBe(true);
+    }
+  });
+});
+
 describe('the compiled ARM template holds what production needs', () => {
   for (const name of Object.keys(checks)) {
     it(name, () => {
