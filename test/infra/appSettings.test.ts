@@ -38,7 +38,7 @@ beforeAll(async () => {
     ...registeredFunctions().flatMap((fn) => percentNames(JSON.stringify(fn.metadata.bindings))),
     ...percentNames(readFileSync(join(ROOT, 'host.json'), 'utf8')),
   ]);
-}, 120_000);
+}, 180_000);
 
 describe('app settings: infra/main.bicep against what the code reads', () => {
   it('reads the settings from the code itself (config.ts, connections.ts, the triggers, host.json)', () => {

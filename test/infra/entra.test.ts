@@ -62,7 +62,7 @@ describe('infra/entra.bicep (Microsoft Graph extension, checked offline)', () =>
   beforeAll(() => {
     clean = unexplained(ENTRA);
     broken = unexplained(ENTRA.replace('scope: group\n', 'scope: groop\n').replace("uniqueName: 'pim-${environmentName}'", "uniqueName: 'pim-${environmentNam}'"));
-  }, 120_000);
+  }, 180_000);
 
   it('names the GA Graph extension', () => {
     expect(ENTRA.split('\n')).toContain(GRAPH_EXTENSION);

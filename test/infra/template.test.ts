@@ -16,7 +16,7 @@ beforeAll(() => {
   buildDiagnostics = built.diagnostics;
   if (!built.template) throw new Error(`bicep build failed:\n${built.diagnostics.join('\n')}`);
   template = built.template;
-}, 60_000);
+}, 180_000);
 
 describe('infra/main.bicep with the real Bicep compiler', () => {
   it('builds with no error or warning', () => {
@@ -28,13 +28,13 @@ describe('infra/main.bicep with the real Bicep compiler', () => {
     const run = lint(MAIN);
     expect(run.diagnostics).toEqual([]);
     expect(run.status).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('lints the management-group file clean too', () => {
     const run = lint(join(INFRA, 'governed-management-group.bicep'));
     expect(run.diagnostics).toEqual([]);
     expect(run.status).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('makes every resource the deployment needs', () => {
     const types = new Set(allTemplates(template).flatMap((t) => (Array.isArray(t.resources) ? t.resources : Object.values(t.resources)).map((r) => r.type)));
@@ -115,7 +115,7 @@ describe('the compiled ARM template holds what production needs', () => {
     }
     expect(main.webhookRetryQueueName).toBe(WEBHOOK_RETRY_QUEUE);
     expect(main.eventsTopicName).toBe('pim-events');
-  });
+  }, 120_000);
 
   it('names role assignments only through guid(scope, principal, role)', () => {
     const names = ofType(template, 'Microsoft.Authorization/roleAssignments').map((r) => r.name);
@@ -157,7 +157,7 @@ describe('each check catches the regression it is for (on mutated copies of infr
 
   beforeAll(() => {
     built = buildMutations(mutations);
-  }, 180_000);
+  }, 300_000);
 
   /** What the mutation's own check finds in its copy. */
   function problemsOf(name: string): string[] {
