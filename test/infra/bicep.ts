@@ -3,7 +3,7 @@
  * JSON it compiles, for the infra tests.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bicepPath } from '../../scripts/bicep';
@@ -59,13 +59,15 @@ export function buildMutations(mutations: Record<string, Mutation>): Record<stri
     writeFileSync(target, after);
   }
   const run = bicep(['build', '--pattern', join(root, '*', 'main.bicep')]);
-  return Object.fromEntries(
+  const results = Object.fromEntries(
     Object.keys(mutations).map((name) => {
       const output = join(root, name, 'main.json');
       const mine = run.diagnostics.filter((d) => d.includes(join(root, name) + '/'));
       return [name, existsSync(output) ? { ...run, diagnostics: mine, template: JSON.parse(readFileSync(output, 'utf8')) as ArmTemplate } : { ...run, diagnostics: mine }];
     }),
   );
+  rmSync(root, { recursive: true, force: true });
+  return results;
 }
 
 export interface ArmResource {

@@ -5,7 +5,7 @@
  * is checked (syntax, the module, names, expressions, references), and every diagnostic left
  * must be one that only says "this Graph type is unknown here".
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,9 @@ function unexplained(text: string): string[] {
   const source = offline(text);
   writeFileSync(file, source);
   const lines = source.split('\n');
-  return build(file).diagnostics.filter((d) => !onlyMissingGraphTypes(d, lines));
+  const diagnostics = build(file).diagnostics;
+  rmSync(dir, { recursive: true, force: true });
+  return diagnostics.filter((d) => !onlyMissingGraphTypes(d, lines));
 }
 
 describe('infra/entra.bicep (Microsoft Graph extension, checked offline)', () => {
