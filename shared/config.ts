@@ -138,6 +138,12 @@ const schema = z.object({
   PIM_TABLE_PREFIX: z.string().regex(NAME, 'letters and digits, starting with a letter').default('Pim'),
 });
 
+/**
+ * Every setting the schema above reads (the connections' settings are read in connections.ts).
+ * test/infra/ holds infra/main.bicep to this list: each is set there or left to the operator.
+ */
+export const settingNames: readonly string[] = Object.keys(schema.shape);
+
 export type AppConfig = Readonly<
   z.output<typeof schema> & {
     /** The app's tables: from AzureWebJobsStorage or AzureWebJobsStorage__* (see connections.ts). */
