@@ -86,7 +86,8 @@ export function RoleSettings({ api }: { api: Api }) {
         return;
       }
       if (webhooksChanged && editing.draft.webhooks) await editing.store.saveWebhooks(editing.draft.webhooks);
-      const what = [...outcome.saved, ...(webhooksChanged ? ['webhooks'] : [])];
+      // Named in the policy's order, whatever order the PATCHes went in.
+      const what = [...editing.draft.rules.map((r) => r.id).filter((id) => outcome.saved.includes(id)), ...(webhooksChanged ? ['webhooks'] : [])];
       await load(editing.target, `Saved ${editing.target.name}: ${what.join(', ')}.`);
     } catch (e) {
       setError(`Not saved: ${errorText(e)}`);
@@ -108,7 +109,7 @@ export function RoleSettings({ api }: { api: Api }) {
         </p>
       )}
       {editing && (
-        <section aria-labelledby="settings-title" key={editing.version}>
+        <section aria-labelledby="settings-title" class="role-settings" key={editing.version}>
           <h2 id="settings-title">Settings of {editing.target.name}</h2>
           {readOnly && <p class="muted">You can read these settings (PIM.Auditor); only PIM administrators (PIM.Admin) change them.</p>}
           {editing.saved.inheritedFrom && (
