@@ -62,22 +62,30 @@ export async function azureRolesAt(arm: Api, scope: string): Promise<AzureRoleCh
  * issuer gives one; elsewhere the portal has no way yet to get one (sign-in with Entra is not built).
  */
 export function armApi(notice: (message: string) => void): () => Promise<Api> {
-  let api: Promise<Api> | undefined;
+  let cached: { api: Promise<Api>; at: number } | undefined;
   return () => {
-    api ??= (async () => {
-      const session = loadSession();
-      if (!session) throw new Error('Sign in first.');
-      const res = await fetch('/.devhost/token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user: session.user.alias, mfa: true, audience: 'arm' }),
-      });
-      if (!res.ok) throw new Error('Azure role settings need a token for Azure Resource Manager, which this sign-in cannot get yet; use the pim CLI or ARM tools.');
-      const { access_token: token } = (await res.json()) as { access_token: string };
-      return new Api({ user: session.user, token }, notice);
-    })();
-    // A failure is not kept: the next try asks again.
-    api.catch(() => (api = undefined));
-    return api;
+    // Why renew: devhost's tokens last an hour, and an admin may keep the page open longer.
+    if (!cached || Date.now() - cached.at > TOKEN_REUSE_MS) {
+      const api = armSession(notice);
+      cached = { api, at: Date.now() };
+      // A failure is not kept: the next try asks again.
+      api.catch(() => (cached = undefined));
+    }
+    return cached.api;
   };
+}
+
+const TOKEN_REUSE_MS = 45 * 60_000;
+
+async function armSession(notice: (message: string) => void): Promise<Api> {
+  const session = loadSession();
+  if (!session) throw new Error('Sign in first.');
+  const res = await fetch('/.devhost/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: session.user.alias, mfa: true, audience: 'arm' }),
+  });
+  if (!res.ok) throw new Error('Azure role settings need a token for Azure Resource Manager, which this sign-in cannot get yet; use the pim CLI or ARM tools.');
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  return new Api({ user: session.user, token }, notice);
 }
