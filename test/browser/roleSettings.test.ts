@@ -104,6 +104,10 @@ describe('Admin → Role settings', () => {
     await expectAccessible(page, 'Role settings (admin)');
     await page.screenshot({ path: join(SHOTS, '1-admin-user-administrator.png'), fullPage: true });
 
+    const patches: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') patches.push(new URL(r.url()).pathname);
+    });
     await duration.fill('4');
     await editor.getByLabel('Require approval to activate').check();
     await addApprover(editor, 'Stage 1 approvers', /Bob Baker/);
@@ -114,6 +118,8 @@ describe('Admin → Role settings', () => {
     expect(await page.getByRole('region', { name: 'Settings of User Administrator' }).getByLabel('Activation maximum duration (hours)').inputValue()).toBe('4');
     await page.screenshot({ path: join(SHOTS, '2-admin-saved.png'), fullPage: true });
 
+    // The page PATCHed those two rules and nothing else.
+    expect(patches.sort()).toEqual([`${USER_ADMIN_RULES}/Approval_EndUser_Assignment`, `${USER_ADMIN_RULES}/Expiration_EndUser_Assignment`]);
     const after = await rulesOf(USER_ADMIN_RULES);
     expect(changedIds(before, after)).toEqual(['Approval_EndUser_Assignment', 'Expiration_EndUser_Assignment']);
     expect(after.get('Expiration_EndUser_Assignment')?.maximumDuration).toBe('PT4H');
@@ -183,6 +189,16 @@ describe('Admin → Role settings', () => {
     expect(await editor.getByLabel('Require multifactor authentication on activation').isChecked()).toBe(false);
 
     await editor.getByLabel('Require ticket information on activation').check();
+    // Approval by two of two named approvers, escalated to dave after two hours.
+    await editor.getByLabel('Require approval to activate').check();
+    await addApprover(editor, 'Stage 1 approvers', /Bob Baker/);
+    await addApprover(editor, 'Stage 1 approvers', /Carol Chen/);
+    const stage = editor.getByRole('group', { name: 'Approval stage 1' });
+    await stage.getByLabel('Approvals needed').fill('2');
+    await stage.getByLabel('A deny ends the request when').selectOption({ label: 'a majority of the approvers deny' });
+    await stage.getByLabel('Escalate to other approvers when undecided').check();
+    await stage.getByLabel('Escalate after (minutes)').fill('120');
+    await addApprover(editor, 'Stage 1 escalation approvers', /Dave Diaz/);
     const alert = editor.getByRole('group', { name: 'When eligible members activate' }).getByRole('group', { name: 'Role assignment alert (admins)' });
     await alert.getByLabel('Additional recipients').fill('secops@contoso.test, dba-lead@contoso.test');
     await alert.getByLabel('Emails sent').selectOption({ label: 'Critical only' });
@@ -194,13 +210,24 @@ describe('Admin → Role settings', () => {
     await hook.getByLabel('request.created').check();
     await hook.getByLabel('assignment.activated').check();
     await page.getByRole('button', { name: 'Save' }).click();
-    await editor.getByRole('status').filter({ hasText: 'Saved DB Owners (Owner): Enablement_EndUser_Assignment, Notification_Admin_EndUser_Assignment, webhooks.' }).waitFor();
+    await editor.getByRole('status').filter({ hasText: 'Saved DB Owners (Owner): Enablement_EndUser_Assignment, Approval_EndUser_Assignment, Notification_Admin_EndUser_Assignment, webhooks.' }).waitFor();
     await expectAccessible(page, 'Role settings of a group');
     await page.screenshot({ path: join(SHOTS, '4-admin-group-saved.png'), fullPage: true });
 
     const [after] = await read();
     const byId = (p: typeof before) => new Map((p?.policy.rules ?? []).map((r) => [r.id, r]));
-    expect(changedIds(byId(before), byId(after))).toEqual(['Enablement_EndUser_Assignment', 'Notification_Admin_EndUser_Assignment']);
+    expect(changedIds(byId(before), byId(after))).toEqual(['Approval_EndUser_Assignment', 'Enablement_EndUser_Assignment', 'Notification_Admin_EndUser_Assignment']);
+    const approval = byId(after).get('Approval_EndUser_Assignment')?.setting as { isApprovalRequired: boolean; approvalStages: Array<Record<string, unknown>> };
+    expect(approval.isApprovalRequired).toBe(true);
+    expect(approval.approvalStages).toEqual([
+      expect.objectContaining({
+        primaryApprovers: [expect.objectContaining({ userId: USERS.bob }), expect.objectContaining({ userId: USERS.carol })],
+        quorum: { approvalsRequired: 2, denyMode: 'majority' },
+        isEscalationEnabled: true,
+        escalationTimeInMinutes: 120,
+        escalationApprovers: [expect.objectContaining({ userId: USERS.dave })],
+      }),
+    ]);
     expect(byId(after).get('Enablement_EndUser_Assignment')?.enabledRules).toEqual(['Justification', 'Ticketing']);
     const notification = byId(after).get('Notification_Admin_EndUser_Assignment');
     expect([notification?.notificationLevel, notification?.notificationRecipients]).toEqual(['Critical', ['secops@contoso.test', 'dba-lead@contoso.test']]);

@@ -1,3 +1,4 @@
+import { defaultApprovalStage } from '../../../shared/domain/policy/defaults';
 import type { ApprovalStage } from '../../../shared/domain/policy/types';
 import { ApproverList } from './ApproverList';
 import { Check, Choice, Group, TextField } from './fields';
@@ -5,15 +6,6 @@ import { APPROVAL, type RuleGroupProps, ruleOf } from './rules';
 import type { Directory } from './targets';
 
 const MAX_STAGES = 3;
-
-const newStage = (): ApprovalStage => ({
-  approvalStageTimeOutInDays: 1,
-  isApproverJustificationRequired: true,
-  escalationTimeInMinutes: 0,
-  isEscalationEnabled: false,
-  primaryApprovers: [],
-  escalationApprovers: [],
-});
 
 /**
  * A typed whole number. What is not one is sent as typed: the API refuses it with a message
@@ -85,7 +77,7 @@ export function ApprovalSettings(props: RuleGroupProps & { directory: Directory 
       ))}
       {setting.approvalStages.length < MAX_STAGES && (
         <div class="buttons">
-          <button type="button" onClick={() => set({ approvalStages: [...setting.approvalStages, newStage()] })}>
+          <button type="button" onClick={() => set({ approvalStages: [...setting.approvalStages, defaultApprovalStage()] })}>
             Add an approval stage
           </button>
         </div>

@@ -63,35 +63,18 @@ export function TargetPicker(props: { api: Api; arm: () => Promise<Api>; directo
         onChange={setKind}
       />
       {kind === 'directoryRole' && (
-        <div class="field">
-          <label for={`${ids}-role`}>Directory role</label>
-          <select id={`${ids}-role`} value={roleId} onChange={(e) => setRoleId(e.currentTarget.value)}>
-            <option value="">Choose a role…</option>
-            {roles.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.displayName}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice label="Directory role" placeholder="Choose a role…" value={roleId} options={roles.map((r) => ({ value: r.id, label: r.displayName }))} onChange={setRoleId} />
       )}
       {kind === 'group' && (
         <>
-          <div class="field">
-            <label for={`${ids}-group`}>{props.directory ? 'Group' : 'Group object id'}</label>
-            {props.directory ? (
-              <select id={`${ids}-group`} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
-                <option value="">Choose a group…</option>
-                {props.directory.groups.map((g) => (
-                  <option key={g.id} value={g.id}>
-                    {g.displayName}
-                  </option>
-                ))}
-              </select>
-            ) : (
+          {props.directory ? (
+            <Choice label="Group" placeholder="Choose a group…" value={groupId} options={props.directory.groups.map((g) => ({ value: g.id, label: g.displayName }))} onChange={setGroupId} />
+          ) : (
+            <div class="field">
+              <label for={`${ids}-group`}>Group object id</label>
               <input id={`${ids}-group`} type="text" value={groupId} onInput={(e) => setGroupId(e.currentTarget.value)} />
-            )}
-          </div>
+            </div>
+          )}
           <Choice
             label="Access"
             value={accessId}
@@ -129,17 +112,7 @@ export function TargetPicker(props: { api: Api; arm: () => Promise<Api>; directo
             </button>
           </div>
           {azureRoles && (
-            <div class="field">
-              <label for={`${ids}-azrole`}>Azure role</label>
-              <select id={`${ids}-azrole`} value={policyName} onChange={(e) => setPolicyName(e.currentTarget.value)}>
-                <option value="">Choose a role…</option>
-                {azureRoles.map((r) => (
-                  <option key={r.policyName} value={r.policyName}>
-                    {r.displayName}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <Choice label="Azure role" placeholder="Choose a role…" value={policyName} options={azureRoles.map((r) => ({ value: r.policyName, label: r.displayName }))} onChange={setPolicyName} />
           )}
         </>
       )}

@@ -50,12 +50,14 @@ export function TextField(props: { label: string; initial: string; onText: (text
   );
 }
 
-export function Choice<T extends string>(props: { label: string; value: T; options: Array<{ value: T; label: string }>; onChange: (value: T) => void }) {
+/** A labelled select; `placeholder` adds a first, empty choice ("Choose a role…"). */
+export function Choice<T extends string>(props: { label: string; value: T; options: Array<{ value: T; label: string }>; onChange: (value: T) => void; placeholder?: string }) {
   const id = useId();
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
       <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value as T)}>
+        {props.placeholder !== undefined && <option value="">{props.placeholder}</option>}
         {props.options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
