@@ -41,8 +41,10 @@ export function ApproverList(props: { label: string; approvers: Approver[]; dire
     }
   };
   return (
-    <div class="approvers" role="group" aria-label={props.label}>
-      <p class="approvers-title">{props.label}</p>
+    <div class="approvers" role="group" aria-labelledby={`${pickId}-title`}>
+      <p class="approvers-title" id={`${pickId}-title`}>
+        {props.label}
+      </p>
       {props.approvers.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
