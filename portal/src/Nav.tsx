@@ -1,10 +1,13 @@
+import { signedInAdminAccess } from './admin/appRoles';
+
 /** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve';
+export type Page = 'roles' | 'requests' | 'approve' | 'settings';
 
 export const PAGES: Array<{ page: Page; title: string }> = [
   { page: 'roles', title: 'My roles' },
   { page: 'requests', title: 'My requests' },
   { page: 'approve', title: 'Approve requests' },
+  { page: 'settings', title: 'Role settings' },
 ];
 
 export function pageFromHash(hash: string): Page {
@@ -17,7 +20,7 @@ export function Nav({ current }: { current: Page }) {
   return (
     <nav aria-label="Pages" class="pages">
       <ul>
-        {PAGES.map((p) => (
+        {PAGES.filter((p) => p.page !== 'settings' || signedInAdminAccess()).map((p) => (
           <li key={p.page}>
             <a href={`#/${p.page}`} aria-current={p.page === current ? 'page' : undefined}>
               {p.title}

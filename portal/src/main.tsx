@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
 import { ApproveRequests } from './ApproveRequests';
+import { RoleSettings } from './admin/RoleSettings';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
 import { Nav, type Page, pageFromHash, PAGES } from './Nav';
@@ -68,6 +69,7 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
       {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
+      {page === 'settings' && <RoleSettings api={api} />}
     </>
   );
 }
