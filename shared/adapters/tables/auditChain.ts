@@ -50,6 +50,8 @@ export type AuditRecordEntity = ChainLink & {
   partitionKey: string;
   rowKey: string;
   json: string;
+  /** The latest activityDateTime up to this record (ms): not hashed, only for finding time windows (auditReads.ts). */
+  atMs?: number;
 };
 
 /** The chain head: the last record's seq and hash. Its ETag serialises appends. */
@@ -58,6 +60,9 @@ export type AuditHeadEntity = {
   rowKey: string;
   seq: number;
   hash: string;
+  /** The last record's atMs, and how far any record's time lags its atMs (auditReads.ts); absent on chains started without them. */
+  atMs?: number;
+  lagMs?: number;
 };
 
 /** What a row from the table may hold: nothing is trusted until checked. */
