@@ -1,10 +1,14 @@
-/** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve';
+import { mayReadAudit } from './admin/appRoles';
 
-export const PAGES: Array<{ page: Page; title: string }> = [
+/** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
+export type Page = 'roles' | 'requests' | 'approve' | 'audit';
+
+/** `only`: the page is offered to users whose token passes (the API still decides what they may do). */
+export const PAGES: Array<{ page: Page; title: string; only?: (token: string) => boolean }> = [
   { page: 'roles', title: 'My roles' },
   { page: 'requests', title: 'My requests' },
   { page: 'approve', title: 'Approve requests' },
+  { page: 'audit', title: 'Audit history', only: mayReadAudit },
 ];
 
 export function pageFromHash(hash: string): Page {
@@ -13,11 +17,11 @@ export function pageFromHash(hash: string): Page {
 }
 
 /** The page links; the current one carries aria-current so screen readers announce it. */
-export function Nav({ current }: { current: Page }) {
+export function Nav({ current, token }: { current: Page; token: string }) {
   return (
     <nav aria-label="Pages" class="pages">
       <ul>
-        {PAGES.map((p) => (
+        {PAGES.filter((p) => !p.only || p.only(token)).map((p) => (
           <li key={p.page}>
             <a href={`#/${p.page}`} aria-current={p.page === current ? 'page' : undefined}>
               {p.title}
