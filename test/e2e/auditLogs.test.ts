@@ -205,6 +205,13 @@ describe('GET /auditLogs/directoryAudits', () => {
     }
   });
 
+  it('is described in the OpenAPI document with its query options', async () => {
+    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string; schema: object }> } }> };
+    const list = doc.paths['/{version}/auditLogs/directoryAudits']?.get;
+    expect(list?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['$filter', '$top', '$skiptoken', '$select', '$orderby']);
+    expect(doc.paths['/{version}/auditLogs/directoryAudits/{id}']?.get).toBeDefined();
+  });
+
   it('reads a page, or a time window, as a short range of the chain rather than the whole table', async () => {
     await settled();
     const { deps } = await import('../../functions/composition');
