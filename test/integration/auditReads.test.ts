@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { AUDIT_TABLE, verifyAuditChain } from '../../shared/adapters/tables/auditChain';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { matchesAudit } from '../../shared/adapters/tables/auditReads';
+import { keys } from '../../shared/adapters/tables/keys';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import type { AuditLog, AuditQuery, AuditRecord } from '../../shared/ports/audit';
 import { testStorage, uniquePrefix } from '../devhost/helpers';
@@ -78,6 +79,22 @@ describe('reading the audit chain by page and time window (Azurite)', () => {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it('has audit:verify name an edited time column, which would otherwise hide records from time windows', async () => {
+    const tables = new TableAccess(testStorage(), uniquePrefix('AuditReads'));
+    const log = tableAuditLog(tables);
+    const records = Array.from({ length: 6 }, (_, i) => record(i * 10, i));
+    await log.appendAll(records);
+    const raw = await tables.table(AUDIT_TABLE);
+    const window = { from: records[3]?.activityDateTime, to: records[3]?.activityDateTime };
+    expect((await log.page(window, 10)).records.map((r) => r.id)).toEqual([records[3]?.id]);
+    // Pushing one row's atMs far ahead makes the binary search skip it.
+    const target = keys.audit.record(4);
+    await raw.updateEntity({ ...target, atMs: DAY + 10 * 86_400_000 }, 'Merge');
+    expect((await log.page(window, 10)).records).toEqual([]);
+    const verdict = await verifyAuditChain(tables);
+    expect(verdict).toMatchObject({ ok: false, count: 3, firstBroken: { seq: 4, kind: 'time', problem: expect.stringMatching(/time column atMs .* was edited/) } });
   });
 
   it('reads one record by id, and nothing for an id it does not hold', async () => {
