@@ -35,7 +35,7 @@ beforeAll(async () => {
     scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -113,5 +113,5 @@ describe('Audit history (admins and auditors)', () => {
     await user.goto(`${app.url}/#/audit`);
     await user.getByRole('alert').filter({ hasText: 'PIM.Admin or PIM.Auditor' }).waitFor();
     expect(await user.getByRole('region', { name: 'Audit records (newest first)' }).count()).toBe(0);
-  });
+  }, 60_000);
 });
