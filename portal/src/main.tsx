@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { AuditHistory } from './admin/AuditHistory';
 import { Api } from './api';
 import { ApproveRequests } from './ApproveRequests';
 import { RoleSettings } from './admin/RoleSettings';
@@ -33,14 +34,14 @@ function App() {
       </header>
       <main>
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
+        {session && api ? <Signed api={api} principalId={session.user.id} token={session.token} /> : <SignIn onSignedIn={signIn} />}
       </main>
     </>
   );
 }
 
 /** The signed-in portal: the page links, and the page the URL's hash names. */
-function Signed({ api, principalId }: { api: Api; principalId: string }) {
+function Signed({ api, principalId, token }: { api: Api; principalId: string; token: string }) {
   const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
   const heading = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
@@ -62,7 +63,7 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
   }, [title]);
   return (
     <>
-      <Nav current={page} />
+      <Nav current={page} token={token} />
       <h1 ref={heading} tabIndex={-1}>
         {title}
       </h1>
@@ -70,6 +71,7 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
       {page === 'settings' && <RoleSettings api={api} />}
+      {page === 'audit' && <AuditHistory api={api} />}
     </>
   );
 }

@@ -27,3 +27,6 @@ export function adminAccessOf(token: string | undefined): AdminAccess {
 
 /** The signed-in user's access to the admin pages (for the page links, which have no session at hand). */
 export const signedInAdminAccess = (): AdminAccess => adminAccessOf(loadSession()?.token);
+
+/** Admins and auditors see the admin pages (auditors read-only); others are not offered them. */
+export const mayReadAdminPages = (token: string) => adminAccessOf(token) !== undefined;
