@@ -1,38 +1,53 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
+import type { Auth } from './auth';
 import { ApproveRequests } from './ApproveRequests';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
 import { Nav, type Page, pageFromHash, PAGES } from './Nav';
-import { loadSession, saveSession, type Session } from './session';
-import { SignIn } from './SignIn';
+import { SignIn, type SignInStart, startSignIn } from './SignIn';
 import './styles.css';
 
 function App() {
-  const [session, setSession] = useState<Session | undefined>(loadSession);
+  const [start, setStart] = useState<SignInStart>();
+  const [auth, setAuth] = useState<Auth>();
   const [notice, setNotice] = useState<string>();
-  const api = useMemo(() => (session ? new Api(session, setNotice) : undefined), [session]);
-  const signIn = (s: Session | undefined) => {
-    saveSession(s);
-    setSession(s);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    startSignIn().then(
+      (s) => {
+        setStart(s);
+        setAuth(s.auth);
+      },
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  }, []);
+  const api = useMemo(() => (auth ? new Api(auth, setNotice) : undefined), [auth]);
+  const signOut = (signedIn: Auth) => {
+    setNotice(undefined);
+    signedIn.signOut().then(
+      () => setAuth(undefined),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
   };
   return (
     <>
       <header class="top">
         <span class="brand">Privileged Identity Management</span>
-        {session && (
+        {auth && (
           <span class="who">
-            <span>{session.user.displayName}</span>
-            <button type="button" onClick={() => signIn(undefined)}>
+            <span>{auth.user.displayName}</span>
+            <button type="button" onClick={() => signOut(auth)}>
               Sign out
             </button>
           </span>
         )}
       </header>
       <main>
+        {error && <p role="alert" class="error">{error}</p>}
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
+        {auth && api ? <Signed api={api} principalId={auth.user.id} /> : start ? <SignIn start={start} onSignedIn={setAuth} /> : !error && <p role="status">Loading…</p>}
       </main>
     </>
   );

@@ -75,6 +75,8 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
+    // As devhost's main sets it: the portal then signs in with devhost's demo users.
+    PIM_DEVHOST: 'true',
   });
   for (const file of appFiles(root, ['functions'])) await import(file);
   const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
