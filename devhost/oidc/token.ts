@@ -84,3 +84,33 @@ export async function signAccessToken(
 function pairwiseSubject(tenantId: string, audience: string, oid: string): string {
   return createHash('sha256').update(`${tenantId}|${audience}|${oid}`).digest('base64url');
 }
+
+/** Claims of an ID token: who signed in, for which client, bound to the sign-in request by its nonce. */
+export interface IdTokenClaims {
+  oid: string;
+  name?: string;
+  preferred_username?: string;
+  nonce?: string;
+  /** When the user signed in (seconds since the epoch). */
+  auth_time: number;
+}
+
+/** Signs an ID token shaped like Entra ID's v2 one (aud is the client that signed the user in). */
+export async function signIdToken(key: SigningKey, issuer: TokenIssuer, clientId: string, claims: IdTokenClaims, now: Date): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const payload: Record<string, unknown> = {
+    ...claims,
+    sub: pairwiseSubject(issuer.tenantId, clientId, claims.oid),
+    tid: issuer.tenantId,
+    ver: '2.0',
+  };
+  for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
+    .setIssuer(issuer.issuer)
+    .setAudience(clientId)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + 3600)
+    .sign(key.privateKey);
+}
