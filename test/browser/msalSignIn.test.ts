@@ -147,7 +147,6 @@ describe("the portal's sign-in through MSAL", () => {
     const page = await context.newPage();
     const problems: string[] = [];
     const watch = (p: typeof page) => p.on('console', (m) => {
-      if (process.env.DEBUG_MSAL) console.error(`[${p.url().slice(0, 60)}] ${m.text()}`);
       if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
     });
     watch(page);
