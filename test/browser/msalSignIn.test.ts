@@ -130,6 +130,18 @@ describe("the portal's sign-in through MSAL", () => {
     expect(idClaims).toMatchObject({ aud: CLIENT_ID, nonce: 'n1', oid: USERS.alice });
     const mine = await fetch(`${app.url}${DIR}/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`, { headers: { authorization: `Bearer ${answer.access_token}` } });
     expect(mine.status).toBe(200);
+
+    // The refresh token: once, for this client; a session without c1 cannot silently get a token with it.
+    const refresh = (token: string, extra: Record<string, string> = {}) =>
+      authorityCall('POST', `${authority}/oauth2/v2.0/token`, { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: token, scope: `${AUDIENCE}/access_as_user openid`, ...extra });
+    const stepUp = await refresh(answer.refresh_token, { claims: JSON.stringify({ access_token: { acrs: { essential: true, value: 'c1' } } }) });
+    expect(stepUp.status).toBe(400);
+    expect(JSON.parse(stepUp.body)).toMatchObject({ error: 'interaction_required' });
+    const renewed = await refresh(answer.refresh_token);
+    expect(renewed.status).toBe(200);
+    expect((await refresh(answer.refresh_token)).status).toBe(400);
+    const next = JSON.parse(renewed.body) as { access_token: string };
+    expect((await fetch(`${app.url}${DIR}/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`, { headers: { authorization: `Bearer ${next.access_token}` } })).status).toBe(200);
   });
 
   it('signs alice in with MSAL, shows My roles, steps up to authentication context c1 in a pop-up and retries the activation, and signs out', async () => {
