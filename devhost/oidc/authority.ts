@@ -90,6 +90,7 @@ export class SignInAuthority {
       const page: PageParams = { params: [...params.entries()], users: this.users, asked, loginHint: params.get('login_hint') ?? undefined };
       return authorityPage(page, new URL(redirectUri).origin);
     }
+    if (params.get('cancel')) return back({ error: 'access_denied', error_description: 'AADSTS65004: The user declined to sign in.' });
     const user = this.users.find((u) => u.alias === params.get('user'));
     if (!user) return errorPage(400, 'Choose one of the demo users.');
     const code = randomBytes(32).toString('base64url');

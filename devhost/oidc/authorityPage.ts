@@ -44,7 +44,7 @@ ${body}
 function signInForm({ params, users, asked, loginHint }: PageParams): string {
   // The expected user first, so a step-up is one press away.
   const ordered = [...users].sort((a, b) => Number(b.userPrincipalName === loginHint) - Number(a.userPrincipalName === loginHint));
-  const hidden = params.filter(([name]) => name !== 'user').map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`).join('\n');
+  const hidden = params.filter(([name]) => name !== 'user' && name !== 'cancel').map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`).join('\n');
   const stepUp = asked.length
     ? `<p>The app asks for a stronger sign-in: authentication context ${asked.map(escape).join(', ')}. Choosing a user here satisfies it.</p>`
     : '';
@@ -56,6 +56,7 @@ ${hidden}
 <ul>
 ${ordered.map((u) => `<li><button type="submit" name="user" value="${escape(u.alias)}">Sign in as ${escape(u.displayName)}</button> ${escape(u.userPrincipalName)}</li>`).join('\n')}
 </ul>
+<p><button type="submit" name="cancel" value="1">Cancel</button></p>
 </form>`;
 }
 

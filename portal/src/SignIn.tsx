@@ -36,7 +36,7 @@ export function SignIn({ start, onSignedIn }: { start: SignInStart; onSignedIn: 
 }
 
 function EntraSignIn({ msal }: { msal: MsalSignIn }) {
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(msal.error);
   const [leaving, setLeaving] = useState(false);
   const signIn = () => {
     setLeaving(true);

@@ -1,5 +1,7 @@
 import {
   type AccountInfo,
+  AuthError,
+  type AuthenticationResult,
   BrowserAuthError,
   BrowserAuthErrorCodes,
   InteractionRequiredAuthError,
@@ -15,6 +17,8 @@ const redirectUri = () => `${location.origin}/portal/redirect`;
 export interface MsalSignIn {
   /** The signed-in user, when there is one (back from the authority, or from an earlier page load). */
   auth?: Auth;
+  /** Why the last sign-in did not complete (the authority's answer or MSAL's), to show on the sign-in page. */
+  error?: string;
   /** Leaves for the authority's sign-in page (authorization code with PKCE); comes back signed in. */
   signIn(): Promise<void>;
 }
@@ -32,19 +36,34 @@ export async function startMsal(config: EntraSignIn): Promise<MsalSignIn> {
       authority: config.authority,
       knownAuthorities: config.knownAuthorities,
       redirectUri: redirectUri(),
-      postLogoutRedirectUri: `${location.origin}/`,
+      // Why the same page: one URI to register; its redirect bridge brings people back to the portal.
+      postLogoutRedirectUri: redirectUri(),
     },
     cache: { cacheLocation: 'sessionStorage' },
   });
   await msal.initialize();
   // Back from the authority: MSAL redeems the code (with the PKCE verifier it kept) here.
-  const result = await msal.handleRedirectPromise();
+  let result: AuthenticationResult | null = null;
+  let error: string | undefined;
+  try {
+    result = await msal.handleRedirectPromise();
+  } catch (e) {
+    // Why not rethrow: the page must still offer to sign in again, with the reason beside it.
+    error = `Sign-in did not complete: ${describe(e)}`;
+  }
   const account = result?.account ?? msal.getAllAccounts()[0];
   const scopes = config.scopes;
   return {
     auth: account ? msalAuth(msal, account, scopes) : undefined,
+    ...(error ? { error } : {}),
     signIn: () => msal.loginRedirect({ scopes }),
   };
+}
+
+/** MSAL's messages are links to its documentation; the code and the server's description say more. */
+function describe(error: unknown): string {
+  if (error instanceof AuthError) return [error.errorCode, error.subError, error instanceof BrowserAuthError ? '' : error.errorMessage].filter(Boolean).join(': ');
+  return error instanceof Error ? error.message : String(error);
 }
 
 function msalAuth(msal: PublicClientApplication, account: AccountInfo, scopes: string[]): Auth {

@@ -30,7 +30,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   tls = selfSignedTls();
   app = await startAppHost({
-    signInAuthority: { clients: (host) => [{ clientId: CLIENT_ID, redirectUris: [`${host.baseUrl}/portal/redirect`, `${host.baseUrl}/`] }], tls },
+    signInAuthority: { clients: (host) => [{ clientId: CLIENT_ID, redirectUris: [`${host.baseUrl}/portal/redirect`] }], tls },
   });
   authority = app.authority?.authority ?? '';
   // Read by the app on first use, as app settings are in Azure.
@@ -168,6 +168,14 @@ describe("the portal's sign-in through MSAL", () => {
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     await expectAccessible(page, 'the sign-in page');
     await page.screenshot({ path: join(SHOTS, '1-sign-in.png'), fullPage: true });
+    // Cancelled at the authority: back on the sign-in page, with the reason and the button to try again.
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Sign-in did not complete: access_denied' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('AADSTS65004');
+    expect(new URL(page.url()).origin).toBe(app.url);
+    await expectAccessible(page, 'the sign-in page after a cancelled sign-in');
+    await page.screenshot({ path: join(SHOTS, '1b-sign-in-cancelled.png'), fullPage: true });
     await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
 
     // At the authority (another origin): MSAL sent a PKCE challenge and asked for the API's scope.
