@@ -1,5 +1,6 @@
 import type { RawResponse } from '../core/extension';
 import type { DemoUser } from '../graph/demoDirectory';
+import { escapeHtml as escape } from '../graph/mailboxPage';
 
 /** What the sign-in page shows: the request's parameters (sent back with the choice), the users, what a step-up asks. */
 export interface PageParams {
@@ -58,8 +59,4 @@ ${ordered.map((u) => `<li><button type="submit" name="user" value="${escape(u.al
 </ul>
 <p><button type="submit" name="cancel" value="1">Cancel</button></p>
 </form>`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

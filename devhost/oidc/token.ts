@@ -70,14 +70,19 @@ export async function signAccessToken(
     ...rest,
   };
   // An app-only token (idtyp "app") has no delegated scopes: a claim given as undefined is left out.
+  return signJwt(key, payload, { issuer: issuer.issuer, audience, iat, nbf, exp: nbf + (options.expiresInSeconds ?? 3600) });
+}
+
+/** Signs `payload` (claims given as undefined left out) with its issuer, audience and times. */
+function signJwt(key: SigningKey, payload: Record<string, unknown>, registered: { issuer: string; audience: string; iat: number; nbf: number; exp: number }): Promise<string> {
   for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-    .setIssuer(issuer.issuer)
-    .setAudience(audience)
-    .setIssuedAt(iat)
-    .setNotBefore(nbf)
-    .setExpirationTime(nbf + (options.expiresInSeconds ?? 3600))
+    .setIssuer(registered.issuer)
+    .setAudience(registered.audience)
+    .setIssuedAt(registered.iat)
+    .setNotBefore(registered.nbf)
+    .setExpirationTime(registered.exp)
     .sign(key.privateKey);
 }
 
@@ -104,13 +109,5 @@ export async function signIdToken(key: SigningKey, issuer: TokenIssuer, clientId
     tid: issuer.tenantId,
     ver: '2.0',
   };
-  for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-    .setIssuer(issuer.issuer)
-    .setAudience(clientId)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + 3600)
-    .sign(key.privateKey);
+  return signJwt(key, payload, { issuer: issuer.issuer, audience: clientId, iat, nbf: iat, exp: iat + 3600 });
 }
