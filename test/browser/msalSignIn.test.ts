@@ -243,5 +243,5 @@ describe("the portal's sign-in through MSAL", () => {
     await page.screenshot({ path: join(SHOTS, '6-sign-in-phone.png'), fullPage: true });
     expect(problems).toEqual([]);
     await context.close();
-  }, 90_000);
+  }, 180_000);
 });
