@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 import { GROUPS, ROLES, USERS } from './demo';
+import { profile, type Run, runPim } from './cliRunner';
 
 /** The demo service principal of devhost/graph/demo-directory.json. */
 const PIPELINE = '3c1d6f0e-8b2a-4d57-9e61-5a7c2b9f4d10';
-const BIN = resolve(__dirname, '../../bin/pim');
 const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 
 let app: AppHost;
@@ -25,32 +23,7 @@ afterAll(async () => {
   await app?.host.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A config folder of its own: one signed-in identity, as on one person's machine. */
-const profile = () => mkdtempSync(join(tmpdir(), 'pim-cli-'));
-
-/**
- * `pim ...` as a child process against the app host. Never spawnSync: the app answers from this
- * very process, which must keep running while the CLI waits.
- */
-function pim(configDir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, PIM_URL: app.url, PIM_CONFIG_DIR: configDir, PIM_POLL_MS: '200', NODE_OPTIONS: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const pim = (configDir: string, args: string[], env: Record<string, string> = {}): Promise<Run> => runPim(app.url, configDir, args, env);
 
 async function signedIn(who: string[]): Promise<string> {
   const dir = profile();
