@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { PageStatus } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
+import { POLL_MS, usePolling } from './usePolling';
 import { type Awaiting, decide, loadAwaiting } from './requests';
 
 const MAX_REASON = 500;
@@ -29,6 +30,7 @@ export function ApproveRequests({ api }: { api: Api }) {
       (e: unknown) => setError(errorText(e)),
     );
   useEffect(() => void refresh(), []);
+  usePolling(refresh);
 
   const toggle = (key: string, on: boolean) =>
     setChecked((c) => {
@@ -58,6 +60,7 @@ export function ApproveRequests({ api }: { api: Api }) {
   return (
     <>
       <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
+      <p class="hint">This list updates itself every {POLL_MS / 1000} seconds while this tab is open.</p>
       {!items ? (
         !error && <p>Loading the requests awaiting you…</p>
       ) : items.length === 0 ? (

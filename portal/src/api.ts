@@ -36,22 +36,57 @@ export class Api {
     private readonly notice: (message: string) => void,
   ) {}
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const first = await this.send(method, path, body);
+  /** The Graph-compatible surface (directory roles, groups, approvals, policies). */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.exchange<T>('graph', method, path, body);
+  }
+
+  /**
+   * The ARM-compatible surface (Azure resource roles), which takes a token for ARM's audience:
+   * under devhost the issuer gives one for the same user, asked for once and then kept.
+   */
+  arm<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.exchange<T>('arm', method, path, body);
+  }
+
+  /** The signed-in user's tenant (the token's `tid`): its id names the root management group. */
+  tenantId(): string {
+    try {
+      const payload = this.session.token.split('.')[1] ?? '';
+      return String((JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { tid?: string }).tid ?? '');
+    } catch {
+      return '';
+    }
+  }
+
+  private armToken?: string;
+
+  private async tokenFor(surface: 'graph' | 'arm'): Promise<string> {
+    if (surface === 'graph') return this.session.token;
+    this.armToken ??= await devhostToken(this.session.user.alias, [], 'arm');
+    return this.armToken;
+  }
+
+  private async exchange<T>(surface: 'graph' | 'arm', method: string, path: string, body?: unknown): Promise<T> {
+    const first = await this.send(await this.tokenFor(surface), method, path, body);
     const challenge = first.status === 401 ? challengeClaims(first.headers.get('www-authenticate')) : undefined;
     if (!challenge) return this.read<T>(first);
     // Why: the API wants a stronger sign-in (MFA or an authentication context); under devhost
     // the issuer gives a token with those claims, so the portal re-issues one and retries once.
     this.notice(`This action needs a stronger sign-in${challenge.acrs.length ? ` (authentication context ${challenge.acrs.join(', ')})` : ' (multifactor authentication)'}: signing you in again and retrying.`);
-    this.session = { ...this.session, token: await devhostToken(this.session.user.alias, challenge.acrs) };
-    saveSession(this.session);
-    return this.read<T>(await this.send(method, path, body));
+    if (surface === 'arm') {
+      this.armToken = await devhostToken(this.session.user.alias, challenge.acrs, 'arm');
+    } else {
+      this.session = { ...this.session, token: await devhostToken(this.session.user.alias, challenge.acrs) };
+      saveSession(this.session);
+    }
+    return this.read<T>(await this.send(await this.tokenFor(surface), method, path, body));
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<Response> {
+  private send(token: string, method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(path, {
       method,
-      headers: { authorization: `Bearer ${this.session.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
