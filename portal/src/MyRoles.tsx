@@ -135,7 +135,7 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
             rows={roles.expired}
             empty="You have no assignments that ended in the last 90 days."
             actionHeader="How it ended"
-            action={(row) => `${row.ended ?? ''}${row.schedule === 'eligibility' ? ' (eligible)' : ' (active)'}`}
+            action={(row) => `${row.ended ?? ''} (${row.schedule === 'eligibility' ? 'eligible' : 'active'} assignment)`}
           />
         </>
       )}

@@ -126,7 +126,7 @@ describe('My roles: Azure resource roles, several at once, expired assignments, 
       return (await rowOf(page, 'Expired assignments', 'Reader').count()) > 0 ? true : undefined;
     });
     const ended = rowOf(page, 'Expired assignments', 'Reader');
-    expect(await ended.textContent()).toContain('Deactivated by you (active)');
+    expect(await ended.textContent()).toContain('Deactivated by you (active assignment)');
     expect(await ended.textContent()).toMatch(/Subscription /);
     await expectAccessible(page, 'My roles with Azure, active and expired rows');
     await page.screenshot({ path: join(SHOTS, '3-my-roles-three-sections.png'), fullPage: true });
@@ -152,7 +152,7 @@ describe('My roles: Azure resource roles, several at once, expired assignments, 
     await signIn(carol, 'Carol Chen');
     const expired = rowOf(carol, 'Expired assignments', 'Exchange Administrator');
     await expired.waitFor();
-    expect(await expired.textContent()).toContain('Expired at its end time (active)');
+    expect(await expired.textContent()).toContain('Expired at its end time (active assignment)');
     expect(await rowOf(carol, 'Active assignments', 'Exchange Administrator').count()).toBe(0);
     await carol.screenshot({ path: join(SHOTS, '5-expired.png'), fullPage: true });
     await carol.context().close();

@@ -212,5 +212,6 @@ describe('My requests and Approve requests, two users in two browsers', () => {
     await bob.screenshot({ path: join(SHOTS, '10-phone-approve-requests.png'), fullPage: true });
     await alice.context().close();
     await bob.context().close();
-  });
+    // Why 120 s: two browsers walk three pages; on a loaded 2-core runner this outlasts the 30 s default.
+  }, 120_000);
 });
