@@ -3,6 +3,7 @@ import { PageStatus } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { ActivatePanel } from './ActivatePanel';
+import { AzureScopeField } from './AzureScopeField';
 import { ExtendPanel } from './ExtendPanel';
 import { loadExpired } from './expired';
 import { deactivate, extendability, loadMyRoles, type MyRoles as Roles, type Row } from './model';
@@ -16,10 +17,11 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
   const [note, setNote] = useState<string>();
   const [panel, setPanel] = useState<Panel>();
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [azureScope, setAzureScope] = useState<string>();
   const opener = useRef<HTMLElement | null>(null);
 
-  const refresh = () =>
-    Promise.all([loadMyRoles(api, principalId), loadExpired(api)]).then(
+  const refresh = (scope = azureScope) =>
+    Promise.all([loadMyRoles(api, principalId, scope), loadExpired(api)]).then(
       ([r, expired]) => {
         setRoles({ ...r, expired });
         // Why: a row that left the list (activated, expired) must not stay picked out of sight.
@@ -79,6 +81,13 @@ export function MyRoles({ api, principalId }: { api: Api; principalId: string })
   return (
     <>
       <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
+      <AzureScopeField
+        value={azureScope}
+        onChange={(scope) => {
+          setAzureScope(scope);
+          void refresh(scope);
+        }}
+      />
       {!roles ? (
         !error && <p>Loading your roles…</p>
       ) : (

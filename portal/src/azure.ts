@@ -53,10 +53,10 @@ export async function armList(api: Api, path: string): Promise<ArmItem[]> {
  * Why assignedTo rather than asTarget(): it also answers what a group the user belongs to holds,
  * which My roles shows with membership Group.
  */
-export function myAzureInstances(api: Api, kind: 'eligibility' | 'assignment', principalId: string): Promise<ArmItem[]> {
+export function myAzureInstances(api: Api, kind: 'eligibility' | 'assignment', principalId: string, scope?: string): Promise<ArmItem[]> {
   const type = kind === 'eligibility' ? 'roleEligibilityScheduleInstances' : 'roleAssignmentScheduleInstances';
   const filter = encodeURIComponent(`assignedTo('${principalId}')`);
-  return armList(api, `${armPath(rootScope(api.tenantId()), type)}&$filter=${filter}`);
+  return armList(api, `${armPath(scope ?? rootScope(api.tenantId()), type)}&$filter=${filter}`);
 }
 
 /** The user's own requests of one kind at every scope (asTarget()). */

@@ -81,15 +81,23 @@ export function groupRow(i: Instance, schedule: Row['schedule']): Row {
   };
 }
 
-export function azureRow(i: ArmItem, schedule: Row['schedule']): Row {
+/**
+ * An Azure role's row. Seen from a scope below where it is held (ARM's memberType Inherited), the
+ * row stands for that scope: activating it there grants the role at that scope only, as Azure
+ * lets an eligibility be used anywhere under its scope.
+ */
+export function azureRow(i: ArmItem, schedule: Row['schedule'], seenFrom?: string): Row {
   const p = i.properties;
-  const target: Target = { kind: 'azure', roleDefinitionId: p.roleDefinitionId ?? '', scope: p.scope ?? '' };
+  const held = p.scope ?? '';
+  const inherited = p.memberType === 'Inherited' && seenFrom !== undefined;
+  // An activation held above is ended where it is held; an eligibility held above is used here.
+  const target: Target = { kind: 'azure', roleDefinitionId: p.roleDefinitionId ?? '', scope: inherited && schedule === 'eligibility' ? seenFrom : held };
   return {
-    key: `azure:${schedule}:${i.id}`,
+    key: `azure:${schedule}:${i.id}${inherited ? `@${seenFrom}` : ''}`,
     target,
     schedule,
     name: p.expandedProperties?.roleDefinition?.displayName ?? target.roleDefinitionId.split('/').pop() ?? '',
-    scope: describeScope(target.scope, p.expandedProperties?.scope),
+    scope: inherited ? `${describeScope(seenFrom)} (inherited from ${describeScope(held, p.expandedProperties?.scope)})` : describeScope(held, p.expandedProperties?.scope),
     membership: p.memberType ?? 'Direct',
     start: p.startDateTime ?? undefined,
     end: p.endDateTime ?? undefined,
@@ -104,11 +112,12 @@ export interface MyRoles {
 
 /**
  * Everything the user is eligible for and holds now. Azure resource roles come from the ARM
- * surface; where it cannot be read (e.g. a deployment without Azure) the rest still shows.
+ * surface, at every scope or as seen from `azureScope`; where they cannot be read (e.g. a
+ * deployment without Azure, or a scope Azure does not have) the rest still shows.
  */
-export async function loadMyRoles(api: Api, principalId: string): Promise<MyRoles & { azureError?: unknown }> {
-  const azure = Promise.all([myAzureInstances(api, 'eligibility', principalId), myAzureInstances(api, 'assignment', principalId)]).then(
-    ([e, a]) => ({ eligible: e.map((i) => azureRow(i, 'eligibility')), active: a.map((i) => azureRow(i, 'assignment')) }),
+export async function loadMyRoles(api: Api, principalId: string, azureScope?: string): Promise<MyRoles & { azureError?: unknown }> {
+  const azure = Promise.all([myAzureInstances(api, 'eligibility', principalId, azureScope), myAzureInstances(api, 'assignment', principalId, azureScope)]).then(
+    ([e, a]) => ({ eligible: e.map((i) => azureRow(i, 'eligibility', azureScope)), active: a.map((i) => azureRow(i, 'assignment', azureScope)) }),
     (error: unknown) => ({ eligible: [], active: [], error }),
   );
   const [roleEligible, roleActive, groupEligible, groupActive, az] = await Promise.all([

@@ -139,6 +139,40 @@ describe('My roles: Azure resource roles, several at once, expired assignments, 
     await page.context().close();
   }, 180_000);
 
+  it('seen from a resource group, a role eligible at its subscription is Inherited, and activates at the resource group only', async () => {
+    const [tree] = await demoSubscriptions(standIn());
+    await azureEligibleFor('carol', tree.sub, AZURE_ROLE.contributor);
+    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
+    await signIn(page, 'Carol Chen');
+    expect(await rowOf(page, 'Eligible assignments', 'Contributor').textContent()).toContain('Direct');
+
+    await page.getByLabel('Azure resource roles seen from scope (optional)').fill(tree.rg);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const inherited = rowOf(page, 'Eligible assignments', 'Contributor').filter({ hasText: 'Inherited' });
+    await inherited.waitFor();
+    expect(await inherited.textContent()).toMatch(/Resource group \S+ \(inherited from Subscription /);
+    expect(await inherited.textContent()).toContain('Held through a scope above; extend it there.');
+    await expectAccessible(page, 'My roles seen from a resource group, at phone width');
+    await page.screenshot({ path: join(SHOTS, '11-phone-inherited.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Activate Contributor', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Activate Contributor' });
+    await dialog.getByLabel(/Reason/).fill('Deploy the hotfix to one resource group');
+    if (await dialog.getByLabel('Ticket number').count()) {
+      await dialog.getByLabel('Ticket number').fill('CHG-9');
+      await dialog.getByLabel('Ticket system').fill('Jira');
+    }
+    await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Active: ready to use' }).waitFor({ timeout: 30_000 });
+    // Azure holds the role at the resource group, not at the subscription it was eligible at.
+    const inAzure = await roleAssignmentsOf(standIn(), USERS.carol, tree.sub);
+    expect(inAzure.filter((a) => a.role === AZURE_ROLE.contributor).map((a) => a.scope)).toEqual([tree.rg.toLowerCase()]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'All scopes' }).click();
+    await rowOf(page, 'Active assignments', 'Contributor').filter({ hasText: 'Resource group' }).waitFor();
+    await page.context().close();
+  }, 180_000);
+
   it('an assignment that reached its end is listed as expired; an eligibility near its end is extended; an activation starts later', async () => {
     // Carol: active Exchange Administrator for one hour, which then runs out (the app's clock, and its reconcile).
     const assigned = await app.api('admin', 'POST', `${DIR}/roleAssignmentScheduleRequests`, {
