@@ -280,6 +280,12 @@ describe('My roles: Azure resource roles, several at once, expired assignments, 
 
     await bob.getByRole('button', { name: 'Approve selected' }).click();
     await dialog.getByRole('status').filter({ hasText: 'Active: ready to use' }).waitFor({ timeout: 30_000 });
+
+    // Bob picks the other request; alice withdraws it; his page's next refresh tells him so.
+    await bob.getByRole('article', { name: 'Alice Anders requests Application Administrator' }).getByRole('checkbox').check();
+    expect((await app.api('alice', 'POST', `${DIR}/roleAssignmentScheduleRequests/${String(second.body.id)}/cancel`)).status).toBe(204);
+    await bob.getByRole('status').filter({ hasText: 'No longer waiting for your decision (canceled, decided by another approver, or timed out): Alice Anders – Application Administrator.' }).waitFor({ timeout: 30_000 });
+    await bob.getByText('No requests await your decision.').waitFor();
     await bob.setViewportSize({ width: 390, height: 844 });
     expect(await bob.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await bob.screenshot({ path: join(SHOTS, '10-phone-approve.png'), fullPage: true });
