@@ -230,6 +230,15 @@ describe('My roles: Azure resource roles, several at once, expired assignments, 
     await dave.getByRole('button', { name: 'Refresh' }).click();
     await rowOf(dave, 'Eligible assignments', 'Security Administrator').waitFor();
     expect(await rowOf(dave, 'Active assignments', 'Security Administrator').count()).toBe(0);
+    // Until it starts, My requests lists it as pending, and dave can withdraw it.
+    await dave.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'My requests' }).click();
+    const scheduled = dave.getByRole('region', { name: 'Pending requests' }).getByRole('row').filter({ hasText: 'Security Administrator' }).filter({ hasText: 'Granted' });
+    await scheduled.waitFor();
+    await scheduled.getByRole('button', { name: 'Cancel request for Security Administrator' }).click();
+    await dave.getByRole('status').filter({ hasText: 'Your request for Security Administrator was canceled.' }).waitFor();
+    await dave.getByRole('region', { name: 'Past requests' }).getByRole('row').filter({ hasText: 'Security Administrator' }).filter({ hasText: 'Canceled' }).waitFor();
+    // The ask to extend still waits for an administrator.
+    expect(await dave.getByRole('region', { name: 'Pending requests' }).getByRole('row').filter({ hasText: 'Extend (eligibility)' }).filter({ hasText: 'PendingAdminDecision' }).count()).toBe(1);
     await dave.context().close();
   }, 180_000);
 
