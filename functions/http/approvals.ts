@@ -1,6 +1,6 @@
 import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
-import { decideStep, getApproval, requestsAwaitingMe } from '../../shared/app/approvals';
+import { approversShown, decideStep, getApproval, requestsAwaitingMe } from '../../shared/app/approvals';
 import type { Approval, ApprovalStep } from '../../shared/domain/approval';
 import type { Caller } from '../../shared/domain/caller';
 import { badRequest, notFound } from '../../shared/domain/errors';
@@ -15,7 +15,7 @@ import { deps, tokens, workflowFor } from '../composition';
 const V = '{version:regex(^(v1\\.0|beta)$)}';
 
 /** Graph's approvalStep. */
-function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Record<string, unknown> {
+async function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Promise<Record<string, unknown>> {
   return {
     id: step.id,
     displayName: `Stage ${step.stage + 1}`,
@@ -29,12 +29,14 @@ function stepJson(step: ApprovalStep, assignedToMe: Set<string>): Record<string,
     approvalsRequired: step.approvalsRequired ?? 1,
     decisions: step.decisions ?? [],
     escalatedDateTime: step.escalatedDateTime ?? null,
+    // Who may decide it now, by name: what a requester waiting for approval wants to know.
+    approvers: await approversShown(deps().directory, step),
   };
 }
 
 /** Graph's approval: v1.0 of PIM for Groups calls the steps `stages`; directory roles call them `steps`. */
-function approvalJson(approval: Approval, assignedToMe: Set<string>, stepsName: string): Record<string, unknown> {
-  return { id: approval.id, [stepsName]: approval.steps.map((s) => stepJson(s, assignedToMe)) };
+async function approvalJson(approval: Approval, assignedToMe: Set<string>, stepsName: string): Promise<Record<string, unknown>> {
+  return { id: approval.id, [stepsName]: await Promise.all(approval.steps.map((s) => stepJson(s, assignedToMe))) };
 }
 
 /**
@@ -61,7 +63,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       for (const request of await requestsAwaitingMe(deps(), caller)) {
         if (request.target.kind !== targetKind || !request.approvalId) continue;
         const { approval, assignedToMe } = await getApproval(deps(), caller, request.approvalId);
-        items.push(approvalJson(approval, assignedToMe, stepsName));
+        items.push(await approvalJson(approval, assignedToMe, stepsName));
       }
       return collectionResponse(url, base, pageOf(items, query, (a) => String(a.id)), query);
     }),
@@ -75,7 +77,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       parseQuery(url.searchParams, { filterable: [], expandable: stepsPaths });
       const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
       // Graph returns the steps with the approval; $expand of them is accepted too.
-      return entityResponse(url, base, approvalJson(approval, assignedToMe, stepsName));
+      return entityResponse(url, base, await approvalJson(approval, assignedToMe, stepsName));
     }),
   });
 
@@ -88,7 +90,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
       handler: graphHandler(tokens, async ({ url, req, caller }) => {
         const query = parseQuery(url.searchParams, { filterable: ['id', 'status', 'reviewResult', 'assignedToMe'] });
         const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
-        const items = approval.steps.map((s) => stepJson(s, assignedToMe));
+        const items = await Promise.all(approval.steps.map((s) => stepJson(s, assignedToMe)));
         return collectionResponse(url, `${base}('${approval.id}')/${steps}`, pageOf(items, query, (s) => String(s.id)), query);
       }),
     });
@@ -101,7 +103,7 @@ function register(name: string, base: string, targetKind: TargetKind, stepsName:
         const { approval, assignedToMe } = await visible(caller, req.params.id ?? '');
         const step = approval.steps.find((s) => s.id === req.params.stepId);
         if (!step) throw notFound('approval step', req.params.stepId ?? '');
-        return entityResponse(url, `${base}('${approval.id}')/${steps}`, stepJson(step, assignedToMe));
+        return entityResponse(url, `${base}('${approval.id}')/${steps}`, await stepJson(step, assignedToMe));
       }),
     });
 

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { PageStatus } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
+import { POLL_MS, usePolling } from './usePolling';
 import { type Awaiting, decide, loadAwaiting } from './requests';
 
 const MAX_REASON = 500;
@@ -19,16 +20,29 @@ export function ApproveRequests({ api }: { api: Api }) {
   const [note, setNote] = useState<string>();
   const [busy, setBusy] = useState(false);
 
+  // The latest rows and ticks, for a refresh (which may run from a timer) to compare with.
+  const shown = useRef({ items, checked });
+  shown.current = { items, checked };
+  /** Requests this user sent a decision for: their leaving the list is no news. */
+  const decided = useRef(new Set<string>());
+
   const refresh = () =>
     loadAwaiting(api).then(
       (r) => {
+        const { items: before, checked: ticked } = shown.current;
+        const gone = (before ?? []).filter((i) => ticked.has(i.key) && !decided.current.has(i.key) && !r.some((n) => n.key === i.key));
         setItems(r);
-        // Why: a decided request leaves the list, and must not stay checked out of sight.
+        // Why: a request that left the list must not stay checked out of sight; and the approver
+        // who had picked it is told, rather than finding it silently gone.
         setChecked((c) => new Set([...c].filter((k) => r.some((i) => i.key === k))));
+        if (gone.length > 0) {
+          setNote(`No longer waiting for your decision (canceled, decided by another approver, or timed out): ${gone.map((i) => `${i.requester} – ${i.name}`).join('; ')}.`);
+        }
       },
       (e: unknown) => setError(errorText(e)),
     );
   useEffect(() => void refresh(), []);
+  usePolling(refresh);
 
   const toggle = (key: string, on: boolean) =>
     setChecked((c) => {
@@ -45,6 +59,7 @@ export function ApproveRequests({ api }: { api: Api }) {
     if (chosen.length === 0) return setError('Select at least one request.');
     if (!reason.trim()) return setError('Give a justification for your decision.');
     setBusy(true);
+    for (const i of chosen) decided.current.add(i.key);
     const outcomes = await Promise.allSettled(chosen.map((i) => decide(api, i, result, reason.trim())));
     const failed = outcomes.flatMap((o, n) => (o.status === 'rejected' ? [`${chosen[n]?.requester} – ${chosen[n]?.name}: ${errorText(o.reason)}`] : []));
     const done = chosen.length - failed.length;
@@ -58,6 +73,7 @@ export function ApproveRequests({ api }: { api: Api }) {
   return (
     <>
       <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
+      <p class="hint">This list updates itself every {POLL_MS / 1000} seconds while this tab is open.</p>
       {!items ? (
         !error && <p>Loading the requests awaiting you…</p>
       ) : items.length === 0 ? (

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { PageStatus, TableSection } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
+import { POLL_MS, usePolling } from './usePolling';
 import { cancelRequest, isCancelable, loadMyRequests, type RequestRow } from './requests';
 
 const when = (iso?: string) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -22,6 +23,7 @@ export function MyRequests({ api }: { api: Api }) {
       (e: unknown) => setError(errorText(e)),
     );
   useEffect(() => void refresh(), []);
+  usePolling(refresh);
 
   const cancel = async (row: RequestRow) => {
     setBusy(row.key);
@@ -43,6 +45,7 @@ export function MyRequests({ api }: { api: Api }) {
   return (
     <>
       <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
+      <p class="hint">This list updates itself every {POLL_MS / 1000} seconds while this tab is open.</p>
       {!rows ? (
         !error && <p>Loading your requests…</p>
       ) : (

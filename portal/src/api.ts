@@ -42,21 +42,45 @@ export class Api {
     this.auth = 'stepUp' in auth ? auth : devhostAuth(auth);
   }
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const first = await this.send(method, path, body);
+  /** The Graph-compatible surface (directory roles, groups, approvals, policies). */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.exchange<T>('graph', method, path, body);
+  }
+
+  /** The ARM-compatible surface (Azure resource roles), which takes a token for ARM's audience. */
+  arm<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.exchange<T>('arm', method, path, body);
+  }
+
+  /** The signed-in user's tenant (the token's `tid`): its id names the root management group. */
+  async tenantId(): Promise<string> {
+    try {
+      const payload = (await this.auth.token()).split('.')[1] ?? '';
+      return String((JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { tid?: string }).tid ?? '');
+    } catch {
+      return '';
+    }
+  }
+
+  private tokenFor(surface: 'graph' | 'arm', claims?: string): Promise<string> {
+    return surface === 'graph' ? this.auth.token() : this.auth.armToken(claims);
+  }
+
+  private async exchange<T>(surface: 'graph' | 'arm', method: string, path: string, body?: unknown): Promise<T> {
+    const first = await this.send(await this.tokenFor(surface), method, path, body);
     const challenge = first.status === 401 ? challengeClaims(first.headers.get('www-authenticate')) : undefined;
     if (!challenge) return this.read<T>(first);
     // Why: the API wants a stronger sign-in (MFA or an authentication context): sign in again
     // asking for exactly the claims it named, then retry once (a second refusal is reported).
     this.notice(`This action needs a stronger sign-in${challenge.acrs.length ? ` (authentication context ${challenge.acrs.join(', ')})` : ' (multifactor authentication)'}: signing you in again and retrying.`);
-    await this.auth.stepUp(challenge.claims);
-    return this.read<T>(await this.send(method, path, body));
+    if (surface === 'graph') await this.auth.stepUp(challenge.claims);
+    return this.read<T>(await this.send(await this.tokenFor(surface, surface === 'arm' ? challenge.claims : undefined), method, path, body));
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  private async send(token: string, method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(path, {
       method,
-      headers: { authorization: `Bearer ${await this.auth.token()}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }

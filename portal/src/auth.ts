@@ -19,12 +19,17 @@ export interface Auth {
    * answer carries, base64-decoded), so that the next token() carries those claims.
    */
   stepUp(claims: string): Promise<void>;
+  /**
+   * A bearer token for Azure Resource Manager's audience (the ARM surface: Azure resource roles);
+   * with `claims` (a challenge the ARM surface answered), one that satisfies them.
+   */
+  armToken(claims?: string): Promise<string>;
   signOut(): Promise<void>;
 }
 
 /** How this deployment signs people in: what GET /portal/config.json answers (shared/http/portalSignIn.ts). */
 export type PortalSignIn =
-  | { signIn: 'entra'; clientId: string; authority: string; knownAuthorities: string[]; scopes: string[] }
+  | { signIn: 'entra'; clientId: string; authority: string; knownAuthorities: string[]; scopes: string[]; armScopes: string[] }
   | { signIn: 'devhost' }
   | { signIn: 'none'; message: string };
 

@@ -4,6 +4,8 @@ import { devhostToken, saveSession, type Session } from './session';
 /** devhost's demo sign-in: the token comes from devhost's issuer and is kept for the tab. */
 export function devhostAuth(initial: Session): Auth {
   let session = initial;
+  // Asked for once and kept (devhost's tokens last an hour); a failure is not kept.
+  let arm: Promise<string> | undefined;
   return {
     user: { id: session.user.id, displayName: session.user.displayName, userPrincipalName: session.user.userPrincipalName },
     token: async () => session.token,
@@ -12,6 +14,13 @@ export function devhostAuth(initial: Session): Auth {
       // which is what Entra would give after the user satisfied them.
       session = { ...session, token: await devhostToken(session.user.alias, askedContexts(claims)) };
       saveSession(session);
+    },
+    armToken(claims) {
+      if (claims !== undefined || !arm) {
+        arm = devhostToken(session.user.alias, claims ? askedContexts(claims) : [], 'arm');
+        arm.catch(() => (arm = undefined));
+      }
+      return arm;
     },
     async signOut() {
       saveSession(undefined);

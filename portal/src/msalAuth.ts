@@ -54,7 +54,7 @@ export async function startMsal(config: EntraSignIn): Promise<MsalSignIn> {
   const account = result?.account ?? msal.getAllAccounts()[0];
   const scopes = config.scopes;
   return {
-    auth: account ? msalAuth(msal, account, scopes) : undefined,
+    auth: account ? msalAuth(msal, account, scopes, config.armScopes) : undefined,
     ...(error ? { error } : {}),
     signIn: () => msal.loginRedirect({ scopes }),
   };
@@ -66,7 +66,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function msalAuth(msal: PublicClientApplication, account: AccountInfo, scopes: string[]): Auth {
+function msalAuth(msal: PublicClientApplication, account: AccountInfo, scopes: string[], armScopes: string[]): Auth {
   return {
     user: { id: account.localAccountId, displayName: account.name ?? account.username, userPrincipalName: account.username },
     async token() {
@@ -92,6 +92,11 @@ function msalAuth(msal: PublicClientApplication, account: AccountInfo, scopes: s
         }
         throw error;
       }
+    },
+    async armToken(claims) {
+      // A challenge from the ARM surface is answered like the API's, in a pop-up; otherwise silently.
+      if (claims) return (await msal.acquireTokenPopup({ scopes: armScopes, account, claims })).accessToken;
+      return (await msal.acquireTokenSilent({ scopes: armScopes, account })).accessToken;
     },
     async signOut() {
       await msal.logoutRedirect({ account });

@@ -61,8 +61,12 @@ export interface RequestRow {
   approvalId?: string;
 }
 
-/** Statuses in which a requester may still cancel: nothing has been granted yet. */
-const CANCELABLE = new Set(['PendingApproval', 'PendingScheduleCreation', 'PendingAdminDecision']);
+/**
+ * Statuses in which a requester may still cancel: nothing is held yet. Granted (an activation
+ * approved or needing no approval, not yet provisioned: e.g. one with a later start) and
+ * ScheduleCreated (an assignment that starts later) are withdrawn before they take effect.
+ */
+const CANCELABLE = new Set(['PendingApproval', 'PendingScheduleCreation', 'PendingAdminDecision', 'Granted', 'ScheduleCreated']);
 
 export function isCancelable(status: string): boolean {
   return CANCELABLE.has(status);

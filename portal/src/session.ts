@@ -39,13 +39,16 @@ export async function demoUsers(): Promise<DemoUser[] | undefined> {
   return body.users ?? [];
 }
 
-/** Asks devhost's issuer for a token; `acrs` are authentication contexts a step-up asked for. */
-export async function devhostToken(alias: string, acrs: string[] = []): Promise<string> {
+/**
+ * Asks devhost's issuer for a token; `acrs` are authentication contexts a step-up asked for;
+ * audience 'arm' gives a token for the ARM surface (Azure resource roles).
+ */
+export async function devhostToken(alias: string, acrs: string[] = [], audience?: 'arm'): Promise<string> {
   // Why mfa: true: a real sign-in to an admin portal is expected to use MFA, and PIM asks for it.
   const res = await fetch('/.devhost/token', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: alias, mfa: true, ...(acrs.length ? { acrs } : {}) }),
+    body: JSON.stringify({ user: alias, mfa: true, ...(acrs.length ? { acrs } : {}), ...(audience ? { audience } : {}) }),
   });
   if (!res.ok) throw new Error(`devhost refused a token for ${alias} (${res.status}).`);
   return ((await res.json()) as { access_token: string }).access_token;

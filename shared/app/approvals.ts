@@ -1,4 +1,4 @@
-import { type Approval, approversNow, currentStep } from '../domain/approval';
+import { type Approval, type ApprovalStep, approversNow, currentStep } from '../domain/approval';
 import { targetResource } from './targets';
 import { badRequest, forbidden, notFound } from '../domain/errors';
 import type { Approver } from '../domain/policy/types';
@@ -34,6 +34,28 @@ export async function approverIds(directory: Principals, approvers: Approver[], 
   }
   ids.delete(requesterId);
   return ids;
+}
+
+/** One who may decide a step, as the API shows it: a user, or a group whose members may. */
+export interface ApproverShown {
+  id: string;
+  displayName: string | null;
+  type: 'user' | 'group';
+}
+
+/**
+ * Who may decide a step now (its approvers, and its escalation approvers once escalated), by
+ * name, so a requester waiting for approval knows whom to ask.
+ */
+export async function approversShown(directory: Principals, step: ApprovalStep): Promise<ApproverShown[]> {
+  return Promise.all(
+    approversNow(step).map(async (a) => {
+      const user = a['@odata.type'] === '#microsoft.graph.singleUser';
+      const id = user ? a.userId : a.groupId;
+      const found = await directory.getPrincipal(id).catch(() => undefined);
+      return { id, displayName: found?.displayName ?? a.description ?? null, type: user ? ('user' as const) : ('group' as const) };
+    }),
+  );
 }
 
 /** An approval the caller may see: its requester, its approvers, admins and auditors. Others get 404. */

@@ -3,16 +3,17 @@ import { type AppConfig, portalApiScope, portalAuthority } from '../config';
 /**
  * How the portal signs people in, as `GET /portal/config.json` tells it at run time (the bundle
  * is built once and must work in every deployment):
- * - `entra`: MSAL against the authority (authorization code with PKCE), asking for `scopes`;
+ * - `entra`: MSAL against the authority (authorization code with PKCE), asking for `scopes`
+ *   (the API) and `armScopes` (Azure Resource Manager's audience, for the ARM surface);
  * - `devhost`: devhost's demo users (POST /.devhost/token);
  * - `none`: nothing is configured; `message` says what to set.
  */
 export type PortalSignIn =
-  | { signIn: 'entra'; clientId: string; authority: string; knownAuthorities: string[]; scopes: string[] }
+  | { signIn: 'entra'; clientId: string; authority: string; knownAuthorities: string[]; scopes: string[]; armScopes: string[] }
   | { signIn: 'devhost' }
   | { signIn: 'none'; message: string };
 
-type SignInSettings = Pick<AppConfig, 'PIM_PORTAL_CLIENT_ID' | 'PIM_PORTAL_AUTHORITY' | 'PIM_PORTAL_API_SCOPE' | 'PIM_OIDC_ISSUER' | 'PIM_OIDC_AUDIENCE' | 'PIM_DEVHOST'>;
+type SignInSettings = Pick<AppConfig, 'PIM_PORTAL_CLIENT_ID' | 'PIM_PORTAL_AUTHORITY' | 'PIM_PORTAL_API_SCOPE' | 'PIM_OIDC_ISSUER' | 'PIM_OIDC_AUDIENCE' | 'PIM_ARM_AUDIENCE' | 'PIM_DEVHOST'>;
 
 export function portalSignIn(cfg: SignInSettings): PortalSignIn {
   if (cfg.PIM_PORTAL_CLIENT_ID) {
@@ -25,6 +26,8 @@ export function portalSignIn(cfg: SignInSettings): PortalSignIn {
       // the CSP), and it lets a non-Microsoft authority (devhost's, in tests) be used at all.
       knownAuthorities: [new URL(authority).host],
       scopes: [portalApiScope(cfg)],
+      // ARM's delegated scope for its first audience (the one Entra issues ARM tokens for).
+      armScopes: cfg.PIM_ARM_AUDIENCE.slice(0, 1).map((a) => `${a.replace(/\/+$/, '')}/user_impersonation`),
     };
   }
   if (cfg.PIM_DEVHOST) return { signIn: 'devhost' };

@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config as appConfig } from '../../shared/config';
 import { type AppHost, AUDIENCE, startAppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 import { expectAccessible } from './accessibility';
@@ -70,6 +71,7 @@ describe("the portal's sign-in through MSAL", () => {
       authority,
       knownAuthorities: [new URL(authority).host],
       scopes: [`${AUDIENCE}/access_as_user`],
+      armScopes: [`${appConfig().PIM_ARM_AUDIENCE[0]?.replace(/\/+$/, '')}/user_impersonation`],
     });
 
     const csp = (await fetch(`${app.url}/`)).headers.get('content-security-policy') ?? '';

@@ -135,7 +135,8 @@ describe('the portal at /', () => {
     await page.screenshot({ path: join(SHOTS, '6-deactivated.png'), fullPage: true });
     expect(cspViolations).toEqual([]);
     await context.close();
-  });
+    // Why 90 s: it waits on a durable activation and a deactivation; a loaded 2-core runner outlasts 30 s.
+  }, 90_000);
 
   it('at phone width: the ticket fields the policy asks for, and a step-up when the API answers insufficient_claims', async () => {
     const rule = `/v1.0/policies/roleManagementPolicies/DirectoryRole_${TENANT_ID}_${ROLES.helpdesk}/rules/Enablement_EndUser_Assignment`;

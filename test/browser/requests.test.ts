@@ -192,13 +192,25 @@ describe('My requests and Approve requests, two users in two browsers', () => {
     await bob.getByRole('button', { name: 'Refresh' }).click();
     const lateCard = bob.getByRole('article', { name: 'Alice Anders requests Application Administrator' });
     await lateCard.getByRole('checkbox').check();
+    // Why hold bob's list reads: the page refreshes itself every few seconds; held, it still shows
+    // the canceled request, as it does between two refreshes. Decisions (PATCH) go through.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const listReads = (url: URL) => url.pathname.includes('filterByCurrentUser');
+    await bob.route(listReads, async (route) => {
+      await held;
+      await route.continue();
+    });
     expect((await app.api('alice', 'POST', `${REQUESTS}/${String(late.body.id)}/cancel`)).status).toBe(204);
     await bob.getByLabel(/Justification for your decision/).fill('Fine by me');
     await bob.getByRole('button', { name: 'Approve selected' }).click();
     const refused = bob.getByRole('alert').filter({ hasText: 'Alice Anders – Application Administrator:' });
     await refused.waitFor();
     expect(await refused.textContent()).toContain('no longer waiting for a decision: it was canceled or its approval timed out. (ApprovalStepNotInProgress)');
+    release();
     await bob.getByText('No requests await your decision.').waitFor();
+    // Reads still in flight finish on their own: their handler continues them.
+    await bob.unrouteAll({ behavior: 'ignoreErrors' });
     await bob.screenshot({ path: join(SHOTS, '8-bob-api-error.png'), fullPage: true });
     expect(await statusOf(`${REQUESTS}/${String(late.body.id)}`)).toBe('Canceled');
 
@@ -212,5 +224,6 @@ describe('My requests and Approve requests, two users in two browsers', () => {
     await bob.screenshot({ path: join(SHOTS, '10-phone-approve-requests.png'), fullPage: true });
     await alice.context().close();
     await bob.context().close();
-  });
+    // Why 180 s: two browsers walk three pages; on a loaded 2-core runner this outlasts the 30 s default.
+  }, 180_000);
 });

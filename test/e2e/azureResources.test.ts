@@ -413,6 +413,10 @@ describe('Azure resource roles through the ARM surface', () => {
     expect(approval.status).toBe(200);
     const stage = (approval.body.properties?.stages as Array<{ name: string; properties: Record<string, unknown> }>)[0];
     expect(stage?.properties).toMatchObject({ assignedToMe: true, status: 'InProgress', reviewResult: 'NotReviewed' });
+    // Extension: who may decide the stage, by name (what the portal's approval-pending stage shows the requester).
+    expect(stage?.properties.approvers).toEqual([{ id: USERS.bob, displayName: 'Bob Baker', type: 'user' }]);
+    const asRequester = await arm('dave', 'GET', `${pending.body.properties?.approvalId as string}?${APPROVALS}`);
+    expect((asRequester.body.properties?.stages as Array<{ properties: { approvers: unknown } }>)[0]?.properties.approvers).toEqual([{ id: USERS.bob, displayName: 'Bob Baker', type: 'user' }]);
     const decided = await arm('bob', 'PATCH', `${pending.body.properties?.approvalId as string}/stages/${stage?.name}?${APPROVALS}`, { properties: { reviewResult: 'Approve', justification: 'Release window approved' } });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     expect(decided.body.properties).toMatchObject({ status: 'Completed', reviewResult: 'Approve', reviewedBy: { principalId: USERS.bob } });

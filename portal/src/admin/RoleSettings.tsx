@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../errors';
 import { ActivationSettings } from './ActivationSettings';
@@ -8,7 +8,7 @@ import { AssignmentSettings } from './AssignmentSettings';
 import { NotificationSettings } from './NotificationSettings';
 import { canonical, changedRules, type LoadedPolicy, type PolicyRule, policyStore, type PolicyStore, type SettingsTarget, type WebhookTarget } from './policyStore';
 import { TargetPicker } from './TargetPicker';
-import { armApi, type Directory, devhostDirectory } from './targets';
+import { type Directory, devhostDirectory } from './targets';
 import { WebhookSettings } from './WebhookSettings';
 import './admin.css';
 
@@ -26,11 +26,9 @@ interface Editing {
  * Admin → Role settings: pick a directory role, a group access or an Azure role at a scope, see
  * every rule of its policy, change them, and save only the rules that changed. PIM.Admin edits;
  * PIM.Auditor reads (the fields are disabled and there is no Save); others are told they cannot.
+ * `access`: what the signed-in user's app roles allow here (edit, read-only, or nothing).
  */
-/** `access`: what the signed-in user's app roles allow here (edit, read-only, or nothing). */
 export function RoleSettings({ api, access }: { api: Api; access: AdminAccess }) {
-  const [notice, setNotice] = useState<string>();
-  const arm = useMemo(() => armApi(setNotice), []);
   const [directory, setDirectory] = useState<Directory>();
   const [editing, setEditing] = useState<Editing>();
   const [loading, setLoading] = useState<string>();
@@ -49,7 +47,7 @@ export function RoleSettings({ api, access }: { api: Api; access: AdminAccess })
     setError(undefined);
     setNote(undefined);
     try {
-      const store = policyStore(api, arm, target);
+      const store = policyStore(api, target);
       const saved = await store.load();
       setEditing((e) => ({ target, store, saved, draft: { rules: saved.rules, webhooks: saved.webhooks }, version: (e?.version ?? 0) + 1 }));
       setNote(after);
@@ -100,8 +98,7 @@ export function RoleSettings({ api, access }: { api: Api; access: AdminAccess })
   const pending = editing ? changedRules(editing.saved.rules, editing.draft.rules).length : 0;
   return (
     <>
-      {notice && <p class="notice">{notice}</p>}
-      <TargetPicker api={api} arm={arm} directory={directory} onPick={(t) => void load(t)} />
+      <TargetPicker api={api} directory={directory} onPick={(t) => void load(t)} />
       {loading && <p role="status">Loading the settings of {loading}…</p>}
       {!editing && error && (
         <p role="alert" class="error">

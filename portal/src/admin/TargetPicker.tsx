@@ -11,7 +11,7 @@ type Kind = SettingsTarget['kind'];
  * Choosing whose settings to edit: a directory role, a group's membership or ownership, or an
  * Azure role at an ARM scope (whose roles are listed once the scope is given).
  */
-export function TargetPicker(props: { api: Api; arm: () => Promise<Api>; directory: Directory | undefined; onPick: (target: SettingsTarget) => void }) {
+export function TargetPicker(props: { api: Api; directory: Directory | undefined; onPick: (target: SettingsTarget) => void }) {
   const ids = useId();
   const [kind, setKind] = useState<Kind>('directoryRole');
   const [roles, setRoles] = useState<Named[]>([]);
@@ -32,7 +32,7 @@ export function TargetPicker(props: { api: Api; arm: () => Promise<Api>; directo
     setAzureRoles(undefined);
     setPolicyName('');
     try {
-      setAzureRoles(await azureRolesAt(await props.arm(), scope.trim()));
+      setAzureRoles(await azureRolesAt(props.api, scope.trim()));
     } catch (e) {
       setError(errorText(e));
     }

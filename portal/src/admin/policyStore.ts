@@ -40,9 +40,9 @@ export interface PolicyStore {
 const ARM_VERSION = 'api-version=2020-10-01';
 const MFA_CONFLICT_ORDER = ['Enablement_EndUser_Assignment', 'AuthenticationContext_EndUser_Assignment'];
 
-/** The store for `target`; `arm` calls the ARM surface (a token with ARM's audience). */
-export function policyStore(api: Api, arm: () => Promise<Api>, target: SettingsTarget): PolicyStore {
-  return target.kind === 'azureRole' ? armStore(arm, target) : graphStore(api, target);
+/** The store for `target`: Azure roles' policies live on the ARM surface (api.arm), the others on Graph's. */
+export function policyStore(api: Api, target: SettingsTarget): PolicyStore {
+  return target.kind === 'azureRole' ? armStore(api, target) : graphStore(api, target);
 }
 
 function graphStore(api: Api, target: Exclude<SettingsTarget, { kind: 'azureRole' }>): PolicyStore {
@@ -96,18 +96,18 @@ interface ArmPolicy {
   properties: { rules: unknown[]; effectiveFrom?: { scope: string; inherited: boolean } };
 }
 
-function armStore(arm: () => Promise<Api>, target: Extract<SettingsTarget, { kind: 'azureRole' }>): PolicyStore {
+function armStore(api: Api, target: Extract<SettingsTarget, { kind: 'azureRole' }>): PolicyStore {
   const path = `${target.scope}/providers/Microsoft.Authorization/roleManagementPolicies/${encodeURIComponent(target.policyName)}?${ARM_VERSION}`;
   return {
     async load() {
-      const policy = await (await arm()).call<ArmPolicy>('GET', path);
+      const policy = await api.arm<ArmPolicy>('GET', path);
       const from = policy.properties.effectiveFrom;
       return { rules: policy.properties.rules.map(fromArmRule), webhooks: undefined, ...(from?.inherited ? { inheritedFrom: from.scope } : {}) };
     },
     async saveRules(changed) {
       // ARM takes every changed rule in one PATCH, all or none.
       try {
-        await (await arm()).call('PATCH', path, { properties: { rules: changed.map(toArmRule) } });
+        await api.arm('PATCH', path, { properties: { rules: changed.map(toArmRule) } });
         return { saved: changed.map((r) => r.id) };
       } catch (error) {
         return { saved: [], error };

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { type AzureQueryDeps } from '../../app/azureQueries';
-import { decideStep, getApproval, requestsAwaitingMe } from '../../app/approvals';
+import { approversShown, decideStep, getApproval, requestsAwaitingMe } from '../../app/approvals';
 import { listRequests } from '../../app/scheduleQueries';
 import type { Approval, ApprovalStep } from '../../domain/approval';
 import { parseAzureScope, sameAzureScope } from '../../domain/azureScope';
@@ -31,7 +31,7 @@ const REVIEW_RESULTS = { Approved: 'Approve', Denied: 'Deny', NotReviewed: 'NotR
 
 type Lookup = (id: string) => Promise<DirectoryPrincipal | undefined>;
 
-async function stageJson(approvalId: string, step: ApprovalStep, assignedToMe: Set<string>, principal: Lookup) {
+async function stageJson(approvalId: string, step: ApprovalStep, assignedToMe: Set<string>, principal: Lookup, directory: AzureQueryDeps['directory']) {
   const reviewer = step.reviewedBy ? await principal(step.reviewedBy.id) : undefined;
   return {
     id: `${armApprovalId(approvalId)}/stages/${step.id}`,
@@ -47,12 +47,14 @@ async function stageJson(approvalId: string, step: ApprovalStep, assignedToMe: S
       reviewedDateTime: step.reviewedDateTime,
       reviewResult: REVIEW_RESULTS[step.reviewResult],
       justification: step.justification ?? '',
+      // Extension (not in ARM): who may decide the stage now, by name.
+      approvers: await approversShown(directory, step),
     },
   };
 }
 
-async function approvalJson(approval: Approval, assignedToMe: Set<string>, principal: Lookup) {
-  const stages = await Promise.all(approval.steps.map((s) => stageJson(approval.id, s, assignedToMe, principal)));
+async function approvalJson(approval: Approval, assignedToMe: Set<string>, principal: Lookup, directory: AzureQueryDeps['directory']) {
+  const stages = await Promise.all(approval.steps.map((s) => stageJson(approval.id, s, assignedToMe, principal, directory)));
   // The spec's model names the list `steps` (what generated clients read), its examples `stages`.
   return { id: armApprovalId(approval.id), type: 'Microsoft.Authorization/roleAssignmentApprovals', name: approval.id, properties: { stages, steps: stages } };
 }
@@ -108,15 +110,15 @@ export function approvalResources(env: ArmApprovalEnv): Record<string, ArmResour
           const items = [];
           for (const approvalId of await listedApprovalIds(deps, caller, filter.functions)) {
             const found = await visibleApproval(deps, caller, approvalId, call.scope).catch(() => undefined);
-            if (found) items.push(await approvalJson(found.approval, found.assignedToMe, principal));
+            if (found) items.push(await approvalJson(found.approval, found.assignedToMe, principal, deps.directory));
           }
           return { status: 200, jsonBody: armPage(call.url, items) };
         }
         if (stepId === undefined) {
           if (method !== 'GET') throw methodNotAllowed(method, call.path);
           const { approval, assignedToMe } = await visibleApproval(deps, caller, id, call.scope);
-          if (child === undefined) return { status: 200, jsonBody: await approvalJson(approval, assignedToMe, principal) };
-          const stages = await Promise.all(approval.steps.map((s) => stageJson(approval.id, s, assignedToMe, principal)));
+          if (child === undefined) return { status: 200, jsonBody: await approvalJson(approval, assignedToMe, principal, deps.directory) };
+          const stages = await Promise.all(approval.steps.map((s) => stageJson(approval.id, s, assignedToMe, principal, deps.directory)));
           return { status: 200, jsonBody: armPage(call.url, stages) };
         }
         if (method === 'PATCH' || method === 'PUT') {
@@ -131,7 +133,7 @@ export function approvalResources(env: ArmApprovalEnv): Record<string, ArmResour
         const { approval, assignedToMe } = await visibleApproval(deps, caller, id, call.scope);
         const step = approval.steps.find((s) => s.id === stepId);
         if (!step) throw notFound('approval step', stepId);
-        return { status: 200, jsonBody: await stageJson(approval.id, step, assignedToMe, principal) };
+        return { status: 200, jsonBody: await stageJson(approval.id, step, assignedToMe, principal, deps.directory) };
       },
     },
   };

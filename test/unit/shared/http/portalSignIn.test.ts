@@ -24,6 +24,7 @@ describe("the portal's sign-in settings", () => {
       authority: `https://login.microsoftonline.com/${TENANT}`,
       knownAuthorities: ['login.microsoftonline.com'],
       scopes: ['api://pim/access_as_user'],
+      armScopes: ['https://management.azure.com/user_impersonation'],
     });
   });
 
