@@ -1,23 +1,27 @@
 /** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve';
+export type Page = 'roles' | 'requests' | 'approve' | 'admin-assignments';
 
-export const PAGES: Array<{ page: Page; title: string }> = [
+/** `admin`: shown only to PIM.Admin and PIM.Auditor (the API refuses everyone else anyway). */
+export const PAGES: Array<{ page: Page; title: string; admin?: true }> = [
   { page: 'roles', title: 'My roles' },
   { page: 'requests', title: 'My requests' },
   { page: 'approve', title: 'Approve requests' },
+  { page: 'admin-assignments', title: 'Admin: Assignments', admin: true },
 ];
 
-export function pageFromHash(hash: string): Page {
+const visible = (admin: boolean) => PAGES.filter((p) => admin || !p.admin);
+
+export function pageFromHash(hash: string, admin = false): Page {
   const name = hash.replace(/^#\/?/, '');
-  return PAGES.find((p) => p.page === name)?.page ?? 'roles';
+  return visible(admin).find((p) => p.page === name)?.page ?? 'roles';
 }
 
 /** The page links; the current one carries aria-current so screen readers announce it. */
-export function Nav({ current }: { current: Page }) {
+export function Nav({ current, admin = false }: { current: Page; admin?: boolean }) {
   return (
     <nav aria-label="Pages" class="pages">
       <ul>
-        {PAGES.map((p) => (
+        {visible(admin).map((p) => (
           <li key={p.page}>
             <a href={`#/${p.page}`} aria-current={p.page === current ? 'page' : undefined}>
               {p.title}

@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
+import { adminAccessOf } from './admin/appRoles';
+import { Assignments } from './admin/Assignments';
 import { ApproveRequests } from './ApproveRequests';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
@@ -32,21 +34,23 @@ function App() {
       </header>
       <main>
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
+        {session && api ? <Signed api={api} principalId={session.user.id} token={session.token} /> : <SignIn onSignedIn={signIn} />}
       </main>
     </>
   );
 }
 
 /** The signed-in portal: the page links, and the page the URL's hash names. */
-function Signed({ api, principalId }: { api: Api; principalId: string }) {
-  const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
+function Signed({ api, principalId, token }: { api: Api; principalId: string; token: string }) {
+  const access = adminAccessOf(token);
+  const admin = access !== 'none';
+  const [page, setPage] = useState<Page>(() => pageFromHash(location.hash, admin));
   const heading = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
   useEffect(() => {
     const onHash = () => {
       navigated.current = true;
-      setPage(pageFromHash(location.hash));
+      setPage(pageFromHash(location.hash, admin));
     };
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
@@ -61,13 +65,14 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
   }, [title]);
   return (
     <>
-      <Nav current={page} />
+      <Nav current={page} admin={admin} />
       <h1 ref={heading} tabIndex={-1}>
         {title}
       </h1>
       {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
+      {page === 'admin-assignments' && access !== 'none' && <Assignments api={api} access={access} />}
     </>
   );
 }

@@ -1,0 +1,241 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from '../api';
+import { errorText } from '../errors';
+import type { Target } from '../model';
+import { PageStatus, TableSection } from '../PageParts';
+import type { AdminAccess } from './appRoles';
+import { AssignmentForm, type FormMode } from './AssignmentForm';
+import { type AdminRules, type AssignmentRow, type ExpiredRow, loadAdminRules, loadAssignments, type ScheduleKind, type TargetAssignments } from './assignments';
+import { type Directory, loadDirectory } from './directory';
+import './admin.css';
+
+const when = (iso?: string) => (iso ? new Date(iso).toLocaleString() : '—');
+
+interface Shown {
+  target: Target;
+  name: string;
+  lists: TargetAssignments;
+  rules: Record<ScheduleKind, AdminRules>;
+}
+
+/**
+ * Admin → Assignments: pick a directory role or a group, see its eligible, active and
+ * recently expired assignments, and (with PIM.Admin) add, update, extend, renew or remove them.
+ * Auditors see the same lists without any of the buttons.
+ */
+export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAccess, 'none'> }) {
+  const manage = access === 'manage';
+  const [directory, setDirectory] = useState<Directory>();
+  const [shown, setShown] = useState<Shown>();
+  const [error, setError] = useState<string>();
+  const [note, setNote] = useState<string>();
+  const [form, setForm] = useState<FormMode>();
+  const opener = useRef<HTMLElement | null>(null);
+
+  useEffect(() => {
+    loadDirectory(api).then(setDirectory, (e: unknown) => setError(errorText(e)));
+  }, []);
+
+  const show = async (target: Target, name: string) => {
+    setError(undefined);
+    try {
+      const [lists, rules] = await Promise.all([loadAssignments(api, target), loadAdminRules(api, target)]);
+      setShown({ target, name, lists, rules });
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const refresh = () => (shown ? void show(shown.target, shown.name) : undefined);
+
+  const openForm = (mode: FormMode, e: Event) => {
+    opener.current = e.currentTarget as HTMLElement;
+    setNote(undefined);
+    setForm(mode);
+  };
+  const closeForm = (outcome?: string) => {
+    setForm(undefined);
+    if (outcome) {
+      setNote(outcome);
+      refresh();
+    }
+    // Why: focus returns where the admin was, not to the top of the page.
+    opener.current?.focus();
+  };
+
+  const actions = (row: AssignmentRow) => {
+    if (!row.changeable) return <span class="muted">{row.membership === 'Direct' ? 'Ends by itself' : `Through ${row.membership.toLowerCase()} membership`}</span>;
+    const label = (verb: string) => `${verb} ${row.kind === 'eligibility' ? 'eligible' : 'active'} assignment of ${row.principal}`;
+    const mode = (action: 'adminUpdate' | 'adminExtend' | 'adminRemove') => ({ action, kind: row.kind, principalId: row.principalId, principal: row.principal, start: row.start, end: row.end });
+    return (
+      <div class="row-actions">
+        <button type="button" aria-label={label('Update')} onClick={(e) => openForm(mode('adminUpdate'), e)}>
+          Update
+        </button>
+        {row.extendable && (
+          <button type="button" aria-label={label('Extend')} onClick={(e) => openForm(mode('adminExtend'), e)}>
+            Extend
+          </button>
+        )}
+        <button type="button" aria-label={label('Remove')} onClick={(e) => openForm(mode('adminRemove'), e)}>
+          Remove
+        </button>
+      </div>
+    );
+  };
+
+  return (
+    <>
+      <PageStatus onRefresh={() => (shown ? refresh() : undefined)} error={error} note={note} />
+      {!manage && <p class="notice">You are an auditor: you can read every assignment here but change none.</p>}
+      {!directory ? (
+        !error && <p>Loading roles and groups…</p>
+      ) : (
+        <TargetPicker directory={directory} onPick={(t, name) => void show(t, name)} />
+      )}
+      {shown && (
+        <section aria-labelledby="shown-title">
+          <h2 id="shown-title">Assignments of {shown.name}</h2>
+          {manage && (
+            <div class="buttons">
+              <button type="button" class="primary" onClick={(e) => openForm({ action: 'adminAssign' }, e)}>
+                Add assignment
+              </button>
+            </div>
+          )}
+          <AssignmentTable id="admin-eligible" title="Eligible assignments" rows={shown.lists.eligible} empty="No one is eligible." actions={manage ? actions : undefined} />
+          <AssignmentTable id="admin-active" title="Active assignments" rows={shown.lists.active} empty="No one holds it actively." actions={manage ? actions : undefined} />
+          <ExpiredTable
+            rows={shown.lists.expired}
+            renew={
+              manage
+                ? (row, e) => openForm({ action: 'adminRenew', kind: row.kind, principalId: row.principalId, principal: row.principal, end: row.end }, e)
+                : undefined
+            }
+          />
+        </section>
+      )}
+      {form && shown && (
+        <AssignmentForm api={api} target={shown.target} targetName={shown.name} mode={form} rules={shown.rules} users={directory?.users} onClose={closeForm} />
+      )}
+    </>
+  );
+}
+
+type TargetKind = Target['kind'];
+
+/** The target chooser: a directory role at a directory scope, or a group's membership or ownership. */
+function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t: Target, name: string) => void }) {
+  const [kind, setKind] = useState<TargetKind>('role');
+  const [roleId, setRoleId] = useState(directory.roles[0]?.id ?? '');
+  const [scope, setScope] = useState('/');
+  const [groupId, setGroupId] = useState(directory.groups?.[0]?.id ?? '');
+  const [accessId, setAccessId] = useState<'member' | 'owner'>('member');
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (kind === 'role') {
+      const role = directory.roles.find((r) => r.id === roleId)?.displayName ?? roleId;
+      const directoryScopeId = scope.trim() || '/';
+      onPick({ kind: 'role', roleDefinitionId: roleId, directoryScopeId }, directoryScopeId === '/' ? role : `${role} at ${directoryScopeId}`);
+    } else {
+      const id = groupId.trim();
+      const group = directory.groups?.find((g) => g.id === id)?.displayName ?? id;
+      onPick({ kind: 'group', groupId: id, accessId }, `${group} (${accessId === 'owner' ? 'Owner' : 'Member'})`);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} aria-label="Choose what to manage">
+      <fieldset>
+        <legend>Role or group</legend>
+        <label for="target-kind">Kind</label>
+        <select id="target-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as TargetKind)}>
+          <option value="role">Directory role</option>
+          <option value="group">Group (PIM for Groups)</option>
+        </select>
+        {kind === 'role' ? (
+          <>
+            <label for="target-role">Role</label>
+            <select id="target-role" value={roleId} onChange={(e) => setRoleId(e.currentTarget.value)}>
+              {directory.roles.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.displayName}
+                </option>
+              ))}
+            </select>
+            <label for="target-scope">Directory scope</label>
+            <input id="target-scope" value={scope} aria-describedby="target-scope-hint" onInput={(e) => setScope(e.currentTarget.value)} />
+            <p id="target-scope-hint" class="hint">
+              / for the whole directory, or /administrativeUnits/{'{id}'} for one unit.
+            </p>
+          </>
+        ) : (
+          <>
+            <label for="target-group">Group{directory.groups ? '' : ' (object id)'}</label>
+            {directory.groups ? (
+              <select id="target-group" value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
+                {directory.groups.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.displayName}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input id="target-group" required value={groupId} onInput={(e) => setGroupId(e.currentTarget.value)} />
+            )}
+            <label for="target-access">Access</label>
+            <select id="target-access" value={accessId} onChange={(e) => setAccessId(e.currentTarget.value as 'member' | 'owner')}>
+              <option value="member">Member</option>
+              <option value="owner">Owner</option>
+            </select>
+          </>
+        )}
+        <div class="buttons">
+          <button type="submit" class="primary">
+            Show assignments
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}
+
+function AssignmentTable(props: { id: string; title: string; rows: AssignmentRow[]; empty: string; actions?: (row: AssignmentRow) => preact.ComponentChildren }) {
+  const headers = ['Principal', 'Membership', 'Start', 'End', 'State', ...(props.actions ? ['Actions'] : [])];
+  return (
+    <TableSection id={props.id} title={props.title} empty={props.empty} count={props.rows.length} headers={headers}>
+      {props.rows.map((row) => (
+        <tr key={row.key}>
+          <th scope="row">{row.principal}</th>
+          <td>{row.membership}</td>
+          <td>{when(row.start)}</td>
+          <td>{row.end ? when(row.end) : 'Permanent'}</td>
+          <td>{row.state}</td>
+          {props.actions && <td>{props.actions(row)}</td>}
+        </tr>
+      ))}
+    </TableSection>
+  );
+}
+
+function ExpiredTable(props: { rows: ExpiredRow[]; renew?: (row: ExpiredRow, e: Event) => void }) {
+  const headers = ['Principal', 'Type', 'Ended', ...(props.renew ? ['Actions'] : [])];
+  return (
+    <TableSection id="admin-expired" title="Expired assignments" empty="None expired in the last 90 days." count={props.rows.length} headers={headers}>
+      {props.rows.map((row) => (
+        <tr key={row.key}>
+          <th scope="row">{row.principal}</th>
+          <td>{row.kind === 'eligibility' ? 'Eligible' : 'Active'}</td>
+          <td>{when(row.end)}</td>
+          {props.renew && (
+            <td>
+              <button type="button" aria-label={`Renew ${row.kind === 'eligibility' ? 'eligible' : 'active'} assignment of ${row.principal}`} onClick={(e) => props.renew?.(row, e)}>
+                Renew
+              </button>
+            </td>
+          )}
+        </tr>
+      ))}
+    </TableSection>
+  );
+}
