@@ -156,8 +156,8 @@ export function isoDurationMs(iso: string): number | undefined {
 
 /**
  * Ended assignments, from the admin requests that made them: the API lists only live
- * schedules, but each principal's latest admin request says whether what it made has run out
- * (and was not removed). The API decides on renewal; this only offers it.
+ * schedules, so a principal with none whose latest admin request made a time-bound one (and
+ * did not remove it) has seen it run out. The API decides on renewal; this only offers it.
  */
 function expiredOf(kind: ScheduleKind, requests: RawRequest[], live: AssignmentRow[], now: number): ExpiredRow[] {
   const latest = new Map<string, RawRequest>();
@@ -170,7 +170,9 @@ function expiredOf(kind: ScheduleKind, requests: RawRequest[], live: AssignmentR
   for (const r of latest.values()) {
     if (r.action === 'adminRemove' || live.some((l) => l.principalId === r.principalId)) continue;
     const end = requestedEnd(r);
-    if (end === undefined || end > now || now - end > RENEW_WINDOW_MS) continue;
+    // Why no "end is past" check: the API's clock decides when a schedule has ended, and it
+    // lists no live schedule for this principal, so what the request made is over.
+    if (end === undefined || now - end > RENEW_WINDOW_MS) continue;
     rows.push({ key: `${kind}:expired:${r.principalId}`, kind, principalId: r.principalId, principal: nameOf(r.principalId, r.principal), end: new Date(end).toISOString() });
   }
   return rows;
