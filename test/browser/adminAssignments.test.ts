@@ -229,7 +229,7 @@ describe('Admin → Assignments', () => {
     const live = await schedules(`${GRP}/eligibilitySchedules`, `groupId eq '${GROUPS.approvers}' and principalId eq '${USERS.dave}'`);
     expect(live.map((s) => s.status)).toEqual(['Provisioned']);
     await context.close();
-  });
+  }, 60_000);
 
   it('an auditor reads the lists with no buttons to change them; a user without an app role has no Admin page', async () => {
     expect((await app.api('admin', 'POST', `${DIR}/roleEligibilityScheduleRequests`, {
@@ -266,7 +266,7 @@ describe('Admin → Assignments', () => {
     });
     expect(refused.status).toBe(403);
     await carolContext.close();
-  });
+  }, 60_000);
 
   it("shows the API's refusal in the form and changes nothing (permanent eligibility the policy no longer allows)", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
@@ -288,6 +288,9 @@ describe('Admin → Assignments', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain("The role's policy does not allow permanent eligible assignments");
     expect(await alert.textContent()).toContain('(RoleAssignmentRequestPolicyValidationFailed)');
+    // The form now shows the settings as they are: no permanent, an end within 90 days.
+    await add.getByText('This role’s settings require eligible assignments to end within 90 days.').waitFor();
+    expect(await add.getByLabel('Permanent').isDisabled()).toBe(true);
     await expectAccessible(admin, 'the refused form at phone width');
     await admin.screenshot({ path: join(SHOTS, '6-phone-refused.png'), fullPage: true });
     await add.getByRole('button', { name: 'Cancel' }).click();
@@ -295,5 +298,5 @@ describe('Admin → Assignments', () => {
     expect(await admin.getByText('No one is eligible.').count()).toBe(1);
     expect(await schedules(`${DIR}/roleEligibilitySchedules`, `principalId eq '${USERS.carol}' and roleDefinitionId eq '${ROLES.helpdesk}'`)).toEqual([]);
     await context.close();
-  });
+  }, 60_000);
 });

@@ -60,6 +60,8 @@ export function AssignmentForm(props: {
   mode: FormMode;
   rules: Record<ScheduleKind, AdminRules>;
   users?: Named[];
+  /** Reads the target's policy again (after a refusal, the settings may have changed meanwhile). */
+  reloadRules: () => Promise<void>;
   onClose: (outcome?: string) => void;
 }) {
   const { mode } = props;
@@ -80,7 +82,7 @@ export function AssignmentForm(props: {
   // Why: switching to a kind whose policy forbids permanent assignments must not keep "Permanent" chosen.
   useEffect(() => {
     if (!rules.permanentAllowed) setPermanent(false);
-  }, [kind]);
+  }, [kind, rules.permanentAllowed]);
 
   const close = (outcome?: string) => {
     dialog.current?.close();
@@ -99,6 +101,8 @@ export function AssignmentForm(props: {
       close(outcomeOf(mode.action, principalName, kindWord(kind), props.targetName));
     } catch (err) {
       setError(errorText(err));
+      // Why: a refusal often means the role's settings changed since the form opened; show them as they are now.
+      await props.reloadRules().catch(() => undefined);
     } finally {
       setBusy(false);
     }

@@ -45,6 +45,11 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
       setError(errorText(e));
     }
   };
+  const reloadRules = async () => {
+    if (!shown) return;
+    const rules = await loadAdminRules(api, shown.target);
+    setShown((s) => (s && s.target === shown.target ? { ...s, rules } : s));
+  };
   const refresh = () => (shown ? void show(shown.target, shown.name) : undefined);
 
   const openForm = (mode: FormMode, e: Event) => {
@@ -115,7 +120,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
         </section>
       )}
       {form && shown && (
-        <AssignmentForm api={api} target={shown.target} targetName={shown.name} mode={form} rules={shown.rules} users={directory?.users} onClose={closeForm} />
+        <AssignmentForm api={api} target={shown.target} targetName={shown.name} mode={form} rules={shown.rules} users={directory?.users} reloadRules={reloadRules} onClose={closeForm} />
       )}
     </>
   );
