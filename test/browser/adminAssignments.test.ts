@@ -14,6 +14,9 @@ const DIR = '/v1.0/roleManagement/directory';
 const GRP = '/v1.0/identityGovernance/privilegedAccess/group';
 const ADMIN_PAGE = 'Admin: Assignments';
 const DAY = 86_400_000;
+/** devhost's Azure demo (devhost/arm/demo-azure.json): the Corp Production subscription, and Azure's built-in Reader. */
+const CORP_PRODUCTION = '8d2f5a1c-6e4b-4c9a-b7d3-0e5f8a2c4b97';
+const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
 let app: AppHost;
 let browser: Browser;
@@ -198,6 +201,51 @@ describe('Admin → Assignments', () => {
     await admin.getByText('No one holds it actively.').waitFor();
     await eventually(async () => ((await groupMembers(GROUPS.dbOwners)).includes(USERS.bob) ? undefined : true));
     expect(await schedules(`${GRP}/assignmentSchedules`, `groupId eq '${GROUPS.dbOwners}' and principalId eq '${USERS.bob}'`)).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('an Azure resource role at a subscription, through the ARM surface: admin adds a time-bound eligibility and removes it', async () => {
+    const scope = `/subscriptions/${CORP_PRODUCTION}`;
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const admin = await signIn(context, 'Adele Admin');
+    await openAdminPage(admin);
+    await admin.getByLabel('Kind').selectOption({ label: 'Azure resource role' });
+    await admin.getByLabel('Azure scope').fill(scope);
+    await admin.getByRole('button', { name: 'Find roles at this scope' }).click();
+    await admin.getByLabel('Azure role').selectOption({ label: 'Reader' });
+    await admin.getByRole('button', { name: 'Show assignments' }).click();
+    await admin.getByRole('heading', { name: `Assignments of Reader at ${scope}` }).waitFor();
+    await admin.getByText('No one is eligible.').waitFor();
+
+    await admin.getByRole('button', { name: 'Add assignment' }).click();
+    const add = admin.getByRole('dialog', { name: 'Add assignment' });
+    await add.getByLabel('Principal').selectOption({ label: 'Alice Anders (alice@contoso.test)' });
+    // Azure's defaults: no permanent eligibility, at most 365 days.
+    expect(await add.getByLabel('Permanent').isDisabled()).toBe(true);
+    await add.getByText('This role’s settings require eligible assignments to end within 365 days.').waitFor();
+    const end = Date.now() + 30 * DAY;
+    await add.getByLabel('End', { exact: true }).fill(localInput(end));
+    await add.getByLabel(/Reason/).fill('Read the production estate during the audit');
+    await add.getByRole('button', { name: 'Assign' }).click();
+    await add.waitFor({ state: 'detached' });
+    const row = rowOf(admin, 'Eligible assignments', 'Alice Anders');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Direct');
+    await expectAccessible(admin, 'Admin → Assignments for an Azure role');
+    await admin.screenshot({ path: join(SHOTS, '7-azure-eligible.png'), fullPage: true });
+    const armToken = await app.token('admin', { mfa: true, audience: 'arm' });
+    const listed = async () => {
+      const res = await fetch(`${app.url}${scope}/providers/Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01&$filter=${encodeURIComponent(`principalId eq '${USERS.alice}'`)}`, { headers: { authorization: `Bearer ${armToken}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { value: Array<{ properties: { roleDefinitionId: string; endDateTime: string | null; status: string } }> }).value.filter((v) => v.properties.roleDefinitionId.endsWith(READER) && v.properties.status === 'Provisioned');
+    };
+    expect((await listed()).map((v) => Date.parse(v.properties.endDateTime ?? ''))).toEqual([Date.parse(new Date(localInput(end)).toISOString())]);
+
+    await row.getByRole('button', { name: 'Remove eligible assignment of Alice Anders' }).click();
+    await admin.getByRole('dialog', { name: 'Remove assignment' }).getByRole('button', { name: 'Remove' }).click();
+    await admin.getByRole('status').filter({ hasText: `Alice Anders's eligible assignment of Reader at ${scope} was removed.` }).waitFor();
+    await admin.getByText('No one is eligible.').waitFor();
+    expect(await listed()).toEqual([]);
     await context.close();
   }, 60_000);
 

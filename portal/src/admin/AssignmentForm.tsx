@@ -1,8 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Api } from '../api';
 import { errorText } from '../errors';
-import type { Target } from '../model';
-import { type AdminAction, type AdminRules, isoDurationMs, type ScheduleChoice, type ScheduleKind, sendAdminRequest } from './assignments';
+import { type AdminAction, type AdminApis, type AdminRules, type AdminTarget, isoDurationMs, type ScheduleChoice, type ScheduleKind, sendAdminRequest } from './assignments';
 import type { Named } from './directory';
 
 const MAX_REASON = 500;
@@ -54,8 +52,8 @@ export function describeDuration(iso: string): string {
  * refuses, its message is shown here and nothing has changed.
  */
 export function AssignmentForm(props: {
-  api: Api;
-  target: Target;
+  apis: AdminApis;
+  target: AdminTarget;
   targetName: string;
   mode: FormMode;
   rules: Record<ScheduleKind, AdminRules>;
@@ -97,7 +95,7 @@ export function AssignmentForm(props: {
     const schedule: ScheduleChoice | undefined =
       mode.action === 'adminRemove' ? undefined : { permanent, start: mode.action === 'adminExtend' || permanent ? undefined : fromLocalInput(start), end: permanent ? undefined : fromLocalInput(end) };
     try {
-      await sendAdminRequest(props.api, props.target, kind, mode.action, { principalId: principalId.trim(), justification: reason, ticketNumber, ticketSystem, schedule });
+      await sendAdminRequest(props.apis, props.target, kind, mode.action, { principalId: principalId.trim(), justification: reason, ticketNumber, ticketSystem, schedule });
       close(outcomeOf(mode.action, principalName, kindWord(kind), props.targetName));
     } catch (err) {
       setError(errorText(err));

@@ -1,18 +1,25 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../errors';
-import type { Target } from '../model';
 import { PageStatus, TableSection } from '../PageParts';
 import type { AdminAccess } from './appRoles';
+import { ArmApi } from './armApi';
+import { azureRolesAt } from './armPort';
 import { AssignmentForm, type FormMode } from './AssignmentForm';
-import { type AdminRules, type AssignmentRow, type ExpiredRow, loadAdminRules, loadAssignments, type ScheduleKind, type TargetAssignments } from './assignments';
+import { type AdminApis, type AdminRules, type AdminTarget, type AssignmentRow, type ExpiredRow, loadAdminRules, loadAssignments, type ScheduleKind, type TargetAssignments } from './assignments';
 import { type Directory, loadDirectory } from './directory';
 import './admin.css';
+
+/** Why a row has no buttons: where it is changed instead. */
+const NOT_HERE: Record<string, string> = {
+  Group: 'Held through a group: change the group’s assignment',
+  Inherited: 'Inherited from a scope above: change it there',
+};
 
 const when = (iso?: string) => (iso ? new Date(iso).toLocaleString() : '—');
 
 interface Shown {
-  target: Target;
+  target: AdminTarget;
   name: string;
   lists: TargetAssignments;
   rules: Record<ScheduleKind, AdminRules>;
@@ -31,15 +38,16 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
   const [note, setNote] = useState<string>();
   const [form, setForm] = useState<FormMode>();
   const opener = useRef<HTMLElement | null>(null);
+  const apis = useMemo<AdminApis>(() => ({ graph: api, arm: new ArmApi() }), [api]);
 
   useEffect(() => {
     loadDirectory(api).then(setDirectory, (e: unknown) => setError(errorText(e)));
   }, []);
 
-  const show = async (target: Target, name: string) => {
+  const show = async (target: AdminTarget, name: string) => {
     setError(undefined);
     try {
-      const [lists, rules] = await Promise.all([loadAssignments(api, target), loadAdminRules(api, target)]);
+      const [lists, rules] = await Promise.all([loadAssignments(apis, target), loadAdminRules(apis, target)]);
       setShown({ target, name, lists, rules });
     } catch (e) {
       setError(errorText(e));
@@ -47,7 +55,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
   };
   const reloadRules = async () => {
     if (!shown) return;
-    const rules = await loadAdminRules(api, shown.target);
+    const rules = await loadAdminRules(apis, shown.target);
     setShown((s) => (s && s.target === shown.target ? { ...s, rules } : s));
   };
   const refresh = () => (shown ? void show(shown.target, shown.name) : undefined);
@@ -68,7 +76,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
   };
 
   const actions = (row: AssignmentRow) => {
-    if (!row.changeable) return <span class="muted">{row.membership === 'Direct' ? 'Ends by itself' : `Through ${row.membership.toLowerCase()} membership`}</span>;
+    if (!row.changeable) return <span class="muted">{NOT_HERE[row.membership] ?? 'Ends by itself'}</span>;
     const label = (verb: string) => `${verb} ${row.kind === 'eligibility' ? 'eligible' : 'active'} assignment of ${row.principal}`;
     const mode = (action: 'adminUpdate' | 'adminExtend' | 'adminRemove') => ({ action, kind: row.kind, principalId: row.principalId, principal: row.principal, start: row.start, end: row.end });
     return (
@@ -95,7 +103,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
       {!directory ? (
         !error && <p>Loading roles and groups…</p>
       ) : (
-        <TargetPicker directory={directory} onPick={(t, name) => void show(t, name)} />
+        <TargetPicker directory={directory} arm={apis.arm} onPick={(t, name) => void show(t, name)} />
       )}
       {shown && (
         <section aria-labelledby="shown-title">
@@ -120,21 +128,41 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
         </section>
       )}
       {form && shown && (
-        <AssignmentForm api={api} target={shown.target} targetName={shown.name} mode={form} rules={shown.rules} users={directory?.users} reloadRules={reloadRules} onClose={closeForm} />
+        <AssignmentForm apis={apis} target={shown.target} targetName={shown.name} mode={form} rules={shown.rules} users={directory?.users} reloadRules={reloadRules} onClose={closeForm} />
       )}
     </>
   );
 }
 
-type TargetKind = Target['kind'];
+type TargetKind = AdminTarget['kind'];
 
-/** The target chooser: a directory role at a directory scope, or a group's membership or ownership. */
-function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t: Target, name: string) => void }) {
+/**
+ * The target chooser: a directory role at a directory scope, a group's membership or
+ * ownership, or an Azure role at an ARM scope (whose roles are read from that scope first).
+ */
+function TargetPicker({ directory, arm, onPick }: { directory: Directory; arm: ArmApi; onPick: (t: AdminTarget, name: string) => void }) {
   const [kind, setKind] = useState<TargetKind>('role');
   const [roleId, setRoleId] = useState(directory.roles[0]?.id ?? '');
   const [scope, setScope] = useState('/');
   const [groupId, setGroupId] = useState(directory.groups?.[0]?.id ?? '');
   const [accessId, setAccessId] = useState<'member' | 'owner'>('member');
+  const [armScope, setArmScope] = useState('');
+  const [azureRoles, setAzureRoles] = useState<{ scope: string; roles: Array<{ id: string; displayName: string }> }>();
+  const [azureRoleId, setAzureRoleId] = useState('');
+  const [azureError, setAzureError] = useState<string>();
+
+  const findAzureRoles = async () => {
+    setAzureError(undefined);
+    const at = armScope.trim().replace(/\/+$/, '');
+    try {
+      const roles = await azureRolesAt(arm, at);
+      setAzureRoles({ scope: at, roles });
+      setAzureRoleId(roles[0]?.id ?? '');
+    } catch (e) {
+      setAzureRoles(undefined);
+      setAzureError(errorText(e));
+    }
+  };
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -142,10 +170,13 @@ function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t:
       const role = directory.roles.find((r) => r.id === roleId)?.displayName ?? roleId;
       const directoryScopeId = scope.trim() || '/';
       onPick({ kind: 'role', roleDefinitionId: roleId, directoryScopeId }, directoryScopeId === '/' ? role : `${role} at ${directoryScopeId}`);
-    } else {
+    } else if (kind === 'group') {
       const id = groupId.trim();
       const group = directory.groups?.find((g) => g.id === id)?.displayName ?? id;
       onPick({ kind: 'group', groupId: id, accessId }, `${group} (${accessId === 'owner' ? 'Owner' : 'Member'})`);
+    } else if (azureRoles && azureRoleId) {
+      const role = azureRoles.roles.find((r) => r.id === azureRoleId)?.displayName ?? azureRoleId;
+      onPick({ kind: 'azure', scope: azureRoles.scope, roleDefinitionId: azureRoleId }, `${role} at ${azureRoles.scope}`);
     }
   };
 
@@ -157,8 +188,9 @@ function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t:
         <select id="target-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as TargetKind)}>
           <option value="role">Directory role</option>
           <option value="group">Group (PIM for Groups)</option>
+          <option value="azure">Azure resource role</option>
         </select>
-        {kind === 'role' ? (
+        {kind === 'role' && (
           <>
             <label for="target-role">Role</label>
             <select id="target-role" value={roleId} onChange={(e) => setRoleId(e.currentTarget.value)}>
@@ -174,7 +206,8 @@ function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t:
               / for the whole directory, or /administrativeUnits/{'{id}'} for one unit.
             </p>
           </>
-        ) : (
+        )}
+        {kind === 'group' && (
           <>
             <label for="target-group">Group{directory.groups ? '' : ' (object id)'}</label>
             {directory.groups ? (
@@ -195,8 +228,44 @@ function TargetPicker({ directory, onPick }: { directory: Directory; onPick: (t:
             </select>
           </>
         )}
+        {kind === 'azure' && (
+          <>
+            <label for="target-arm-scope">Azure scope</label>
+            <input
+              id="target-arm-scope"
+              required
+              value={armScope}
+              aria-describedby="target-arm-scope-hint"
+              onInput={(e) => {
+                setArmScope(e.currentTarget.value);
+                setAzureRoles(undefined);
+              }}
+            />
+            <p id="target-arm-scope-hint" class="hint">
+              e.g. /subscriptions/{'{id}'} or /subscriptions/{'{id}'}/resourceGroups/{'{name}'}
+            </p>
+            {azureError && <p role="alert" class="error">{azureError}</p>}
+            <div class="buttons">
+              <button type="button" disabled={!armScope.trim()} onClick={() => void findAzureRoles()}>
+                Find roles at this scope
+              </button>
+            </div>
+            {azureRoles && (
+              <>
+                <label for="target-azure-role">Azure role</label>
+                <select id="target-azure-role" value={azureRoleId} onChange={(e) => setAzureRoleId(e.currentTarget.value)}>
+                  {azureRoles.roles.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.displayName}
+                    </option>
+                  ))}
+                </select>
+              </>
+            )}
+          </>
+        )}
         <div class="buttons">
-          <button type="submit" class="primary">
+          <button type="submit" class="primary" disabled={kind === 'azure' && !azureRoles}>
             Show assignments
           </button>
         </div>
