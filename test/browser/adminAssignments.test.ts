@@ -204,7 +204,7 @@ describe('Admin → Assignments', () => {
     await context.close();
   }, 60_000);
 
-  it('an Azure resource role at a subscription, through the ARM surface: admin adds a time-bound eligibility and removes it', async () => {
+  it('an Azure resource role at a subscription, through the ARM surface: admin adds a time-bound eligibility, moves its end, and removes it', async () => {
     const scope = `/subscriptions/${CORP_PRODUCTION}`;
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const admin = await signIn(context, 'Adele Admin');
@@ -240,6 +240,18 @@ describe('Admin → Assignments', () => {
       return ((await res.json()) as { value: Array<{ properties: { roleDefinitionId: string; endDateTime: string | null; status: string } }> }).value.filter((v) => v.properties.roleDefinitionId.endsWith(READER) && v.properties.status === 'Provisioned');
     };
     expect((await listed()).map((v) => Date.parse(v.properties.endDateTime ?? ''))).toEqual([Date.parse(new Date(localInput(end)).toISOString())]);
+
+    // Update: a later end (the form starts from the current one).
+    await row.getByRole('button', { name: 'Update eligible assignment of Alice Anders' }).click();
+    const update = admin.getByRole('dialog', { name: 'Update assignment' });
+    expect(await update.getByLabel('End', { exact: true }).inputValue()).toBe(localInput(end));
+    const later = Date.now() + 90 * DAY;
+    await update.getByLabel('End', { exact: true }).fill(localInput(later));
+    await update.getByLabel(/Reason/).fill('The audit runs longer');
+    await update.getByRole('button', { name: 'Save' }).click();
+    await admin.getByRole('status').filter({ hasText: `Alice Anders's eligible assignment of Reader at ${scope} was updated.` }).waitFor();
+    expect((await listed()).map((v) => Date.parse(v.properties.endDateTime ?? ''))).toEqual([Date.parse(new Date(localInput(later)).toISOString())]);
+    expect(await row.textContent()).toContain(new Date(localInput(later)).toLocaleDateString('en-US'));
 
     await row.getByRole('button', { name: 'Remove eligible assignment of Alice Anders' }).click();
     await admin.getByRole('dialog', { name: 'Remove assignment' }).getByRole('button', { name: 'Remove' }).click();

@@ -183,7 +183,7 @@ function TargetPicker({ directory, arm, onPick }: { directory: Directory; arm: A
   return (
     <form onSubmit={submit} aria-label="Choose what to manage">
       <fieldset>
-        <legend>Role or group</legend>
+        <legend>What to manage</legend>
         <label for="target-kind">Kind</label>
         <select id="target-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as TargetKind)}>
           <option value="role">Directory role</option>
