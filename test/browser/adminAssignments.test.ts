@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
 import { launchDebianChromium } from './debianChromium';
 import { eventually } from '../devhost/helpers';
@@ -32,8 +32,18 @@ afterAll(async () => {
   await app?.host.stop();
 });
 
+/** What the browser reported as blocked by the portal's CSP, in the current test. */
+let cspViolations: string[] = [];
+afterEach(() => {
+  expect(cspViolations).toEqual([]);
+  cspViolations = [];
+});
+
 async function signIn(context: BrowserContext, name: string): Promise<Page> {
   const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await page.goto(`${app.url}/`);
   await page.getByRole('button', { name: `Sign in as ${name}` }).click();
   await page.getByRole('heading', { name: 'My roles', level: 1 }).waitFor();
@@ -110,6 +120,8 @@ describe('Admin → Assignments', () => {
     await add.waitFor({ state: 'detached' });
 
     await admin.getByRole('status').filter({ hasText: 'Alice Anders now has an eligible assignment of User Administrator.' }).waitFor();
+    // Focus goes back to the button that opened the dialog.
+    expect(await admin.getByRole('button', { name: 'Add assignment' }).evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
     const aliceRow = rowOf(admin, 'Eligible assignments', 'Alice Anders');
     await aliceRow.waitFor();
     expect(await aliceRow.textContent()).toContain('Permanent');
@@ -199,10 +211,13 @@ describe('Admin → Assignments', () => {
     await remove.getByRole('button', { name: 'Remove' }).click();
     await admin.getByRole('status').filter({ hasText: "Bob Baker's active assignment of DB Owners (Member) was removed." }).waitFor();
     await admin.getByText('No one holds it actively.').waitFor();
+    // The Remove button left with its row: focus is on the lists' heading, not lost.
+    const listsHeading = admin.getByRole('heading', { name: 'Assignments of DB Owners (Member)' });
+    await eventually(async () => ((await listsHeading.evaluate((h) => h === h.ownerDocument.activeElement)) ? true : undefined));
     await eventually(async () => ((await groupMembers(GROUPS.dbOwners)).includes(USERS.bob) ? undefined : true));
     expect(await schedules(`${GRP}/assignmentSchedules`, `groupId eq '${GROUPS.dbOwners}' and principalId eq '${USERS.bob}'`)).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('an Azure resource role at a subscription, through the ARM surface: admin adds a time-bound eligibility, moves its end, and removes it', async () => {
     const scope = `/subscriptions/${CORP_PRODUCTION}`;
@@ -259,7 +274,7 @@ describe('Admin → Assignments', () => {
     await admin.getByText('No one is eligible.').waitFor();
     expect(await listed()).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('renews an eligibility that has expired', async () => {
     const assigned = await app.api('admin', 'POST', `${GRP}/eligibilityScheduleRequests`, {
@@ -289,7 +304,7 @@ describe('Admin → Assignments', () => {
     const live = await schedules(`${GRP}/eligibilitySchedules`, `groupId eq '${GROUPS.approvers}' and principalId eq '${USERS.dave}'`);
     expect(live.map((s) => s.status)).toEqual(['Provisioned']);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('an auditor reads the lists with no buttons to change them; a user without an app role has no Admin page', async () => {
     expect((await app.api('admin', 'POST', `${DIR}/roleEligibilityScheduleRequests`, {
@@ -326,7 +341,7 @@ describe('Admin → Assignments', () => {
     });
     expect(refused.status).toBe(403);
     await carolContext.close();
-  }, 60_000);
+  }, 90_000);
 
   it("shows the API's refusal in the form and changes nothing (permanent eligibility the policy no longer allows)", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
@@ -358,5 +373,5 @@ describe('Admin → Assignments', () => {
     expect(await admin.getByText('No one is eligible.').count()).toBe(1);
     expect(await schedules(`${DIR}/roleEligibilitySchedules`, `principalId eq '${USERS.carol}' and roleDefinitionId eq '${ROLES.helpdesk}'`)).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 });

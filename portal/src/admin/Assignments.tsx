@@ -58,7 +58,8 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
     const rules = await loadAdminRules(apis, shown.target);
     setShown((s) => (s && s.target === shown.target ? { ...s, rules } : s));
   };
-  const refresh = () => (shown ? void show(shown.target, shown.name) : undefined);
+  const refresh = () => (shown ? show(shown.target, shown.name) : Promise.resolve());
+  const heading = useRef<HTMLHeadingElement>(null);
 
   const openForm = (mode: FormMode, e: Event) => {
     opener.current = e.currentTarget as HTMLElement;
@@ -67,12 +68,14 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
   };
   const closeForm = (outcome?: string) => {
     setForm(undefined);
-    if (outcome) {
-      setNote(outcome);
-      refresh();
-    }
-    // Why: focus returns where the admin was, not to the top of the page.
+    // Why: focus returns where the admin was, not to the top of the page; when that button is
+    // gone with its row (a removal, a renewal), to the heading of the lists instead.
     opener.current?.focus();
+    if (!outcome) return;
+    setNote(outcome);
+    void refresh().then(() => {
+      if (!opener.current?.isConnected) heading.current?.focus();
+    });
   };
 
   const actions = (row: AssignmentRow) => {
@@ -98,7 +101,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
 
   return (
     <>
-      <PageStatus onRefresh={() => (shown ? refresh() : undefined)} error={error} note={note} />
+      <PageStatus onRefresh={() => void refresh()} error={error} note={note} />
       {!manage && <p class="notice">You are an auditor: you can read every assignment here but change none.</p>}
       {!directory ? (
         !error && <p>Loading roles and groups…</p>
@@ -107,7 +110,8 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
       )}
       {shown && (
         <section aria-labelledby="shown-title">
-          <h2 id="shown-title">Assignments of {shown.name}</h2>
+          <h2 id="shown-title" ref={heading} tabIndex={-1}>
+            Assignments of {shown.name}</h2>
           {manage && (
             <div class="buttons">
               <button type="button" class="primary" onClick={(e) => openForm({ action: 'adminAssign' }, e)}>

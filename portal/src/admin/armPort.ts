@@ -1,6 +1,6 @@
 /** The ARM adapter of the admin port: Azure resource roles at an ARM scope. */
 import { ARM_API_VERSION, type ArmApi } from './armApi';
-import { type AdminAction, type AdminRequest, type AzureTarget, endOf, type Held, type Made, type PolicyRule, type ScheduleKind, type TargetPort } from './ports';
+import { type AdminAction, type AdminRequest, type AzureTarget, endOf, type Held, type Made, type PolicyRule, requestFields, type ScheduleKind, type TargetPort } from './ports';
 
 const AUTH = '/providers/Microsoft.Authorization';
 
@@ -100,22 +100,12 @@ export function armPort(arm: ArmApi, target: AzureTarget): TargetPort {
       return items[0]?.properties.effectiveRules ?? [];
     },
     send(kind: ScheduleKind, action: AdminAction, r: AdminRequest) {
-      const when = r.schedule;
       return arm.call('PUT', `${base}/${SETS[kind].requests}/${crypto.randomUUID()}?${ARM_API_VERSION}`, {
         properties: {
           principalId: r.principalId,
           roleDefinitionId: target.roleDefinitionId,
           requestType: requestType(action),
-          ...(r.justification.trim() ? { justification: r.justification.trim() } : {}),
-          ...(r.ticketNumber || r.ticketSystem ? { ticketInfo: { ticketNumber: r.ticketNumber, ticketSystem: r.ticketSystem } } : {}),
-          ...(when
-            ? {
-                scheduleInfo: {
-                  ...(when.start ? { startDateTime: when.start } : {}),
-                  expiration: when.permanent ? { type: 'NoExpiration' } : { type: 'AfterDateTime', endDateTime: when.end },
-                },
-              }
-            : {}),
+          ...requestFields(r, 'arm'),
         },
       });
     },

@@ -1,7 +1,7 @@
 /** The Graph adapter of the admin port: directory roles and PIM for Groups. */
 import type { Api } from '../api';
 import type { Target } from '../model';
-import { type AdminAction, type AdminRequest, endOf, type Held, type Made, type PolicyRule, type ScheduleKind, type TargetPort } from './ports';
+import { type AdminAction, type AdminRequest, endOf, type Held, type Made, type PolicyRule, requestFields, type ScheduleKind, type TargetPort } from './ports';
 
 /** Where a target's kind lives in Graph, and how its URLs and bodies name the target. */
 interface Surface {
@@ -113,21 +113,11 @@ export function graphPort(api: Api, target: Target): TargetPort {
       return answer.value[0]?.policy?.rules ?? [];
     },
     send(kind: ScheduleKind, action: AdminAction, r: AdminRequest) {
-      const when = r.schedule;
       return api.call('POST', set(kind, 'ScheduleRequests'), {
         action,
         principalId: r.principalId,
         ...s.body,
-        ...(r.justification.trim() ? { justification: r.justification.trim() } : {}),
-        ...(r.ticketNumber || r.ticketSystem ? { ticketInfo: { ticketNumber: r.ticketNumber, ticketSystem: r.ticketSystem } } : {}),
-        ...(when
-          ? {
-              scheduleInfo: {
-                ...(when.start ? { startDateTime: when.start } : {}),
-                expiration: when.permanent ? { type: 'noExpiration' } : { type: 'afterDateTime', endDateTime: when.end },
-              },
-            }
-          : {}),
+        ...requestFields(r, 'graph'),
       });
     },
   };

@@ -90,3 +90,24 @@ export function endOf(info: { startDateTime?: string | null; expiration?: { endD
   const ms = exp?.duration ? isoDurationMs(exp.duration) : undefined;
   return start && ms !== undefined ? Date.parse(start) + ms : undefined;
 }
+
+/**
+ * The fields Graph's and ARM's schedule request bodies share (justification, ticketInfo,
+ * scheduleInfo); ARM spells the expiration types in PascalCase.
+ */
+export function requestFields(r: AdminRequest, spelling: 'graph' | 'arm'): Record<string, unknown> {
+  const when = r.schedule;
+  const type = (t: 'noExpiration' | 'afterDateTime') => (spelling === 'arm' ? `${t.charAt(0).toUpperCase()}${t.slice(1)}` : t);
+  return {
+    ...(r.justification.trim() ? { justification: r.justification.trim() } : {}),
+    ...(r.ticketNumber || r.ticketSystem ? { ticketInfo: { ticketNumber: r.ticketNumber, ticketSystem: r.ticketSystem } } : {}),
+    ...(when
+      ? {
+          scheduleInfo: {
+            ...(when.start ? { startDateTime: when.start } : {}),
+            expiration: when.permanent ? { type: type('noExpiration') } : { type: type('afterDateTime'), endDateTime: when.end },
+          },
+        }
+      : {}),
+  };
+}
