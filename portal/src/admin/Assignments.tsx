@@ -7,8 +7,8 @@ import { ArmApi } from './armApi';
 import { AssignmentForm, type FormMode } from './AssignmentForm';
 import { type AdminApis, type AdminRules, type AdminTarget, type AssignmentRow, type ExpiredRow, loadAdminRules, loadAssignments, type ScheduleKind, type TargetAssignments } from './assignments';
 import { type Directory, loadDirectory } from './directory';
-import { TargetPicker } from './TargetPicker';
-import './admin.css';
+import { AssignmentTarget } from './AssignmentTarget';
+import './assignments.css';
 
 /** Why a row has no buttons: where it is changed instead. */
 const NOT_HERE: Record<string, string> = {
@@ -106,7 +106,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
       {!directory ? (
         !error && <p>Loading roles and groups…</p>
       ) : (
-        <TargetPicker directory={directory} arm={apis.arm} onPick={(t, name) => void show(t, name)} />
+        <AssignmentTarget directory={directory} arm={apis.arm} onPick={(t, name) => void show(t, name)} />
       )}
       {shown && (
         <section aria-labelledby="shown-title">
