@@ -19,6 +19,7 @@ export interface PimApi {
     /** GET of a collection, following nextLink. */
     list<T = Json>(path: string): Promise<T[]>;
     put<T = Json>(path: string, body: unknown): Promise<T>;
+    patch<T = Json>(path: string, body: unknown): Promise<T>;
   };
 }
 
@@ -85,6 +86,7 @@ export function connect(urlFlag: string | undefined): PimApi {
         return out;
       },
       put: (path, body) => call('PUT', path, body, armToken()),
+      patch: (path, body) => call('PATCH', path, body, armToken()),
     },
   };
   function armToken(): string {

@@ -29,10 +29,12 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   scope: { type: 'string', multiple: true },
   duration: { type: 'string' },
+  start: { type: 'string' },
   reason: { type: 'string' },
   ticket: { type: 'string' },
   'ticket-system': { type: 'string' },
   owner: { type: 'boolean' },
+  group: { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -75,6 +77,28 @@ export function toIsoDuration(text: string): string {
   if (days + hours + minutes === 0) throw new UsageError(`'${text}' is no time at all: give a duration such as 1h.`);
   const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}`;
   return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
+}
+
+/**
+ * When an activation starts: now when not given, else an ISO 8601 time ("2026-12-01T08:00Z") or
+ * a time from now ("+30m", "in 2h"), as the ISO time the API takes.
+ */
+export function toStartTime(text: string | undefined, now = Date.now()): string {
+  if (text === undefined) return new Date(now).toISOString();
+  const t = text.trim();
+  const relative = /^(?:\+|in\s+)(.+)$/i.exec(t);
+  if (relative?.[1]) return new Date(now + isoDurationMs(toIsoDuration(relative[1]))).toISOString();
+  const at = Date.parse(t);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(t) || Number.isNaN(at)) throw new UsageError(`'${text}' is not a start time: write an ISO 8601 time such as 2026-12-01T08:00:00Z, or a time from now such as +30m or 'in 2h'.`);
+  if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(t)) throw new UsageError(`'${text}' has no time zone: end it with Z (UTC) or an offset such as +01:00.`);
+  return new Date(at).toISOString();
+}
+
+/** An ISO 8601 duration of days, hours, minutes and seconds, in milliseconds. */
+export function isoDurationMs(iso: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
+  const [d, h, min, s] = [m?.[1], m?.[2], m?.[3], m?.[4]].map((v) => Number(v ?? 0)) as [number, number, number, number];
+  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
 }
 
 /** The string value of an option (the last one when repeated), or undefined. */
@@ -125,15 +149,17 @@ export const USAGE = `pim: request, approve and govern just-in-time access
   pim roles [--scope <arm scope>]...          what you are eligible for and what is active
                                               (Azure roles at the ARM scopes given, else
                                               PIM_AZURE_SCOPES, else the login's "scopes")
-  pim activate <role|group> --reason <text> [--duration 2h] [--scope /] [--owner]
-               [--ticket N --ticket-system S] [--wait [--timeout 30m]]
+  pim activate <role|group> --reason <text> [--duration 2h] [--start +30m|<ISO time>]
+               [--scope /] [--owner] [--ticket N --ticket-system S] [--wait [--timeout 30m]]
   pim activate <azure role|GUID> --scope /subscriptions/.../resourceGroups/rg --reason <text> [--wait]
   pim deactivate <role|group> [--scope /] [--owner]
   pim deactivate <azure role|GUID> --scope <arm scope>
-  pim requests                                your requests
-  pim approvals                               requests waiting for your decision
+  pim requests [--scope <arm scope>]...       your requests (Azure ones at the ARM scopes)
+  pim approvals [--scope <arm scope>]...      requests waiting for your decision
   pim approve|deny <requestId> --reason <text>
   pim policy export <role> [file.yaml]        a role's settings as YAML
+  pim policy export --group <id> [--owner] [file.yaml]
+                                              a group's member (or owner) settings
   pim policy diff <file.yaml>                 what applying the file would change
   pim policy apply <file.yaml> [--dry-run]    change only the rules that differ
 

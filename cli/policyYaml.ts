@@ -105,18 +105,19 @@ function fromStage(stage: ApprovalStage, before: Record<string, unknown> | undef
   };
 }
 
+/** Whose settings a document holds: a directory role's, or a group's member or owner settings. */
+export type PolicySubject = { role: string; roleDefinitionId: string } | { groupId: string; access: 'member' | 'owner' };
+
 /** The document `pim policy export` writes. */
-export interface PolicyDocument {
-  role: string;
-  roleDefinitionId: string;
+export type PolicyDocument = PolicySubject & {
   activation?: Record<string, unknown>;
   eligibility?: Record<string, unknown>;
   assignment?: Record<string, unknown>;
-}
+};
 
-/** The role's rules as the YAML document's object. */
-export function toDocument(role: { id: string; displayName: string }, rules: Rule[]): PolicyDocument {
-  const doc: Record<string, unknown> = { role: role.displayName, roleDefinitionId: role.id };
+/** The policy's rules as the YAML document's object, under whose settings they are. */
+export function toDocument(subject: PolicySubject, rules: Rule[]): PolicyDocument {
+  const doc: Record<string, unknown> = { ...subject };
   for (const field of FIELDS) {
     const rule = rules.find((r) => r.id === field.ruleId);
     if (rule) setPath(doc, field.path, field.get(rule));

@@ -4,6 +4,9 @@
  */
 import { hmacSigner } from '../shared/adapters/crypto/hmacSigner';
 import type { InvocationContext } from '@azure/functions';
+import { approvalDecisionGuard, type ApprovalDecisionGuard } from '../shared/app/approvalGuard';
+import { CORRELATION_ID, SpanKind, tracedPort } from '../shared/adapters/telemetry/tracing';
+import type { AuditRecord } from '../shared/ports/audit';
 import * as df from 'durable-functions';
 import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
@@ -23,7 +26,7 @@ import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepos
 import { TableAccess } from '../shared/adapters/tables/tableAccess';
 import { tableStorageHealth } from '../shared/adapters/tables/tableStorageHealth';
 import type { DependencyHealth } from '../shared/ports/dependencyHealth';
-import { config } from '../shared/config';
+import { config, hostingFacts } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
@@ -88,17 +91,18 @@ function build(): AppDeps {
   const settings = config();
   const tables = new TableAccess(settings.tables, settings.PIM_TABLE_PREFIX);
   const bus = createBus(settings.serviceBus, settings.PIM_EVENTS_TOPIC);
-  const audit = tableAuditLog(tables);
+  // Every audit append, Graph and ARM call is a span of the trace it happens in (see tracing.ts).
+  const audit = tracedPort('audit', tableAuditLog(tables), SpanKind.INTERNAL, auditAttributes);
   const outbox = new TableOutbox(tables, bus.publisher, audit);
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
-  const directory = graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 });
-  const azure = armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 });
+  const directory = tracedPort('graph', graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
+  const azure = tracedPort('arm', armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
   return {
     health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
     outbox,
     bus,
-    mailer: graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }),
+    mailer: tracedPort('graph', graphMailer({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, sender: settings.PIM_MAIL_SENDER }), SpanKind.CLIENT),
     notifications: tableNotificationLog(tables),
     webhookDeadLetters: tableWebhookDeadLetterStore(tables),
     linkSigner: hmacSigner(settings.PIM_APPROVAL_LINK_KEYS),
@@ -125,6 +129,20 @@ function build(): AppDeps {
     azure,
     access: accessTargets({ directoryRole: directoryRoleAccess(directory), group: groupAccess(directory), azureRole: azureRoleAccess(azure) }),
   };
+}
+
+/** An audit append's span names the records' correlation ids and activities. */
+function auditAttributes(_method: string, args: unknown[]) {
+  const records = (Array.isArray(args[0]) ? args[0] : [args[0]]) as Array<Partial<AuditRecord> | undefined>;
+  return {
+    [CORRELATION_ID]: [...new Set(records.map((r) => r?.correlationId).filter(Boolean))].join(','),
+    'pim.audit.activities': records.map((r) => r?.activityDisplayName).filter(Boolean).join('; '),
+  };
+}
+
+/** Whether emailed approval links may take decisions on this deployment (see approvalGuard.ts). */
+export function approvalGuard(): ApprovalDecisionGuard {
+  return approvalDecisionGuard(hostingFacts());
 }
 
 export const tokens = () => deps().tokens;

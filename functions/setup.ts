@@ -9,5 +9,17 @@
  * Needs host 4.28 or later; shared/http/graphHandler.ts reads bodies as streams, with its limit.
  */
 import { app } from '@azure/functions';
+import { startAzureMonitor } from '../shared/adapters/telemetry/azureMonitor';
+import { approvalGuard } from './composition';
 
 app.setup({ enableHttpStream: true });
+
+// Traces to Application Insights when the deployment has it (APPLICATIONINSIGHTS_CONNECTION_STRING).
+startAzureMonitor().catch((error: unknown) => console.error(`PIM start-up: Application Insights tracing did not start: ${error instanceof Error ? error.message : String(error)}`));
+
+// Why at start-up: an operator reading the log after a deploy learns at once that approval
+// links will refuse decisions (and why), not from the first approver who complains.
+app.hook.appStart(() => {
+  const guard = approvalGuard();
+  if (!guard.served) console.error(`PIM start-up check: ${guard.reason}`);
+});

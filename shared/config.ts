@@ -1,3 +1,4 @@
+import type { HostingFacts } from './app/approvalGuard';
 import { z } from 'zod';
 import { type BusConnection, busConnection, GUID, isLoopbackHttp, type TableConnection, tableConnection } from './connections';
 
@@ -137,6 +138,12 @@ const schema = z.object({
   PIM_TABLE_PREFIX: z.string().regex(NAME, 'letters and digits, starting with a letter').default('Pim'),
 });
 
+/**
+ * Every setting the schema above reads (the connections' settings are read in connections.ts).
+ * test/infra/ holds infra/main.bicep to this list: each is set there or left to the operator.
+ */
+export const settingNames: readonly string[] = Object.keys(schema.shape);
+
 export type AppConfig = Readonly<
   z.output<typeof schema> & {
     /** The app's tables: from AzureWebJobsStorage or AzureWebJobsStorage__* (see connections.ts). */
@@ -184,6 +191,16 @@ function expectation(key: string): string {
   const field = (schema.shape as Record<string, z.ZodType | undefined>)[key];
   const issue = field?.safeParse('').error?.issues[0];
   return issue?.message ?? 'set';
+}
+
+/**
+ * What the platform says about where the app runs, read apart from the app's own settings so it
+ * is known even while those are incomplete (at start-up): App Service and Functions in Azure set
+ * WEBSITE_SITE_NAME (the app's name), and WEBSITE_AUTH_ENABLED=True while App Service
+ * authentication is on. Neither is an app setting an operator sets.
+ */
+export function hostingFacts(env: Record<string, string | undefined> = process.env): HostingFacts {
+  return { inAzure: Boolean(env.WEBSITE_SITE_NAME), appServiceAuthEnabled: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true' };
 }
 
 let cached: AppConfig | undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AccessItem, armPath, armSelfRequest, matches, myAccess, myAzureAccess, pickEligible, requestsPath, type Selector, selfRequest } from '../access';
 import { connect, type Json, type PimApi } from '../api';
-import { isArmScope, type ParsedCommand, stringOption, toIsoDuration, UsageError } from '../args';
+import { isArmScope, isoDurationMs, type ParsedCommand, stringOption, toIsoDuration, toStartTime, UsageError } from '../args';
 import { CliError } from '../errors';
 import type { Output } from '../output';
 import { waitForRequest } from '../wait';
@@ -17,22 +17,23 @@ export async function activate(cmd: ParsedCommand, out: Output): Promise<void> {
   const duration = toIsoDuration(stringOption(cmd.options, 'duration') ?? '1h');
   const ticket = stringOption(cmd.options, 'ticket');
   const ticketSystem = stringOption(cmd.options, 'ticket-system');
+  const start = toStartTime(stringOption(cmd.options, 'start'));
   const api = connect(cmd.global.url);
   const armScope = azureScopeOf(cmd);
   if (armScope) {
-    await activateAzure(api, cmd, out, { wanted, scope: armScope, reason, duration, ticket, ticketSystem });
+    await activateAzure(api, cmd, out, { wanted, scope: armScope, reason, duration, start, ticket, ticketSystem });
     return;
   }
   const item = pickEligible(await myAccess(api), wanted, selector(cmd));
   const body = selfRequest(item, api.login.account.oid, 'selfActivate', {
     justification: reason,
-    scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration } },
+    scheduleInfo: { startDateTime: start, expiration: { type: 'afterDuration', duration } },
     ...(ticket || ticketSystem ? { ticketInfo: { ticketNumber: ticket ?? null, ticketSystem: ticketSystem ?? null } } : {}),
   });
   const created = await api.send('POST', requestsPath(item.kind), body);
   const id = String(created.id);
   if (!cmd.options.wait) {
-    out.result(created, `Requested ${label(item)} for ${duration}: ${created.status} (request ${id}).${created.status === 'PendingApproval' ? " Waiting for approval; 'pim requests' shows it." : ''}`);
+    out.result(created, `Requested ${label(item)} for ${duration}${from(start)}: ${created.status} (request ${id}).${created.status === 'PendingApproval' ? " Waiting for approval; 'pim requests' shows it." : ''}`);
     return;
   }
   const done = await waitForRequest(api, item.kind, id, out, waitOptions(cmd));
@@ -70,6 +71,7 @@ interface AzureActivation {
   scope: string;
   reason: string;
   duration: string;
+  start: string;
   ticket: string | undefined;
   ticketSystem: string | undefined;
 }
@@ -83,14 +85,14 @@ async function activateAzure(api: PimApi, cmd: ParsedCommand, out: Output, a: Az
     path,
     armSelfRequest(item, api.login.account.oid, 'SelfActivate', {
       justification: a.reason,
-      scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: a.duration } },
+      scheduleInfo: { startDateTime: a.start, expiration: { type: 'AfterDuration', endDateTime: null, duration: a.duration } },
       ...(a.ticket || a.ticketSystem ? { ticketInfo: { ticketNumber: a.ticket ?? null, ticketSystem: a.ticketSystem ?? null } } : {}),
     }),
   );
   const status = String((created.properties as Json | undefined)?.status);
   const name = String(created.name);
   if (!cmd.options.wait) {
-    out.result(created, `Requested ${label(item)} for ${a.duration}: ${status} (request ${name}).${status === 'PendingApproval' ? " Waiting for approval; 'pim roles' shows it once active." : ''}`);
+    out.result(created, `Requested ${label(item)} for ${a.duration}${from(a.start)}: ${status} (request ${name}).${status === 'PendingApproval' ? " Waiting for approval; 'pim roles' shows it once active." : ''}`);
     return;
   }
   const done = await waitForRequest(api, 'azureRole', path, out, waitOptions(cmd));
@@ -113,8 +115,7 @@ async function activeUntil(api: ReturnType<typeof connect>, item: AccessItem): P
   return now?.endDateTime ?? undefined;
 }
 
-function durationMs(text: string): number {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(toIsoDuration(text));
-  const [d, h, min, s] = [m?.[1], m?.[2], m?.[3], m?.[4]].map((v) => Number(v ?? 0)) as [number, number, number, number];
-  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
-}
+/** " from <time>" for a start later than now (a minute's grace for clocks), else nothing. */
+const from = (start: string) => (Date.parse(start) > Date.now() + 60_000 ? ` from ${start}` : '');
+
+const durationMs = (text: string) => isoDurationMs(toIsoDuration(text));

@@ -1,18 +1,31 @@
 import * as df from 'durable-functions';
 import { ACTIVITIES } from '../../shared/adapters/durable/names';
+import { inSpan, SCHEDULE_REQUEST_ID } from '../../shared/adapters/telemetry/tracing';
 import { currentEnd, endActivation, grantActivation, revokeActivation, settleStage } from '../../shared/app/activationSteps';
 import { deps } from '../composition';
 
-df.app.activity(ACTIVITIES.settleStage, {
-  handler: (input: { requestId: string; stage: number; timedOut: boolean }) => settleStage(deps(), input.requestId, input.stage, input.timedOut),
-});
+/**
+ * What the orchestrator hands an activity: the request and the trace it belongs to. A bare
+ * request id is what orchestrations started before traces were carried still replay with.
+ */
+type StepInput = string | { requestId: string; traceparent?: string };
 
-df.app.activity(ACTIVITIES.grant, { handler: (requestId: string) => grantActivation(deps(), requestId) });
+/** Registers an activity whose work runs in a span of the request's trace. */
+function activity<I extends StepInput, R>(name: string, work: (requestId: string, input: I) => Promise<R>): void {
+  df.app.activity(name, {
+    handler: (input: I) => {
+      const { requestId, traceparent } = typeof input === 'string' ? { requestId: input, traceparent: undefined } : input;
+      return inSpan(`activity.${name}`, { parent: traceparent, attributes: { [SCHEDULE_REQUEST_ID]: requestId } }, () => work(requestId, input));
+    },
+  });
+}
 
-df.app.activity(ACTIVITIES.fail, {
-  handler: (requestId: string) => endActivation(deps(), requestId, 'Failed', 'The role could not be granted in the directory.'),
-});
+activity(ACTIVITIES.settleStage, (requestId, input: { requestId: string; traceparent?: string; stage: number; timedOut: boolean }) => settleStage(deps(), requestId, input.stage, input.timedOut));
 
-df.app.activity(ACTIVITIES.currentEnd, { handler: (requestId: string) => currentEnd(deps(), requestId) });
+activity(ACTIVITIES.grant, (requestId) => grantActivation(deps(), requestId));
 
-df.app.activity(ACTIVITIES.revoke, { handler: (requestId: string) => revokeActivation(deps(), requestId) });
+activity(ACTIVITIES.fail, (requestId) => endActivation(deps(), requestId, 'Failed', 'The role could not be granted in the directory.'));
+
+activity(ACTIVITIES.currentEnd, (requestId) => currentEnd(deps(), requestId));
+
+activity(ACTIVITIES.revoke, (requestId) => revokeActivation(deps(), requestId));

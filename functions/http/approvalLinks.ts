@@ -3,15 +3,35 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { httpRoute } from '../httpRoute';
 import * as df from 'durable-functions';
 import { actOnLink, type LinkDeps, type LinkPage, viewLink } from '../../shared/app/approvalPages';
-import { config } from '../../shared/config';
+import { config, hostingFacts } from '../../shared/config';
 import { PAGE_HEADERS, renderLinkPage } from '../../shared/http/approvalHtml';
-import { deps, workflowFor } from '../composition';
+import { approvalGuard, deps, workflowFor } from '../composition';
 
 const CSRF_COOKIE = 'pim_csrf';
 
 function linkDeps(extra: Partial<LinkDeps> = {}): LinkDeps {
   const settings = config();
   return { ...deps(), signinRequired: settings.PIM_APPROVAL_SIGNIN_REQUIRED, ...extra };
+}
+
+/** The page an approver gets where decisions are refused (see approvalGuard.ts); undefined where they are served. */
+function refusedHere(): Extract<LinkPage, { kind: 'error' }> | undefined {
+  const guard = approvalGuard();
+  if (guard.served) return undefined;
+  return { kind: 'error', status: 503, title: 'Decisions on approval links are turned off here', message: guard.reason ?? '' };
+}
+
+/**
+ * In Azure with App Service authentication on and sign-in required, an approver who opens the
+ * link not signed in is sent to sign in first and brought back (the page itself has no sign-in
+ * link, and the decision would otherwise be refused after they typed their reason).
+ */
+function signInFirst(req: HttpRequest): HttpResponseInit | undefined {
+  const where = hostingFacts();
+  if (!where.inAzure || !where.appServiceAuthEnabled || !config().PIM_APPROVAL_SIGNIN_REQUIRED) return undefined;
+  if (req.headers.get('x-ms-client-principal-id')) return undefined;
+  const back = new URL(req.url).pathname;
+  return { status: 302, headers: { Location: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(back)}`, 'Cache-Control': 'no-store' } };
 }
 
 function cookieOf(req: HttpRequest, name: string): string | undefined {
@@ -38,6 +58,10 @@ httpRoute('approvalLinkPage', {
   doc: { summary: 'The approval link page from a mail: shows the request, acts on nothing', produces: 'text/html' },
   handler: async (req): Promise<HttpResponseInit> => {
     if (req.method === 'OPTIONS') return { status: 204, headers: { Allow: 'GET, HEAD, POST, OPTIONS' } };
+    const refused = refusedHere();
+    if (refused) return { status: refused.status, headers: PAGE_HEADERS, body: req.method === 'HEAD' ? undefined : renderLinkPage(refused, '') };
+    const signIn = signInFirst(req);
+    if (signIn) return signIn;
     const page = await viewLink(linkDeps(), req.params.token ?? '');
     const csrf = randomBytes(24).toString('base64url');
     const secure = config().PIM_PUBLIC_BASE_URL.startsWith('https:');
@@ -57,6 +81,11 @@ httpRoute('approvalLinkDecision', {
   doc: { summary: "The approval link page's form post (decision, justification, csrf): approves or denies", produces: 'text/html' },
   extraInputs: [df.input.durableClient()],
   handler: async (req, ctx): Promise<HttpResponseInit> => {
+    const refused = refusedHere();
+    if (refused) {
+      ctx.error(`Request ${ctx.invocationId}: an approval-link decision was refused: ${refused.message}`);
+      return { status: refused.status, headers: PAGE_HEADERS, body: renderLinkPage(refused, '') };
+    }
     const form = new URLSearchParams(await req.text());
     // Why: double-submit CSRF check: the form's token must match the cookie set with the page.
     if (!sameSecret(form.get('csrf') ?? undefined, cookieOf(req, CSRF_COOKIE))) {

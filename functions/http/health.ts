@@ -1,7 +1,7 @@
 import { httpRoute } from '../httpRoute';
 import { checkHealth, type HealthReport } from '../../shared/app/health';
 import { config } from '../../shared/config';
-import { deps } from '../composition';
+import { approvalGuard, deps } from '../composition';
 
 /**
  * The probe run in progress. Why: /healthz is anonymous and each run calls storage, the bus
@@ -11,7 +11,7 @@ let running: Promise<HealthReport> | undefined;
 
 function probeOnce(): Promise<HealthReport> {
   const settings = config();
-  running ??= checkHealth({ ...deps().health, durableBackend: settings.PIM_DURABLE_BACKEND, taskHub: settings.DURABLE_TASK_HUB }).finally(() => {
+  running ??= checkHealth({ ...deps().health, durableBackend: settings.PIM_DURABLE_BACKEND, taskHub: settings.DURABLE_TASK_HUB, approvalDecisions: approvalGuard() }).finally(() => {
     running = undefined;
   });
   return running;

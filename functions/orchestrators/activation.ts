@@ -13,6 +13,8 @@ import type { ActivationWorkflowInput } from '../../shared/ports/workflow';
 df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationContext) {
   const input = context.df.getInput() as ActivationWorkflowInput;
   const { requestId } = input;
+  // What every activity gets: the request, and the trace of the HTTP request that started it.
+  const step = { requestId, ...(input.traceparent ? { traceparent: input.traceparent } : {}) };
 
   let approvedAll = input.stageTimeoutsMinutes.length === 0;
   for (let stage = 0; stage < input.stageTimeoutsMinutes.length && !approvedAll; stage++) {
@@ -24,7 +26,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
       const winner = yield context.df.Task.any([decided, canceled, timeout]);
       if (winner !== timeout) timeout.cancel();
       // Retried: a lost activity here would leave a decided request waiting forever.
-      const result: StageResult = yield context.df.callActivityWithRetry(ACTIVITIES.settleStage, new df.RetryOptions(1_000, 5), { requestId, stage, timedOut: winner === timeout });
+      const result: StageResult = yield context.df.callActivityWithRetry(ACTIVITIES.settleStage, new df.RetryOptions(1_000, 5), { ...step, stage, timedOut: winner === timeout });
       if (result === 'pending') continue;
       if (result === 'stageApproved') break;
       if (result === 'approved') {
@@ -39,15 +41,15 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
   if (start.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(start);
 
   try {
-    const granted: 'granted' | 'gone' = yield context.df.callActivityWithRetry(ACTIVITIES.grant, new df.RetryOptions(2_000, 5), requestId);
+    const granted: 'granted' | 'gone' = yield context.df.callActivityWithRetry(ACTIVITIES.grant, new df.RetryOptions(2_000, 5), step);
     if (granted === 'gone') return 'gone';
   } catch {
-    yield context.df.callActivity(ACTIVITIES.fail, requestId);
+    yield context.df.callActivity(ACTIVITIES.fail, step);
     return 'failed';
   }
 
   for (;;) {
-    const end: string | null = yield context.df.callActivity(ACTIVITIES.currentEnd, requestId);
+    const end: string | null = yield context.df.callActivity(ACTIVITIES.currentEnd, step);
     if (end === null) break;
     const timer = context.df.createTimer(new Date(end));
     const stop = context.df.waitForExternalEvent('stop');
@@ -56,6 +58,6 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     if (winner !== timer) timer.cancel();
     if (winner !== extended) break;
   }
-  yield context.df.callActivityWithRetry(ACTIVITIES.revoke, new df.RetryOptions(5_000, 10), requestId);
+  yield context.df.callActivityWithRetry(ACTIVITIES.revoke, new df.RetryOptions(5_000, 10), step);
   return 'ended';
 });

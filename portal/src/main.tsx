@@ -1,9 +1,10 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
-import { adminAccessOf } from './admin/appRoles';
-import { Assignments } from './admin/Assignments';
 import { ApproveRequests } from './ApproveRequests';
+import { signedInAdminAccess } from './admin/appRoles';
+import { Assignments } from './admin/Assignments';
+import { RoleSettings } from './admin/RoleSettings';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
 import { Nav, type Page, pageFromHash, PAGES } from './Nav';
@@ -34,23 +35,21 @@ function App() {
       </header>
       <main>
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <Signed api={api} principalId={session.user.id} token={session.token} /> : <SignIn onSignedIn={signIn} />}
+        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
       </main>
     </>
   );
 }
 
 /** The signed-in portal: the page links, and the page the URL's hash names. */
-function Signed({ api, principalId, token }: { api: Api; principalId: string; token: string }) {
-  const access = adminAccessOf(token);
-  const admin = access !== 'none';
-  const [page, setPage] = useState<Page>(() => pageFromHash(location.hash, admin));
+function Signed({ api, principalId }: { api: Api; principalId: string }) {
+  const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
   const heading = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
   useEffect(() => {
     const onHash = () => {
       navigated.current = true;
-      setPage(pageFromHash(location.hash, admin));
+      setPage(pageFromHash(location.hash));
     };
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
@@ -65,16 +64,22 @@ function Signed({ api, principalId, token }: { api: Api; principalId: string; to
   }, [title]);
   return (
     <>
-      <Nav current={page} admin={admin} />
+      <Nav current={page} />
       <h1 ref={heading} tabIndex={-1}>
         {title}
       </h1>
       {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
-      {page === 'admin-assignments' && access !== 'none' && <Assignments api={api} access={access} />}
+      {page === 'settings' && <RoleSettings api={api} />}
+      {page === 'admin-assignments' && <AdminAssignments api={api} />}
     </>
   );
+}
+
+function AdminAssignments({ api }: { api: Api }) {
+  const access = signedInAdminAccess();
+  return access ? <Assignments api={api} access={access} /> : null;
 }
 
 const root = document.getElementById('app');

@@ -1,4 +1,5 @@
 import type { DependencyHealth } from '../ports/dependencyHealth';
+import type { ApprovalDecisionGuard } from './approvalGuard';
 import type { StorageHealth } from '../ports/storageHealth';
 
 export interface DependencyReport {
@@ -24,6 +25,8 @@ export interface HealthReport {
   serviceBus: DependencyReport;
   graph: DependencyReport;
   durable: { backend: string; taskHub: string };
+  /** Whether emailed approval links take decisions here (refused in Azure without App Service authentication). */
+  approvalLinks: { decisionsServed: boolean; reason?: string };
 }
 
 export interface HealthDeps {
@@ -32,6 +35,7 @@ export interface HealthDeps {
   graph: DependencyHealth;
   durableBackend: string;
   taskHub: string;
+  approvalDecisions: ApprovalDecisionGuard;
   /** How long each probe may take before it counts as not answering. */
   timeoutMs?: number;
 }
@@ -42,8 +46,10 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const [storage, serviceBus, graph] = await Promise.all([check(deps.storage, timeoutMs), check(deps.serviceBus, timeoutMs), check(deps.graph, timeoutMs)]);
-  const status: HealthStatus = !storage.reachable ? 'Unhealthy' : !serviceBus.reachable || !graph.reachable ? 'Degraded' : 'Healthy';
-  return { status, storage, serviceBus, graph, durable: { backend: deps.durableBackend, taskHub: deps.taskHub } };
+  const guard = deps.approvalDecisions;
+  const status: HealthStatus = !storage.reachable ? 'Unhealthy' : !serviceBus.reachable || !graph.reachable || !guard.served ? 'Degraded' : 'Healthy';
+  const approvalLinks = { decisionsServed: guard.served, ...(guard.reason ? { reason: guard.reason } : {}) };
+  return { status, storage, serviceBus, graph, durable: { backend: deps.durableBackend, taskHub: deps.taskHub }, approvalLinks };
 }
 
 async function check(dependency: DependencyHealth, timeoutMs: number): Promise<DependencyReport> {

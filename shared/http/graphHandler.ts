@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Caller, TokenValidator } from './auth';
+import { inServerSpan } from '../adapters/telemetry/tracing';
 import { HttpError, toGraphError } from './graphErrors';
 
 /** Graph refuses request bodies above this size; so do we. */
@@ -29,16 +30,19 @@ export function graphHandler(validator: () => TokenValidator, handler: GraphHand
     const clientRequestId = req.headers.get('client-request-id') ?? undefined;
     const baseHeaders: Record<string, string> = { 'request-id': requestId };
     if (clientRequestId) baseHeaders['client-request-id'] = clientRequestId;
-    try {
-      const caller = await validator().authenticate(req.headers.get('authorization'));
-      const body = await readBody(req);
-      const answer = await handler({ req, ctx, caller, body, url: new URL(req.url), requestId });
-      return { ...answer, headers: { ...baseHeaders, ...(answer.jsonBody !== undefined ? { 'Content-Type': JSON_TYPE } : {}), ...(answer.headers as Record<string, string> | undefined) } };
-    } catch (error) {
-      const answer = toGraphError(error, requestId, clientRequestId);
-      if (answer.status >= 500) ctx.error(`Request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return { status: answer.status, jsonBody: answer.body, headers: { ...baseHeaders, 'Content-Type': JSON_TYPE, ...answer.headers } };
-    }
+    const traced = { method: req.method, url: req.url, functionName: ctx.functionName, traceparent: ctx.traceContext?.traceParent ?? undefined, requestId };
+    return inServerSpan(traced, async (): Promise<HttpResponseInit> => {
+      try {
+        const caller = await validator().authenticate(req.headers.get('authorization'));
+        const body = await readBody(req);
+        const answer = await handler({ req, ctx, caller, body, url: new URL(req.url), requestId });
+        return { ...answer, headers: { ...baseHeaders, ...(answer.jsonBody !== undefined ? { 'Content-Type': JSON_TYPE } : {}), ...(answer.headers as Record<string, string> | undefined) } };
+      } catch (error) {
+        const answer = toGraphError(error, requestId, clientRequestId);
+        if (answer.status >= 500) ctx.error(`Request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return { status: answer.status, jsonBody: answer.body, headers: { ...baseHeaders, 'Content-Type': JSON_TYPE, ...answer.headers } };
+      }
+    });
   };
 }
 

@@ -11,4 +11,6 @@ export interface ActivationWorkflowInput {
   requestId: string;
   stageTimeoutsMinutes: number[];
   startDateTime: string;
+  /** The W3C traceparent of the request that started it, so its activities join that trace. */
+  traceparent?: string;
 }

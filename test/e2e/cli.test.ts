@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
-import { ROLES, USERS } from './demo';
+import { GROUPS, ROLES, USERS } from './demo';
 
 /** The demo service principal of devhost/graph/demo-directory.json. */
 const PIPELINE = '3c1d6f0e-8b2a-4d57-9e61-5a7c2b9f4d10';
@@ -136,6 +136,24 @@ describe('pim as a person', () => {
     expect(await directoryHas(USERS.alice, ROLES.security)).toBe(false);
   });
 
+  it('schedules an activation for later with --start, which the request carries', async () => {
+    await makeEligible(USERS.alice, ROLES.exchange);
+    const before = Date.now();
+    const res = await pim(alice, ['activate', 'Exchange Administrator', '--reason', 'Change window tonight', '--duration', '1h', '--start', '+2h', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const created = JSON.parse(res.stdout) as { id: string; scheduleInfo: { startDateTime: string } };
+    const start = Date.parse(created.scheduleInfo.startDateTime);
+    expect(start - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
+    expect(start - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
+    const stored = await app.api('alice', 'GET', `${REQUESTS}/${created.id}`);
+    expect(Date.parse((stored.body.scheduleInfo as { startDateTime: string }).startDateTime)).toBe(start);
+    expect(await directoryHas(USERS.alice, ROLES.exchange)).toBe(false);
+
+    const text = await pim(alice, ['activate', 'Exchange Administrator', '--reason', 'x', '--start', '2026-13-01T08:00']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/not a start time.*\+30m/);
+  });
+
   it('says what to do when the user is not eligible', async () => {
     const res = await pim(alice, ['activate', 'Global Administrator', '--reason', 'x', '--json']);
     expect(res.code).toBe(1);
@@ -213,6 +231,73 @@ describe('pim with Azure resource roles (the ARM surface)', () => {
   });
 });
 
+describe('pim approvals and requests with Azure resource roles', () => {
+  it('an Azure activation that needs approval is listed for the approver, approved with pim approve, and shows in the requester\'s pim requests', async () => {
+    const base = process.env.PIM_ARM_BASE_URL ?? '';
+    const [, second] = await demoSubscriptions(base);
+    const tree = second ?? (await demoSubscriptions(base))[0];
+    const roleDefinitionId = `${tree.sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.reader}`;
+    const armCall = async (who: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${app.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await app.token(who, { mfa: true, audience: 'arm' })}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json().catch(() => ({}))) as { value?: Array<{ properties: { policyId: string } }> } };
+    };
+    const policies = await armCall('admin', 'GET', `${tree.otherRg}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?api-version=2020-10-01&$filter=${encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`)}`);
+    const policyId = policies.body.value?.[0]?.properties.policyId ?? '';
+    const patched = await armCall('admin', 'PATCH', `${policyId}?api-version=2020-10-01`, {
+      properties: {
+        rules: [
+          {
+            id: 'Approval_EndUser_Assignment',
+            ruleType: 'RoleManagementPolicyApprovalRule',
+            target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
+            setting: {
+              isApprovalRequired: true,
+              isApprovalRequiredForExtension: false,
+              isRequestorJustificationRequired: true,
+              approvalMode: 'SingleStage',
+              approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: USERS.bob, userType: 'User', isBackup: false, description: 'Bob' }] }],
+            },
+          },
+        ],
+      },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const eligible = await armCall('admin', 'PUT', `${tree.otherRg}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/${randomUUID()}?api-version=2020-10-01`, {
+      properties: { principalId: USERS.carol, roleDefinitionId, requestType: 'AdminAssign', justification: 'CLI approvals', scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: 'P30D' } } },
+    });
+    expect(eligible.status, JSON.stringify(eligible.body)).toBe(201);
+
+    const carol = await signedIn(['carol', '--scope', tree.sub]);
+    const waiting = pim(carol, ['activate', 'Reader', '--scope', tree.otherRg, '--reason', 'Read the audit logs', '--wait']);
+    const bob = await signedIn(['bob', '--scope', tree.sub]);
+    const pending = await eventually(async () => {
+      const res = await pim(bob, ['approvals', '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      return (JSON.parse(res.stdout) as Array<{ kind: string; id: string; target: string; principal?: string; justification?: string }>).find((r) => r.kind === 'azureRole');
+    }, 20_000, 300);
+    expect(pending).toMatchObject({ principal: 'Carol Chen', justification: 'Read the audit logs' });
+    expect(pending.target).toMatch(/^Reader at \/subscriptions\//);
+    const text = await pim(bob, ['approvals']);
+    expect(text.stdout).toContain(pending.id);
+
+    const approved = await pim(bob, ['approve', pending.id, '--reason', 'Audit week']);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain(`Approved request ${pending.id}`);
+    const done = await waiting;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/Approval pending[\s\S]*Active: ready to use/);
+
+    const mine = await pim(carol, ['requests', '--json']);
+    expect(JSON.parse(mine.stdout)).toContainEqual(expect.objectContaining({ kind: 'azureRole', id: pending.id, status: 'Provisioned', action: 'selfActivate' }));
+    const nothingLeft = await pim(bob, ['approvals']);
+    expect(nothingLeft.stdout).not.toContain(pending.id);
+  }, 90_000);
+});
+
 describe('pim policy as code', () => {
   it('exports, diffs, dry-runs without changing anything, applies, and exports what it applied', async () => {
     const admin = await signedIn(['admin']);
@@ -245,6 +330,33 @@ describe('pim policy as code', () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ activation: { maximumDuration: 'PT4H', requireTicket: true } });
     const again = await pim(admin, ['policy', 'diff', file]);
     expect(again.stdout).toMatch(/nothing to change/);
+  });
+});
+
+describe('pim policy as code for a group', () => {
+  it("exports a group's owner settings, applies a change to them, and leaves the member settings alone", async () => {
+    const admin = await signedIn(['admin']);
+    const file = join(admin, 'db-owners.yaml');
+    const exported = await pim(admin, ['policy', 'export', '--group', GROUPS.dbOwners, '--owner', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const doc = parse(readFileSync(file, 'utf8')) as { groupId: string; access: string; activation: { maximumDuration: string } };
+    expect(doc).toMatchObject({ groupId: GROUPS.dbOwners, access: 'owner' });
+    const memberBefore = JSON.parse((await pim(admin, ['policy', 'export', '--group', GROUPS.dbOwners, '--json'])).stdout) as { activation: unknown };
+
+    const shorter = doc.activation.maximumDuration === 'PT2H' ? 'PT3H' : 'PT2H';
+    writeFileSync(file, stringify({ ...doc, activation: { ...doc.activation, maximumDuration: shorter } }));
+    const applied = await pim(admin, ['policy', 'apply', file, '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ groupId: GROUPS.dbOwners, access: 'owner', dryRun: false, patchedRules: ['Expiration_EndUser_Assignment'] });
+
+    const owner = JSON.parse((await pim(admin, ['policy', 'export', '--group', GROUPS.dbOwners, '--owner', '--json'])).stdout) as { activation: { maximumDuration: string } };
+    expect(owner.activation.maximumDuration).toBe(shorter);
+    const member = JSON.parse((await pim(admin, ['policy', 'export', '--group', GROUPS.dbOwners, '--json'])).stdout) as { activation: unknown };
+    expect(member.activation).toEqual(memberBefore.activation);
+
+    const unknown = await pim(admin, ['policy', 'export', '--group', randomUUID()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/was not found in the directory/);
   });
 });
 

@@ -49,7 +49,7 @@ describe('/healthz reports what the app itself reaches', () => {
     const closed = await freePort();
     const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
     const storage = tableStorageHealth({ kind: 'connectionString', connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};TableEndpoint=http://127.0.0.1:${closed}/devstoreaccount1` }, { retryOptions: { maxRetries: 0 } });
-    const report = await checkHealth({ ...deps().health, storage, durableBackend: 'test', taskHub: 'PimTestHub', timeoutMs: 3_000 });
+    const report = await checkHealth({ ...deps().health, storage, durableBackend: 'test', taskHub: 'PimTestHub', approvalDecisions: { served: true, reason: null }, timeoutMs: 3_000 });
     expect(report.status).toBe('Unhealthy');
     expect(report.storage).toMatchObject({ reachable: false, endpoint: `http://127.0.0.1:${closed}/devstoreaccount1` });
     expect(report.storage.error).toBeTruthy();

@@ -30,8 +30,8 @@ interface Shown {
  * recently expired assignments, and (with PIM.Admin) add, update, extend, renew or remove them.
  * Auditors see the same lists without any of the buttons.
  */
-export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAccess, 'none'> }) {
-  const manage = access === 'manage';
+export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAccess, undefined> }) {
+  const manage = access === 'edit';
   const [directory, setDirectory] = useState<Directory>();
   const [shown, setShown] = useState<Shown>();
   const [error, setError] = useState<string>();

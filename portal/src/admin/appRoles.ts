@@ -1,31 +1,29 @@
-/**
- * The signed-in user's app roles, read from the `roles` claim of their access token. The
- * portal uses them only to decide what to show: the API checks the same claim on every call,
- * so a page shown by mistake could still do nothing the API would refuse.
- */
-export type AdminAccess = 'manage' | 'read' | 'none';
+import { loadSession } from '../session';
 
-/** The token's claims, unverified (the API verifies them); {} when the token is unreadable. */
-function claimsOf(token: string): { roles?: unknown } {
+/**
+ * The caller's app roles, read from the `roles` claim of their access token (devhost's issuer
+ * puts the demo user's app roles there, as Entra does for an app's API). Only to decide what to
+ * show: the API checks the same claim on every call, so showing too much could not do harm.
+ */
+export function appRolesOf(token: string): string[] {
   const payload = token.split('.')[1];
-  if (!payload) return {};
+  if (!payload) return [];
   try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
-    return JSON.parse(json) as { roles?: unknown };
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { roles?: unknown };
+    return Array.isArray(json.roles) ? json.roles.filter((r): r is string => typeof r === 'string') : [];
   } catch {
-    return {};
+    return [];
   }
 }
 
-export function appRolesOf(token: string): string[] {
-  const roles = claimsOf(token).roles;
-  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+/** 'edit' for PIM.Admin, 'read' for PIM.Auditor, undefined for everyone else (the admin pages stay hidden). */
+export type AdminAccess = 'edit' | 'read' | undefined;
+
+export function adminAccessOf(token: string | undefined): AdminAccess {
+  const roles = token ? appRolesOf(token) : [];
+  if (roles.includes('PIM.Admin')) return 'edit';
+  return roles.includes('PIM.Auditor') ? 'read' : undefined;
 }
 
-/** PIM.Admin manages assignments; PIM.Auditor reads them; anyone else sees no Admin pages. */
-export function adminAccessOf(token: string): AdminAccess {
-  const roles = appRolesOf(token);
-  if (roles.includes('PIM.Admin')) return 'manage';
-  if (roles.includes('PIM.Auditor')) return 'read';
-  return 'none';
-}
+/** The signed-in user's access to the admin pages (for the page links, which have no session at hand). */
+export const signedInAdminAccess = (): AdminAccess => adminAccessOf(loadSession()?.token);

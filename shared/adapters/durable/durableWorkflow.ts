@@ -1,5 +1,6 @@
 import type { DurableClient } from 'durable-functions';
 import type { ActivationWorkflow } from '../../ports/workflow';
+import { currentTraceparent } from '../telemetry/tracing';
 import { ACTIVATION_ORCHESTRATOR } from './names';
 
 /**
@@ -9,7 +10,8 @@ import { ACTIVATION_ORCHESTRATOR } from './names';
 export function durableWorkflow(client: DurableClient, warn: (message: string) => void = (m) => console.warn(m)): ActivationWorkflow {
   return {
     async start(requestId, input) {
-      await client.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input });
+      const traceparent = currentTraceparent();
+      await client.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input: traceparent ? { ...input, traceparent } : input });
     },
     async notify(requestId, event) {
       try {

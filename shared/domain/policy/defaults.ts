@@ -2,6 +2,7 @@ import type { AzureRoleTarget, GroupTarget } from '../target';
 import { azurePolicyIdFor } from './azurePolicyIds';
 import type {
   ApprovalRule,
+  ApprovalStage,
   AuthenticationContextRule,
   Caller,
   EnabledRule,
@@ -75,6 +76,18 @@ const VARIANTS: Record<PolicyScopeType, DefaultsVariant> = {
   AzureResource: { adminAssignmentsExpire: true, activationRequires: ['Justification'] },
 };
 
+/** A stage as Entra starts one: decided within a day, approvers justify, no escalation, nobody named yet. */
+export function defaultApprovalStage(): ApprovalStage {
+  return {
+    approvalStageTimeOutInDays: 1,
+    isApproverJustificationRequired: true,
+    escalationTimeInMinutes: 0,
+    isEscalationEnabled: false,
+    primaryApprovers: [],
+    escalationApprovers: [],
+  };
+}
+
 /**
  * The rules every role (or group access) starts with, as Microsoft Entra sets them:
  * activation up to 8 hours with a justification (and MFA for directory roles), no approval
@@ -92,16 +105,7 @@ export function defaultRules(scopeType: PolicyScopeType = 'DirectoryRole'): Poli
       isApprovalRequiredForExtension: false,
       isRequestorJustificationRequired: true,
       approvalMode: 'SingleStage',
-      approvalStages: [
-        {
-          approvalStageTimeOutInDays: 1,
-          isApproverJustificationRequired: true,
-          escalationTimeInMinutes: 0,
-          isEscalationEnabled: false,
-          primaryApprovers: [],
-          escalationApprovers: [],
-        },
-      ],
+      approvalStages: [defaultApprovalStage()],
     },
   };
   const authContext: AuthenticationContextRule = {

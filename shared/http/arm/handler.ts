@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { Caller } from '../../domain/caller';
 import { readBody } from '../graphHandler';
 import { toArmError } from './errors';
+import { inServerSpan } from '../../adapters/telemetry/tracing';
 
 export interface ArmCall {
   req: HttpRequest;
@@ -34,15 +35,18 @@ export function armHandler(authenticate: () => Authenticate, path: (req: HttpReq
     };
     const clientRequestId = req.headers.get('x-ms-client-request-id');
     if (clientRequestId) headers['x-ms-client-request-id'] = clientRequestId;
-    try {
-      const caller = await authenticate()(req.headers.get('authorization'));
-      const body = await readBody(req);
-      const answer = await handler({ req, ctx, caller, body, url: new URL(req.url), path: path(req), requestId });
-      return { ...answer, headers: { ...headers, ...(answer.jsonBody !== undefined ? { 'Content-Type': JSON_TYPE } : {}), ...(answer.headers as Record<string, string> | undefined) } };
-    } catch (error) {
-      const answer = toArmError(error, requestId);
-      if (answer.status >= 500) ctx.error(`Request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return { status: answer.status, jsonBody: answer.body, headers: { ...headers, 'Content-Type': JSON_TYPE, ...answer.headers } };
-    }
+    const traced = { method: req.method, url: req.url, functionName: ctx.functionName, traceparent: ctx.traceContext?.traceParent ?? undefined, requestId };
+    return inServerSpan(traced, async (): Promise<HttpResponseInit> => {
+      try {
+        const caller = await authenticate()(req.headers.get('authorization'));
+        const body = await readBody(req);
+        const answer = await handler({ req, ctx, caller, body, url: new URL(req.url), path: path(req), requestId });
+        return { ...answer, headers: { ...headers, ...(answer.jsonBody !== undefined ? { 'Content-Type': JSON_TYPE } : {}), ...(answer.headers as Record<string, string> | undefined) } };
+      } catch (error) {
+        const answer = toArmError(error, requestId);
+        if (answer.status >= 500) ctx.error(`Request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return { status: answer.status, jsonBody: answer.body, headers: { ...headers, 'Content-Type': JSON_TYPE, ...answer.headers } };
+      }
+    });
   };
 }

@@ -22,13 +22,13 @@ const rules: Rule[] = [
   { id: 'Notification_Admin_Admin_Eligibility', isDefaultRecipientsEnabled: true },
 ];
 
-const role = { id: 'fe930be7-5e62-47db-91af-98c3a49a38b1', displayName: 'User Administrator' };
+const role = { role: 'User Administrator', roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1' };
 
 describe('the role settings YAML', () => {
   it('exports the rules that matter in readable names', () => {
     expect(toDocument(role, rules)).toEqual({
       role: 'User Administrator',
-      roleDefinitionId: role.id,
+      roleDefinitionId: role.roleDefinitionId,
       activation: {
         maximumDuration: 'PT8H',
         requireMfa: true,
