@@ -16,7 +16,7 @@ const visible = () => PAGES.filter((p) => !p.admin || signedInAdminAccess());
 
 export function pageFromHash(hash: string): Page {
   const name = hash.replace(/^#\/?/, '');
-  return visible().find((p) => p.page === name)?.page ?? 'roles';
+  return PAGES.find((p) => p.page === name)?.page ?? 'roles';
 }
 
 /** The page links; the current one carries aria-current so screen readers announce it. */

@@ -77,9 +77,10 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
   );
 }
 
+/** Reached by its address without an admin app role: say why there is nothing (the API would refuse). */
 function AdminAssignments({ api }: { api: Api }) {
   const access = signedInAdminAccess();
-  return access ? <Assignments api={api} access={access} /> : null;
+  return access ? <Assignments api={api} access={access} /> : <p>Assignments are managed by PIM administrators (PIM.Admin) and read by auditors (PIM.Auditor).</p>;
 }
 
 const root = document.getElementById('app');
