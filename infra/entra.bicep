@@ -102,6 +102,10 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
       }
     ]
   }
+  // The portal's own sign-in (MSAL, authorization code with PKCE): a single-page app's redirect.
+  spa: {
+    redirectUris: ['https://${hostName}/portal/redirect']
+  }
   web: {
     // App Service authentication's callback (the approval pages' sign-in).
     redirectUris: ['https://${hostName}/.auth/login/aad/callback']

@@ -15,5 +15,7 @@ export default defineConfig({
     // Why: the CSP forbids inline script; the polyfill is not needed by current browsers.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
+    // Two pages: the portal, and the redirect page the sign-in authority returns to (MSAL's bridge).
+    rollupOptions: { input: { index: resolve(__dirname, 'index.html'), redirect: resolve(__dirname, 'redirect.html') } },
   },
 });

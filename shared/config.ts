@@ -67,6 +67,28 @@ const schema = z.object({
    * its v1 form (https://sts.windows.net/{tenant}/), signed with the same keys as PIM_OIDC_ISSUER's.
    */
   PIM_ARM_ISSUER: url.optional(),
+  /**
+   * The portal's app registration in Entra (a single-page application whose redirect URI is
+   * `<PIM_PUBLIC_BASE_URL>/portal/redirect`). Set, the portal signs in through MSAL; unset, it
+   * signs in only under devhost (its demo users).
+   */
+  PIM_PORTAL_CLIENT_ID: z.string().min(1, 'the client id of the portal\'s app registration').optional(),
+  /**
+   * Where the portal signs in (MSAL's authority), e.g. https://login.microsoftonline.com/{tenant}.
+   * Default: PIM_OIDC_ISSUER without its /v2.0. Its origin is the one the portal's CSP lets it reach.
+   */
+  // Why https only: MSAL refuses any other authority, so an http one would fail only in the browser.
+  PIM_PORTAL_AUTHORITY: z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'an https URL').optional(),
+  /**
+   * The delegated scope the portal asks a token for. Default: PIM_OIDC_AUDIENCE + "/access_as_user",
+   * so the token's audience is the one the API accepts.
+   */
+  PIM_PORTAL_API_SCOPE: z.string().regex(/^\S+\/[^\s/]+$/, 'a scope like api://pim/access_as_user').optional(),
+  /** Set by devhost (npm start); never in Azure. The portal then offers devhost's demo users. */
+  PIM_DEVHOST: z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   /** App role that grants admin powers. */
   PIM_ADMIN_ROLE: z.string().min(1).default('PIM.Admin'),
   /** App role that grants read access to audit and all schedules. */
@@ -178,6 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (result.success && result.data.PIM_ARM_AUDIENCE.some((a) => a.replace(/\/+$/, '') === result.data.PIM_OIDC_AUDIENCE.replace(/\/+$/, ''))) {
     problems.push(`PIM_OIDC_AUDIENCE must differ from the ARM audiences in PIM_ARM_AUDIENCE (${result.data.PIM_ARM_AUDIENCE.join(', ')})`);
   }
+  if (result.success && result.data.PIM_PORTAL_CLIENT_ID && !portalAuthority(result.data).startsWith('https:')) {
+    problems.push(`PIM_PORTAL_AUTHORITY must be set to an https URL: the portal signs in through MSAL, which refuses the default taken from PIM_OIDC_ISSUER (${result.data.PIM_OIDC_ISSUER})`);
+  }
   if (!result.success || !tables.value || !serviceBus.value || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...result.data, tables: tables.value, serviceBus: serviceBus.value });
 }
@@ -201,6 +226,16 @@ function expectation(key: string): string {
  */
 export function hostingFacts(env: Record<string, string | undefined> = process.env): HostingFacts {
   return { inAzure: Boolean(env.WEBSITE_SITE_NAME), appServiceAuthEnabled: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true' };
+}
+
+/** The portal's sign-in authority: PIM_PORTAL_AUTHORITY, else the issuer without Entra's /v2.0. */
+export function portalAuthority(cfg: Pick<AppConfig, 'PIM_PORTAL_AUTHORITY' | 'PIM_OIDC_ISSUER'>): string {
+  return (cfg.PIM_PORTAL_AUTHORITY ?? cfg.PIM_OIDC_ISSUER.replace(/\/v2\.0\/?$/, '')).replace(/\/+$/, '');
+}
+
+/** The scope the portal asks a token for: PIM_PORTAL_API_SCOPE, else the API's audience + /access_as_user. */
+export function portalApiScope(cfg: Pick<AppConfig, 'PIM_PORTAL_API_SCOPE' | 'PIM_OIDC_AUDIENCE'>): string {
+  return cfg.PIM_PORTAL_API_SCOPE ?? `${cfg.PIM_OIDC_AUDIENCE.replace(/\/+$/, '')}/access_as_user`;
 }
 
 let cached: AppConfig | undefined;

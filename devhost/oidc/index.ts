@@ -3,9 +3,9 @@ import type { JWK } from 'jose';
 import type { HostContext, HostExtension, RawRequest, RawResponse } from '../core/extension';
 import { type IssuerUrls, issuerUrls, openIdConfiguration } from './discovery';
 import { loadOrCreateSigningKey, type SigningKey } from './keys';
-import { signAccessToken, type TokenClaims, type TokenOptions } from './token';
+import { type IdTokenClaims, signAccessToken, signIdToken, type TokenClaims, type TokenOptions } from './token';
 
-export type { TokenClaims, TokenOptions } from './token';
+export type { IdTokenClaims, TokenClaims, TokenOptions } from './token';
 
 export interface OidcOptions {
   /** Folder for the signing keys, so tokens stay valid across restarts; in memory when omitted. */
@@ -114,6 +114,22 @@ export class OidcIssuerExtension implements HostExtension {
       options,
       new Date(),
     );
+  }
+
+  /** Signs an Entra-shaped v2 ID token for a user signed in to `clientId` (devhost's sign-in authority). */
+  async issueIdToken(clientId: string, claims: IdTokenClaims): Promise<string> {
+    const { urls, keys } = this.started();
+    return signIdToken(keys.current, { issuer: urls.issuer, tenantId: this.options.tenantId, audience: this.options.audience }, clientId, claims, new Date());
+  }
+
+  /** The tenant the issuer signs for. */
+  get tenantId(): string {
+    return this.options.tenantId;
+  }
+
+  /** The audience of access tokens unless one is asked for: the app's API. */
+  get audience(): string {
+    return this.options.audience;
   }
 
   private async loadKeys(): Promise<KeyRing> {

@@ -70,17 +70,44 @@ export async function signAccessToken(
     ...rest,
   };
   // An app-only token (idtyp "app") has no delegated scopes: a claim given as undefined is left out.
+  return signJwt(key, payload, { issuer: issuer.issuer, audience, iat, nbf, exp: nbf + (options.expiresInSeconds ?? 3600) });
+}
+
+/** Signs `payload` (claims given as undefined left out) with its issuer, audience and times. */
+function signJwt(key: SigningKey, payload: Record<string, unknown>, registered: { issuer: string; audience: string; iat: number; nbf: number; exp: number }): Promise<string> {
   for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-    .setIssuer(issuer.issuer)
-    .setAudience(audience)
-    .setIssuedAt(iat)
-    .setNotBefore(nbf)
-    .setExpirationTime(nbf + (options.expiresInSeconds ?? 3600))
+    .setIssuer(registered.issuer)
+    .setAudience(registered.audience)
+    .setIssuedAt(registered.iat)
+    .setNotBefore(registered.nbf)
+    .setExpirationTime(registered.exp)
     .sign(key.privateKey);
 }
 
 function pairwiseSubject(tenantId: string, audience: string, oid: string): string {
   return createHash('sha256').update(`${tenantId}|${audience}|${oid}`).digest('base64url');
+}
+
+/** Claims of an ID token: who signed in, for which client, bound to the sign-in request by its nonce. */
+export interface IdTokenClaims {
+  oid: string;
+  name?: string;
+  preferred_username?: string;
+  nonce?: string;
+  /** When the user signed in (seconds since the epoch). */
+  auth_time: number;
+}
+
+/** Signs an ID token shaped like Entra ID's v2 one (aud is the client that signed the user in). */
+export async function signIdToken(key: SigningKey, issuer: TokenIssuer, clientId: string, claims: IdTokenClaims, now: Date): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const payload: Record<string, unknown> = {
+    ...claims,
+    sub: pairwiseSubject(issuer.tenantId, clientId, claims.oid),
+    tid: issuer.tenantId,
+    ver: '2.0',
+  };
+  return signJwt(key, payload, { issuer: issuer.issuer, audience: clientId, iat, nbf: iat, exp: iat + 3600 });
 }

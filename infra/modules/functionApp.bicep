@@ -137,7 +137,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PIM_EVENTS_TOPIC: eventsTopicName
     PIM_TENANT_ID: tenantId
     PIM_OIDC_ISSUER: '${loginEndpoint}${tenantId}/v2.0'
-    PIM_OIDC_AUDIENCE: apiAudience
+    // Why the client id: the registration asks for v2 tokens (entra.bicep), whose aud is the
+    // API's client id, not its identifier URI.
+    PIM_OIDC_AUDIENCE: entraClientId
+    // The portal signs in with MSAL as this registration and asks for its delegated scope.
+    PIM_PORTAL_CLIENT_ID: entraClientId
+    PIM_PORTAL_API_SCOPE: '${apiAudience}/access_as_user'
     PIM_ARM_AUDIENCE: join(armAudiences, ',')
     // Entra issues ARM tokens in its v1 form.
     PIM_ARM_ISSUER: 'https://sts.windows.net/${tenantId}/'

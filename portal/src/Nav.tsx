@@ -1,18 +1,17 @@
-import { signedInAdminAccess } from './admin/appRoles';
+import { mayReadAdminPages } from './admin/appRoles';
 
 /** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve' | 'settings' | 'admin-assignments';
+export type Page = 'roles' | 'requests' | 'approve' | 'settings' | 'audit' | 'admin-assignments';
 
-/** `admin`: shown only to PIM.Admin and PIM.Auditor (the API refuses everyone else anyway). */
-export const PAGES: Array<{ page: Page; title: string; admin?: true }> = [
+/** `only`: the page is offered to users whose token passes (the API still decides what they may do). */
+export const PAGES: Array<{ page: Page; title: string; only?: (token: string) => boolean }> = [
   { page: 'roles', title: 'My roles' },
   { page: 'requests', title: 'My requests' },
   { page: 'approve', title: 'Approve requests' },
-  { page: 'settings', title: 'Role settings', admin: true },
-  { page: 'admin-assignments', title: 'Admin: Assignments', admin: true },
+  { page: 'settings', title: 'Role settings', only: mayReadAdminPages },
+  { page: 'audit', title: 'Audit history', only: mayReadAdminPages },
+  { page: 'admin-assignments', title: 'Admin: Assignments', only: mayReadAdminPages },
 ];
-
-const visible = () => PAGES.filter((p) => !p.admin || signedInAdminAccess());
 
 export function pageFromHash(hash: string): Page {
   const name = hash.replace(/^#\/?/, '');
@@ -20,11 +19,11 @@ export function pageFromHash(hash: string): Page {
 }
 
 /** The page links; the current one carries aria-current so screen readers announce it. */
-export function Nav({ current }: { current: Page }) {
+export function Nav({ current, token }: { current: Page; token: string }) {
   return (
     <nav aria-label="Pages" class="pages">
       <ul>
-        {visible().map((p) => (
+        {PAGES.filter((p) => !p.only || p.only(token)).map((p) => (
           <li key={p.page}>
             <a href={`#/${p.page}`} aria-current={p.page === current ? 'page' : undefined}>
               {p.title}

@@ -1,5 +1,6 @@
+import { askedContexts, type Auth } from './auth';
+import { devhostAuth } from './devhostAuth';
 import type { Session } from './session';
-import { devhostToken, saveSession } from './session';
 
 /** An error answered by the API, in Graph's error shape. */
 export class ApiError extends Error {
@@ -12,46 +13,50 @@ export class ApiError extends Error {
   }
 }
 
-/** The claims an `insufficient_claims` challenge asks for (WWW-Authenticate's base64 `claims`). */
-export function challengeClaims(header: string | null): { acrs: string[] } | undefined {
+/**
+ * What an `insufficient_claims` challenge asks for: `claims`, the JSON in WWW-Authenticate's
+ * base64 `claims` (what a sign-in request's `claims` parameter takes), and its authentication contexts.
+ */
+export function challengeClaims(header: string | null): { acrs: string[]; claims: string } | undefined {
   if (!header || !/error="insufficient_claims"/.test(header)) return undefined;
   const m = /claims="([^"]*)"/.exec(header);
-  const acrs: string[] = [];
+  let claims = '';
   try {
-    const claims = m?.[1] ? (JSON.parse(atob(m[1])) as { access_token?: { acrs?: { value?: string; values?: string[] } } }) : {};
-    const asked = claims.access_token?.acrs;
-    if (asked?.value) acrs.push(asked.value);
-    if (asked?.values) acrs.push(...asked.values);
+    claims = m?.[1] ? atob(m[1]) : '';
   } catch {
     // An unreadable claims value still means "sign in again with MFA".
   }
-  return { acrs };
+  return { acrs: askedContexts(claims), claims };
 }
 
 /** Calls the app's own Graph- and ARM-compatible API with the user's bearer token. */
 export class Api {
+  private readonly auth: Auth;
+
   constructor(
-    private session: Session,
+    /** Who is signed in (a devhost Session is still taken as is). */
+    auth: Auth | Session,
     /** Tells the user what is happening when a step-up runs (e.g. in a status line). */
     private readonly notice: (message: string) => void,
-  ) {}
+  ) {
+    this.auth = 'stepUp' in auth ? auth : devhostAuth(auth);
+  }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const first = await this.send(method, path, body);
     const challenge = first.status === 401 ? challengeClaims(first.headers.get('www-authenticate')) : undefined;
     if (!challenge) return this.read<T>(first);
-    // Why: the API wants a stronger sign-in (MFA or an authentication context); under devhost
-    // the issuer gives a token with those claims, so the portal re-issues one and retries once.
+    // Why: the API wants a stronger sign-in (MFA or an authentication context): sign in again
+    // asking for exactly the claims it named, then retry once (a second refusal is reported).
     this.notice(`This action needs a stronger sign-in${challenge.acrs.length ? ` (authentication context ${challenge.acrs.join(', ')})` : ' (multifactor authentication)'}: signing you in again and retrying.`);
-    this.session = { ...this.session, token: await devhostToken(this.session.user.alias, challenge.acrs) };
-    saveSession(this.session);
+    await this.auth.stepUp(challenge.claims);
     return this.read<T>(await this.send(method, path, body));
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<Response> {
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(path, {
       method,
-      headers: { authorization: `Bearer ${this.session.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${await this.auth.token()}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }

@@ -1,48 +1,70 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Api } from './api';
-import { ApproveRequests } from './ApproveRequests';
-import { signedInAdminAccess } from './admin/appRoles';
+import { adminAccessOf } from './admin/appRoles';
 import { Assignments } from './admin/Assignments';
+import { AuditHistory } from './admin/AuditHistory';
 import { RoleSettings } from './admin/RoleSettings';
+import { Api } from './api';
+import type { Auth } from './auth';
+import { ApproveRequests } from './ApproveRequests';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
 import { Nav, type Page, pageFromHash, PAGES } from './Nav';
-import { loadSession, saveSession, type Session } from './session';
-import { SignIn } from './SignIn';
+import { SignIn, type SignInStart, startSignIn } from './SignIn';
 import './styles.css';
 
 function App() {
-  const [session, setSession] = useState<Session | undefined>(loadSession);
+  const [start, setStart] = useState<SignInStart>();
+  const [auth, setAuth] = useState<Auth>();
   const [notice, setNotice] = useState<string>();
-  const api = useMemo(() => (session ? new Api(session, setNotice) : undefined), [session]);
-  const signIn = (s: Session | undefined) => {
-    saveSession(s);
-    setSession(s);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    startSignIn().then(
+      (s) => {
+        setStart(s);
+        setAuth(s.auth);
+      },
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  }, []);
+  const api = useMemo(() => (auth ? new Api(auth, setNotice) : undefined), [auth]);
+  const signOut = (signedIn: Auth) => {
+    setNotice(undefined);
+    signedIn.signOut().then(
+      () => setAuth(undefined),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
   };
   return (
     <>
       <header class="top">
         <span class="brand">Privileged Identity Management</span>
-        {session && (
+        {auth && (
           <span class="who">
-            <span>{session.user.displayName}</span>
-            <button type="button" onClick={() => signIn(undefined)}>
+            <span>{auth.user.displayName}</span>
+            <button type="button" onClick={() => signOut(auth)}>
               Sign out
             </button>
           </span>
         )}
       </header>
       <main>
+        {error && <p role="alert" class="error">{error}</p>}
         {notice && <p role="status" class="notice">{notice}</p>}
-        {session && api ? <Signed api={api} principalId={session.user.id} /> : <SignIn onSignedIn={signIn} />}
+        {auth && api ? <Signed api={api} auth={auth} /> : start ? <SignIn start={start} onSignedIn={setAuth} /> : !error && <p role="status">Loading…</p>}
       </main>
     </>
   );
 }
 
 /** The signed-in portal: the page links, and the page the URL's hash names. */
-function Signed({ api, principalId }: { api: Api; principalId: string }) {
+function Signed({ api, auth }: { api: Api; auth: Auth }) {
+  // The token's app roles decide which admin pages are offered (the API checks them again).
+  const [token, setToken] = useState<string>();
+  useEffect(() => {
+    auth.token().then(setToken, () => setToken(''));
+  }, [auth]);
+  const principalId = auth.user.id;
   const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
   const heading = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
@@ -62,24 +84,26 @@ function Signed({ api, principalId }: { api: Api; principalId: string }) {
   useEffect(() => {
     document.title = `${title} – Privileged Identity Management`;
   }, [title]);
+  if (token === undefined) return <p role="status">Loading…</p>;
   return (
     <>
-      <Nav current={page} />
+      <Nav current={page} token={token} />
       <h1 ref={heading} tabIndex={-1}>
         {title}
       </h1>
       {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
-      {page === 'settings' && <RoleSettings api={api} />}
-      {page === 'admin-assignments' && <AdminAssignments api={api} />}
+      {page === 'settings' && <RoleSettings api={api} access={adminAccessOf(token)} />}
+      {page === 'audit' && <AuditHistory api={api} />}
+      {page === 'admin-assignments' && <AdminAssignments api={api} token={token} />}
     </>
   );
 }
 
 /** Reached by its address without an admin app role: say why there is nothing (the API would refuse). */
-function AdminAssignments({ api }: { api: Api }) {
-  const access = signedInAdminAccess();
+function AdminAssignments({ api, token }: { api: Api; token: string }) {
+  const access = adminAccessOf(token);
   return access ? <Assignments api={api} access={access} /> : <p>Assignments are managed by PIM administrators (PIM.Admin) and read by auditors (PIM.Auditor).</p>;
 }
 

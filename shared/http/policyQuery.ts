@@ -39,6 +39,7 @@ function asksForGroups(node: FilterNode): boolean {
       return node.left.kind === 'property' && node.left.path.join('/').toLowerCase() === 'scopetype' && node.values.some(isGroup);
     case 'not':
     case 'call':
+    case 'lambda':
       return false;
     default: {
       const never: never = node;

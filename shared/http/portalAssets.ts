@@ -40,10 +40,21 @@ export function portalRoot(from: string = __dirname): string | undefined {
 
 const NOT_BUILT = 'The portal is not built: run `npm run build:portal` (npm start and npm test do it for you).';
 
-export function portalIndex(root: string | undefined): PortalFile {
-  if (!root) return { status: 503, headers: { ...PORTAL_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }, body: NOT_BUILT };
+/** index.html, with `headers` (the CSP naming the sign-in authority, see portalSignIn.ts). */
+export function portalIndex(root: string | undefined, headers: Record<string, string> = PORTAL_HEADERS): PortalFile {
+  if (!root) return { status: 503, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: NOT_BUILT };
   // Why no-cache: index.html names the current hashed bundles; an old copy would load old code.
-  return { status: 200, headers: { ...PORTAL_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, body: readFileSync(join(root, 'index.html')) };
+  return { status: 200, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, body: readFileSync(join(root, 'index.html')) };
+}
+
+/**
+ * redirect.html, where the sign-in authority sends people back (MSAL's redirect bridge).
+ * Why no-store: its URL carries an authorization code, which no cache may keep.
+ */
+export function portalRedirectPage(root: string | undefined, headers: Record<string, string>): PortalFile {
+  const path = root ? join(root, 'redirect.html') : undefined;
+  if (!path || !existsSync(path)) return { status: 503, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: NOT_BUILT };
+  return { status: 200, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }, body: readFileSync(path) };
 }
 
 export function portalAsset(root: string | undefined, name: string): PortalFile {

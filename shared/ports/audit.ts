@@ -20,6 +20,29 @@ export interface AuditRecord {
 }
 
 /**
+ * What the audit history can be narrowed to; every field given must hold. Strings compare
+ * case-insensitively (as Graph's `eq` does), times as instants, both ends inclusive.
+ */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  category?: string;
+  activityDisplayName?: string;
+  result?: string;
+  /** Every record here is PIM's: another service's name matches none. */
+  loggedByService?: string;
+  initiatedByUserId?: string;
+  /** A record whose targetResources include this id. */
+  targetResourceId?: string;
+}
+
+/** One page of history, newest first; `next` (opaque) continues after its last record. */
+export interface AuditPage {
+  records: AuditRecord[];
+  next?: string;
+}
+
+/**
  * The audit trail. Records are hash-chained: each is stored with a sequence number and a hash over
  * itself and the previous record's hash, so editing, deleting, inserting or reordering stored
  * records is detected by `npm run audit:verify`. Appends from concurrent requests and processes
@@ -32,4 +55,12 @@ export interface AuditLog {
   appendAll(records: AuditRecord[]): Promise<void>;
   /** Records in time order (for the audit API and tests). */
   list(filter?: { from?: string; to?: string }): Promise<AuditRecord[]>;
+  /**
+   * Up to `top` records matching `query`, newest first (in chain order, which is the order they
+   * were recorded), continuing from `cursor` (a previous page's `next`). A page may hold fewer
+   * than `top` records and still have a `next`: each call reads a bounded stretch of the chain.
+   */
+  page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;
+  /** One record by its id (a point read), or undefined. */
+  get(id: string): Promise<AuditRecord | undefined>;
 }

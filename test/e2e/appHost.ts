@@ -5,6 +5,7 @@ import { appFiles } from '../../devhost/core/loadApp';
 import { DurableExtension } from '../../devhost/durable';
 import { GraphStandInExtension } from '../../devhost/graph';
 import { OidcIssuerExtension } from '../../devhost/oidc';
+import { SignInAuthorityExtension, type SignInAuthorityOptions } from '../../devhost/oidc/authorityExtension';
 import { ServiceBusExtension } from '../../devhost/servicebus';
 import { TimerExtension } from '../../devhost/timers';
 import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
@@ -35,6 +36,8 @@ export interface AppHost {
   graph: GraphStandInExtension;
   /** devhost's Azure Resource Manager (the demo tree, role definitions and assignments). */
   arm: ArmStandInExtension;
+  /** devhost's https sign-in authority, when startAppHost was asked for one. */
+  authority?: SignInAuthorityExtension;
   /** A bearer token for a demo user ("admin", "alice", ... ); audience "arm" for the ARM surface. */
   token(user: string, options?: { mfa?: boolean; acrs?: string[]; audience?: string }): Promise<string>;
   /** fetch against the app with a token for `user` (or none when user is undefined). */
@@ -55,7 +58,7 @@ export interface AppHost {
  * The whole app (every function under functions/) in devhost, with its own tables, issuer
  * and Graph stand-in: what `npm start` runs, in this test process.
  */
-export async function startAppHost(): Promise<AppHost> {
+export async function startAppHost(options: { signInAuthority?: Pick<SignInAuthorityOptions, 'clients' | 'tls'> } = {}): Promise<AppHost> {
   const root = resolve(__dirname, '../..');
   Object.assign(process.env, {
     AzureWebJobsStorage: testStorage(),
@@ -75,15 +78,19 @@ export async function startAppHost(): Promise<AppHost> {
     PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
+    // As devhost's main sets it: the portal then signs in with devhost's demo users.
+    PIM_DEVHOST: 'true',
   });
   for (const file of appFiles(root, ['functions'])) await import(file);
   const issuer = new OidcIssuerExtension({ tenantId: TENANT_ID, audience: AUDIENCE });
   const graph = new GraphStandInExtension({ issuer });
   const arm = new ArmStandInExtension();
+  const authority = options.signInAuthority ? new SignInAuthorityExtension({ issuer, users: graph.directory.users, ...options.signInAuthority }) : undefined;
   const host = await startTestHost([
     issuer,
     graph,
     arm,
+    ...(authority ? [authority] : []),
     new DurableExtension({ hubName: 'PimTestHub' }),
     new ServiceBusExtension(),
     new TimerExtension(),
@@ -111,6 +118,7 @@ export async function startAppHost(): Promise<AppHost> {
     host,
     url: host.url,
     issuer,
+    ...(authority ? { authority } : {}),
     graph,
     arm,
     token,

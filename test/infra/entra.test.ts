@@ -94,8 +94,9 @@ describe('infra/entra.bicep (Microsoft Graph extension, checked offline)', () =>
     expect(roles).toEqual([settings.PIM_ADMIN_ROLE, settings.PIM_AUDITOR_ROLE]);
   });
 
-  it('registers the sign-in callback of App Service authentication', () => {
+  it('registers the sign-in callback of App Service authentication, and the portal\'s MSAL redirect as a single-page app', () => {
     expect(ENTRA).toContain("redirectUris: ['https://${hostName}/.auth/login/aad/callback']");
+    expect(ENTRA).toMatch(/spa: \{\s*redirectUris: \['https:\/\/\$\{hostName\}\/portal\/redirect'\]/);
   });
 });
 

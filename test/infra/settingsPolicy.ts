@@ -21,6 +21,8 @@ export const LEFT_TO_OPERATOR: Record<string, string> = {
   PIM_WEBHOOK_FIRST_RETRY_SECONDS: 'tuning; the default (30 s, doubling) suits most receivers',
   PIM_DURABLE_BACKEND: 'only devhost sets it; in Azure the default names the Durable extension on Azure Storage',
   PIM_TABLE_PREFIX: 'the default Pim; change it only to share one account between deployments',
+  PIM_PORTAL_AUTHORITY: "the default (the issuer without /v2.0, https://login.microsoftonline.com/<tenant>) is Entra's authority for the tenant",
+  PIM_DEVHOST: 'devhost sets it for its demo-user sign-in page; never in Azure',
 };
 
 /**
@@ -30,7 +32,7 @@ export const LEFT_TO_OPERATOR: Record<string, string> = {
 export const PLATFORM_SETTINGS: Record<string, string> = {
   AzureWebJobsStorage__blobServiceUri: 'the Functions host: locks, timers\' schedule monitor, Durable leases',
   AzureWebJobsStorage__queueServiceUri: 'the Functions host: Durable Functions\' work item and control queues',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'the Functions host sends its telemetry there',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: "the Functions host sends its telemetry there, and the app its traces (shared/adapters/telemetry/azureMonitor.ts reads it apart from config.ts, at start-up)",
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the host signs telemetry in with the identity (local auth is off)',
   OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: 'App Service authentication signs in as the identity (a federated credential) instead of with a client secret',
 };

@@ -3,7 +3,7 @@ import type { Api } from '../api';
 import { errorText } from '../errors';
 import { ActivationSettings } from './ActivationSettings';
 import { ApprovalSettings } from './ApprovalSettings';
-import { signedInAdminAccess } from './appRoles';
+import type { AdminAccess } from './appRoles';
 import { AssignmentSettings } from './AssignmentSettings';
 import { NotificationSettings } from './NotificationSettings';
 import { canonical, changedRules, type LoadedPolicy, type PolicyRule, policyStore, type PolicyStore, type SettingsTarget, type WebhookTarget } from './policyStore';
@@ -27,8 +27,8 @@ interface Editing {
  * every rule of its policy, change them, and save only the rules that changed. PIM.Admin edits;
  * PIM.Auditor reads (the fields are disabled and there is no Save); others are told they cannot.
  */
-export function RoleSettings({ api }: { api: Api }) {
-  const access = signedInAdminAccess();
+/** `access`: what the signed-in user's app roles allow here (edit, read-only, or nothing). */
+export function RoleSettings({ api, access }: { api: Api; access: AdminAccess }) {
   const [notice, setNotice] = useState<string>();
   const arm = useMemo(() => armApi(setNotice), []);
   const [directory, setDirectory] = useState<Directory>();

@@ -1,5 +1,3 @@
-import { loadSession } from '../session';
-
 /**
  * The caller's app roles, read from the `roles` claim of their access token (devhost's issuer
  * puts the demo user's app roles there, as Entra does for an app's API). Only to decide what to
@@ -25,5 +23,5 @@ export function adminAccessOf(token: string | undefined): AdminAccess {
   return roles.includes('PIM.Auditor') ? 'read' : undefined;
 }
 
-/** The signed-in user's access to the admin pages (for the page links, which have no session at hand). */
-export const signedInAdminAccess = (): AdminAccess => adminAccessOf(loadSession()?.token);
+/** Admins and auditors see the admin pages (auditors read-only); others are not offered them. */
+export const mayReadAdminPages = (token: string) => adminAccessOf(token) !== undefined;

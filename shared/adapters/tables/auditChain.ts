@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
+import { type ChainTime, timeAfter } from './auditReads';
 import { keys } from './keys';
 
 /**
@@ -50,6 +51,8 @@ export type AuditRecordEntity = ChainLink & {
   partitionKey: string;
   rowKey: string;
   json: string;
+  /** The latest activityDateTime up to this record (ms): not hashed, only for finding time windows (auditReads.ts). */
+  atMs?: number;
 };
 
 /** The chain head: the last record's seq and hash. Its ETag serialises appends. */
@@ -58,6 +61,9 @@ export type AuditHeadEntity = {
   rowKey: string;
   seq: number;
   hash: string;
+  /** The last record's atMs, and how far any record's time lags its atMs (auditReads.ts); absent on chains started without them. */
+  atMs?: number;
+  lagMs?: number;
 };
 
 /** What a row from the table may hold: nothing is trusted until checked. */
@@ -66,7 +72,7 @@ export interface RawRow {
   [column: string]: unknown;
 }
 
-export type ChainProblemKind = 'malformed' | 'reordered' | 'inserted' | 'missing' | 'unlinked' | 'edited' | 'head';
+export type ChainProblemKind = 'malformed' | 'reordered' | 'inserted' | 'missing' | 'unlinked' | 'edited' | 'time' | 'head';
 
 export interface BrokenLink {
   /** The chain position where the break is found (for a missing record: the first missing seq). */
@@ -87,6 +93,10 @@ export interface ChainCursor {
   lastSeq: number;
   lastHash: string;
   lastRowKey: string;
+  /** The time columns so far (auditReads.ts): 'untimed' for a chain started without them, undefined before the first record. */
+  time?: ChainTime | 'untimed';
+  /** The first edited time column, reported when the links and the head are intact. */
+  timeProblem?: BrokenLink;
 }
 
 export const chainStart: ChainCursor = { count: 0, lastSeq: 0, lastHash: GENESIS_HASH, lastRowKey: '' };
@@ -98,6 +108,7 @@ interface ParsedRow extends ChainLink {
   rowKey: string;
   record: JsonValue;
   id?: string;
+  atMs?: number;
 }
 
 function parseRow(row: RawRow): ParsedRow | string {
@@ -113,7 +124,8 @@ function parseRow(row: RawRow): ParsedRow | string {
     return 'its record JSON does not parse';
   }
   const id = record !== null && typeof record === 'object' && !Array.isArray(record) ? record.id : undefined;
-  return { rowKey: row.rowKey, seq, prevHash, hash, record, ...(typeof id === 'string' ? { id } : {}) };
+  const atMs = typeof row.atMs === 'number' ? row.atMs : undefined;
+  return { rowKey: row.rowKey, seq, prevHash, hash, record, ...(typeof id === 'string' ? { id } : {}), ...(atMs !== undefined ? { atMs } : {}) };
 }
 
 const positionKey = (seq: number) => keys.audit.record(seq).rowKey;
@@ -165,6 +177,25 @@ function checkContent(row: ParsedRow): BrokenLink | undefined {
 }
 
 /**
+ * The time column is not hashed, but it is determined: the latest activityDateTime so far.
+ * Why check it: an edited one would hide records from time-window reads without breaking a hash.
+ * The walk goes on with the value it should have had, so a broken link further on, the graver
+ * finding, is still the one reported.
+ */
+function checkTime(cursor: ChainCursor, row: ParsedRow): { time: ChainTime | 'untimed'; problem?: BrokenLink } {
+  if (cursor.time === 'untimed' || (cursor.time === undefined && row.atMs === undefined)) {
+    if (row.atMs === undefined) return { time: 'untimed' };
+    const problem = 'it has a time column (atMs) but the records before it have none: a column was added by hand';
+    return { time: 'untimed', problem: broken('time', row.seq, row.rowKey, problem, row.id) };
+  }
+  const own = row.record !== null && typeof row.record === 'object' && !Array.isArray(row.record) ? row.record.activityDateTime : undefined;
+  const time = timeAfter(cursor.time, typeof own === 'string' ? Date.parse(own) : Number.NaN);
+  if (row.atMs === time.atMs) return { time };
+  const problem = `its time column atMs (${String(row.atMs)}) is not the latest activityDateTime so far (${time.atMs}): it was edited, which would hide records from time-window reads`;
+  return { time, problem: broken('time', row.seq, row.rowKey, problem, row.id) };
+}
+
+/**
  * Checks the next row (in row-key order) against the chain so far. The checks run from the most
  * specific cause to the least, so the problem names what was done, not only what no longer fits.
  */
@@ -176,7 +207,9 @@ export function checkRecord(cursor: ChainCursor, row: RawRow): ChainCursor | Bro
   }
   const problem = checkPosition(parsed) ?? checkSequence(cursor, parsed) ?? checkLink(cursor, parsed) ?? checkContent(parsed);
   if (problem) return problem;
-  return { count: cursor.count + 1, lastSeq: parsed.seq, lastHash: parsed.hash, lastRowKey: parsed.rowKey };
+  const { time, problem: timeProblem } = checkTime(cursor, parsed);
+  const firstTimeProblem = cursor.timeProblem ?? timeProblem;
+  return { count: cursor.count + 1, lastSeq: parsed.seq, lastHash: parsed.hash, lastRowKey: parsed.rowKey, time, ...(firstTimeProblem ? { timeProblem: firstTimeProblem } : {}) };
 }
 
 /** The head must point at the last record: it is what shows records deleted from the end. */
@@ -203,6 +236,12 @@ export function checkHead(cursor: ChainCursor, head: RawRow | undefined): ChainV
   if (hash !== cursor.lastHash) {
     const problem = `the head's hash does not match record seq ${seq}: the last record was replaced, or the chain rewritten up to it`;
     return fail(broken('head', seq, positionKey(seq), problem));
+  }
+  if (cursor.timeProblem) return { ok: false, count: cursor.timeProblem.seq - 1, firstBroken: cursor.timeProblem };
+  const time = cursor.time;
+  if (typeof time === 'object' && (head.atMs !== time.atMs || head.lagMs !== time.lagMs)) {
+    const problem = `the head's time columns (atMs ${String(head.atMs)}, lagMs ${String(head.lagMs)}) do not match the chain's (${time.atMs}, ${time.lagMs}): they were edited`;
+    return fail(broken('time', seq, headKey, problem));
   }
   return { ok: true, count: cursor.count };
 }

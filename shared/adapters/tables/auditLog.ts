@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
 import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
+import { type ChainTime, auditReader, timeAfter } from './auditReads';
 import { keys } from './keys';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
@@ -11,7 +12,7 @@ export interface AuditLogOptions {
   onConflict?: (attempt: number) => void;
 }
 
-interface Head {
+interface Head extends Partial<ChainTime> {
   seq: number;
   hash: string;
 }
@@ -37,7 +38,7 @@ async function readHead(table: TableClient): Promise<Head | undefined> {
   if (typeof e.seq !== 'number' || typeof e.hash !== 'string') {
     throw new Error('The audit chain head is malformed; run `npm run audit:verify`.');
   }
-  return { seq: e.seq, hash: e.hash };
+  return { seq: e.seq, hash: e.hash, ...(typeof e.atMs === 'number' && typeof e.lagMs === 'number' ? { atMs: e.atMs, lagMs: e.lagMs } : {}) };
 }
 
 /** A record ready to chain: its id and its JSON text (what the hash covers, read back as stored). */
@@ -45,6 +46,8 @@ interface Pending {
   id: string;
   json: string;
   stored: JsonValue;
+  /** Its activityDateTime in ms, for the chain's time columns. */
+  timeMs: number;
 }
 
 /** The links the records get after `head`, in order. */
@@ -59,11 +62,30 @@ function linksAfter(head: Head | undefined, records: Pending[]): ChainLink[] {
   return links;
 }
 
+/** Whether the chain carries time columns: one started before them has none, and is read without them. */
+const isTimed = (head: Head | undefined) => head === undefined || head.atMs !== undefined;
+
+/** The time columns of the records appended after `head`, in order. */
+function timesAfter(head: Head | undefined, records: Pending[]): ChainTime[] {
+  const out: ChainTime[] = [];
+  let time: Partial<ChainTime> | undefined = head;
+  for (const r of records) {
+    const next = timeAfter(time, r.timeMs);
+    out.push(next);
+    time = next;
+  }
+  return out;
+}
+
 /** The record rows, their markers and the head moved onto the last, as one entity-group transaction. */
 function appendActions(head: Head | undefined, records: Pending[], links: ChainLink[]): TransactionAction[] {
   const last = links.at(-1);
   if (!last) return [];
-  const headRow: AuditHeadEntity = { ...keys.audit.head, seq: last.seq, hash: last.hash };
+  // The time columns (auditReads.ts) go on only where the whole chain has them.
+  const timed = isTimed(head);
+  const times = timesAfter(head, records);
+  const time = times.at(-1);
+  const headRow: AuditHeadEntity = { ...keys.audit.head, seq: last.seq, hash: last.hash, ...(timed && time ? { atMs: time.atMs, lagMs: time.lagMs } : {}) };
   // Why: the record rows are the lock. A seq is created once (create-only), so of all appenders
   // that read the same head exactly one commits; the others fail as a whole (no head move
   // without its record) and retry. The head must still exist (update, not upsert): a deleted
@@ -71,7 +93,7 @@ function appendActions(head: Head | undefined, records: Pending[], links: ChainL
   const moveHead: TransactionAction = head ? ['update', headRow, 'Replace'] : ['create', headRow];
   const rows: TransactionAction[] = records.flatMap((r, i) => {
     const link = links[i] as ChainLink;
-    const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json };
+    const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json, ...(timed ? { atMs: times[i]?.atMs } : {}) };
     // Why: the marker makes a record's append happen once, even when a relay retries it later.
     return [['create', recordRow] as TransactionAction, ['create', { ...keys.audit.marker(r.id), seq: link.seq }] as TransactionAction];
   });
@@ -83,7 +105,8 @@ async function commit(table: TableClient, head: Head | undefined, records: Pendi
   try {
     await table.submitTransaction(appendActions(head, records, links));
     const last = links.at(-1) as ChainLink;
-    return { seq: last.seq, hash: last.hash };
+    const time = timesAfter(head, records).at(-1);
+    return { seq: last.seq, hash: last.hash, ...(isTimed(head) && time ? time : {}) };
   } catch (error) {
     const status = statusCodeOf(error);
     // 404: the head we updated is gone (deleted under us); the caller re-reads and finds out.
@@ -143,7 +166,7 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     // which may hold undefined properties that the stored text does not.
     let records: Pending[] = batch.map((r) => {
       const json = JSON.stringify(r);
-      return { id: r.id, json, stored: JSON.parse(json) as JsonValue };
+      return { id: r.id, json, stored: JSON.parse(json) as JsonValue, timeMs: Date.parse(r.activityDateTime) };
     });
     let head = knownHead ?? (await readHead(table));
     for (let attempt = 1; ; attempt++) {
@@ -189,5 +212,6 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     return out.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime) || a.id.localeCompare(b.id));
   }
 
-  return { append: (record) => appendAll([record]), appendAll, list };
+  const reader = auditReader(() => tables.table(AUDIT_TABLE));
+  return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get };
 }

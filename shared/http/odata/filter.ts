@@ -1,7 +1,8 @@
 /**
  * OData $filter as Microsoft Graph accepts it for PIM resources: comparisons (eq, ne, gt, ge,
  * lt, le), `in`, `and`, `or`, `not`, parentheses, `startswith`/`endswith`/`contains`, property
- * paths (a/b), and string, number, boolean, null, GUID and date-time literals.
+ * paths (a/b), lambda operators on collections (`targetResources/any(t: t/id eq '…')`, `all`),
+ * and string, number, boolean, null, GUID and date-time literals.
  */
 export type Literal = string | number | boolean | null;
 
@@ -10,7 +11,9 @@ export type FilterNode =
   | { kind: 'in'; left: Operand; values: Literal[] }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode }
-  | { kind: 'call'; fn: 'startswith' | 'endswith' | 'contains'; args: [Operand, Operand] };
+  | { kind: 'call'; fn: 'startswith' | 'endswith' | 'contains'; args: [Operand, Operand] }
+  /** `path/any(v: predicate)`: the predicate's property paths start with `v`, the collection's item. */
+  | { kind: 'lambda'; fn: 'any' | 'all'; path: string[]; variable: string; predicate: FilterNode };
 
 export type Operand = { kind: 'property'; path: string[] } | { kind: 'literal'; value: Literal };
 
@@ -24,6 +27,7 @@ type Token =
 
 const COMPARE = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const FUNCTIONS = new Set(['startswith', 'endswith', 'contains']);
+const LAMBDA = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*\/(any|all)$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -128,6 +132,7 @@ export function parseFilter(text: string): FilterNode {
       expectPunct(')');
       return inner;
     }
+    if (tok.t === 'word' && LAMBDA.test(tok.v) && tokens[pos + 1]?.t === 'punct') return parseLambda(tok);
     if (tok.t === 'word' && FUNCTIONS.has(tok.v.toLowerCase()) && tokens[pos + 1]?.t === 'punct') {
       pos++;
       expectPunct('(');
@@ -164,6 +169,25 @@ export function parseFilter(text: string): FilterNode {
     if (!COMPARE.has(op)) throw new ODataSyntaxError(`unknown operator '${opTok.v}' at position ${opTok.at}`);
     return { kind: 'compare', op: op as 'eq', left, right: parseOperand() };
   };
+  /** `path/any(v: predicate)`; the variable may be written `v:` or `v:rest-of-word` (no space after the colon). */
+  const parseLambda = (tok: Token & { t: 'word' }): FilterNode => {
+    const segments = tok.v.split('/');
+    const fn = (segments.pop() as string).toLowerCase() as 'any' | 'all';
+    pos++;
+    expectPunct('(');
+    const v = tokens[pos];
+    const m = v?.t === 'word' ? /^([A-Za-z_][A-Za-z0-9_]*):(.*)$/.exec(v.v) : null;
+    if (!v || !m) throw new ODataSyntaxError(`expected a variable like 't:' after '${tok.v}(' ${v ? `at position ${v.at}` : 'at the end'}`);
+    const variable = m[1] as string;
+    const rest = m[2] as string;
+    if (rest) tokens.splice(pos, 1, { t: 'word', v: rest, at: v.at + variable.length + 1 });
+    else pos++;
+    const predicate = nested(parseOr);
+    expectPunct(')');
+    const outside = filterPaths(predicate).find((path) => path[0]?.toLowerCase() !== variable.toLowerCase());
+    if (outside) throw new ODataSyntaxError(`inside ${fn}(), properties must start with '${variable}/' (found '${outside.join('/')}')`);
+    return { kind: 'lambda', fn, path: segments, variable, predicate };
+  };
   const parseOperand = (): Operand => {
     const tok = tokens[pos++];
     if (!tok) throw new ODataSyntaxError('unexpected end of expression');
@@ -190,9 +214,17 @@ export function parseFilter(text: string): FilterNode {
 
 /** Property names a filter refers to (top-level segment), so callers can reject unknown ones. */
 export function filterProperties(node: FilterNode): string[] {
-  const out = new Set<string>();
+  return [...new Set(filterPaths(node).flatMap((path) => (path[0] ? [path[0]] : [])))];
+}
+
+/**
+ * Property paths a filter refers to. A lambda contributes its collection's path, not the
+ * paths inside it (those start with its variable).
+ */
+export function filterPaths(node: FilterNode): string[][] {
+  const out: string[][] = [];
   const visitOperand = (o: Operand) => {
-    if (o.kind === 'property' && o.path[0]) out.add(o.path[0]);
+    if (o.kind === 'property') out.push(o.path);
   };
   const visit = (n: FilterNode): void => {
     switch (n.kind) {
@@ -214,6 +246,9 @@ export function filterProperties(node: FilterNode): string[] {
       case 'call':
         n.args.forEach(visitOperand);
         return;
+      case 'lambda':
+        out.push(n.path);
+        return;
       default: {
         const never: never = n;
         return never;
@@ -221,7 +256,7 @@ export function filterProperties(node: FilterNode): string[] {
     }
   };
   visit(node);
-  return [...out];
+  return out;
 }
 
 function resolve(o: Operand, item: Record<string, unknown>): unknown {
@@ -274,6 +309,12 @@ export function evaluate(node: FilterNode, item: Record<string, unknown>): boole
       const x = a.toLowerCase();
       const y = b.toLowerCase();
       return node.fn === 'startswith' ? x.startsWith(y) : node.fn === 'endswith' ? x.endsWith(y) : x.includes(y);
+    }
+    case 'lambda': {
+      const items = resolve({ kind: 'property', path: node.path }, item);
+      if (!Array.isArray(items)) return false;
+      const holds = (element: unknown) => evaluate(node.predicate, { [node.variable]: element });
+      return node.fn === 'any' ? items.some(holds) : items.every(holds);
     }
     case 'compare': {
       const a = resolve(node.left, item);

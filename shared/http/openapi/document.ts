@@ -78,6 +78,15 @@ function successOf(method: string, produces = 'application/json'): Record<string
   return { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } };
 }
 
+/** Query parameters from the zod object a handler validates its query string with. */
+function queryParameters(schema: z.ZodObject): Array<Record<string, unknown>> {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...fieldSchema } = jsonSchemaOf(field as z.ZodType);
+    const optional = (field as z.ZodType).safeParse(undefined).success;
+    return { name, in: 'query', required: !optional, schema: fieldSchema, ...(typeof description === 'string' ? { description } : {}) };
+  });
+}
+
 /** A summary from the function's name when its registration gives none: `listRoleDefinitions` → "List role definitions". */
 function humanized(name: string): string {
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
@@ -149,6 +158,7 @@ export function buildOpenApi(routes: readonly RouteEntry[], settings: OpenApiSet
         summary: route.doc.summary ?? humanized(route.name),
         tags: [kind === 'graph' ? 'Microsoft Graph-compatible' : 'Service'],
         'x-azure-function': route.name,
+        ...(route.doc.query ? { parameters: queryParameters(route.doc.query) } : {}),
         ...(body ? { requestBody: jsonBody(body) } : {}),
         // The app-wide catch-all only ever answers Graph's 404.
         responses: catchAll !== undefined ? { '404': ref('responses', 'GraphError') } : { ...successOf(method, route.doc.produces), ...(kind === 'graph' ? errorResponses('GraphError') : {}) },

@@ -5,6 +5,8 @@ export interface RouteDoc {
   summary?: string;
   /** The zod schema the handler validates the JSON body with (one source of truth for the document). */
   body?: z.ZodType;
+  /** The zod schema of the query options the handler validates (each property becomes a query parameter). */
+  query?: z.ZodObject;
   /** A name for the body's component schema (defaults to the function's name + "Body"). */
   bodyName?: string;
   /** The media type of a successful answer, when not JSON (e.g. the approval links' HTML pages). */

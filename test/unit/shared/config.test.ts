@@ -77,9 +77,9 @@ describe('configuration', () => {
   });
 
   it('lists every setting in local.settings.sample.json', () => {
-    // PIM_DURABLE_BACKEND is set by devhost itself; under Azure its default holds. `tables` and
-    // `serviceBus` are read from the connection settings listed below.
-    const derived = ['PIM_DURABLE_BACKEND', 'tables', 'serviceBus'];
+    // PIM_DURABLE_BACKEND and PIM_DEVHOST are set by devhost itself; under Azure their defaults
+    // hold. `tables` and `serviceBus` are read from the connection settings listed below.
+    const derived = ['PIM_DURABLE_BACKEND', 'PIM_DEVHOST', 'tables', 'serviceBus'];
     const connections = ['AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'PIM_SERVICEBUS_CONNECTION', 'PIM_SERVICEBUS_CONNECTION__fullyQualifiedNamespace', 'PIM_SERVICEBUS_CONNECTION__credential', 'PIM_SERVICEBUS_CONNECTION__clientId', 'AZURE_CLIENT_ID'];
     const settings = [...Object.keys(loadConfig(minimal)).filter((key) => !derived.includes(key)), ...connections];
     const missing = settings.filter((key) => !(key in sample.Values));

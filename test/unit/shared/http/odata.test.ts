@@ -58,6 +58,8 @@ function print(n: FilterNode): string {
       return `not (${print(n.operand)})`;
     case 'call':
       return `${n.fn}(${printOperand(n.args[0])}, ${printOperand(n.args[1])})`;
+    case 'lambda':
+      return `${n.path.join('/')}/${n.fn}(${n.variable}: ${print(n.predicate)})`;
   }
 }
 
@@ -113,6 +115,18 @@ describe('OData $filter', () => {
     expect(f('startDateTime ge 2025-12-31T00:00:00Z and startDateTime lt 2026-01-02T00:00:00Z')).toBe(true);
     expect(f("startswith(scopeType, 'Dir') and not (principalId eq 'b')")).toBe(true);
     expect(f("principalId in ('x','y')")).toBe(false);
+  });
+
+  it("evaluates lambdas over collections as Graph's audit filters write them", () => {
+    const audit = { category: 'RoleManagement', targetResources: [{ id: 'role-1', type: 'Role' }, { id: 'user-9', type: 'User' }] };
+    const f = (text: string) => evaluate(parseFilter(text), audit);
+    expect(f("targetResources/any(t: t/id eq 'user-9')")).toBe(true);
+    expect(f("targetResources/any(t:t/id eq 'user-8')")).toBe(false);
+    expect(f("category eq 'RoleManagement' and targetResources/any(x: x/id eq 'role-1' and x/type eq 'Role')")).toBe(true);
+    expect(f("targetResources/all(t: t/type eq 'Role')")).toBe(false);
+    expect(f("missing/any(t: t/id eq 'role-1')")).toBe(false);
+    expect(() => parseFilter("targetResources/any(t: id eq 'x')")).toThrow(/must start with 't\/'/);
+    expect(() => parseFilter("targetResources/any(t/id eq 'x')")).toThrow(/expected a variable/);
   });
 
   it('refuses malformed expressions, saying what is wrong', () => {

@@ -1,0 +1,175 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import { badRequest } from '../../domain/errors';
+import type { AuditPage, AuditQuery, AuditRecord } from '../../ports/audit';
+import type { AuditHeadEntity, AuditRecordEntity } from './auditChain';
+import { keys } from './keys';
+import { statusCodeOf } from './tableAccess';
+
+/**
+ * Reading the audit chain as live work: a page is a row-key range read counted down from the
+ * head, never a scan of the table, and a time window is turned into a seq range by binary
+ * search before anything is listed.
+ *
+ * Why the time columns: records reach the chain in the order they commit, which is time order
+ * only roughly (a record relayed late by the outbox, or stamped by another process's clock,
+ * lands after newer ones). So each record row carries `atMs`, the latest activityDateTime up to
+ * and including it (a running maximum, so it never decreases along the chain), and the head
+ * carries `lagMs`, the most any record's own time has been behind its row's `atMs`. Then a
+ * record with time t sits at a seq whose atMs is in [t, t + lagMs]: a window [from, to] lies
+ * within the seqs whose atMs is in [from, to + lagMs], which two binary searches find.
+ */
+export interface ChainTime {
+  atMs: number;
+  lagMs: number;
+}
+
+/** The chain's time columns after one more record whose activityDateTime is `timeMs`. */
+export function timeAfter(previous: Partial<ChainTime> | undefined, timeMs: number): ChainTime {
+  const before = previous?.atMs ?? Number.NEGATIVE_INFINITY;
+  const own = Number.isFinite(timeMs) ? timeMs : before;
+  const atMs = Math.max(before, own);
+  return { atMs: Number.isFinite(atMs) ? atMs : 0, lagMs: Math.max(previous?.lagMs ?? 0, atMs - own) };
+}
+
+/** Rows listed per range read: one Table Storage page, and what a page of history may cost at most. */
+const CHUNK_MAX = 1_000;
+/** Rows one page may read before it answers with what it found (and a `next`): a rare filter never turns into a scan. */
+const READ_BUDGET = 5_000;
+
+interface Cursor {
+  /** The next page's records have seq below this. */
+  below: number;
+  /** ...and at or above this (the window's lower end). */
+  low: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify({ b: c.below, l: c.low }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown };
+    if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number };
+  } catch {
+    // reported below
+  }
+  throw badRequest('Invalid $skiptoken: use the @odata.nextLink of the previous page as it is.');
+}
+
+const same = (a: string | null | undefined, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+
+/** Whether a record passes every condition of the query. */
+export function matchesAudit(r: AuditRecord, q: AuditQuery): boolean {
+  const t = Date.parse(r.activityDateTime);
+  if (q.from !== undefined && !(t >= Date.parse(q.from))) return false;
+  if (q.to !== undefined && !(t <= Date.parse(q.to))) return false;
+  if (q.category !== undefined && !same(r.category, q.category)) return false;
+  if (q.activityDisplayName !== undefined && !same(r.activityDisplayName, q.activityDisplayName)) return false;
+  if (q.result !== undefined && !same(r.result, q.result)) return false;
+  if (q.loggedByService !== undefined && !same(r.loggedByService, q.loggedByService)) return false;
+  if (q.initiatedByUserId !== undefined && !same(r.initiatedBy.user?.id, q.initiatedByUserId)) return false;
+  const target = q.targetResourceId;
+  if (target !== undefined && !r.targetResources.some((t) => same(t.id, target))) return false;
+  return true;
+}
+
+function parseRecord(e: Pick<AuditRecordEntity, 'json'>): AuditRecord {
+  return JSON.parse(e.json) as AuditRecord;
+}
+
+async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }, select?: string[]): Promise<T | undefined> {
+  try {
+    return await table.getEntity<T>(key.partitionKey, key.rowKey, select ? { queryOptions: { select } } : {});
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export interface AuditReader {
+  page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;
+  get(id: string): Promise<AuditRecord | undefined>;
+}
+
+export function auditReader(open: () => Promise<TableClient>): AuditReader {
+  /** A record row's atMs (a point read). */
+  async function atOf(table: TableClient, seq: number): Promise<number> {
+    const row = await pointRead<AuditRecordEntity>(table, keys.audit.record(seq), ['atMs']);
+    if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${seq} has no time column (run \`npm run audit:verify\`).`);
+    return row.atMs;
+  }
+
+  /** The first seq in [1, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
+  async function firstAtOrAfter(table: TableClient, last: number, ms: number): Promise<number> {
+    let lo = 1;
+    let hi = last + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await atOf(table, mid)) >= ms) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The seq range [low, high] that can hold the query's records. */
+  async function window(table: TableClient, query: AuditQuery): Promise<Cursor | undefined> {
+    const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
+    if (!head || typeof head.seq !== 'number' || head.seq < 1) return undefined;
+    let low = 1;
+    let high = head.seq;
+    // A chain started before the time columns has none: its window is the whole chain.
+    if (typeof head.atMs === 'number' && typeof head.lagMs === 'number') {
+      if (query.from !== undefined) low = await firstAtOrAfter(table, high, Date.parse(query.from));
+      if (query.to !== undefined) high = (await firstAtOrAfter(table, high, Date.parse(query.to) + head.lagMs + 1)) - 1;
+    }
+    return low <= high ? { below: high + 1, low } : undefined;
+  }
+
+  /** Rows with seq in [from, to], newest first: one range read by row key. */
+  async function rowsBetween(table: TableClient, from: number, to: number): Promise<AuditRecord[]> {
+    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
+    const out: AuditRecord[] = [];
+    for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['json'] } })) out.push(parseRecord(e));
+    return out.reverse();
+  }
+
+  async function page(query: AuditQuery, top: number, cursorText?: string): Promise<AuditPage> {
+    const table = await open();
+    const range = cursorText !== undefined ? decodeCursor(cursorText) : await window(table, query);
+    if (!range) return { records: [] };
+    const narrowed = Object.keys(query).some((k) => k !== 'from' && k !== 'to');
+    const records: AuditRecord[] = [];
+    let next = range.below;
+    let read = 0;
+    // Unfiltered, a page is the `top` rows below the cursor; filtered, read wider stretches, up to the budget.
+    let chunk = narrowed ? Math.max(top, 200) : top;
+    while (next > range.low && records.length < top && read < READ_BUDGET) {
+      const from = Math.max(range.low, next - chunk);
+      const rows = await rowsBetween(table, from, next - 1);
+      read += next - from;
+      let consumed = from;
+      for (const [i, r] of rows.entries()) {
+        if (matchesAudit(r, query)) records.push(r);
+        if (records.length === top) {
+          consumed = next - 1 - i;
+          break;
+        }
+      }
+      next = consumed;
+      chunk = Math.min(CHUNK_MAX, chunk * 2);
+    }
+    return next > range.low ? { records, next: encodeCursor({ below: next, low: range.low }) } : { records };
+  }
+
+  async function get(id: string): Promise<AuditRecord | undefined> {
+    const table = await open();
+    const marker = await pointRead<{ seq?: unknown }>(table, keys.audit.marker(id), ['seq']);
+    if (typeof marker?.seq !== 'number') return undefined;
+    const row = await pointRead<AuditRecordEntity>(table, keys.audit.record(marker.seq), ['json']);
+    const record = row ? parseRecord(row) : undefined;
+    return record?.id === id ? record : undefined;
+  }
+
+  return { page, get };
+}
