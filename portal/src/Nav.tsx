@@ -1,7 +1,7 @@
 import { mayReadAdminPages } from './admin/appRoles';
 
 /** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve' | 'settings' | 'audit';
+export type Page = 'roles' | 'requests' | 'approve' | 'settings' | 'audit' | 'admin-assignments';
 
 /** `only`: the page is offered to users whose token passes (the API still decides what they may do). */
 export const PAGES: Array<{ page: Page; title: string; only?: (token: string) => boolean }> = [
@@ -10,6 +10,7 @@ export const PAGES: Array<{ page: Page; title: string; only?: (token: string) =>
   { page: 'approve', title: 'Approve requests' },
   { page: 'settings', title: 'Role settings', only: mayReadAdminPages },
   { page: 'audit', title: 'Audit history', only: mayReadAdminPages },
+  { page: 'admin-assignments', title: 'Admin: Assignments', only: mayReadAdminPages },
 ];
 
 export function pageFromHash(hash: string): Page {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { adminAccessOf } from './admin/appRoles';
+import { Assignments } from './admin/Assignments';
 import { AuditHistory } from './admin/AuditHistory';
 import { RoleSettings } from './admin/RoleSettings';
 import { Api } from './api';
@@ -95,8 +96,15 @@ function Signed({ api, auth }: { api: Api; auth: Auth }) {
       {page === 'approve' && <ApproveRequests api={api} />}
       {page === 'settings' && <RoleSettings api={api} access={adminAccessOf(token)} />}
       {page === 'audit' && <AuditHistory api={api} />}
+      {page === 'admin-assignments' && <AdminAssignments api={api} token={token} />}
     </>
   );
+}
+
+/** Reached by its address without an admin app role: say why there is nothing (the API would refuse). */
+function AdminAssignments({ api, token }: { api: Api; token: string }) {
+  const access = adminAccessOf(token);
+  return access ? <Assignments api={api} access={access} /> : <p>Assignments are managed by PIM administrators (PIM.Admin) and read by auditors (PIM.Auditor).</p>;
 }
 
 const root = document.getElementById('app');
