@@ -32,7 +32,8 @@ export interface ArmItem {
     targetRoleAssignmentScheduleId?: string | null;
     targetRoleEligibilityScheduleId?: string | null;
     scheduleInfo?: { startDateTime?: string | null; expiration?: { type?: string; duration?: string | null; endDateTime?: string | null } };
-    expandedProperties?: { roleDefinition?: { displayName?: string | null }; scope?: { displayName?: string; type?: string } };
+    expandedProperties?: { roleDefinition?: { displayName?: string | null }; scope?: { displayName?: string; type?: string }; principal?: { displayName?: string | null } };
+    ticketInfo?: { ticketNumber?: string | null; ticketSystem?: string | null };
   };
 }
 

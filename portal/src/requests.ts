@@ -1,8 +1,9 @@
 /**
- * What My requests and Approve requests show: schedule requests of directory roles and groups
- * in one shape, read through the same API a Graph client would use.
+ * What My requests and Approve requests show: schedule requests of directory roles, groups and
+ * Azure resource roles in one shape, read through the same API a Graph or ARM client would use.
  */
 import type { Api } from './api';
+import { ARM_PIM, type ArmItem, armList, armPath, describeScope, myAzureRequests, rootScope } from './azure';
 import { describeMinutes, durationMinutes } from './model';
 
 const DIR = '/v1.0/roleManagement/directory';
@@ -45,9 +46,9 @@ interface RawRequest {
 export interface RequestRow {
   key: string;
   id: string;
-  /** The request's own URL, for cancel. */
+  /** The request's own URL, for cancel (an ARM resource id for Azure roles). */
   url: string;
-  kind: 'role' | 'group';
+  kind: 'role' | 'group' | 'azure';
   type: 'Eligibility' | 'Assignment';
   name: string;
   scope: string;
@@ -85,6 +86,34 @@ const ACTIONS: Record<string, string> = {
   adminRenew: 'Renew (admin)',
 };
 
+/** ARM's request types, as Graph's actions (the same words in the table). */
+const ARM_ACTIONS: Record<string, string> = { SelfActivate: 'selfActivate', SelfDeactivate: 'selfDeactivate', SelfExtend: 'selfExtend', SelfRenew: 'selfRenew', AdminAssign: 'adminAssign', AdminRemove: 'adminRemove', AdminUpdate: 'adminUpdate', AdminExtend: 'adminExtend', AdminRenew: 'adminRenew' };
+
+/** An Azure role's request (ARM), as the row a Graph request makes. */
+function azureRowOf(type: RequestSet['type'], item: ArmItem): RequestRow {
+  const p = item.properties;
+  const raw: RawRequest = {
+    id: item.name,
+    action: ARM_ACTIONS[p.requestType ?? ''] ?? p.requestType,
+    status: p.status,
+    createdDateTime: p.createdOn,
+    justification: p.justification,
+    approvalId: p.approvalId,
+    ticketInfo: p.ticketInfo ?? null,
+    scheduleInfo: p.scheduleInfo ? { ...p.scheduleInfo, expiration: p.scheduleInfo.expiration ? { ...p.scheduleInfo.expiration, type: p.scheduleInfo.expiration.type === 'NoExpiration' ? 'noExpiration' : p.scheduleInfo.expiration.type } : undefined } : null,
+    principal: p.expandedProperties?.principal?.displayName ? { displayName: p.expandedProperties.principal.displayName } : null,
+  };
+  const base = rowOf({ kind: 'role', type, path: '', expand: '' }, raw);
+  return {
+    ...base,
+    key: `${item.id}`,
+    url: item.id,
+    kind: 'azure',
+    name: p.expandedProperties?.roleDefinition?.displayName ?? p.roleDefinitionId?.split('/').pop() ?? '',
+    scope: describeScope(p.scope ?? '', p.expandedProperties?.scope),
+  };
+}
+
 function rowOf(set: RequestSet, r: RawRequest): RequestRow {
   const name =
     set.kind === 'role'
@@ -116,19 +145,27 @@ function rowOf(set: RequestSet, r: RawRequest): RequestRow {
 
 const byNewest = (a: RequestRow, b: RequestRow) => (b.created ?? '').localeCompare(a.created ?? '');
 
-/** The signed-in user's own requests, newest first: pending and past, roles and groups. */
+/** The signed-in user's own requests, newest first: pending and past, roles, groups and Azure roles. */
 export async function loadMyRequests(api: Api): Promise<RequestRow[]> {
-  const lists = await Promise.all(
-    SETS.map(async (set) => {
+  const lists = await Promise.all([
+    ...SETS.map(async (set) => {
       const answer = await api.call<{ value: RawRequest[] }>('GET', `${set.path}/filterByCurrentUser(on='principal')?$expand=${set.expand}`);
       return answer.value.map((r) => rowOf(set, r));
     }),
-  );
+    myAzureRequests(api, 'assignment').then((items) => items.map((i) => azureRowOf('Assignment', i)), azureUnavailable),
+    myAzureRequests(api, 'eligibility').then((items) => items.map((i) => azureRowOf('Eligibility', i)), azureUnavailable),
+  ]);
   return lists.flat().sort(byNewest);
 }
 
+/**
+ * Why Azure may answer nothing: a sign-in that cannot get a token for ARM's audience still shows
+ * the directory's requests; the Azure rows are simply absent (My roles says why).
+ */
+const azureUnavailable = (): RequestRow[] => [];
+
 export function cancelRequest(api: Api, row: RequestRow): Promise<unknown> {
-  return api.call('POST', `${row.url}/cancel`);
+  return row.kind === 'azure' ? api.arm('POST', `${row.url}/cancel?${ARM_PIM}`) : api.call('POST', `${row.url}/cancel`);
 }
 
 /** One approver's decision so far on a step (the API's extension of Graph's approvalStep). */
@@ -159,25 +196,55 @@ const APPROVALS: Record<'role' | 'group', string> = {
   group: `${GRP}/assignmentApprovals`,
 };
 
+/** ARM's approvals have an api-version of their own. */
+const ARM_APPROVALS = 'api-version=2021-01-01-preview';
+
 /**
  * What awaits the signed-in user's decision: activation requests of roles and groups whose
  * approval has a step assigned to them and still in progress.
  */
 export async function loadAwaiting(api: Api): Promise<Awaiting[]> {
   const sets = SETS.filter((s) => s.type === 'Assignment');
-  const lists = await Promise.all(
-    sets.map(async (set) => {
+  const lists = await Promise.all([
+    ...sets.map(async (set) => {
       const answer = await api.call<{ value: RawRequest[] }>('GET', `${set.path}/filterByCurrentUser(on='approver')?$expand=principal,${set.expand}`);
       const rows = answer.value.map((r) => rowOf(set, r)).filter((r) => r.approvalId && r.status === 'PendingApproval');
-      const withSteps = await Promise.all(rows.map((row) => withStep(api, row)));
+      const withSteps = await Promise.all(rows.map((row) => withStep(api, row, set.kind === 'group' ? 'group' : 'role')));
       return withSteps.filter((a): a is Awaiting => a !== undefined);
     }),
-  );
+    // As in My requests: without an ARM token the Azure approvals are simply absent.
+    awaitingInAzure(api).catch((): Awaiting[] => []),
+  ]);
   return lists.flat().sort(byNewest);
 }
 
-async function withStep(api: Api, row: RequestRow): Promise<Awaiting | undefined> {
-  const approvalUrl = `${APPROVALS[row.kind]}/${encodeURIComponent(row.approvalId ?? '')}`;
+interface RawArmStage {
+  name: string;
+  properties?: { status?: string; assignedToMe?: boolean; reviewResult?: string; justification?: string | null; reviewedBy?: { principalName?: string | null; principalId?: string } | null };
+}
+
+/** Azure role activations waiting for this user (ARM's asApprover() over every scope), with the stage they may decide. */
+async function awaitingInAzure(api: Api): Promise<Awaiting[]> {
+  const pending = (await armList(api, `${armPath(rootScope(await api.tenantId()), 'roleAssignmentScheduleRequests')}&$filter=${encodeURIComponent('asApprover()')}`))
+    .map((i) => azureRowOf('Assignment', i))
+    .filter((r) => r.approvalId && r.status === 'PendingApproval');
+  const found = await Promise.all(
+    pending.map(async (row): Promise<Awaiting | undefined> => {
+      const approvalUrl = row.approvalId ?? '';
+      const stages = (await api.arm<{ properties?: { stages?: RawArmStage[] } }>('GET', `${approvalUrl}?${ARM_APPROVALS}`)).properties?.stages ?? [];
+      const mine = stages.find((s) => s.properties?.assignedToMe && s.properties.status === 'InProgress');
+      if (!mine) return undefined;
+      const decisions = stages
+        .filter((s) => s.properties?.reviewedBy)
+        .map((s) => ({ reviewer: s.properties?.reviewedBy?.principalName ?? s.properties?.reviewedBy?.principalId ?? '', result: s.properties?.reviewResult ?? '', justification: s.properties?.justification ?? '' }));
+      return { ...row, approvalUrl, stepId: mine.name, approvalsRequired: 1, decisions };
+    }),
+  );
+  return found.filter((a): a is Awaiting => a !== undefined);
+}
+
+async function withStep(api: Api, row: RequestRow, kind: 'role' | 'group'): Promise<Awaiting | undefined> {
+  const approvalUrl = `${APPROVALS[kind]}/${encodeURIComponent(row.approvalId ?? '')}`;
   const approval = await api.call<{ steps?: RawStep[]; stages?: RawStep[] }>('GET', approvalUrl);
   const steps = approval.steps ?? approval.stages ?? [];
   const mine = steps.find((s) => s.assignedToMe && s.status === 'InProgress');
@@ -195,6 +262,7 @@ async function withStep(api: Api, row: RequestRow): Promise<Awaiting | undefined
 
 /** Records this user's decision on the step they may decide (Graph's PATCH of an approvalStep). */
 export function decide(api: Api, item: Awaiting, reviewResult: 'Approve' | 'Deny', justification: string): Promise<unknown> {
+  if (item.kind === 'azure') return api.arm('PATCH', `${item.approvalUrl}/stages/${encodeURIComponent(item.stepId)}?${ARM_APPROVALS}`, { properties: { reviewResult, justification } });
   // Why `steps` for groups too: v1.0 lists group steps as `stages` but writes them under `steps`.
   return api.call('PATCH', `${item.approvalUrl}/steps/${encodeURIComponent(item.stepId)}`, { reviewResult, justification });
 }

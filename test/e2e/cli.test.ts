@@ -8,6 +8,7 @@ import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 import { GROUPS, ROLES, USERS } from './demo';
 import { profile, type Run, runPim } from './cliRunner';
+import { makeAzureEligible, requireAzureApproval } from './azureSetup';
 
 /** The demo service principal of devhost/graph/demo-directory.json. */
 const PIPELINE = '3c1d6f0e-8b2a-4d57-9e61-5a7c2b9f4d10';
@@ -210,39 +211,8 @@ describe('pim approvals and requests with Azure resource roles', () => {
     const [, second] = await demoSubscriptions(base);
     const tree = second ?? (await demoSubscriptions(base))[0];
     const roleDefinitionId = `${tree.sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.reader}`;
-    const armCall = async (who: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await app.token(who, { mfa: true, audience: 'arm' })}`, 'content-type': 'application/json' },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json().catch(() => ({}))) as { value?: Array<{ properties: { policyId: string } }> } };
-    };
-    const policies = await armCall('admin', 'GET', `${tree.otherRg}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?api-version=2020-10-01&$filter=${encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`)}`);
-    const policyId = policies.body.value?.[0]?.properties.policyId ?? '';
-    const patched = await armCall('admin', 'PATCH', `${policyId}?api-version=2020-10-01`, {
-      properties: {
-        rules: [
-          {
-            id: 'Approval_EndUser_Assignment',
-            ruleType: 'RoleManagementPolicyApprovalRule',
-            target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
-            setting: {
-              isApprovalRequired: true,
-              isApprovalRequiredForExtension: false,
-              isRequestorJustificationRequired: true,
-              approvalMode: 'SingleStage',
-              approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: USERS.bob, userType: 'User', isBackup: false, description: 'Bob' }] }],
-            },
-          },
-        ],
-      },
-    });
-    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    const eligible = await armCall('admin', 'PUT', `${tree.otherRg}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/${randomUUID()}?api-version=2020-10-01`, {
-      properties: { principalId: USERS.carol, roleDefinitionId, requestType: 'AdminAssign', justification: 'CLI approvals', scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'AfterDuration', endDateTime: null, duration: 'P30D' } } },
-    });
-    expect(eligible.status, JSON.stringify(eligible.body)).toBe(201);
+    await requireAzureApproval(app, tree.otherRg, roleDefinitionId, USERS.bob);
+    await makeAzureEligible(app, tree.otherRg, USERS.carol, roleDefinitionId);
 
     const carol = await signedIn(['carol', '--scope', tree.sub]);
     const waiting = pim(carol, ['activate', 'Reader', '--scope', tree.otherRg, '--reason', 'Read the audit logs', '--wait']);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
-import { type ChainTime, timeAfter } from './auditReads';
+import { type ChainTime, timeAfter } from './auditTime';
 import { keys } from './keys';
 
 /**

@@ -1,7 +1,8 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
 import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
-import { type ChainTime, auditReader, timeAfter } from './auditReads';
+import { auditReader } from './auditReads';
+import { type ChainTime, timeAfter } from './auditTime';
 import { keys } from './keys';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 

@@ -18,19 +18,6 @@ import { statusCodeOf } from './tableAccess';
  * record with time t sits at a seq whose atMs is in [t, t + lagMs]: a window [from, to] lies
  * within the seqs whose atMs is in [from, to + lagMs], which two binary searches find.
  */
-export interface ChainTime {
-  atMs: number;
-  lagMs: number;
-}
-
-/** The chain's time columns after one more record whose activityDateTime is `timeMs`. */
-export function timeAfter(previous: Partial<ChainTime> | undefined, timeMs: number): ChainTime {
-  const before = previous?.atMs ?? Number.NEGATIVE_INFINITY;
-  const own = Number.isFinite(timeMs) ? timeMs : before;
-  const atMs = Math.max(before, own);
-  return { atMs: Number.isFinite(atMs) ? atMs : 0, lagMs: Math.max(previous?.lagMs ?? 0, atMs - own) };
-}
-
 /** Rows listed per range read: one Table Storage page, and what a page of history may cost at most. */
 const CHUNK_MAX = 1_000;
 /** Rows one page may read before it answers with what it found (and a `next`): a rare filter never turns into a scan. */
