@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
+import { useBrowserSuite } from './browserSuite';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { GROUPS, ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
@@ -20,17 +19,7 @@ const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 /** What the browser reported as blocked by the portal's CSP, in the current test. */
 let cspViolations: string[] = [];

@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { useBrowserSuite } from './browserSuite';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchDebianChromium } from './debianChromium';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/). */
@@ -13,17 +12,7 @@ const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests'
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 describe('approving from the mail, in a browser', () => {
   it('bob opens his mail, follows his link, confirms, and alice holds the role', async () => {

@@ -1,32 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost } from '../e2e/appHost';
+import { type AppHost } from '../e2e/appHost';
 import { AZURE_ROLE, demoSubscriptions } from '../e2e/armStandIn';
 import { armAs, makeAzureEligible, requireAzureApproval } from '../e2e/azureSetup';
 import { USERS } from '../e2e/demo';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
+import { useBrowserSuite } from './browserSuite';
 
 const SHOTS = resolve(__dirname, '../../test-results/screenshots/portal-azure-requests');
 const PIM = 'api-version=2020-10-01';
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 async function signedIn(name: string, page: string): Promise<Page> {
   const tab = await (await browser.newContext()).newPage();

@@ -1,28 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { useBrowserSuite } from './browserSuite';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHost, startAppHost } from '../e2e/appHost';
+import { describe, expect, it } from 'vitest';
+import { type AppHost } from '../e2e/appHost';
 import { profile, type Run, runPim } from '../e2e/cliRunner';
 import { ROLES, USERS } from '../e2e/demo';
-import { launchDebianChromium } from './debianChromium';
 
 /** The README's picture of the CLI is this test's screenshot: a real session against devhost. */
 const SHOTS = resolve(__dirname, '../../test-results/screenshots/cli');
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
+import { useBrowserSuite } from './browserSuite';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from '../e2e/armStandIn';
 import { ROLES, USERS } from '../e2e/demo';
 
@@ -17,17 +16,7 @@ const DAY = 86_400_000;
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 const standIn = () => {
   const base = process.env.PIM_ARM_BASE_URL;

@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
+import { useBrowserSuite } from './browserSuite';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
@@ -15,17 +14,7 @@ const REQUESTS = `${DIR}/roleAssignmentScheduleRequests`;
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 /** As admin: activating `role` needs bob's approval, and alice is eligible for it. */
 async function needsBobsApproval(role: string): Promise<void> {
