@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
 import { AZURE_ROLE, type DemoScopes, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
+import { requireAzureApproval } from './azureSetup';
 import { USERS } from './demo';
 
 /**
@@ -383,23 +384,7 @@ describe('Azure resource roles through the ARM surface', () => {
 
   it('an activation that needs approval: pending, listed for the approver with asApprover(), approved through roleAssignmentApprovals; another canceled by its requester', async () => {
     // The role's settings at the resource group: approval by bob (ARM's roleManagementPolicies).
-    const assignments = await arm('admin', 'GET', filtered(tree.rg, 'roleManagementPolicyAssignments', `roleDefinitionId eq '${roleId(tree.sub, ROLE.contributor)}'`));
-    expect(assignments.status, JSON.stringify(assignments.body)).toBe(200);
-    const policyId = assignments.body.value?.[0]?.properties.policyId as string;
-    const approvalRule = {
-      id: 'Approval_EndUser_Assignment',
-      ruleType: 'RoleManagementPolicyApprovalRule',
-      target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
-      setting: {
-        isApprovalRequired: true,
-        isApprovalRequiredForExtension: false,
-        isRequestorJustificationRequired: true,
-        approvalMode: 'SingleStage',
-        approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: USERS.bob, userType: 'User', isBackup: false, description: 'Bob' }] }],
-      },
-    };
-    const patched = await arm('admin', 'PATCH', `${policyId}?${PIM}`, { properties: { rules: [approvalRule] } });
-    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await requireAzureApproval(app, tree.rg, roleId(tree.sub, ROLE.contributor), USERS.bob);
 
     await makeEligible(USERS.dave, tree.rg, ROLE.contributor);
     const name = randomUUID();
