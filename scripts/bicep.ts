@@ -8,8 +8,9 @@
  * that the file is there, so a second run costs nothing. PIM_BICEP_PATH points at another binary.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { executable } from './executable';
 
 export const BICEP_PACKAGE = 'Azure.Bicep.CommandLine.linux-x64';
 /** Pinned so every machine lints with the same rules (a newer linter adds warnings, which fail). */
@@ -76,15 +77,6 @@ export function restoreProject(targetFramework: string): string {
     '</Project>',
     '',
   ].join('\n');
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const systemProbe: BicepProbe = {

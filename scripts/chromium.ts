@@ -5,7 +5,7 @@
  * fails, before any test runs. PIM_CHROMIUM_PATH points the browser tests elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { executable } from './executable';
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -44,15 +44,6 @@ export function ensureChromium(path: string, probe: ChromiumProbe): ChromiumOutc
   if (!probe.install()) return { ok: false, message: `apt-get could not install chromium (see its output above). ${missingChromiumMessage(path)}` };
   if (!probe.exists(path)) return { ok: false, message: `apt-get installed chromium, but ${path} is still missing. ${missingChromiumMessage(path)}` };
   return { ok: true, installed: true };
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function aptInstall(): boolean {

@@ -6,6 +6,8 @@
 import type { Api } from './api';
 
 export const ARM_PIM = 'api-version=2020-10-01';
+/** ARM's approvals (roleAssignmentApprovals) have an api-version of their own. */
+export const ARM_APPROVALS = 'api-version=2021-01-01-preview';
 
 /** `type` (e.g. roleAssignmentScheduleRequests) at an ARM scope, with ARM's api-version. */
 export const armPath = (scope: string, type: string, name = '') => `${scope}/providers/Microsoft.Authorization/${type}${name ? `/${encodeURIComponent(name)}` : ''}?${ARM_PIM}`;
@@ -38,11 +40,11 @@ export interface ArmItem {
 }
 
 /** Every page of an ARM list (ARM pages with `nextLink`, an absolute URL on the app). */
-export async function armList(api: Api, path: string): Promise<ArmItem[]> {
-  const items: ArmItem[] = [];
+export async function armList<T = ArmItem>(api: Api, path: string): Promise<T[]> {
+  const items: T[] = [];
   let next: string | undefined = path;
   while (next) {
-    const page: { value?: ArmItem[]; nextLink?: string | null } = await api.arm('GET', next);
+    const page: { value?: T[]; nextLink?: string | null } = await api.arm('GET', next);
     items.push(...(page.value ?? []));
     next = page.nextLink ? new URL(page.nextLink, location.origin).pathname + new URL(page.nextLink, location.origin).search : undefined;
   }
@@ -117,7 +119,7 @@ export function readAzureRequest(api: Api, scope: string, name: string): Promise
 export async function azureApprovers(api: Api, approvalId: string): Promise<string[]> {
   const approval = await api.arm<{ properties?: { stages?: Array<{ properties?: { status?: string; approvers?: Array<{ displayName?: string | null; id?: string }> } }> } }>(
     'GET',
-    `${approvalId}?api-version=2021-01-01-preview`,
+    `${approvalId}?${ARM_APPROVALS}`,
   );
   const now = approval.properties?.stages?.find((s) => s.properties?.status === 'InProgress');
   return (now?.properties?.approvers ?? []).map((a) => a.displayName ?? a.id ?? '').filter(Boolean);

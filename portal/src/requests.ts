@@ -3,7 +3,7 @@
  * Azure resource roles in one shape, read through the same API a Graph or ARM client would use.
  */
 import type { Api } from './api';
-import { ARM_PIM, type ArmItem, armList, armPath, describeScope, myAzureRequests, rootScope } from './azure';
+import { ARM_APPROVALS, ARM_PIM, type ArmItem, armList, armPath, describeScope, myAzureRequests, rootScope } from './azure';
 import { describeMinutes, durationMinutes } from './model';
 
 const DIR = '/v1.0/roleManagement/directory';
@@ -196,8 +196,6 @@ const APPROVALS: Record<'role' | 'group', string> = {
   group: `${GRP}/assignmentApprovals`,
 };
 
-/** ARM's approvals have an api-version of their own. */
-const ARM_APPROVALS = 'api-version=2021-01-01-preview';
 
 /**
  * What awaits the signed-in user's decision: activation requests of roles and groups whose

@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
-import { type AppHost, startAppHost } from '../e2e/appHost';
+import { useBrowserSuite } from './browserSuite';
+import { type AppHost } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
@@ -16,12 +15,9 @@ const ASSIGNMENTS: Array<[string, string]> = Object.values(USERS).flatMap((user)
 
 let app: AppHost;
 let browser: Browser;
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 beforeAll(async () => {
-  if (!existsSync(resolve(__dirname, '../../portal/dist/index.html'))) throw new Error('The portal is not built: run `npm run build:portal`.');
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
   for (const [user, role] of ASSIGNMENTS) {
     const res = await app.api('admin', 'POST', ELIGIBILITY, { action: 'adminAssign', principalId: user, roleDefinitionId: role, directoryScopeId: '/', justification: `Lab: audit ${user.slice(0, 4)}`, scheduleInfo: { expiration: { type: 'noExpiration' } } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -36,11 +32,6 @@ beforeAll(async () => {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
 
 async function signIn(page: Page, name: string): Promise<void> {
   await page.goto(`${app.url}/`);

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { type AppHost, startAppHost } from '../e2e/appHost';
@@ -17,6 +18,8 @@ export interface BrowserSuite {
 export function useBrowserSuite(shots: string, started: (suite: BrowserSuite) => void): void {
   let suite: Partial<BrowserSuite> = {};
   beforeAll(async () => {
+    // `npm test` builds the portal first (pretest); run alone, a test says what is missing.
+    if (!existsSync(resolve(__dirname, '../../portal/dist/index.html'))) throw new Error('The portal is not built: run `npm run build:portal`.');
     mkdirSync(shots, { recursive: true });
     const app = await startAppHost();
     suite = { app };

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
+import { useBrowserSuite } from './browserSuite';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
@@ -14,19 +13,7 @@ const DIR = '/v1.0/roleManagement/directory';
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  // `npm test` builds the portal first (pretest); run alone, this says what is missing.
-  if (!existsSync(resolve(__dirname, '../../portal/dist/index.html'))) throw new Error('The portal is not built: run `npm run build:portal`.');
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 describe('the portal at /', () => {
   it('is served with a strict CSP, and does not shadow the API or its Graph-shaped 404', async () => {

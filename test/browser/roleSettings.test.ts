@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from './accessibility';
-import { launchDebianChromium } from './debianChromium';
-import { type AppHost, startAppHost, TENANT_ID } from '../e2e/appHost';
+import { useBrowserSuite } from './browserSuite';
+import { type AppHost, TENANT_ID } from '../e2e/appHost';
 import { GROUPS, ROLES, USERS } from '../e2e/demo';
 
 /** Screenshots are kept as test artifacts (CI keeps test-results/, which git ignores). */
@@ -23,19 +22,7 @@ interface Rule {
 
 let app: AppHost;
 let browser: Browser;
-
-beforeAll(async () => {
-  // `npm test` builds the portal first (pretest); run alone, this says what is missing.
-  if (!existsSync(resolve(__dirname, '../../portal/dist/index.html'))) throw new Error('The portal is not built: run `npm run build:portal`.');
-  mkdirSync(SHOTS, { recursive: true });
-  app = await startAppHost();
-  browser = await launchDebianChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.host.stop();
-});
+useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
 async function rulesOf(path: string): Promise<Map<string, Rule>> {
   const answer = await app.api('admin', 'GET', path);

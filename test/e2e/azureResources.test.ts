@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
 import { AZURE_ROLE, type DemoScopes, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
-import { requireAzureApproval } from './azureSetup';
+import { approvalBy, requireAzureApproval } from './azureSetup';
 import { USERS } from './demo';
 
 /**
@@ -417,22 +417,6 @@ describe('Azure resource roles through the ARM surface', () => {
     expect((await arm('erin', 'GET', at(tree.rg, 'roleAssignmentScheduleRequests', `/${withdrawn}`))).body.properties?.status).toBe('Canceled');
   });
 });
-
-/** ARM's PatchRoleManagementPolicy.json approval rule, with one named approver. */
-function approvalBy(approverId: string, description: string) {
-  return {
-    id: 'Approval_EndUser_Assignment',
-    ruleType: 'RoleManagementPolicyApprovalRule',
-    target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
-    setting: {
-      isApprovalRequired: true,
-      isApprovalRequiredForExtension: false,
-      isRequestorJustificationRequired: true,
-      approvalMode: 'SingleStage',
-      approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: approverId, userType: 'User', isBackup: false, description }] }],
-    },
-  };
-}
 
 /** A role's own policy at a scope, as ARM lists it with the roleDefinitionId filter. */
 async function policyAt(scope: string, role: string): Promise<{ id: string; properties: Record<string, unknown> & { effectiveFrom: { scope: string; policyId: string; inherited: boolean } } }> {

@@ -14,12 +14,9 @@ export async function armAs(app: AppHost, who: string, method: string, path: str
 
 const PIM = 'api-version=2020-10-01';
 
-/** The role's settings at `scope` (ARM's roleManagementPolicies) require one approval, by `approverId`. */
-export async function requireAzureApproval(app: AppHost, scope: string, roleDefinitionId: string, approverId: string): Promise<void> {
-  const filter = encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`);
-  const assignments = await armAs(app, 'admin', 'GET', `${scope}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?${PIM}&$filter=${filter}`);
-  const policyId = (assignments.body.value as Array<{ properties: { policyId: string } }> | undefined)?.[0]?.properties.policyId ?? '';
-  const rule = {
+/** ARM's PatchRoleManagementPolicy.json approval rule, with one named approver. */
+export function approvalBy(approverId: string, description?: string) {
+  return {
     id: 'Approval_EndUser_Assignment',
     ruleType: 'RoleManagementPolicyApprovalRule',
     target: { caller: 'EndUser', operations: ['All'], level: 'Assignment' },
@@ -28,9 +25,19 @@ export async function requireAzureApproval(app: AppHost, scope: string, roleDefi
       isApprovalRequiredForExtension: false,
       isRequestorJustificationRequired: true,
       approvalMode: 'SingleStage',
-      approvalStages: [{ approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: approverId, userType: 'User', isBackup: false }] }],
+      approvalStages: [
+        { approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [{ id: approverId, userType: 'User', isBackup: false, ...(description ? { description } : {}) }] },
+      ],
     },
   };
+}
+
+/** The role's settings at `scope` (ARM's roleManagementPolicies) require one approval, by `approverId`. */
+export async function requireAzureApproval(app: AppHost, scope: string, roleDefinitionId: string, approverId: string): Promise<void> {
+  const filter = encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`);
+  const assignments = await armAs(app, 'admin', 'GET', `${scope}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?${PIM}&$filter=${filter}`);
+  const policyId = (assignments.body.value as Array<{ properties: { policyId: string } }> | undefined)?.[0]?.properties.policyId ?? '';
+  const rule = approvalBy(approverId);
   const patched = await armAs(app, 'admin', 'PATCH', `${policyId}?${PIM}`, { properties: { rules: [rule] } });
   expect(patched.status, JSON.stringify(patched.body)).toBe(200);
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
+import type { Api } from '../api';
 import { errorText } from '../errors';
-import type { ArmApi } from './armApi';
-import { azureRolesAt } from './armPort';
+import { azureRolesAt } from './targets';
 import type { AdminTarget } from './ports';
 import type { Directory } from './directory';
 
@@ -11,7 +11,7 @@ type TargetKind = AdminTarget['kind'];
  * The target chooser: a directory role at a directory scope, a group's membership or
  * ownership, or an Azure role at an ARM scope (whose roles are read from that scope first).
  */
-export function AssignmentTarget({ directory, arm, onPick }: { directory: Directory; arm: ArmApi; onPick: (t: AdminTarget, name: string) => void }) {
+export function AssignmentTarget({ directory, arm, onPick }: { directory: Directory; arm: Api; onPick: (t: AdminTarget, name: string) => void }) {
   const [kind, setKind] = useState<TargetKind>('role');
   const [roleId, setRoleId] = useState(directory.roles[0]?.id ?? '');
   const [scope, setScope] = useState('/');

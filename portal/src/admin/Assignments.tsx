@@ -3,7 +3,6 @@ import type { Api } from '../api';
 import { errorText } from '../errors';
 import { PageStatus, TableSection } from '../PageParts';
 import type { AdminAccess } from './appRoles';
-import { ArmApi } from './armApi';
 import { AssignmentForm, type FormMode } from './AssignmentForm';
 import { type AdminApis, type AdminRules, type AdminTarget, type AssignmentRow, type ExpiredRow, loadAdminRules, loadAssignments, type ScheduleKind, type TargetAssignments } from './assignments';
 import { type Directory, loadDirectory } from './directory';
@@ -38,7 +37,7 @@ export function Assignments({ api, access }: { api: Api; access: Exclude<AdminAc
   const [note, setNote] = useState<string>();
   const [form, setForm] = useState<FormMode>();
   const opener = useRef<HTMLElement | null>(null);
-  const apis = useMemo<AdminApis>(() => ({ graph: api, arm: new ArmApi(api) }), [api]);
+  const apis = useMemo<AdminApis>(() => ({ graph: api, arm: api }), [api]);
 
   useEffect(() => {
     loadDirectory(api).then(setDirectory, (e: unknown) => setError(errorText(e)));

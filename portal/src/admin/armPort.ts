@@ -1,5 +1,6 @@
 /** The ARM adapter of the admin port: Azure resource roles at an ARM scope. */
-import { ARM_API_VERSION, type ArmApi } from './armApi';
+import type { Api } from '../api';
+import { ARM_PIM as ARM_API_VERSION, armList } from '../azure';
 import { type AdminAction, type AdminRequest, type AzureTarget, endOf, type Held, type Made, type PolicyRule, requestFields, type ScheduleKind, type TargetPort } from './ports';
 
 const AUTH = '/providers/Microsoft.Authorization';
@@ -49,17 +50,7 @@ const SETS: Record<ScheduleKind, { schedules: string; requests: string }> = {
 const requestType = (action: AdminAction) => `${action.charAt(0).toUpperCase()}${action.slice(1)}`;
 const actionOf = (type: string) => `${type.charAt(0).toLowerCase()}${type.slice(1)}`;
 
-/** Roles that can be managed at an ARM scope: one policy assignment each, with the role's name. */
-export async function azureRolesAt(arm: ArmApi, scope: string): Promise<Array<{ id: string; displayName: string }>> {
-  const items = await arm.list<{ properties: { roleDefinitionId: string; policyAssignmentProperties?: { roleDefinition?: { displayName?: string | null } } } }>(
-    `${scope}${AUTH}/roleManagementPolicyAssignments?${ARM_API_VERSION}`,
-  );
-  return items
-    .map((i) => ({ id: i.properties.roleDefinitionId, displayName: i.properties.policyAssignmentProperties?.roleDefinition?.displayName ?? roleGuidOf(i.properties.roleDefinitionId) }))
-    .sort((a, b) => a.displayName.localeCompare(b.displayName));
-}
-
-export function armPort(arm: ArmApi, target: AzureTarget): TargetPort {
+export function armPort(api: Api, target: AzureTarget): TargetPort {
   const guid = roleGuidOf(target.roleDefinitionId);
   const base = `${target.scope}${AUTH}`;
   // Why atScope(): what holds at this scope, including what is inherited from above, as Azure's portal lists it.
@@ -67,7 +58,7 @@ export function armPort(arm: ArmApi, target: AzureTarget): TargetPort {
   const ofRole = (p: { roleDefinitionId: string }) => roleGuidOf(p.roleDefinitionId) === guid;
   return {
     async schedules(kind): Promise<Held[]> {
-      const items = await arm.list<ArmSchedule>(`${base}/${SETS[kind].schedules}?${atScope}`);
+      const items = await armList<ArmSchedule>(api, `${base}/${SETS[kind].schedules}?${atScope}`);
       return items
         .filter((i) => ofRole(i.properties) && (i.properties.status === 'Provisioned' || i.properties.status === 'PendingProvisioning'))
         .map(({ name, properties: p }) => ({
@@ -82,7 +73,7 @@ export function armPort(arm: ArmApi, target: AzureTarget): TargetPort {
         }));
     },
     async requests(kind): Promise<Made[]> {
-      const items = await arm.list<ArmRequest>(`${base}/${SETS[kind].requests}?${atScope}`);
+      const items = await armList<ArmRequest>(api, `${base}/${SETS[kind].requests}?${atScope}`);
       return items
         .filter((i) => ofRole(i.properties))
         .map(({ properties: p }) => ({
@@ -96,11 +87,11 @@ export function armPort(arm: ArmApi, target: AzureTarget): TargetPort {
     },
     async rules(): Promise<PolicyRule[]> {
       const filter = encodeURIComponent(`roleDefinitionId eq '${target.roleDefinitionId}'`);
-      const items = await arm.list<{ properties: { effectiveRules?: PolicyRule[] } }>(`${base}/roleManagementPolicyAssignments?${ARM_API_VERSION}&$filter=${filter}`);
+      const items = await armList<{ properties: { effectiveRules?: PolicyRule[] } }>(api, `${base}/roleManagementPolicyAssignments?${ARM_API_VERSION}&$filter=${filter}`);
       return items[0]?.properties.effectiveRules ?? [];
     },
     send(kind: ScheduleKind, action: AdminAction, r: AdminRequest) {
-      return arm.call('PUT', `${base}/${SETS[kind].requests}/${crypto.randomUUID()}?${ARM_API_VERSION}`, {
+      return api.arm('PUT', `${base}/${SETS[kind].requests}/${crypto.randomUUID()}?${ARM_API_VERSION}`, {
         properties: {
           principalId: r.principalId,
           roleDefinitionId: target.roleDefinitionId,

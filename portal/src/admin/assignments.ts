@@ -4,7 +4,6 @@
  * kinds differ only in their adapter (graphPort, armPort); everything here is shared.
  */
 import type { Api } from '../api';
-import type { ArmApi } from './armApi';
 import { armPort } from './armPort';
 import { graphPort } from './graphPort';
 import type { AdminAction, AdminRequest, AdminTarget, Held, Made, ScheduleKind, TargetPort } from './ports';
@@ -15,7 +14,8 @@ export { isoDurationMs } from './ports';
 /** The two APIs the portal calls: the Graph-compatible one and the ARM-compatible one. */
 export interface AdminApis {
   graph: Api;
-  arm: ArmApi;
+  /** The same signed-in Api: its arm() calls the ARM surface with the sign-in's ARM token. */
+  arm: Api;
 }
 
 function portOf(apis: AdminApis, target: AdminTarget): TargetPort {

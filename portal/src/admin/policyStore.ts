@@ -8,6 +8,7 @@ import type { Api } from '../api';
 import type { PolicyRule } from '../../../shared/domain/policy/types';
 import type { WebhookTarget } from '../../../shared/domain/webhooks';
 import { fromArmRule, toArmRule } from '../../../shared/http/arm/policyRules';
+import { ARM_PIM } from '../azure';
 
 export type { PolicyRule, WebhookTarget };
 
@@ -37,7 +38,6 @@ export interface PolicyStore {
   saveWebhooks(targets: WebhookTarget[]): Promise<void>;
 }
 
-const ARM_VERSION = 'api-version=2020-10-01';
 const MFA_CONFLICT_ORDER = ['Enablement_EndUser_Assignment', 'AuthenticationContext_EndUser_Assignment'];
 
 /** The store for `target`: Azure roles' policies live on the ARM surface (api.arm), the others on Graph's. */
@@ -97,7 +97,7 @@ interface ArmPolicy {
 }
 
 function armStore(api: Api, target: Extract<SettingsTarget, { kind: 'azureRole' }>): PolicyStore {
-  const path = `${target.scope}/providers/Microsoft.Authorization/roleManagementPolicies/${encodeURIComponent(target.policyName)}?${ARM_VERSION}`;
+  const path = `${target.scope}/providers/Microsoft.Authorization/roleManagementPolicies/${encodeURIComponent(target.policyName)}?${ARM_PIM}`;
   return {
     async load() {
       const policy = await api.arm<ArmPolicy>('GET', path);

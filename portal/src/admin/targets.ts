@@ -3,6 +3,7 @@
  * definitions), groups, and the Azure roles at an ARM scope (ARM's policy assignments there).
  */
 import type { Api } from '../api';
+import { armList, armPath } from '../azure';
 
 export interface Named {
   id: string;
@@ -36,6 +37,8 @@ export async function devhostDirectory(): Promise<Directory | undefined> {
 }
 
 export interface AzureRoleChoice {
+  /** The role definition's full ARM id. */
+  id: string;
   /** The policy's name at the scope (the last segment of its id). */
   policyName: string;
   displayName: string;
@@ -45,13 +48,17 @@ interface ArmAssignment {
   properties: { policyId: string; roleDefinitionId: string; policyAssignmentProperties?: { roleDefinition?: { displayName?: string | null } } };
 }
 
-/** The Azure roles at `scope`, each with its policy (ARM lists one policy assignment per role). */
+/**
+ * The Azure roles that can be managed at `scope` (the Role settings and Assignments pages'
+ * choice), each with its policy: ARM lists one policy assignment per role.
+ */
 export async function azureRolesAt(api: Api, scope: string): Promise<AzureRoleChoice[]> {
-  const answer = await api.arm<{ value: ArmAssignment[] }>('GET', `${scope}/providers/Microsoft.Authorization/roleManagementPolicyAssignments?api-version=2020-10-01`);
-  return answer.value
+  const assignments = await armList<ArmAssignment>(api, armPath(scope, 'roleManagementPolicyAssignments'));
+  return assignments
     .map((a) => ({
+      id: a.properties.roleDefinitionId,
       policyName: a.properties.policyId.slice(a.properties.policyId.lastIndexOf('/') + 1),
-      displayName: a.properties.policyAssignmentProperties?.roleDefinition?.displayName ?? a.properties.roleDefinitionId,
+      displayName: a.properties.policyAssignmentProperties?.roleDefinition?.displayName ?? a.properties.roleDefinitionId.split('/').pop() ?? a.properties.roleDefinitionId,
     }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
