@@ -14,7 +14,7 @@ import type { ReviewRecurrence } from './reviewRecurrence';
 export interface QueryScope {
   '@odata.type'?: string;
   query: string;
-  queryType: string;
+  queryType?: string;
   queryRoot?: string | null;
 }
 
