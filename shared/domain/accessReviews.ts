@@ -138,19 +138,22 @@ export const SCOPE_FORMS = [
   "{armScope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '{roleGuid}' (or roleAssignmentScheduleInstances), queryType AzureResourceManager",
 ];
 
+/** A capture group the pattern always has (its groups are not optional). */
+const group = (m: RegExpExecArray, i: number): string => m[i] ?? '';
+
 /** Reads a definition's scope query; a query this service cannot review is a 400 naming the forms it can. */
 export function parseReviewScope(scope: QueryScope | undefined): ReviewScope {
   const query = decodeURI(scope?.query?.trim() ?? '').replace(/\s+/g, ' ');
   let m: RegExpExecArray | null;
-  if ((m = ROLE_ALL.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: m[1]!.toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility', 'assignment'] };
-  if ((m = ROLE_ELIGIBLE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: m[1]!.toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility'] };
-  if ((m = ROLE_ACTIVE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: m[1]!.toLowerCase(), directoryScopeId: '/' }, kinds: ['assignment'] };
-  if ((m = GROUP.exec(query))) return { target: { kind: 'group', groupId: m[1]!.toLowerCase(), accessId: m[2] === 'owners' ? 'owner' : 'member' }, kinds: ['eligibility', 'assignment'] };
+  if ((m = ROLE_ALL.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility', 'assignment'] };
+  if ((m = ROLE_ELIGIBLE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility'] };
+  if ((m = ROLE_ACTIVE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['assignment'] };
+  if ((m = GROUP.exec(query))) return { target: { kind: 'group', groupId: group(m, 1).toLowerCase(), accessId: m[2] === 'owners' ? 'owner' : 'member' }, kinds: ['eligibility', 'assignment'] };
   if ((m = AZURE.exec(query))) {
-    const scopePath = canonicalAzureScope(m[1]!);
+    const scopePath = canonicalAzureScope(group(m, 1));
     return {
-      target: { kind: 'azureRole', scope: scopePath, roleDefinitionId: roleDefinitionGuid(m[3]!).toLowerCase() },
-      kinds: m[2]!.toLowerCase() === 'roleeligibilityscheduleinstances' ? ['eligibility'] : ['assignment'],
+      target: { kind: 'azureRole', scope: scopePath, roleDefinitionId: roleDefinitionGuid(group(m, 3)).toLowerCase() },
+      kinds: group(m, 2).toLowerCase() === 'roleeligibilityscheduleinstances' ? ['eligibility'] : ['assignment'],
     };
   }
   throw badRequest(`scope.query '${scope?.query ?? ''}' is not a scope this service reviews. Use one of: ${SCOPE_FORMS.join('; ')}.`, 'InvalidScope');
@@ -160,9 +163,9 @@ export function parseReviewScope(scope: QueryScope | undefined): ReviewScope {
 export function parseReviewer(reviewer: QueryScope, at: string): ReviewerRule {
   const query = reviewer.query?.trim() ?? '';
   let m: RegExpExecArray | null;
-  if ((m = new RegExp(`^/users/(${GUID})$`).exec(query))) return { type: 'user', userId: m[1]!.toLowerCase() };
-  if ((m = new RegExp(`^/groups/(${GUID})/(transitiveMembers|members)(?:/microsoft\\.graph\\.user)?$`).exec(query))) return { type: 'groupMembers', groupId: m[1]!.toLowerCase() };
-  if ((m = new RegExp(`^/groups/(${GUID})/owners$`).exec(query))) return { type: 'groupOwners', groupId: m[1]!.toLowerCase() };
+  if ((m = new RegExp(`^/users/(${GUID})$`).exec(query))) return { type: 'user', userId: group(m, 1).toLowerCase() };
+  if ((m = new RegExp(`^/groups/(${GUID})/(transitiveMembers|members)(?:/microsoft\\.graph\\.user)?$`).exec(query))) return { type: 'groupMembers', groupId: group(m, 1).toLowerCase() };
+  if ((m = new RegExp(`^/groups/(${GUID})/owners$`).exec(query))) return { type: 'groupOwners', groupId: group(m, 1).toLowerCase() };
   if (query === './owners') return { type: 'scopeOwners' };
   if (query === './manager') {
     if ((reviewer.queryRoot ?? '').toLowerCase() !== 'decisions') throw badRequest(`${at}: './manager' needs queryRoot 'decisions' (each principal's own manager).`, 'InvalidReviewers');

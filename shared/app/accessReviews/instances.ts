@@ -363,4 +363,4 @@ export async function runAccessReviews(deps: ReviewDeps): Promise<ReviewRunRepor
 }
 
 /** The kinds of assignment an item can be, as Graph names its resource. */
-export const RESOURCE_TYPES: Record<ScheduleKind, string> = { eligibility: 'eligibleAssignment', assignment: 'activeAssignment' };
+export const RESOURCE_TYPES: Record<ScheduleKind, string> = { eligibility: 'Eligible', assignment: 'Active' };
