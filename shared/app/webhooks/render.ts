@@ -96,7 +96,7 @@ export function summarize(event: DomainEvent): string {
     case 'accessReview.instanceEnded':
       return `Access review "${reviewNameOf(event)}" of ${role} ended`;
     case 'accessReview.decisionApplied':
-      return `Access review "${reviewNameOf(event)}": ${String(event.data.decision)} applied to ${who}'s ${role}`;
+      return `Access review "${reviewNameOf(event)}": ${typeof event.data.decision === 'string' ? event.data.decision : 'decision'} applied to ${who}'s ${role}`;
     default: {
       const unknown: never = event.type;
       throw new Error(`No summary for event type ${String(unknown)}`);
