@@ -120,9 +120,13 @@ export async function startOccurrence(deps: ReviewDeps, definitionId: string, in
   if (!found || found.value.status === 'Completed') return undefined;
   const definition = found.value;
   const recurrence = definition.settings.recurrence;
+  // Why skip ahead: a review whose start lies occurrences in the past (or a timer that was down)
+  // starts the current occurrence only, not one instance for every occurrence missed.
+  while (recurrence && (occurrenceStart(recurrence, index + 1)?.getTime() ?? Infinity) <= now.getTime()) index++;
   const planned = recurrence ? occurrenceStart(recurrence, index) : index === 0 ? now : undefined;
   if (!planned) return undefined;
   const id = derivedId(definition.id, String(index));
+  if (await deps.reviews.getInstance(definition.id, id)) return undefined;
   const start = planned.getTime() > now.getTime() ? planned : now;
   const end = new Date(start.getTime() + definition.settings.instanceDurationInDays * DAY_MS);
   const items = await itemsFor(deps, definition, id, now);
