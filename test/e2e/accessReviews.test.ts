@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
+import { armAs, makeAzureEligible } from './azureSetup';
+import { AZURE_ROLE, demoSubscriptions } from './armStandIn';
 import { ROLES, USERS } from './demo';
 
 /**
@@ -254,6 +256,81 @@ describe('access reviews', () => {
     const outcome = final?.reviewedBy.id === USERS.bob ? { decision: 'Approve', justification: 'bob says keep' } : { decision: 'Deny', justification: 'carol says remove' };
     expect([USERS.bob, USERS.carol]).toContain(final?.reviewedBy.id);
     expect(final).toMatchObject(outcome);
+  });
+
+  it('reviews Azure role eligibilities at a scope (the ARM extension scope); a denial removes them', async () => {
+    const [tree] = await demoSubscriptions(process.env.PIM_ARM_BASE_URL ?? '');
+    const roleDefinitionId = `${tree.sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.reader}`;
+    await makeAzureEligible(app, tree.rg, USERS.carol, roleDefinitionId);
+    const id = await createReview({
+      displayName: 'Readers of the subscription',
+      scope: { query: `${tree.sub}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '${roleDefinitionId}'`, queryType: 'AzureResourceManager' },
+      reviewers: [user(USERS.bob)],
+      settings: { autoApplyDecisionsEnabled: true },
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const [item, ...rest] = await decisionsOf('bob', id, instance?.id ?? '', true);
+    expect(rest).toEqual([]);
+    expect(item).toMatchObject({ principal: { id: USERS.carol }, resource: { id: AZURE_ROLE.reader, type: 'azureRole', displayName: 'Reader' } });
+    expect((await decide('bob', id, instance?.id ?? '', item?.id ?? '', 'Deny', 'No longer on the project')).status).toBe(204);
+    expect((await app.api('admin', 'POST', `${REVIEWS}/${id}/instances/${instance?.id}/stop`)).status).toBe(204);
+    const listed = await armAs(app, 'admin', 'GET', `${tree.rg}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01`);
+    expect(listed.status).toBe(200);
+    const holders = (listed.body.value as Array<{ properties: { principalId: string; roleDefinitionId: string } }>).filter((e) => e.properties.roleDefinitionId.toLowerCase().endsWith(AZURE_ROLE.reader));
+    expect(holders.map((e) => e.properties.principalId)).not.toContain(USERS.carol);
+  });
+
+  it('batch-records, pages decisions with $top and $skip, asks a justification to approve where required, and reminds on demand', async () => {
+    const role = ROLES.userAdmin;
+    for (const id of [USERS.alice, USERS.bob, USERS.dave]) await makeEligible(id, role);
+    const id = await createReview({
+      displayName: 'User admins',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { justificationRequiredOnApproval: true },
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const path = `${REVIEWS}/${id}/instances/${instance?.id}`;
+    const first = await app.api('carol', 'GET', `${path}/decisions/filterByCurrentUser(on='reviewer')?$top=2`);
+    expect((first.body.value as unknown[]).length).toBe(2);
+    const next = new URL(String(first.body['@odata.nextLink']));
+    expect(next.searchParams.get('$skip')).toBe('2');
+    const second = await app.api('carol', 'GET', `${next.pathname}${next.search}`);
+    expect((second.body.value as unknown[]).length).toBe(1);
+    expect(second.body['@odata.nextLink']).toBeUndefined();
+
+    const unjustified = await app.api('carol', 'POST', `${path}/batchRecordDecisions`, { decision: 'Approve' });
+    expect(unjustified.status).toBe(400);
+    expect(unjustified.body.error?.code).toBe('JustificationRequired');
+    expect((await app.api('carol', 'POST', `${path}/batchRecordDecisions`, { decision: 'Approve', justification: 'All on the team', principalId: USERS.bob })).status).toBe(204);
+    const items = await decisionsOf('admin', id, instance?.id ?? '');
+    expect(items.filter((d) => d.decision === 'Approve').map((d) => d.principal.id)).toEqual([USERS.bob]);
+
+    const before = (await app.mailTo('carol@contoso.test')).filter((m) => m.subject.startsWith('Reminder: review access to User Administrator')).length;
+    expect((await app.api('alice', 'POST', `${path}/sendReminder`)).status).toBe(403);
+    expect((await app.api('admin', 'POST', `${path}/sendReminder`)).status).toBe(204);
+    await eventually(async () => ((await app.mailTo('carol@contoso.test')).filter((m) => m.subject.startsWith('Reminder: review access to User Administrator')).length > before ? true : undefined));
+  });
+
+  it('starts only the current occurrence of a review whose first start is weeks in the past', async () => {
+    const role = ROLES.globalReader;
+    await makeEligible(USERS.bob, role);
+    const threeWeeksAgo = new Date(Date.now() - 21 * DAY).toISOString().slice(0, 10);
+    const id = await createReview({
+      displayName: 'Weekly readers',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { instanceDurationInDays: 3, recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd', startDate: threeWeeksAgo } } },
+    });
+    await app.runAccessReviews();
+    await app.runAccessReviews();
+    const instances = await instancesOf(id);
+    expect(instances).toHaveLength(1);
+    expect(Date.now() - Date.parse(instances[0]?.startDateTime ?? '')).toBeLessThan(7 * DAY);
+    await app.later(7 * DAY, () => app.runAccessReviews());
+    expect((await instancesOf(id)).map((i) => i.status).sort()).toEqual(['Completed', 'InProgress']);
   });
 
   it('answers bad definitions with Graph errors and creates nothing', async () => {
