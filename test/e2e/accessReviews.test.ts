@@ -333,6 +333,45 @@ describe('access reviews', () => {
     expect((await instancesOf(id)).map((i) => i.status).sort()).toEqual(['Completed', 'InProgress']);
   });
 
+  it('moves a review not yet started when its recurrence changes; reviewers accept recommendations; admins see who was contacted', async () => {
+    const role = ROLES.appAdmin;
+    await makeEligible(USERS.dave, role);
+    const inAMonth = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+    const id = await createReview({
+      displayName: 'App admins',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 6 }, range: { type: 'numbered', numberOfOccurrences: 2, startDate: inAMonth } } },
+    });
+    await app.runAccessReviews();
+    expect(await instancesOf(id)).toEqual([]);
+    expect((await app.api('alice', 'PATCH', `${REVIEWS}/${id}`, { displayName: 'Mine now' })).status).toBe(403);
+    const changed = await app.api('admin', 'PATCH', `${REVIEWS}/${id}`, {
+      displayName: 'App admins (semi-annual)',
+      settings: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 6 }, range: { type: 'numbered', numberOfOccurrences: 2, startDate: today() } } },
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(204);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).body).toMatchObject({ displayName: 'App admins (semi-annual)', settings: { recurrence: { range: { type: 'numbered', numberOfOccurrences: 2, startDate: today() } } } });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    expect(instance?.status).toBe('InProgress');
+    const path = `${REVIEWS}/${id}/instances/${instance?.id}`;
+    expect((await app.api('carol', 'POST', `${path}/acceptRecommendations`)).status).toBe(204);
+    const [item] = await decisionsOf('admin', id, instance?.id ?? '');
+    expect(item).toMatchObject({ decision: 'Deny', justification: 'Accepted the recommendation (Not activated in the last 30 days).', reviewedBy: { id: USERS.carol } });
+    const contacted = await app.api('admin', 'GET', `${path}/contactedReviewers`);
+    expect((contacted.body.value as Array<{ id: string; displayName: string }>).map((r) => r.displayName)).toEqual(['Carol Chen']);
+    // The old date's start finds the review started already: still one instance, and the second of two comes six months on.
+    await app.later(31 * DAY, () => app.runAccessReviews());
+    expect(await instancesOf(id)).toHaveLength(1);
+    await app.later(190 * DAY, () => app.runAccessReviews());
+    await app.later(400 * DAY, () => app.runAccessReviews());
+    expect(await instancesOf(id)).toHaveLength(2);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).body.status).toBe('Completed');
+    expect((await app.api('admin', 'DELETE', `${REVIEWS}/${id}`)).status).toBe(204);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).status).toBe(404);
+  });
+
   it('answers bad definitions with Graph errors and creates nothing', async () => {
     const before = ((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length;
     const base = { displayName: 'Bad', scope: { query: eligibleUsersOf(ROLES.helpdesk), queryType: 'MicrosoftGraph' }, reviewers: [user(USERS.carol)] };

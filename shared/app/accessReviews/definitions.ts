@@ -231,6 +231,10 @@ export async function updateDefinition(deps: ReviewDeps, caller: Caller, id: str
     settings,
     lastModifiedDateTime: now.toISOString(),
   };
+  // A review not started yet starts on its new date (filed before the write; the old date's row finds it not due).
+  if (next.status === 'NotStarted' && JSON.stringify(next.settings.recurrence) !== JSON.stringify(current.settings.recurrence)) {
+    await deps.reviews.fileDue(firstStart(settings, now), 'start', id, '0');
+  }
   const audit = auditRecord({
     activity: 'Update access review',
     operationType: 'Update',

@@ -124,10 +124,11 @@ export async function startOccurrence(deps: ReviewDeps, definitionId: string, in
   // starts the current occurrence only, not one instance for every occurrence missed.
   while (recurrence && (occurrenceStart(recurrence, index + 1)?.getTime() ?? Infinity) <= now.getTime()) index++;
   const planned = recurrence ? occurrenceStart(recurrence, index) : index === 0 ? now : undefined;
-  if (!planned) return undefined;
+  // Not yet: a start filed for an earlier date, before the recurrence was changed (the new date has its own row).
+  if (!planned || planned.getTime() > now.getTime()) return undefined;
   const id = derivedId(definition.id, String(index));
   if (await deps.reviews.getInstance(definition.id, id)) return undefined;
-  const start = planned.getTime() > now.getTime() ? planned : now;
+  const start = now;
   const end = new Date(start.getTime() + definition.settings.instanceDurationInDays * DAY_MS);
   const items = await itemsFor(deps, definition, id, now);
   const reviewerIds = [...new Set(items.flatMap((i) => i.reviewerIds))];
@@ -288,6 +289,14 @@ async function requireInstance(deps: ReviewDeps, definitionId: string, instanceI
   const found = await deps.reviews.getInstance(definitionId, instanceId);
   if (!found) throw notFound('accessReviewInstance', instanceId);
   return found;
+}
+
+/** GET instances/{id}/contactedReviewers: who reviews in the instance (administrators and auditors). */
+export async function contactedReviewers(deps: ReviewDeps, caller: Caller, definitionId: string, instanceId: string): Promise<Array<{ id: string; displayName: string | null; userPrincipalName: string | null; createdDateTime: string }>> {
+  const found = await requireInstance(deps, definitionId, instanceId);
+  if (!canReadAll(caller)) throw notFound('accessReviewInstance', instanceId);
+  const people = await Promise.all(found.value.reviewerIds.map((id) => deps.directory.getPrincipal(id)));
+  return found.value.reviewerIds.map((id, i) => ({ id, displayName: people[i]?.displayName ?? null, userPrincipalName: people[i]?.userPrincipalName ?? null, createdDateTime: found.value.startDateTime }));
 }
 
 /** POST instances/{id}/stop: an admin ends the instance now. */
