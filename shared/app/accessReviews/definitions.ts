@@ -231,9 +231,11 @@ export async function updateDefinition(deps: ReviewDeps, caller: Caller, id: str
     settings,
     lastModifiedDateTime: now.toISOString(),
   };
-  // A review not started yet starts on its new date (filed before the write; the old date's row finds it not due).
-  if (next.status === 'NotStarted' && JSON.stringify(next.settings.recurrence) !== JSON.stringify(current.settings.recurrence)) {
-    await deps.reviews.fileDue(firstStart(settings, now), 'start', id, '0');
+  // A changed recurrence moves the next start (filed before the write); the old date's row, when it
+  // comes, finds the occurrence started already or files it again for its new date.
+  if (next.status !== 'Completed' && JSON.stringify(next.settings.recurrence) !== JSON.stringify(current.settings.recurrence)) {
+    const nextStart = next.startedInstances === 0 ? firstStart(settings, now) : settings.recurrence && occurrenceStart(settings.recurrence, next.startedInstances);
+    if (nextStart) await deps.reviews.fileDue(nextStart.getTime() > now.getTime() ? nextStart : now, 'start', id, String(next.startedInstances));
   }
   const audit = auditRecord({
     activity: 'Update access review',

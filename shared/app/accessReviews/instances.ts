@@ -124,8 +124,12 @@ export async function startOccurrence(deps: ReviewDeps, definitionId: string, in
   // starts the current occurrence only, not one instance for every occurrence missed.
   while (recurrence && (occurrenceStart(recurrence, index + 1)?.getTime() ?? Infinity) <= now.getTime()) index++;
   const planned = recurrence ? occurrenceStart(recurrence, index) : index === 0 ? now : undefined;
-  // Not yet: a start filed for an earlier date, before the recurrence was changed (the new date has its own row).
-  if (!planned || planned.getTime() > now.getTime()) return undefined;
+  if (!planned) return undefined;
+  if (planned.getTime() > now.getTime()) {
+    // Not yet: a start filed before the recurrence was changed. Filed again for its date (create-only: once).
+    await deps.reviews.fileDue(planned, 'start', definition.id, String(index));
+    return undefined;
+  }
   const id = derivedId(definition.id, String(index));
   if (await deps.reviews.getInstance(definition.id, id)) return undefined;
   const start = now;
