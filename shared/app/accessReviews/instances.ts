@@ -72,6 +72,7 @@ async function itemsFor(deps: ReviewDeps, definition: ReviewDefinition, instance
     const live = (await deps.schedules.listSlots(kind)).filter((s) => isLive(s) && (kind === 'eligibility' || s.assignmentType === 'Assigned') && inScope(scope, s));
     for (const s of live) {
       const principal = await deps.directory.getPrincipal(s.principalId);
+      if (scope.usersOnly && principal && principal.kind !== 'user') continue;
       const key = JSON.stringify(s.target);
       if (!names.has(key)) names.set(key, await targetName(deps, s.target));
       const last = kind === 'eligibility' ? await lastActivationOf(deps, s.principalId, s.target, now) : null;
