@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deps } from '../../functions/composition';
+import type { DomainEvent } from '../../shared/domain/events';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
 import { armAs, makeAzureEligible } from './azureSetup';
@@ -35,8 +37,17 @@ interface Decision {
   resource: { id: string; type: string };
 }
 
+/** Every event the app publishes, captured on its way to the bus. */
+const published: DomainEvent[] = [];
+
 beforeAll(async () => {
   app = await startAppHost();
+  const bus = deps().bus.publisher;
+  const publish = bus.publish.bind(bus);
+  bus.publish = async (events) => {
+    await publish(events);
+    published.push(...events);
+  };
 });
 
 afterAll(async () => {
@@ -168,6 +179,15 @@ describe('access reviews', () => {
     const removedAudit = await audits('Remove eligible member from role in PIM completed');
     expect(removedAudit.some((a) => a.targetResources.some((t) => t.id === USERS.dave))).toBe(true);
 
+    const events = published.filter((e) => e.data.definitionId === id);
+    expect(events.filter((e) => e.type === 'accessReview.instanceStarted')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'accessReview.reminder')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'accessReview.instanceEnded')).toHaveLength(1);
+    const applied = events.filter((e) => e.type === 'accessReview.decisionApplied');
+    expect(applied.map((e) => e.subject.principalId).sort()).toEqual([USERS.alice, USERS.bob, USERS.dave].sort());
+    expect(applied.find((e) => e.subject.principalId === USERS.dave)?.data).toMatchObject({ decision: 'Deny', applyResult: 'AppliedSuccessfully' });
+    expect(published.some((e) => e.type === 'eligibility.removed' && e.subject.principalId === USERS.dave && e.request?.justification?.includes('Helpdesk quarterly review'))).toBe(true);
+
     // A quarter on, the recurrence starts the next instance.
     await app.later(92 * DAY, () => app.runAccessReviews());
     const next = await instancesOf(id);
@@ -228,6 +248,7 @@ describe('access reviews', () => {
     const alices = carols.find((d) => d.principal.id === USERS.alice);
     expect(alices?.resource).toMatchObject({ id: FINANCE, type: 'group' });
     expect((await decide('carol', id, instance?.id ?? '', alices?.id ?? '', 'Deny', 'Left finance')).status).toBe(204);
+    expect((await audits('Deny decision')).some((a) => a.category === 'Policy' && a.targetResources.some((t) => t.id === USERS.alice))).toBe(true);
     expect((await app.api('admin', 'POST', `${REVIEWS}/${id}/instances/${instance?.id}/stop`)).status).toBe(204);
     const after = await app.api('admin', 'GET', `${GROUP_BASE}/eligibilityScheduleInstances?$filter=groupId eq '${FINANCE}'`);
     const members = (after.body.value as Array<{ principalId: string; accessId: string }>).filter((e) => e.accessId === 'member').map((e) => e.principalId);
