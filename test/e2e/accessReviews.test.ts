@@ -202,6 +202,7 @@ describe('access reviews', () => {
   it('lets people review their own access in a self-review, and managers review their reports', async () => {
     const role = ROLES.security;
     await makeEligible(USERS.bob, role);
+    await makeEligible(USERS.erin, role);
     const self = await createReview({ displayName: 'Security self-review', scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' }, reviewers: [], settings: { mailNotificationsEnabled: true } });
     const byManager = await createReview({
       displayName: 'Security manager review',
@@ -224,6 +225,8 @@ describe('access reviews', () => {
     const carols = await decisionsOf('carol', byManager, managerInstance?.id ?? '', true);
     expect(carols.map((d) => d.principal.id)).toEqual([USERS.bob]);
     expect(await decisionsOf('bob', byManager, managerInstance?.id ?? '', true)).toEqual([]);
+    // Erin has no manager: the fallback reviewer reviews her.
+    expect((await decisionsOf('admin', byManager, managerInstance?.id ?? '', true)).map((d) => d.principal.id)).toEqual([USERS.erin]);
   });
 
   it('has the owners of a PIM group review its members; a denial removes the eligible membership', async () => {
