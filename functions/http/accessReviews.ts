@@ -3,7 +3,7 @@
  * and decision items. Thin: each route authenticates, calls one use case and answers in Graph's shape.
  */
 import { httpRoute } from '../httpRoute';
-import { acceptRecommendations, batchDecisionBody, batchRecordDecisions, decisionBody, getDecision, listDecisions, recordDecision } from '../../shared/app/accessReviews/decisions';
+import { acceptRecommendations, batchDecisionBody, batchRecordDecisions, decisionBody, resetDecisions, getDecision, listDecisions, recordDecision } from '../../shared/app/accessReviews/decisions';
 import { createDefinition, definitionBody, definitionPatchBody, definitionsForReviewer, deleteDefinition, getDefinition, listDefinitions, stopDefinition, updateDefinition } from '../../shared/app/accessReviews/definitions';
 import { applyDecisions, contactedReviewers, getInstance, listInstances, sendReminder, stopInstance } from '../../shared/app/accessReviews/instances';
 import { badRequest, notFound } from '../../shared/domain/errors';
@@ -192,6 +192,9 @@ instanceAction(
   batchDecisionBody,
 );
 
+instanceAction('resetAccessReviewDecisions', 'resetDecisions', 'Set every decision of a running instance back to NotReviewed (PIM administrators)', (c) =>
+  resetDecisions(deps(), c.caller, param(c, 'definitionId'), param(c, 'instanceId'), c.requestId),
+);
 instanceAction('acceptAccessReviewRecommendations', 'acceptRecommendations', "The caller's undecided items take their recommendation", (c) =>
   acceptRecommendations(deps(), c.caller, param(c, 'definitionId'), param(c, 'instanceId'), c.requestId),
 );

@@ -332,6 +332,9 @@ describe('access reviews', () => {
     expect((await app.api('carol', 'POST', `${path}/batchRecordDecisions`, { decision: 'Approve', justification: 'All on the team', principalId: USERS.bob })).status).toBe(204);
     const items = await decisionsOf('admin', id, instance?.id ?? '');
     expect(items.filter((d) => d.decision === 'Approve').map((d) => d.principal.id)).toEqual([USERS.bob]);
+    expect((await app.api('carol', 'POST', `${path}/resetDecisions`)).status).toBe(403);
+    expect((await app.api('admin', 'POST', `${path}/resetDecisions`)).status).toBe(204);
+    expect((await decisionsOf('admin', id, instance?.id ?? '')).map((d) => [d.decision, d.justification, d.reviewedBy.id])).toEqual(items.map(() => ['NotReviewed', '', '00000000-0000-0000-0000-000000000000']));
 
     const before = (await app.mailTo('carol@contoso.test')).filter((m) => m.subject.startsWith('Reminder: review access to User Administrator')).length;
     expect((await app.api('alice', 'POST', `${path}/sendReminder`)).status).toBe(403);

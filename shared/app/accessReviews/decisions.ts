@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Caller } from '../../domain/caller';
-import { type DecisionItem, isOpen, type ReviewDefinition } from '../../domain/accessReviews';
+import { type DecisionItem, isOpen, NOBODY, type ReviewDefinition } from '../../domain/accessReviews';
 import { badRequest, DomainError, notFound } from '../../domain/errors';
 import { auditRecord } from '../audit';
-import { canReadAll, identityOf, requireDefinition, type ReviewDeps, reviewTargets } from './deps';
+import { canReadAll, identityOf, requireAdmin, requireDefinition, type ReviewDeps, reviewTargets } from './deps';
 import { changeDecision } from './instances';
 
 /** PATCH decisions/{id}: a reviewer's decision and why. */
@@ -138,4 +138,27 @@ export async function acceptRecommendations(deps: ReviewDeps, caller: Caller, de
     await record(deps, caller, definition, instanceId, item.id, decision, `Accepted the recommendation${item.recommendationReason ? ` (${item.recommendationReason})` : ''}.`, correlationId);
   }
   return mine.length;
+}
+
+/** POST resetDecisions: an administrator sets every decision of a running instance back to NotReviewed. */
+export async function resetDecisions(deps: ReviewDeps, caller: Caller, definitionId: string, instanceId: string, correlationId: string): Promise<void> {
+  requireAdmin(caller, 'reset access review decisions');
+  const { definition } = await openInstance(deps, definitionId, instanceId);
+  for (const { value } of await deps.reviews.listDecisions(definitionId, instanceId)) {
+    await changeDecision(deps, definitionId, instanceId, value.id, (current) => {
+      if (current.decision === 'NotReviewed') return undefined;
+      const item: DecisionItem = { ...current, decision: 'NotReviewed', justification: '', reviewedBy: NOBODY, reviewedDateTime: null };
+      const audit = auditRecord({
+        activity: 'Reset decision',
+        operationType: 'Update',
+        caller,
+        correlationId,
+        at: deps.clock.now(),
+        category: 'Policy',
+        targets: [{ id: item.principal.id, displayName: item.principal.displayName, type: 'User', modifiedProperties: [{ displayName: 'decision', oldValue: current.decision, newValue: 'NotReviewed' }] }, ...reviewTargets(definition, item.targetDisplayName)],
+        details: { accessReviewId: definitionId, instanceId, decisionId: item.id },
+      });
+      return { item, changes: { audit: [audit] } };
+    });
+  }
 }
