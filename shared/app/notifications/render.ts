@@ -72,6 +72,11 @@ function headline(c: MailContext): { subject: string; lead: string } {
       return { subject: `${who} is eligible for ${role}`, lead: `${e.actor.displayName ?? 'An administrator'} made ${who} eligible for ${role} until ${formatTime(e.request?.endDateTime)}. Activate it when needed.` };
     case 'eligibility.expiringSoon':
       return { subject: `Eligibility for ${role} ends soon`, lead: `${who}'s eligibility for ${role} ends at ${formatTime(e.request?.endDateTime)}. Ask for a renewal if it is still needed.` };
+    case 'alert.incidentRaised':
+      return {
+        subject: `PIM alert (${String(e.data.severityLevel ?? 'unknown')}): ${String(e.data.displayName ?? e.data.alertDefinitionId)}`,
+        lead: `${String(e.data.displayName ?? e.data.alertDefinitionId)}${e.subject.principalId ? `: ${who}` : ''} (${role}). ${String(e.data.mitigationSteps ?? '')}`.trim(),
+      };
     case 'eligibility.removed':
     case 'assignment.removed':
       return { subject: `${role} removed from ${who}`, lead: `${e.actor.displayName ?? 'An administrator'} removed ${who}'s ${e.type === 'eligibility.removed' ? 'eligibility for' : 'assignment of'} ${role}.` };

@@ -89,6 +89,8 @@ export function summarize(event: DomainEvent): string {
       return `${by} removed ${who}'s eligibility for ${role}`;
     case 'policy.changed':
       return `${by} changed the settings of ${role}`;
+    case 'alert.incidentRaised':
+      return `PIM alert (${String(event.data.severityLevel ?? 'unknown')}): ${String(event.data.displayName ?? event.data.alertDefinitionId)}${event.subject.principalId ? ` — ${who}` : ''} (${role})`;
     default: {
       const unknown: never = event.type;
       throw new Error(`No summary for event type ${String(unknown)}`);
