@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
-import { isInEffect, isLive, type Schedule, type Slot, STALLED_AFTER_MS } from '../domain/schedules';
-import { scopeOf, type Target, targetKey } from '../domain/target';
-import type { Grant } from '../ports/access';
+import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
 import { targetFields, targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
