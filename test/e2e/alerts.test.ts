@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
+import { eventually } from '../devhost/helpers';
 import { adminAssign, alertClient, ALERTS, alertId, assignOutsidePim, SCOPE_FILTER, signIn } from './alertApi';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { ROLES, USERS } from './demo';
@@ -229,5 +230,38 @@ describe("administrators who don't use their privileged roles", () => {
     expect(await alerts.incidents(name)).toEqual([]);
 
     expect((await alerts.configure(name, { duration: 'P101D' }, 'redundantAssignmentAlertConfiguration')).status).toBe(400);
+  });
+});
+
+describe('roles activated too frequently', () => {
+  const name = 'SequentialActivationRenewalsAlert';
+  const type = 'sequentialActivationRenewalsAlertConfiguration';
+  const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
+  const slot = { principalId: USERS.alice, roleDefinitionId: ROLES.globalAdmin, directoryScopeId: '/' };
+  const holdsRole = async () => (await app.graph.listAssignments()).some((a) => a.principalId === USERS.alice && a.roleDefinitionId === ROLES.globalAdmin);
+
+  /** Alice activates Global Administrator, and deactivates it as soon as Entra allows (6 minutes later, by the app's clock). */
+  async function activateAndDeactivate() {
+    const activated = await app.api('alice', 'POST', REQUESTS, { action: 'selfActivate', ...slot, justification: 'renewal test', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } } });
+    expect(activated.status, JSON.stringify(activated.body)).toBe(201);
+    await eventually(async () => ((await holdsRole()) ? true : undefined), 15_000);
+    const deactivated = await app.later(6 * 60_000, () => app.api('alice', 'POST', REQUESTS, { action: 'selfDeactivate', ...slot }));
+    expect(deactivated.status, JSON.stringify(deactivated.body)).toBe(201);
+    await eventually(async () => (!(await holdsRole()) ? true : undefined), 15_000);
+  }
+
+  it('is raised for a run of activations as long as the configured counter, not for a shorter one', async () => {
+    expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 3, timeIntervalBetweenActivations: 'PT1H' }, type)).status).toBe(204);
+    await activateAndDeactivate();
+    await activateAndDeactivate();
+    await alerts.refresh(name);
+    expect(await alerts.incidents(name)).toEqual([]);
+
+    expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 2 }, type)).status).toBe(204);
+    await alerts.refresh(name);
+    const incidents = await alerts.incidents(name);
+    expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.sequentialActivationRenewalsAlertIncident', assigneeId: USERS.alice, roleDefinitionId: ROLES.globalAdmin, activationCount: 2 })]);
+    expect((await alerts.remediate(name, incidents[0]?.id ?? '')).body.error?.code).toBe('AlertNotRemediatable');
+    expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 1 }, type)).status).toBe(400);
   });
 });
