@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ALERT_DEFINITIONS, ALERT_NAMES, type AlertName, alertId, alertNameOf, patchSettings } from '../../domain/alerts';
+import { ALERT_DEFINITIONS, ALERT_NAMES, type AlertName, type AlertSettings, alertId, alertNameOf, patchSettings } from '../../domain/alerts';
 import type { Caller } from '../../domain/caller';
 import { badRequest, forbidden, notFound } from '../../domain/errors';
 import type { AlertOperation, AlertState, StoredIncident } from '../../ports/alerts';
-import type { AlertSettings } from '../../domain/alerts';
-import { alertAudit, newAlertState, scanAlerts, SCANNED_ALERTS, settingsOf, withRetry } from './scan';
+import { alertAudit, newAlertState, scanAlerts, settingsOf, withRetry } from './scan';
 import type { AlertDeps } from './world';
 import { remediateIncident } from './remediate';
 
@@ -110,8 +109,8 @@ export async function refreshAlerts(deps: AlertDeps, caller: Caller, id?: string
   const started = deps.clock.now().toISOString();
   const operation: AlertOperation = { id: refreshOperationId(deps, name), createdDateTime: started, lastActionDateTime: started, status: 'running', statusDetail: null };
   await deps.alertRepository.saveOperation(operation);
-  const names = name ? [name] : [...ALERT_NAMES];
-  const report = await scanAlerts(deps, { names: names.filter((n) => SCANNED_ALERTS.includes(n) || n === 'BreakGlassAccountSignInAlert'), refreshedBy: caller });
+  // Every named alert is reactivated; those the watcher raises (break-glass sign-ins) have nothing to rescan.
+  const report = await scanAlerts(deps, { names: name ? [name] : [...ALERT_NAMES], refreshedBy: caller });
   const done: AlertOperation = {
     ...operation,
     lastActionDateTime: deps.clock.now().toISOString(),
