@@ -13,6 +13,7 @@ import {
   updateSettings,
 } from '../../shared/app/alerts/alertsApi';
 import type { AlertDeps } from '../../shared/app/alerts/world';
+import { alertNameOf } from '../../shared/domain/alerts';
 import type { AlertOperation } from '../../shared/ports/alerts';
 import {
   alertConfigurationPatchBody,
@@ -188,8 +189,9 @@ httpRoute('getAlertOperation', {
   doc: { summary: 'A refresh operation (longRunningOperation)' },
   handler: graphHandler(tokens, async ({ url, req, caller }) => {
     const operation = await getOperation(alertDeps(), caller, req.params.id ?? '');
-    const alert = operation.id.replace(/^refresh:/, '');
-    const location = alert.split('_').length > 2 ? `${url.origin}/${BASE}/alerts/${alert}` : `${url.origin}/${BASE}/alerts`;
+    // What was refreshed: one alert (`refresh:{alertId}`) or all of them (`refresh:{scope id}`).
+    const refreshed = operation.id.replace(/^refresh:/, '');
+    const location = alertNameOf(tenant(), refreshed) ? `${url.origin}/${BASE}/alerts/${refreshed}` : `${url.origin}/${BASE}/alerts`;
     return entity(url, 'operations', operationJson(operation, location));
   }),
 });

@@ -23,7 +23,6 @@ export interface ReconcileReport {
   escalated: number;
   expiryNotices: number;
   revocationAlerts: number;
-  outsidePim: number;
   failed: Array<{ subject: string; error: string }>;
 }
 
@@ -195,7 +194,7 @@ function laterMinute(dueAt: string, now: Date): Date {
  * - decisions and grants a lost workflow never applied are applied.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, outsidePim: 0, failed: [] };
+  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, failed: [] };
   const correlationId = randomUUID();
   const now = deps.clock.now();
   const handled: DueWork[] = [];

@@ -60,6 +60,18 @@ describe('the alerts API', () => {
     expect((await app.api('admin', 'GET', `${ALERTS}/alerts/DirectoryRole_${TENANT_ID}_NoSuchAlert`)).status).toBe(404);
   });
 
+  it('refreshes every alert with a 202 and an operation to poll', async () => {
+    expect((await app.api('erin', 'POST', `${ALERTS}/alerts/refresh`, { scopeId: '/', scopeType: 'DirectoryRole' })).status).toBe(403);
+    const res = await app.call('admin', `${ALERTS}/alerts/refresh`, { method: 'POST', json: { scopeId: '/', scopeType: 'DirectoryRole' } });
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location') ?? '';
+    expect(location).toBe(`${app.url}${ALERTS}/operations/refresh:DirectoryRole_${TENANT_ID}`);
+    const operation = await app.api('erin', 'GET', new URL(location).pathname);
+    expect(operation.body).toMatchObject({ status: 'succeeded', resourceLocation: `${app.url}${ALERTS}/alerts` });
+    expect((await alerts.alert('StaleSignInAlert')).lastScannedDateTime).not.toBeNull();
+    expect((await app.api('admin', 'GET', `${ALERTS}/operations/refresh:nothing`)).status).toBe(404);
+  });
+
   it('refuses a bad configuration with Graph errors and changes nothing', async () => {
     const name = 'TooManyGlobalAdminsAssignedToTenantAlert';
     const wrongType = await alerts.configure(name, { globalAdminCountThreshold: 5 }, 'staleSignInAlertConfiguration');
@@ -237,20 +249,23 @@ describe('roles activated too frequently', () => {
   const name = 'SequentialActivationRenewalsAlert';
   const type = 'sequentialActivationRenewalsAlertConfiguration';
   const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
-  const slot = { principalId: USERS.alice, roleDefinitionId: ROLES.globalAdmin, directoryScopeId: '/' };
-  const holdsRole = async () => (await app.graph.listAssignments()).some((a) => a.principalId === USERS.alice && a.roleDefinitionId === ROLES.globalAdmin);
+  const slot = { principalId: USERS.bob, roleDefinitionId: ROLES.privRole, directoryScopeId: '/' };
+  const holdsRole = async () => (await app.graph.listAssignments()).some((a) => a.principalId === USERS.bob && a.roleDefinitionId === ROLES.privRole);
 
-  /** Alice activates Global Administrator, and deactivates it as soon as Entra allows (6 minutes later, by the app's clock). */
+  /** Bob activates Privileged Role Administrator, and deactivates it as soon as Entra allows (6 minutes later, by the app's clock). */
   async function activateAndDeactivate() {
-    const activated = await app.api('alice', 'POST', REQUESTS, { action: 'selfActivate', ...slot, justification: 'renewal test', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } } });
+    const activated = await app.api('bob', 'POST', REQUESTS, { action: 'selfActivate', ...slot, justification: 'renewal test', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } } });
     expect(activated.status, JSON.stringify(activated.body)).toBe(201);
-    await eventually(async () => ((await holdsRole()) ? true : undefined), 15_000);
-    const deactivated = await app.later(6 * 60_000, () => app.api('alice', 'POST', REQUESTS, { action: 'selfDeactivate', ...slot }));
+    // Granted and recorded as such: a deactivation before that would race the workflow's own write.
+    const id = String(activated.body.id);
+    await eventually(async () => ((await holdsRole()) && (await app.api('bob', 'GET', `${REQUESTS}/${id}`)).body.status === 'Provisioned' ? true : undefined), 15_000);
+    const deactivated = await app.later(6 * 60_000, () => app.api('bob', 'POST', REQUESTS, { action: 'selfDeactivate', ...slot }));
     expect(deactivated.status, JSON.stringify(deactivated.body)).toBe(201);
     await eventually(async () => (!(await holdsRole()) ? true : undefined), 15_000);
   }
 
   it('is raised for a run of activations as long as the configured counter, not for a shorter one', async () => {
+    await adminAssign(app, 'eligibility', USERS.bob, ROLES.privRole);
     expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 3, timeIntervalBetweenActivations: 'PT1H' }, type)).status).toBe(204);
     await activateAndDeactivate();
     await activateAndDeactivate();
@@ -260,7 +275,7 @@ describe('roles activated too frequently', () => {
     expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 2 }, type)).status).toBe(204);
     await alerts.refresh(name);
     const incidents = await alerts.incidents(name);
-    expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.sequentialActivationRenewalsAlertIncident', assigneeId: USERS.alice, roleDefinitionId: ROLES.globalAdmin, activationCount: 2 })]);
+    expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.sequentialActivationRenewalsAlertIncident', assigneeId: USERS.bob, roleDefinitionId: ROLES.privRole, activationCount: 2 })]);
     expect((await alerts.remediate(name, incidents[0]?.id ?? '')).body.error?.code).toBe('AlertNotRemediatable');
     expect((await alerts.configure(name, { sequentialActivationCounterThreshold: 1 }, type)).status).toBe(400);
   });
