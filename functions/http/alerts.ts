@@ -20,6 +20,7 @@ import {
   alertJson,
   alertPatchBody,
   alertsRefreshBody,
+  checkRefreshScope,
   configurationJson,
   definitionJson,
   incidentJson,
@@ -179,7 +180,10 @@ httpRoute('refreshAlerts', {
   methods: ['POST'],
   authLevel: 'anonymous',
   doc: { summary: 'Rescans every PIM alert (admins); 202 and Location of the operation', body: alertsRefreshBody, bodyName: 'alertsRefresh' },
-  handler: graphHandler(tokens, async ({ url, caller }) => accepted(url, await refreshAlerts(alertDeps(), caller))),
+  handler: graphHandler(tokens, async ({ url, caller, body }) => {
+    checkRefreshScope(body);
+    return accepted(url, await refreshAlerts(alertDeps(), caller));
+  }),
 });
 
 httpRoute('getAlertOperation', {

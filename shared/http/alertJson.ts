@@ -77,5 +77,15 @@ export const alertPatchBody = z.strictObject({ '@odata.type': z.string().optiona
 /** POST alerts/refresh: the scope, as Graph's body names it. */
 export const alertsRefreshBody = z.object({ scopeId: z.literal('/').optional(), scopeType: z.string().optional() }).loose();
 
+/** The body of POST alerts/refresh, when sent, names the one scope alerts cover. */
+export function checkRefreshScope(body: unknown): void {
+  if (body === undefined) return;
+  const scope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const typeOk = scope.scopeType === undefined || (typeof scope.scopeType === 'string' && scope.scopeType.toLowerCase() === 'directoryrole');
+  if ((scope.scopeId !== undefined && scope.scopeId !== '/') || !typeOk || typeof body !== 'object' || body === null) {
+    throw new HttpError('BadRequest', 'Send {"scopeId": "/", "scopeType": "DirectoryRole"} (or no body): alerts cover directory roles at the tenant scope.', 400);
+  }
+}
+
 /** POST /pim/breakGlassAccounts. */
 export const breakGlassAccountBody = z.strictObject({ id: z.string().meta({ description: "The user's object id" }) });

@@ -62,6 +62,7 @@ describe('the alerts API', () => {
 
   it('refreshes every alert with a 202 and an operation to poll', async () => {
     expect((await app.api('erin', 'POST', `${ALERTS}/alerts/refresh`, { scopeId: '/', scopeType: 'DirectoryRole' })).status).toBe(403);
+    expect((await app.api('admin', 'POST', `${ALERTS}/alerts/refresh`, { scopeId: '/groups', scopeType: 'Group' })).status).toBe(400);
     const res = await app.call('admin', `${ALERTS}/alerts/refresh`, { method: 'POST', json: { scopeId: '/', scopeType: 'DirectoryRole' } });
     expect(res.status).toBe(202);
     const location = res.headers.get('location') ?? '';
