@@ -58,6 +58,8 @@ param alwaysReadyInstances int = 0
 
 param reconcileSchedule string = '0 */1 * * * *'
 param alertsSchedule string = '0 */5 * * * *'
+@description('When the sign-in logs are polled for break-glass account sign-ins (every minute: an incident within a minute).')
+param breakGlassWatchSchedule string = '0 */1 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
 
 import { pimNames } from 'modules/naming.bicep'
@@ -155,6 +157,7 @@ module functionApp 'modules/functionApp.bicep' = {
     publicBaseUrl: publicBaseUrl
     reconcileSchedule: reconcileSchedule
     alertsSchedule: alertsSchedule
+    breakGlassWatchSchedule: breakGlassWatchSchedule
     outboxSchedule: outboxSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
