@@ -20,6 +20,8 @@ import { tableWebhookDeadLetterStore } from '../shared/adapters/tables/webhookDe
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableAccessReviewRepository } from '../shared/adapters/tables/accessReviewRepository';
 import type { AccessReviewRepository } from '../shared/ports/accessReviews';
+import { tableBreakGlassAccounts } from '../shared/adapters/tables/breakGlassStore';
+import { graphSignIns } from '../shared/adapters/graph/graphSignIns';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
@@ -32,7 +34,9 @@ import { config, hostingFacts } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
-import type { AlertStore } from '../shared/ports/alerts';
+import type { AlertRepository, AlertStore } from '../shared/ports/alerts';
+import type { BreakGlassAccounts } from '../shared/ports/breakGlass';
+import type { SignInLogs } from '../shared/ports/signIns';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
@@ -67,6 +71,12 @@ export interface AppDeps {
   /** Access review definitions, instances and decisions. */
   reviews: AccessReviewRepository;
   alerts: AlertStore;
+  /** The security alerts' state, settings and incidents (the alerts API). */
+  alertRepository: AlertRepository;
+  /** Emergency access accounts: PIM_BREAK_GLASS_ACCOUNTS and those admins listed. */
+  breakGlass: BreakGlassAccounts;
+  /** The directory's sign-in logs and users' sign-in activity (Graph). */
+  signIns: SignInLogs;
   nonces: NonceStore;
   audit: AuditLog;
   clock: Clock;
@@ -101,6 +111,7 @@ function build(): AppDeps {
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   const directory = tracedPort('graph', graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
+  const alertStore = tableAlertStore(tables, outbox);
   const azure = tracedPort('arm', armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
   return {
     health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
@@ -117,7 +128,10 @@ function build(): AppDeps {
     }),
     approvals: tableApprovalRepository(tables, outbox),
     reviews: tableAccessReviewRepository(tables, outbox),
-    alerts: tableAlertStore(tables),
+    alerts: alertStore,
+    alertRepository: alertStore,
+    breakGlass: tableBreakGlassAccounts(tables, outbox, settings.PIM_BREAK_GLASS_ACCOUNTS),
+    signIns: tracedPort('graph', graphSignIns({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }), SpanKind.CLIENT),
     nonces: tableNonceStore(tables),
     audit,
     clock: systemClock,

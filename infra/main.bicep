@@ -60,6 +60,8 @@ param reconcileSchedule string = '0 */1 * * * *'
 param alertsSchedule string = '0 */5 * * * *'
 @description('When the access-review timer starts, reminds and ends access reviews (6-field NCRONTAB).')
 param accessReviewsSchedule string = '0 */5 * * * *'
+@description('When the sign-in logs are polled for break-glass account sign-ins (every minute: an incident within a minute).')
+param breakGlassWatchSchedule string = '0 */1 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
 
 import { pimNames } from 'modules/naming.bicep'
@@ -158,6 +160,7 @@ module functionApp 'modules/functionApp.bicep' = {
     reconcileSchedule: reconcileSchedule
     alertsSchedule: alertsSchedule
     accessReviewsSchedule: accessReviewsSchedule
+    breakGlassWatchSchedule: breakGlassWatchSchedule
     outboxSchedule: outboxSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

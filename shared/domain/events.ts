@@ -31,6 +31,8 @@ export const EVENT_TYPES = [
   'accessReview.reminder',
   'accessReview.instanceEnded',
   'accessReview.decisionApplied',
+  // A security alert found something new (data: alertId, alertDefinitionId, displayName, severityLevel, incidentId, incident).
+  'alert.incidentRaised',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

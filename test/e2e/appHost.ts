@@ -79,6 +79,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
     PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
     PIM_ACCESS_REVIEWS_SCHEDULE: '0 0 0 1 1 *',
+    PIM_BREAK_GLASS_WATCH_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
     // As devhost's main sets it: the portal then signs in with devhost's demo users.
@@ -142,7 +143,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     },
     reconcile: async () => {
       await runTimer(host, 'reconcile');
-      await runTimer(host, 'outsidePimAlerts');
+      await runTimer(host, 'pimAlerts');
     },
     async later(ms, work) {
       const app = (await import('../../functions/composition')).deps();

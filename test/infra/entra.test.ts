@@ -113,6 +113,9 @@ const PERMISSION_OF: Array<[RegExp, string]> = [
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}\?\$select/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}(\/\$ref|\/\$\{[^}]+\}\/\$ref)/, 'Group.ReadWrite.All'],
   [/^\/users\/\$\{[^}]+\}\/sendMail/, 'Mail.Send'],
+  // signInActivity ($select on the user) and the sign-in logs.
+  [/^\/users\/\$\{[^}]+\}$/, 'AuditLog.Read.All'],
+  [/^\/auditLogs\/signIns/, 'AuditLog.Read.All'],
 ];
 
 function graphCallsOfTheCode(): string[] {

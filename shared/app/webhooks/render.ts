@@ -97,6 +97,8 @@ export function summarize(event: DomainEvent): string {
       return `Access review "${reviewNameOf(event)}" of ${role} ended`;
     case 'accessReview.decisionApplied':
       return `Access review "${reviewNameOf(event)}": ${typeof event.data.decision === 'string' ? event.data.decision : 'decision'} applied to ${who}'s ${role}`;
+    case 'alert.incidentRaised':
+      return `PIM alert (${textOr(event.data.severityLevel, 'unknown')}): ${textOr(event.data.displayName, 'a security alert')}${event.subject.principalId ? ` — ${who}` : ''} (${role})`;
     default: {
       const unknown: never = event.type;
       throw new Error(`No summary for event type ${String(unknown)}`);
@@ -264,3 +266,6 @@ export function verifyWebhookSignature(header: string, body: string, signer: Sig
     .filter(([k, v]) => k === 'v1' && v !== undefined && /^[0-9a-f]{64}$/i.test(v))
     .some(([, v]) => signer.verify(signedText(t, body), Buffer.from(v ?? '', 'hex'), kid));
 }
+
+/** A text property of an event's data, or `fallback` when it is missing (events from other versions). */
+const textOr = (value: unknown, fallback: string) => (typeof value === 'string' && value !== '' ? value : fallback);
