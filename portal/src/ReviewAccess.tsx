@@ -81,9 +81,15 @@ function OneReview({ api, definitionId, instanceId }: { api: Api; definitionId: 
       },
       (e: unknown) => setError(errorText(e)),
     );
+  useEffect(() => void refresh(), []);
+  // Why: arriving from the list or a mailed link, a screen reader user lands on the review's name.
+  const focused = useRef(false);
   useEffect(() => {
-    void refresh().then(() => heading.current?.focus());
-  }, []);
+    if (review && !focused.current) {
+      focused.current = true;
+      heading.current?.focus();
+    }
+  }, [review]);
 
   const toggle = (id: string, on: boolean) =>
     setChecked((c) => {

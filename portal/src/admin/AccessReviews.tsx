@@ -86,7 +86,7 @@ function ReviewAdmin({ api, manage }: { api: Api; manage: boolean }) {
       {!rows ? (
         !error && <p>Loading the access reviews…</p>
       ) : (
-        <TableSection id="reviews-title" title="Access reviews" empty="There are no access reviews yet." count={rows.length} headers={['Name', 'Reviews', 'Status', 'Current review', 'Progress', 'Actions']}>
+        <TableSection id="reviews-title" title="Access reviews" empty="There are no access reviews yet." count={rows.length} headers={['Name', 'Scope', 'Status', 'Current review', 'Progress', 'Actions']}>
           {rows.map((r) => (
             <tr key={r.definition.id}>
               <th scope="row">{r.definition.displayName}</th>

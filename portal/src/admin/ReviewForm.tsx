@@ -163,7 +163,7 @@ export function ReviewForm({ api, directory, onCreated, onCancel }: { api: Api; 
           ]}
           onChange={setReviewerKind}
         />
-        {reviewerKind === 'users' && <UserChoice legend="Reviewers" directory={directory} chosen={users} onChange={setUsers} />}
+        {reviewerKind === 'users' && <UserChoice legend="Named reviewers" directory={directory} chosen={users} onChange={setUsers} />}
         {(reviewerKind === 'groupOwners' || reviewerKind === 'groupMembers') &&
           (groupChoices ? <Choice label="Group" value={groupId} options={groupChoices} onChange={setGroupId} /> : <TextField label="Group object id" initial={groupId} onText={setGroupId} />)}
         {reviewerKind !== 'users' && reviewerKind !== 'self' && (
