@@ -74,7 +74,8 @@ export interface DecisionItem {
   appliedDateTime?: string | null;
   applyResult?: string | null;
   principal?: Identity | null;
-  resource?: { id?: string; displayName?: string | null; type?: string | null } | null;
+  /** `assignmentState` (extension): which assignment of the resource is reviewed, Eligible or Active. */
+  resource?: { id?: string; displayName?: string | null; type?: string | null; assignmentState?: string | null } | null;
 }
 
 /** Who a decision item is about, and whom a decision names: a name people read, else the id. */
@@ -84,13 +85,14 @@ export function nameOf(who: Identity | null | undefined): string {
   return name || (who.id && !/^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(who.id) ? who.id : '');
 }
 
-/** What is reviewed: the role, group or Azure role, with its kind in words. */
+/** What is reviewed: the role, group or Azure role, with its kind (and eligible or active) in words. */
 export function resourceOf(item: DecisionItem): string {
   const r = item.resource;
   if (!r) return '';
   const type = (r.type ?? '').toLowerCase();
   const kind = type.includes('group') ? 'group' : type.includes('azure') || (r.id ?? '').startsWith('/subscriptions/') || (r.id ?? '').startsWith('/providers/') ? 'Azure role' : type ? 'directory role' : '';
-  return `${r.displayName ?? r.id ?? ''}${kind ? ` (${kind})` : ''}`;
+  const details = [kind, r.assignmentState?.toLowerCase()].filter(Boolean).join(', ');
+  return `${r.displayName ?? r.id ?? ''}${details ? ` (${details})` : ''}`;
 }
 
 const DECISION_WORDS: Record<string, string> = { Approve: 'Approved', Deny: 'Denied', DontKnow: "Don't know", NotReviewed: 'Not reviewed' };
