@@ -18,6 +18,8 @@ import { tableNotificationLog } from '../shared/adapters/tables/notificationLog'
 import { TableOutbox } from '../shared/adapters/tables/outbox';
 import { tableWebhookDeadLetterStore } from '../shared/adapters/tables/webhookDeadLetters';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
+import { tableAccessReviewRepository } from '../shared/adapters/tables/accessReviewRepository';
+import type { AccessReviewRepository } from '../shared/ports/accessReviews';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
@@ -62,6 +64,8 @@ export interface AppDeps {
   policies: PolicyRepository;
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
+  /** Access review definitions, instances and decisions. */
+  reviews: AccessReviewRepository;
   alerts: AlertStore;
   nonces: NonceStore;
   audit: AuditLog;
@@ -112,6 +116,7 @@ function build(): AppDeps {
       expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
     }),
     approvals: tableApprovalRepository(tables, outbox),
+    reviews: tableAccessReviewRepository(tables, outbox),
     alerts: tableAlertStore(tables),
     nonces: tableNonceStore(tables),
     audit,

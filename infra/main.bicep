@@ -58,6 +58,8 @@ param alwaysReadyInstances int = 0
 
 param reconcileSchedule string = '0 */1 * * * *'
 param alertsSchedule string = '0 */5 * * * *'
+@description('When the access-review timer starts, reminds and ends access reviews (6-field NCRONTAB).')
+param accessReviewsSchedule string = '0 */5 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
 
 import { pimNames } from 'modules/naming.bicep'
@@ -155,6 +157,7 @@ module functionApp 'modules/functionApp.bicep' = {
     publicBaseUrl: publicBaseUrl
     reconcileSchedule: reconcileSchedule
     alertsSchedule: alertsSchedule
+    accessReviewsSchedule: accessReviewsSchedule
     outboxSchedule: outboxSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

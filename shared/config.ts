@@ -138,6 +138,8 @@ const schema = z.object({
   PIM_WEBHOOK_FIRST_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** When the reconcile timer runs (6-field NCRONTAB, seconds first). */
   PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
+  /** When the access-review timer runs: instances start, reminders go out, instances end (6-field NCRONTAB). */
+  PIM_ACCESS_REVIEWS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
   /** When the directory is compared with PIM's live assignments (roles assigned outside PIM). */
   PIM_ALERTS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
   /** Mailbox notifications are sent from (Graph sendMail). */

@@ -110,6 +110,12 @@ export class GraphStandInExtension implements HostExtension {
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
     }
     if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') return this.sendMail(req, segs[1]);
+    if (segs[0] === 'users' && segs[1] && segs[2] === 'manager' && !segs[3] && method === 'GET') {
+      const user = findUser(this.directory, segs[1]);
+      if (!user) return notFound(segs[1]);
+      const manager = user.manager ? findUser(this.directory, user.manager) : undefined;
+      return manager ? json(200, userJson(manager)) : notFound('manager');
+    }
     const groupAnswer = await routeGroups(req, segs, root, { store: this.requireGroups(), directory: this.directory });
     if (groupAnswer) return groupAnswer;
     if (segs[0] === 'users' && method === 'GET') {

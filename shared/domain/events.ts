@@ -27,6 +27,10 @@ export const EVENT_TYPES = [
   'eligibility.expired',
   'eligibility.removed',
   'policy.changed',
+  'accessReview.instanceStarted',
+  'accessReview.reminder',
+  'accessReview.instanceEnded',
+  'accessReview.decisionApplied',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

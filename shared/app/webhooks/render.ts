@@ -89,6 +89,14 @@ export function summarize(event: DomainEvent): string {
       return `${by} removed ${who}'s eligibility for ${role}`;
     case 'policy.changed':
       return `${by} changed the settings of ${role}`;
+    case 'accessReview.instanceStarted':
+      return `Access review "${reviewNameOf(event)}" of ${role} started`;
+    case 'accessReview.reminder':
+      return `Reminder: access review "${reviewNameOf(event)}" of ${role} has undecided items`;
+    case 'accessReview.instanceEnded':
+      return `Access review "${reviewNameOf(event)}" of ${role} ended`;
+    case 'accessReview.decisionApplied':
+      return `Access review "${reviewNameOf(event)}": ${typeof event.data.decision === 'string' ? event.data.decision : 'decision'} applied to ${who}'s ${role}`;
     default: {
       const unknown: never = event.type;
       throw new Error(`No summary for event type ${String(unknown)}`);
@@ -96,6 +104,7 @@ export function summarize(event: DomainEvent): string {
   }
 }
 
+const reviewNameOf = (e: DomainEvent) => (typeof e.data.displayName === 'string' ? e.data.displayName : 'access review');
 const roleOf = (e: DomainEvent) => describeTarget(e.subject.target, e.subject.targetDisplayName);
 const actorOf = (e: DomainEvent) => e.actor.displayName ?? e.actor.id ?? 'PIM';
 const isSelf = (e: DomainEvent) => e.actor.id !== null && e.actor.id === e.subject.principalId;

@@ -1,0 +1,280 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../devhost/helpers';
+import { type AppHost, startAppHost } from './appHost';
+import { ROLES, USERS } from './demo';
+
+/**
+ * Access reviews end to end through HTTP, with the app's clock moved forward where time must
+ * pass: instances start on the timer, reviewers are mailed and reminded, decisions are recorded
+ * (never on one's own access, one consistent outcome under a race), and at the end the default
+ * decision is applied and denied access removed as an admin's removal would.
+ */
+let app: AppHost;
+const DAY = 86_400_000;
+const REVIEWS = '/v1.0/identityGovernance/accessReviews/definitions';
+const FINANCE = 'e402c219-ba44-4a70-ae14-8d119b0f39d9';
+const APPROVERS = 'a5135109-50e1-4961-8b3f-f3cf6aa1e9ec';
+const today = () => new Date().toISOString().slice(0, 10);
+const eligibleUsersOf = (roleId: string) =>
+  `/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal&$filter=(isof(principal,'microsoft.graph.user') and roleDefinitionId eq '${roleId}')`;
+const user = (id: string) => ({ query: `/users/${id}`, queryType: 'MicrosoftGraph' });
+
+interface Decision {
+  id: string;
+  decision: string;
+  recommendation: string;
+  recommendationReason: string | null;
+  lastActivationDateTime: string | null;
+  justification: string;
+  reviewedBy: { id: string; displayName: string | null };
+  applyResult: string;
+  appliedBy: { id: string };
+  principal: { id: string; displayName: string };
+  resource: { id: string; type: string };
+}
+
+beforeAll(async () => {
+  app = await startAppHost();
+});
+
+afterAll(async () => {
+  await app?.host.stop();
+});
+
+async function makeEligible(principalId: string, roleDefinitionId: string) {
+  const res = await app.api('admin', 'POST', '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+    action: 'adminAssign', principalId, roleDefinitionId, directoryScopeId: '/', justification: 'rota', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P365D' } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}
+
+async function activate(alias: 'alice' | 'bob' | 'carol' | 'dave', roleDefinitionId: string) {
+  const res = await app.api(alias, 'POST', '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', {
+    action: 'selfActivate', principalId: USERS[alias], roleDefinitionId, directoryScopeId: '/', justification: 'ticket 7',
+    scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}
+
+async function createReview(body: Record<string, unknown>): Promise<string> {
+  const res = await app.api('admin', 'POST', REVIEWS, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return String(res.body.id);
+}
+
+async function instancesOf(definitionId: string): Promise<Array<{ id: string; status: string; startDateTime: string; endDateTime: string }>> {
+  const res = await app.api('admin', 'GET', `${REVIEWS}/${definitionId}/instances`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.value as Array<{ id: string; status: string; startDateTime: string; endDateTime: string }>;
+}
+
+async function decisionsOf(who: string, definitionId: string, instanceId: string, mine = false): Promise<Decision[]> {
+  const res = await app.api(who, 'GET', `${REVIEWS}/${definitionId}/instances/${instanceId}/decisions${mine ? "/filterByCurrentUser(on='reviewer')" : ''}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.value as Decision[];
+}
+
+const decide = (who: string, definitionId: string, instanceId: string, decisionId: string, decision: string, justification: string) =>
+  app.api(who, 'PATCH', `${REVIEWS}/${definitionId}/instances/${instanceId}/decisions/${decisionId}`, { decision, justification });
+
+async function audits(activity: string): Promise<Array<{ category: string; activityDisplayName: string; targetResources: Array<{ id: string }> }>> {
+  const res = await app.api('admin', 'GET', `/v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq '${activity}'`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.value as Array<{ category: string; activityDisplayName: string; targetResources: Array<{ id: string }> }>;
+}
+
+/** The role's eligible principals, as the role API lists them. */
+async function eligibleFor(roleId: string): Promise<string[]> {
+  const res = await app.api('admin', 'GET', `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '${roleId}'`);
+  expect(res.status).toBe(200);
+  return (res.body.value as Array<{ principalId: string }>).map((i) => i.principalId);
+}
+
+describe('access reviews', () => {
+  it('reviews a role quarterly: starts, mails, reminds, denies the unreviewed unused eligibility by default and removes it', async () => {
+    const role = ROLES.helpdesk;
+    for (const id of [USERS.alice, USERS.bob, USERS.dave]) await makeEligible(id, role);
+    await activate('alice', role);
+    await activate('bob', role);
+    const id = await createReview({
+      displayName: 'Helpdesk quarterly review',
+      descriptionForReviewers: 'Keep only who still works the helpdesk.',
+      scope: { '@odata.type': '#microsoft.graph.accessReviewQueryScope', query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: {
+        mailNotificationsEnabled: true,
+        reminderNotificationsEnabled: true,
+        defaultDecisionEnabled: true,
+        defaultDecision: 'Deny',
+        autoApplyDecisionsEnabled: true,
+        recommendationsEnabled: true,
+        instanceDurationInDays: 14,
+        recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 }, range: { type: 'noEnd', startDate: today() } },
+      },
+    });
+    const created = await app.api('admin', 'GET', `${REVIEWS}/${id}`);
+    expect(created.body).toMatchObject({ status: 'NotStarted', settings: { defaultDecision: 'Deny', recommendationLookBackDuration: 'P30D', recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 } } } });
+    expect((await audits('Create access review')).some((a) => a.category === 'Policy' && a.targetResources.some((t) => t.id === id))).toBe(true);
+
+    await app.runAccessReviews();
+    const [instance, ...others] = await instancesOf(id);
+    expect(others).toEqual([]);
+    expect(instance).toMatchObject({ status: 'InProgress' });
+    if (!instance) throw new Error('no instance');
+    expect(Date.parse(instance.endDateTime) - Date.parse(instance.startDateTime)).toBe(14 * DAY);
+
+    const items = await decisionsOf('admin', id, instance.id);
+    const of = (userId: string) => items.find((d) => d.principal.id === userId);
+    expect(items).toHaveLength(3);
+    expect(of(USERS.dave)).toMatchObject({ decision: 'NotReviewed', recommendation: 'Deny', recommendationReason: 'Not activated in the last 30 days', lastActivationDateTime: null, applyResult: 'New' });
+    expect(of(USERS.alice)).toMatchObject({ recommendation: 'Approve', resource: { id: role, type: 'directoryRole' } });
+    expect(of(USERS.alice)?.lastActivationDateTime).not.toBeNull();
+
+    const link = `/#/review-access/${id}/${instance.id}`;
+    const invitation = await eventually(async () => (await app.mailTo('carol@contoso.test')).find((m) => m.subject.startsWith('Review access to') && m.body.includes(link)));
+    expect(invitation.text ?? invitation.body).toContain('Keep only who still works the helpdesk.');
+
+    // Carol reviews from her own list; Alice, whose access it is, is no reviewer here.
+    const carols = await decisionsOf('carol', id, instance.id, true);
+    expect(carols.map((d) => d.principal.id).sort()).toEqual([USERS.alice, USERS.bob, USERS.dave].sort());
+    const alicesItem = of(USERS.alice)?.id ?? '';
+    const own = await decide('alice', id, instance.id, alicesItem, 'Approve', 'I still need it');
+    expect(own.status).toBe(403);
+    expect(own.body.error?.code).toBe('SelfReviewNotAllowed');
+    expect((await decide('carol', id, instance.id, alicesItem, 'Approve', 'On the rota')).status).toBe(204);
+    expect((await decide('carol', id, instance.id, of(USERS.bob)?.id ?? '', 'Approve', 'On the rota')).status).toBe(204);
+    expect((await audits('Approve decision')).filter((a) => a.category === 'Policy').length).toBeGreaterThanOrEqual(2);
+
+    // Halfway: Carol still has Dave's item undecided, so she is reminded.
+    await app.later(8 * DAY, () => app.runAccessReviews());
+    await eventually(async () => (await app.mailTo('carol@contoso.test')).find((m) => m.subject.startsWith('Reminder: review access') && m.body.includes(link)));
+
+    // The end: Dave's item is denied by default and applied; the approvals keep their access.
+    await app.later(15 * DAY, () => app.runAccessReviews());
+    expect((await instancesOf(id))[0]?.status).toBe('Completed');
+    const ended = await decisionsOf('admin', id, instance.id);
+    const endedOf = (userId: string) => ended.find((d) => d.principal.id === userId);
+    expect(endedOf(USERS.dave)).toMatchObject({ decision: 'Deny', reviewedBy: { displayName: 'AAD Access Reviews' }, applyResult: 'AppliedSuccessfully' });
+    expect(endedOf(USERS.alice)).toMatchObject({ decision: 'Approve', justification: 'On the rota', applyResult: 'AppliedSuccessfully' });
+    const eligible = await eligibleFor(role);
+    expect(eligible).not.toContain(USERS.dave);
+    expect(eligible).toEqual(expect.arrayContaining([USERS.alice, USERS.bob]));
+    const removal = await eventually(async () => (await app.mailTo('dave@contoso.test')).find((m) => m.subject.includes('removed from Dave Diaz')));
+    expect(removal.body).toContain('Helpdesk quarterly review');
+    expect((await audits('Access review ended')).some((a) => a.targetResources.some((t) => t.id === id))).toBe(true);
+    expect((await audits('Apply decision')).filter((a) => a.targetResources.some((t) => t.id === id))).toHaveLength(3);
+    const removedAudit = await audits('Remove eligible member from role in PIM completed');
+    expect(removedAudit.some((a) => a.targetResources.some((t) => t.id === USERS.dave))).toBe(true);
+
+    // A quarter on, the recurrence starts the next instance.
+    await app.later(92 * DAY, () => app.runAccessReviews());
+    const next = await instancesOf(id);
+    expect(next).toHaveLength(2);
+    expect(next.map((i) => i.status).sort()).toEqual(['Completed', 'InProgress']);
+    const second = next.find((i) => i.status === 'InProgress');
+    expect(Date.parse(second?.startDateTime ?? '') - Date.parse(instance.startDateTime)).toBeGreaterThan(88 * DAY);
+    expect((await decisionsOf('admin', id, second?.id ?? '')).map((d) => d.principal.id).sort()).toEqual([USERS.alice, USERS.bob].sort());
+  });
+
+  it('lets people review their own access in a self-review, and managers review their reports', async () => {
+    const role = ROLES.security;
+    await makeEligible(USERS.bob, role);
+    const self = await createReview({ displayName: 'Security self-review', scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' }, reviewers: [], settings: { mailNotificationsEnabled: true } });
+    const byManager = await createReview({
+      displayName: 'Security manager review',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [{ query: './manager', queryType: 'MicrosoftGraph', queryRoot: 'decisions' }],
+      fallbackReviewers: [user(USERS.admin)],
+    });
+    await app.runAccessReviews();
+    const [selfInstance] = await instancesOf(self);
+    const [bobsItem] = await decisionsOf('bob', self, selfInstance?.id ?? '', true);
+    expect(bobsItem?.principal.id).toBe(USERS.bob);
+    expect((await decide('bob', self, selfInstance?.id ?? '', bobsItem?.id ?? '', 'Approve', 'Still on call')).status).toBe(204);
+    expect((await decide('carol', self, selfInstance?.id ?? '', bobsItem?.id ?? '', 'Deny', 'no')).status).toBe(404);
+    await eventually(async () => (await app.mailTo('bob@contoso.test')).find((m) => m.subject === 'Review access to Security Administrator: Security self-review'));
+    const mine = await app.api('bob', 'GET', `${REVIEWS}/filterByCurrentUser(on='reviewer')`);
+    expect((mine.body.value as Array<{ id: string }>).map((d) => d.id)).toContain(self);
+
+    // Bob's manager is Carol (the demo directory): she reviews him.
+    const [managerInstance] = await instancesOf(byManager);
+    const carols = await decisionsOf('carol', byManager, managerInstance?.id ?? '', true);
+    expect(carols.map((d) => d.principal.id)).toEqual([USERS.bob]);
+    expect(await decisionsOf('bob', byManager, managerInstance?.id ?? '', true)).toEqual([]);
+  });
+
+  it('has the owners of a PIM group review its members; a denial removes the eligible membership', async () => {
+    const GROUP_BASE = '/v1.0/identityGovernance/privilegedAccess/group';
+    for (const principalId of [USERS.alice, USERS.bob]) {
+      const res = await app.api('admin', 'POST', `${GROUP_BASE}/eligibilityScheduleRequests`, {
+        accessId: 'member', principalId, groupId: FINANCE, action: 'adminAssign', justification: 'finance rota',
+        scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P90D' } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const id = await createReview({
+      displayName: 'Finance approvers membership',
+      scope: { query: `/groups/${FINANCE}/transitiveMembers`, queryType: 'MicrosoftGraph' },
+      reviewers: [{ query: `/groups/${FINANCE}/owners`, queryType: 'MicrosoftGraph' }],
+      fallbackReviewers: [user(USERS.admin)],
+      settings: { autoApplyDecisionsEnabled: true },
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const carols = await decisionsOf('carol', id, instance?.id ?? '', true);
+    expect(carols.map((d) => d.principal.id).sort()).toEqual([USERS.alice, USERS.bob].sort());
+    const alices = carols.find((d) => d.principal.id === USERS.alice);
+    expect(alices?.resource).toMatchObject({ id: FINANCE, type: 'group' });
+    expect((await decide('carol', id, instance?.id ?? '', alices?.id ?? '', 'Deny', 'Left finance')).status).toBe(204);
+    expect((await app.api('admin', 'POST', `${REVIEWS}/${id}/instances/${instance?.id}/stop`)).status).toBe(204);
+    const after = await app.api('admin', 'GET', `${GROUP_BASE}/eligibilityScheduleInstances?$filter=groupId eq '${FINANCE}'`);
+    const members = (after.body.value as Array<{ principalId: string; accessId: string }>).filter((e) => e.accessId === 'member').map((e) => e.principalId);
+    expect(members).toContain(USERS.bob);
+    expect(members).not.toContain(USERS.alice);
+    expect((await decisionsOf('admin', id, instance?.id ?? '')).find((d) => d.principal.id === USERS.alice)).toMatchObject({ applyResult: 'AppliedSuccessfully', appliedBy: { id: USERS.admin } });
+  });
+
+  it('ends two reviewers deciding one item at once with one of them, whole', async () => {
+    const role = ROLES.exchange;
+    await makeEligible(USERS.dave, role);
+    const id = await createReview({
+      displayName: 'Exchange review',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [{ query: `/groups/${APPROVERS}/transitiveMembers`, queryType: 'MicrosoftGraph' }],
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const [item] = await decisionsOf('admin', id, instance?.id ?? '');
+    const [bobs, carols] = await Promise.all([
+      decide('bob', id, instance?.id ?? '', item?.id ?? '', 'Approve', 'bob says keep'),
+      decide('carol', id, instance?.id ?? '', item?.id ?? '', 'Deny', 'carol says remove'),
+    ]);
+    expect([bobs.status, carols.status]).toEqual([204, 204]);
+    const [final] = await decisionsOf('admin', id, instance?.id ?? '');
+    const outcome = final?.reviewedBy.id === USERS.bob ? { decision: 'Approve', justification: 'bob says keep' } : { decision: 'Deny', justification: 'carol says remove' };
+    expect([USERS.bob, USERS.carol]).toContain(final?.reviewedBy.id);
+    expect(final).toMatchObject(outcome);
+  });
+
+  it('answers bad definitions with Graph errors and creates nothing', async () => {
+    const before = ((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length;
+    const base = { displayName: 'Bad', scope: { query: eligibleUsersOf(ROLES.helpdesk), queryType: 'MicrosoftGraph' }, reviewers: [user(USERS.carol)] };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...base, scope: { query: '/users', queryType: 'MicrosoftGraph' } }, 'InvalidScope'],
+      [{ ...base, settings: { recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd' } } } }, 'InvalidRecurrence'],
+      [{ ...base, reviewers: [user('00000000-1111-2222-3333-444444444444')] }, 'InvalidReviewers'],
+      [{ ...base, settings: { instanceDurationInDays: 30, recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd', startDate: today() } } } }, 'InvalidSettings'],
+    ];
+    for (const [body, code] of cases) {
+      const res = await app.api('admin', 'POST', REVIEWS, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error?.code).toBe(code);
+      expect(res.body.error?.message.length).toBeGreaterThan(20);
+    }
+    const notAdmin = await app.api('alice', 'POST', REVIEWS, base);
+    expect(notAdmin.status).toBe(403);
+    expect(((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length).toBe(before);
+    expect((await app.api('alice', 'GET', REVIEWS)).status).toBe(403);
+    expect((await app.api('erin', 'GET', REVIEWS)).status).toBe(200);
+  });
+});
