@@ -28,6 +28,12 @@ async function makeEligible(principalId: string, roleDefinitionId: string): Prom
   expect(res.status, JSON.stringify(res.body)).toBe(201);
 }
 
+async function isEligible(principalId: string, roleDefinitionId: string): Promise<boolean> {
+  const res = await app.api('admin', 'GET', `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body.value as Array<{ roleDefinitionId: string }>).some((i) => i.roleDefinitionId === roleDefinitionId);
+}
+
 async function signIn(page: Page, url: string, name: string, landing: string): Promise<void> {
   await page.goto(url);
   await page.getByRole('button', { name: `Sign in as ${name}` }).click();
@@ -114,7 +120,7 @@ describe('Review access (reviewers)', () => {
 });
 
 describe('Admin: Access reviews', () => {
-  it('an admin creates a quarterly review from the page, sees it with its progress, and exports its results as CSV', async () => {
+  it('an admin creates a quarterly review from the page, sees its progress, exports the results as CSV, stops it and applies its decisions', async () => {
     await makeEligible(USERS.dave, ROLES.exchange);
     const page = await (await browser.newContext({ viewport: DESKTOP, acceptDownloads: true })).newPage();
     await signIn(page, `${app.url}/`, 'Adele Admin', 'My roles');
@@ -161,6 +167,17 @@ describe('Admin: Access reviews', () => {
     const csv = readFileSync((await (await download).path()) ?? '', 'utf8').split('\r\n');
     expect(csv[0]).toBe('principal,resource,decision,reviewedBy,reviewedDateTime,justification,applyResult');
     expect(csv[1]).toMatch(/^Dave Diaz,"Exchange Administrator \(directory role, eligible\)",Denied,Bob Baker,\d{4}-.+,"Moved to finance, ""no longer"" needed",New$/);
+
+    // Stopping ends the review (nothing auto-applies here); applying the decisions removes dave's eligibility.
+    await page.getByRole('button', { name: 'Stop Exchange admins, quarterly' }).click();
+    await page.getByRole('status').filter({ hasText: 'Stopped Exchange admins, quarterly.' }).waitFor();
+    await row.filter({ hasText: 'Completed' }).waitFor();
+    expect(await isEligible(USERS.dave, ROLES.exchange)).toBe(true);
+    await page.getByRole('button', { name: 'Apply the decisions of Exchange admins, quarterly' }).click();
+    await page.getByRole('status').filter({ hasText: 'Applied the decisions of Exchange admins, quarterly.' }).waitFor();
+    await results.getByRole('row').filter({ hasText: 'Dave Diaz' }).filter({ hasText: 'AppliedSuccessfully' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Apply the decisions of Exchange admins, quarterly' }).count()).toBe(0);
+    await eventually(async () => ((await isEligible(USERS.dave, ROLES.exchange)) ? undefined : true));
 
     await page.setViewportSize(PHONE);
     await expectAccessible(page, 'Admin: Access reviews at phone width');

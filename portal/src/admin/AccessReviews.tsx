@@ -4,7 +4,7 @@ import type { Api } from '../api';
 import { errorText } from '../errors';
 import { PageStatus, TableSection } from '../PageParts';
 import { decisionWords, nameOf, resourceOf } from '../reviews';
-import { decisionsCsv, describeReviewScope, instanceAction, loadReviewRows, progressOf, type ReviewRow } from './accessReviews';
+import { decisionsCsv, describeReviewScope, hasUnapplied, instanceAction, type InstanceAction, loadReviewRows, progressOf, type ReviewRow } from './accessReviews';
 import type { AdminAccess } from './appRoles';
 import { type Directory, loadDirectory } from './directory';
 import { ReviewForm } from './ReviewForm';
@@ -45,13 +45,14 @@ function ReviewAdmin({ api, manage }: { api: Api; manage: boolean }) {
   }, [resultsOf]);
 
   const names = new Map<string, string>([...(directory?.roles ?? []), ...(directory?.groups ?? [])].map((n) => [n.id.toLowerCase(), n.displayName]));
-  const act = async (row: ReviewRow, action: 'stop' | 'applyDecisions') => {
+  const done: Record<InstanceAction, string> = { stop: 'Stopped', applyDecisions: 'Applied the decisions of', sendReminder: 'Reminded the reviewers of' };
+  const act = async (row: ReviewRow, action: InstanceAction) => {
     setError(undefined);
     setNote(undefined);
     setBusy(true);
     try {
       await instanceAction(api, row, action);
-      setNote(action === 'stop' ? `Stopped ${row.definition.displayName}.` : `Applied the decisions of ${row.definition.displayName}.`);
+      setNote(`${done[action]} ${row.definition.displayName}.`);
       await refresh();
     } catch (e) {
       setError(errorText(e));
@@ -100,11 +101,16 @@ function ReviewAdmin({ api, manage }: { api: Api; manage: boolean }) {
                     Results
                   </button>
                   {manage && r.current?.status === 'InProgress' && (
-                    <button type="button" disabled={busy} aria-label={`Stop ${r.definition.displayName}`} onClick={() => void act(r, 'stop')}>
-                      Stop
-                    </button>
+                    <>
+                      <button type="button" disabled={busy} aria-label={`Remind the reviewers of ${r.definition.displayName}`} onClick={() => void act(r, 'sendReminder')}>
+                        Remind
+                      </button>
+                      <button type="button" disabled={busy} aria-label={`Stop ${r.definition.displayName}`} onClick={() => void act(r, 'stop')}>
+                        Stop
+                      </button>
+                    </>
                   )}
-                  {manage && r.current?.status === 'Completed' && (
+                  {manage && hasUnapplied(r) && (
                     <button type="button" disabled={busy} aria-label={`Apply the decisions of ${r.definition.displayName}`} onClick={() => void act(r, 'applyDecisions')}>
                       Apply decisions
                     </button>

@@ -33,8 +33,15 @@ export function progressOf(row: ReviewRow): string {
   return `${row.items.filter(isDecided).length} / ${row.items.length} decided`;
 }
 
-/** An instance action of Graph's (204): stop it (its decisions applied as the settings say), or apply its decisions now. */
-export function instanceAction(api: Api, row: ReviewRow, action: 'stop' | 'applyDecisions'): Promise<unknown> {
+/** Whether an ended instance has decisions not applied yet (Approve and Deny are applied; Don't know and Not reviewed are not). */
+export function hasUnapplied(row: ReviewRow): boolean {
+  return row.current?.status === 'Completed' && row.items.some((i) => (i.applyResult ?? 'New') === 'New' && (i.decision === 'Approve' || i.decision === 'Deny'));
+}
+
+export type InstanceAction = 'stop' | 'applyDecisions' | 'sendReminder';
+
+/** An instance action of Graph's (204): stop it (its decisions applied as the settings say), apply its decisions now, or remind its reviewers. */
+export function instanceAction(api: Api, row: ReviewRow, action: InstanceAction): Promise<unknown> {
   if (!row.current) return Promise.reject(new Error('This review has no instance yet.'));
   return api.call('POST', `${instancePath(row.definition.id, row.current.id)}/${action}`);
 }
