@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { PageStatus } from './PageParts';
-import { type DecisionItem, decisionWords, isDecided, loadMyReview, loadMyReviews, type MyReview, nameOf, recordDecision, resourceOf } from './reviews';
+import { type DecisionItem, decisionWords, isDecided, nameOf, resourceOf } from './reviewItems';
+import { loadMyReview, loadMyReviews, type MyReview, recordDecision } from './reviews';
 
 const MAX_REASON = 500;
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');

@@ -2,7 +2,7 @@ import { useId, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../errors';
 import { REVIEWS } from '../reviews';
-import { type Assignments, type Cadence, type Recurrence, recurrenceOf, type ReviewerKind, reviewersOf, scopeOf, userScope } from './accessReviews';
+import { type Assignments, type Cadence, type Recurrence, recurrenceOf, type ReviewerKind, reviewersOf, scopeOf, userScope } from './reviewBody';
 import { AssignmentTarget } from './AssignmentTarget';
 import type { Directory } from './directory';
 import { Check, Choice, Group, TextField } from './fields';
