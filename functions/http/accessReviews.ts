@@ -3,9 +3,9 @@
  * and decision items. Thin: each route authenticates, calls one use case and answers in Graph's shape.
  */
 import { httpRoute } from '../httpRoute';
-import { batchDecisionBody, batchRecordDecisions, decisionBody, getDecision, listDecisions, recordDecision } from '../../shared/app/accessReviews/decisions';
+import { acceptRecommendations, batchDecisionBody, batchRecordDecisions, decisionBody, getDecision, listDecisions, recordDecision } from '../../shared/app/accessReviews/decisions';
 import { createDefinition, definitionBody, definitionPatchBody, definitionsForReviewer, deleteDefinition, getDefinition, listDefinitions, stopDefinition, updateDefinition } from '../../shared/app/accessReviews/definitions';
-import { applyDecisions, getInstance, listInstances, sendReminder, stopInstance } from '../../shared/app/accessReviews/instances';
+import { applyDecisions, contactedReviewers, getInstance, listInstances, sendReminder, stopInstance } from '../../shared/app/accessReviews/instances';
 import { badRequest } from '../../shared/domain/errors';
 import { decisionJson, definitionJson, instanceJson } from '../../shared/http/accessReviewJson';
 import { type GraphCall, graphHandler } from '../../shared/http/graphHandler';
@@ -190,6 +190,18 @@ instanceAction(
   (c) => batchRecordDecisions(deps(), c.caller, param(c, 'definitionId'), param(c, 'instanceId'), c.body, c.requestId),
   batchDecisionBody,
 );
+
+instanceAction('acceptAccessReviewRecommendations', 'acceptRecommendations', "The caller's undecided items take their recommendation", (c) =>
+  acceptRecommendations(deps(), c.caller, param(c, 'definitionId'), param(c, 'instanceId'), c.requestId),
+);
+
+httpRoute('listAccessReviewContactedReviewers', {
+  route: `${INSTANCES}/{instanceId}/contactedReviewers`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  doc: { summary: 'Who reviews in an instance (administrators and auditors)' },
+  handler: graphHandler(tokens, async (call) => paged(call, `${SET.instances}/contactedReviewers`, await contactedReviewers(deps(), call.caller, param(call, 'definitionId'), param(call, 'instanceId')))),
+});
 
 async function decisionsPage(call: GraphCall, onlyMine: boolean) {
   const items = await listDecisions(deps(), call.caller, param(call, 'definitionId'), param(call, 'instanceId'), onlyMine);

@@ -23,6 +23,8 @@ export interface ReviewScope {
   target: Target;
   /** The assignments reviewed: eligible ones, active (assigned, not activated) ones, or both. */
   kinds: ScheduleKind[];
+  /** Only users' assignments (Graph's `isof(principal,'microsoft.graph.user')`), not groups' or applications'. */
+  usersOnly?: boolean;
 }
 
 /** Who reviews: the principals themselves, fixed people, a group's members or owners, or each principal's manager. */
@@ -146,8 +148,8 @@ export function parseReviewScope(scope: QueryScope | undefined): ReviewScope {
   const query = decodeURI(scope?.query?.trim() ?? '').replace(/\s+/g, ' ');
   let m: RegExpExecArray | null;
   if ((m = ROLE_ALL.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility', 'assignment'] };
-  if ((m = ROLE_ELIGIBLE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility'] };
-  if ((m = ROLE_ACTIVE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['assignment'] };
+  if ((m = ROLE_ELIGIBLE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['eligibility'], usersOnly: true };
+  if ((m = ROLE_ACTIVE.exec(query))) return { target: { kind: 'directoryRole', roleDefinitionId: group(m, 1).toLowerCase(), directoryScopeId: '/' }, kinds: ['assignment'], usersOnly: true };
   if ((m = GROUP.exec(query))) return { target: { kind: 'group', groupId: group(m, 1).toLowerCase(), accessId: m[2] === 'owners' ? 'owner' : 'member' }, kinds: ['eligibility', 'assignment'] };
   if ((m = AZURE.exec(query))) {
     const scopePath = canonicalAzureScope(group(m, 1));

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deps } from '../../functions/composition';
+import type { DomainEvent } from '../../shared/domain/events';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost } from './appHost';
+import { armAs, makeAzureEligible } from './azureSetup';
+import { AZURE_ROLE, demoSubscriptions } from './armStandIn';
 import { ROLES, USERS } from './demo';
 
 /**
@@ -33,8 +37,17 @@ interface Decision {
   resource: { id: string; type: string };
 }
 
+/** Every event the app publishes, captured on its way to the bus. */
+const published: DomainEvent[] = [];
+
 beforeAll(async () => {
   app = await startAppHost();
+  const bus = deps().bus.publisher;
+  const publish = bus.publish.bind(bus);
+  bus.publish = async (events) => {
+    await publish(events);
+    published.push(...events);
+  };
 });
 
 afterAll(async () => {
@@ -166,6 +179,15 @@ describe('access reviews', () => {
     const removedAudit = await audits('Remove eligible member from role in PIM completed');
     expect(removedAudit.some((a) => a.targetResources.some((t) => t.id === USERS.dave))).toBe(true);
 
+    const events = published.filter((e) => e.data.definitionId === id);
+    expect(events.filter((e) => e.type === 'accessReview.instanceStarted')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'accessReview.reminder')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'accessReview.instanceEnded')).toHaveLength(1);
+    const applied = events.filter((e) => e.type === 'accessReview.decisionApplied');
+    expect(applied.map((e) => e.subject.principalId).sort()).toEqual([USERS.alice, USERS.bob, USERS.dave].sort());
+    expect(applied.find((e) => e.subject.principalId === USERS.dave)?.data).toMatchObject({ decision: 'Deny', applyResult: 'AppliedSuccessfully' });
+    expect(published.some((e) => e.type === 'eligibility.removed' && e.subject.principalId === USERS.dave && e.request?.justification?.includes('Helpdesk quarterly review'))).toBe(true);
+
     // A quarter on, the recurrence starts the next instance.
     await app.later(92 * DAY, () => app.runAccessReviews());
     const next = await instancesOf(id);
@@ -226,6 +248,7 @@ describe('access reviews', () => {
     const alices = carols.find((d) => d.principal.id === USERS.alice);
     expect(alices?.resource).toMatchObject({ id: FINANCE, type: 'group' });
     expect((await decide('carol', id, instance?.id ?? '', alices?.id ?? '', 'Deny', 'Left finance')).status).toBe(204);
+    expect((await audits('Deny decision')).some((a) => a.category === 'Policy' && a.targetResources.some((t) => t.id === USERS.alice))).toBe(true);
     expect((await app.api('admin', 'POST', `${REVIEWS}/${id}/instances/${instance?.id}/stop`)).status).toBe(204);
     const after = await app.api('admin', 'GET', `${GROUP_BASE}/eligibilityScheduleInstances?$filter=groupId eq '${FINANCE}'`);
     const members = (after.body.value as Array<{ principalId: string; accessId: string }>).filter((e) => e.accessId === 'member').map((e) => e.principalId);
@@ -254,6 +277,120 @@ describe('access reviews', () => {
     const outcome = final?.reviewedBy.id === USERS.bob ? { decision: 'Approve', justification: 'bob says keep' } : { decision: 'Deny', justification: 'carol says remove' };
     expect([USERS.bob, USERS.carol]).toContain(final?.reviewedBy.id);
     expect(final).toMatchObject(outcome);
+  });
+
+  it('reviews Azure role eligibilities at a scope (the ARM extension scope); a denial removes them', async () => {
+    const [tree] = await demoSubscriptions(process.env.PIM_ARM_BASE_URL ?? '');
+    const roleDefinitionId = `${tree.sub}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_ROLE.reader}`;
+    await makeAzureEligible(app, tree.rg, USERS.carol, roleDefinitionId);
+    const id = await createReview({
+      displayName: 'Readers of the subscription',
+      scope: { query: `${tree.sub}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '${roleDefinitionId}'`, queryType: 'AzureResourceManager' },
+      reviewers: [user(USERS.bob)],
+      settings: { autoApplyDecisionsEnabled: true },
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const [item, ...rest] = await decisionsOf('bob', id, instance?.id ?? '', true);
+    expect(rest).toEqual([]);
+    expect(item).toMatchObject({ principal: { id: USERS.carol }, resource: { id: AZURE_ROLE.reader, type: 'azureRole', displayName: 'Reader' } });
+    expect((await decide('bob', id, instance?.id ?? '', item?.id ?? '', 'Deny', 'No longer on the project')).status).toBe(204);
+    expect((await app.api('admin', 'POST', `${REVIEWS}/${id}/instances/${instance?.id}/stop`)).status).toBe(204);
+    const listed = await armAs(app, 'admin', 'GET', `${tree.rg}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01`);
+    expect(listed.status).toBe(200);
+    const holders = (listed.body.value as Array<{ properties: { principalId: string; roleDefinitionId: string } }>).filter((e) => e.properties.roleDefinitionId.toLowerCase().endsWith(AZURE_ROLE.reader));
+    expect(holders.map((e) => e.properties.principalId)).not.toContain(USERS.carol);
+  });
+
+  it('batch-records, pages decisions with $top and $skip, asks a justification to approve where required, and reminds on demand', async () => {
+    const role = ROLES.userAdmin;
+    for (const id of [USERS.alice, USERS.bob, USERS.dave]) await makeEligible(id, role);
+    const id = await createReview({
+      displayName: 'User admins',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { justificationRequiredOnApproval: true },
+    });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    const path = `${REVIEWS}/${id}/instances/${instance?.id}`;
+    const first = await app.api('carol', 'GET', `${path}/decisions/filterByCurrentUser(on='reviewer')?$top=2`);
+    expect((first.body.value as unknown[]).length).toBe(2);
+    const next = new URL(String(first.body['@odata.nextLink']));
+    expect(next.searchParams.get('$skip')).toBe('2');
+    const second = await app.api('carol', 'GET', `${next.pathname}${next.search}`);
+    expect((second.body.value as unknown[]).length).toBe(1);
+    expect(second.body['@odata.nextLink']).toBeUndefined();
+
+    const unjustified = await app.api('carol', 'POST', `${path}/batchRecordDecisions`, { decision: 'Approve' });
+    expect(unjustified.status).toBe(400);
+    expect(unjustified.body.error?.code).toBe('JustificationRequired');
+    expect((await app.api('carol', 'POST', `${path}/batchRecordDecisions`, { decision: 'Approve', justification: 'All on the team', principalId: USERS.bob })).status).toBe(204);
+    const items = await decisionsOf('admin', id, instance?.id ?? '');
+    expect(items.filter((d) => d.decision === 'Approve').map((d) => d.principal.id)).toEqual([USERS.bob]);
+
+    const before = (await app.mailTo('carol@contoso.test')).filter((m) => m.subject.startsWith('Reminder: review access to User Administrator')).length;
+    expect((await app.api('alice', 'POST', `${path}/sendReminder`)).status).toBe(403);
+    expect((await app.api('admin', 'POST', `${path}/sendReminder`)).status).toBe(204);
+    await eventually(async () => ((await app.mailTo('carol@contoso.test')).filter((m) => m.subject.startsWith('Reminder: review access to User Administrator')).length > before ? true : undefined));
+  });
+
+  it('starts only the current occurrence of a review whose first start is weeks in the past', async () => {
+    const role = ROLES.globalReader;
+    await makeEligible(USERS.bob, role);
+    const threeWeeksAgo = new Date(Date.now() - 21 * DAY).toISOString().slice(0, 10);
+    const id = await createReview({
+      displayName: 'Weekly readers',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { instanceDurationInDays: 3, recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd', startDate: threeWeeksAgo } } },
+    });
+    await app.runAccessReviews();
+    await app.runAccessReviews();
+    const instances = await instancesOf(id);
+    expect(instances).toHaveLength(1);
+    expect(Date.now() - Date.parse(instances[0]?.startDateTime ?? '')).toBeLessThan(7 * DAY);
+    await app.later(7 * DAY, () => app.runAccessReviews());
+    expect((await instancesOf(id)).map((i) => i.status).sort()).toEqual(['Completed', 'InProgress']);
+  });
+
+  it('moves a review not yet started when its recurrence changes; reviewers accept recommendations; admins see who was contacted', async () => {
+    const role = ROLES.appAdmin;
+    await makeEligible(USERS.dave, role);
+    const inAMonth = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+    const id = await createReview({
+      displayName: 'App admins',
+      scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' },
+      reviewers: [user(USERS.carol)],
+      settings: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 6 }, range: { type: 'numbered', numberOfOccurrences: 2, startDate: inAMonth } } },
+    });
+    await app.runAccessReviews();
+    expect(await instancesOf(id)).toEqual([]);
+    expect((await app.api('alice', 'PATCH', `${REVIEWS}/${id}`, { displayName: 'Mine now' })).status).toBe(403);
+    const changed = await app.api('admin', 'PATCH', `${REVIEWS}/${id}`, {
+      displayName: 'App admins (semi-annual)',
+      settings: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 6 }, range: { type: 'numbered', numberOfOccurrences: 2, startDate: today() } } },
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(204);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).body).toMatchObject({ displayName: 'App admins (semi-annual)', settings: { recurrence: { range: { type: 'numbered', numberOfOccurrences: 2, startDate: today() } } } });
+    await app.runAccessReviews();
+    const [instance] = await instancesOf(id);
+    expect(instance?.status).toBe('InProgress');
+    const path = `${REVIEWS}/${id}/instances/${instance?.id}`;
+    expect((await app.api('carol', 'POST', `${path}/acceptRecommendations`)).status).toBe(204);
+    const [item] = await decisionsOf('admin', id, instance?.id ?? '');
+    expect(item).toMatchObject({ decision: 'Deny', justification: 'Accepted the recommendation (Not activated in the last 30 days).', reviewedBy: { id: USERS.carol } });
+    const contacted = await app.api('admin', 'GET', `${path}/contactedReviewers`);
+    expect((contacted.body.value as Array<{ id: string; displayName: string }>).map((r) => r.displayName)).toEqual(['Carol Chen']);
+    // The old date's start finds the review started already: still one instance, and the second of two comes six months on.
+    await app.later(31 * DAY, () => app.runAccessReviews());
+    expect(await instancesOf(id)).toHaveLength(1);
+    await app.later(190 * DAY, () => app.runAccessReviews());
+    await app.later(400 * DAY, () => app.runAccessReviews());
+    expect(await instancesOf(id)).toHaveLength(2);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).body.status).toBe('Completed');
+    expect((await app.api('admin', 'DELETE', `${REVIEWS}/${id}`)).status).toBe(204);
+    expect((await app.api('admin', 'GET', `${REVIEWS}/${id}`)).status).toBe(404);
   });
 
   it('answers bad definitions with Graph errors and creates nothing', async () => {

@@ -107,7 +107,7 @@ describe('infra/entra.bicep (Microsoft Graph extension, checked offline)', () =>
 const PERMISSION_OF: Array<[RegExp, string]> = [
   [/^\/roleManagement\/directory\/(roleDefinitions|roleAssignments)/, 'RoleManagement.ReadWrite.Directory'],
   [/^\/directoryObjects\//, 'Directory.Read.All'],
-  [/^\/(users|groups)\/\$\{[^}]+\}\/(memberOf|transitiveMemberOf|transitiveMembers|ownedObjects)/, 'Directory.Read.All'],
+  [/^\/(users|groups)\/\$\{[^}]+\}\/(memberOf|transitiveMemberOf|transitiveMembers|ownedObjects|manager)/, 'Directory.Read.All'],
   [/^\/\$\{set\}\/\$\{[^}]+\}\/\$\{navigation\}/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\?\$select/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}\?\$select/, 'Directory.Read.All'],

@@ -124,3 +124,18 @@ export async function getDecision(deps: ReviewDeps, caller: Caller, definitionId
   if (!found || !(canReadAll(caller) || found.value.reviewerIds.includes(caller.oid.toLowerCase()))) throw notFound('accessReviewInstanceDecisionItem', decisionId);
   return found.value;
 }
+
+/** POST acceptRecommendations: the caller's undecided items take their recommendation (those with one). */
+export async function acceptRecommendations(deps: ReviewDeps, caller: Caller, definitionId: string, instanceId: string, correlationId: string): Promise<number> {
+  const { definition } = await openInstance(deps, definitionId, instanceId);
+  const me = caller.oid.toLowerCase();
+  const mine = (await deps.reviews.listDecisions(definitionId, instanceId))
+    .map((d) => d.value)
+    .filter((d) => d.reviewerIds.includes(me) && (isSelfReview(definition) || d.principal.id.toLowerCase() !== me))
+    .filter((d) => d.decision === 'NotReviewed' && d.recommendation !== 'NoInfoAvailable');
+  for (const item of mine) {
+    const decision = item.recommendation === 'Approve' ? 'Approve' : 'Deny';
+    await record(deps, caller, definition, instanceId, item.id, decision, `Accepted the recommendation${item.recommendationReason ? ` (${item.recommendationReason})` : ''}.`, correlationId);
+  }
+  return mine.length;
+}

@@ -231,6 +231,12 @@ export async function updateDefinition(deps: ReviewDeps, caller: Caller, id: str
     settings,
     lastModifiedDateTime: now.toISOString(),
   };
+  // A changed recurrence moves the next start (filed before the write); the old date's row, when it
+  // comes, finds the occurrence started already or files it again for its new date.
+  if (next.status !== 'Completed' && JSON.stringify(next.settings.recurrence) !== JSON.stringify(current.settings.recurrence)) {
+    const nextStart = next.startedInstances === 0 ? firstStart(settings, now) : settings.recurrence && occurrenceStart(settings.recurrence, next.startedInstances);
+    if (nextStart) await deps.reviews.fileDue(nextStart.getTime() > now.getTime() ? nextStart : now, 'start', id, String(next.startedInstances));
+  }
   const audit = auditRecord({
     activity: 'Update access review',
     operationType: 'Update',

@@ -72,6 +72,7 @@ async function itemsFor(deps: ReviewDeps, definition: ReviewDefinition, instance
     const live = (await deps.schedules.listSlots(kind)).filter((s) => isLive(s) && (kind === 'eligibility' || s.assignmentType === 'Assigned') && inScope(scope, s));
     for (const s of live) {
       const principal = await deps.directory.getPrincipal(s.principalId);
+      if (scope.usersOnly && principal && principal.kind !== 'user') continue;
       const key = JSON.stringify(s.target);
       if (!names.has(key)) names.set(key, await targetName(deps, s.target));
       const last = kind === 'eligibility' ? await lastActivationOf(deps, s.principalId, s.target, now) : null;
@@ -120,10 +121,19 @@ export async function startOccurrence(deps: ReviewDeps, definitionId: string, in
   if (!found || found.value.status === 'Completed') return undefined;
   const definition = found.value;
   const recurrence = definition.settings.recurrence;
+  // Why skip ahead: a review whose start lies occurrences in the past (or a timer that was down)
+  // starts the current occurrence only, not one instance for every occurrence missed.
+  while (recurrence && (occurrenceStart(recurrence, index + 1)?.getTime() ?? Infinity) <= now.getTime()) index++;
   const planned = recurrence ? occurrenceStart(recurrence, index) : index === 0 ? now : undefined;
   if (!planned) return undefined;
+  if (planned.getTime() > now.getTime()) {
+    // Not yet: a start filed before the recurrence was changed. Filed again for its date (create-only: once).
+    await deps.reviews.fileDue(planned, 'start', definition.id, String(index));
+    return undefined;
+  }
   const id = derivedId(definition.id, String(index));
-  const start = planned.getTime() > now.getTime() ? planned : now;
+  if (await deps.reviews.getInstance(definition.id, id)) return undefined;
+  const start = now;
   const end = new Date(start.getTime() + definition.settings.instanceDurationInDays * DAY_MS);
   const items = await itemsFor(deps, definition, id, now);
   const reviewerIds = [...new Set(items.flatMap((i) => i.reviewerIds))];
@@ -284,6 +294,14 @@ async function requireInstance(deps: ReviewDeps, definitionId: string, instanceI
   const found = await deps.reviews.getInstance(definitionId, instanceId);
   if (!found) throw notFound('accessReviewInstance', instanceId);
   return found;
+}
+
+/** GET instances/{id}/contactedReviewers: who reviews in the instance (administrators and auditors). */
+export async function contactedReviewers(deps: ReviewDeps, caller: Caller, definitionId: string, instanceId: string): Promise<Array<{ id: string; displayName: string | null; userPrincipalName: string | null; createdDateTime: string }>> {
+  const found = await requireInstance(deps, definitionId, instanceId);
+  if (!canReadAll(caller)) throw notFound('accessReviewInstance', instanceId);
+  const people = await Promise.all(found.value.reviewerIds.map((id) => deps.directory.getPrincipal(id)));
+  return found.value.reviewerIds.map((id, i) => ({ id, displayName: people[i]?.displayName ?? null, userPrincipalName: people[i]?.userPrincipalName ?? null, createdDateTime: found.value.startDateTime }));
 }
 
 /** POST instances/{id}/stop: an admin ends the instance now. */

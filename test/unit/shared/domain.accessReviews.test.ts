@@ -9,7 +9,7 @@ describe('access review scopes and reviewers', () => {
     expect(parseReviewScope({ query: `/roleManagement/directory/roleDefinitions/${ROLE}`, queryType: 'MicrosoftGraph' }).kinds).toEqual(['eligibility', 'assignment']);
     expect(
       parseReviewScope({ query: `/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal&$filter=(isof(principal,'microsoft.graph.user') and roleDefinitionId eq '${ROLE}')` }),
-    ).toEqual({ target: { kind: 'directoryRole', roleDefinitionId: ROLE, directoryScopeId: '/' }, kinds: ['eligibility'] });
+    ).toEqual({ target: { kind: 'directoryRole', roleDefinitionId: ROLE, directoryScopeId: '/' }, kinds: ['eligibility'], usersOnly: true });
     expect(
       parseReviewScope({ query: `/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal&$filter=(assignmentType eq 'Assigned' and isof(principal,'microsoft.graph.user') and roleDefinitionId eq '${ROLE}')` }).kinds,
     ).toEqual(['assignment']);
