@@ -11,7 +11,7 @@ const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 describe("the admin page's review scopes and reviewers are the ones the API reads", () => {
   it('directory roles: eligible, active or both', () => {
     const role = { kind: 'role', roleDefinitionId: ROLE, directoryScopeId: '/' } as const;
-    expect(parseReviewScope(scopeOf(role, 'eligible'))).toEqual({ target: { kind: 'directoryRole', roleDefinitionId: ROLE, directoryScopeId: '/' }, kinds: ['eligibility'] });
+    expect(parseReviewScope(scopeOf(role, 'eligible'))).toMatchObject({ target: { kind: 'directoryRole', roleDefinitionId: ROLE, directoryScopeId: '/' }, kinds: ['eligibility'] });
     expect(parseReviewScope(scopeOf(role, 'active')).kinds).toEqual(['assignment']);
     expect(parseReviewScope(scopeOf(role, 'both')).kinds).toEqual(['eligibility', 'assignment']);
   });
