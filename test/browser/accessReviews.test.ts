@@ -65,8 +65,14 @@ describe('Review access (reviewers)', () => {
     const link = mail.links.find((l) => l.includes('#/review-access/')) ?? '';
     expect(link).toContain(`#/review-access/${definitionId}/`);
 
+    // As a reviewer would: his mailbox (devhost's), the mail's link, then the portal's sign-in.
     const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
-    await signIn(page, link, 'Bob Baker', 'Review access');
+    await page.goto(`${app.url}/.devhost/mail?to=${encodeURIComponent('bob@contoso.test')}`);
+    await page.screenshot({ path: join(SHOTS, '0-mailbox.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Review access' }).first().click();
+    await page.waitForURL(link);
+    await page.getByRole('button', { name: 'Sign in as Bob Baker' }).click();
+    await page.getByRole('heading', { name: 'Review access', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Helpdesk access, quarterly', level: 2 }).waitFor();
     const alice = card(page, 'Alice Anders');
     await alice.waitFor();
