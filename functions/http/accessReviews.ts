@@ -6,7 +6,7 @@ import { httpRoute } from '../httpRoute';
 import { acceptRecommendations, batchDecisionBody, batchRecordDecisions, decisionBody, getDecision, listDecisions, recordDecision } from '../../shared/app/accessReviews/decisions';
 import { createDefinition, definitionBody, definitionPatchBody, definitionsForReviewer, deleteDefinition, getDefinition, listDefinitions, stopDefinition, updateDefinition } from '../../shared/app/accessReviews/definitions';
 import { applyDecisions, contactedReviewers, getInstance, listInstances, sendReminder, stopInstance } from '../../shared/app/accessReviews/instances';
-import { badRequest } from '../../shared/domain/errors';
+import { badRequest, notFound } from '../../shared/domain/errors';
 import { decisionJson, definitionJson, instanceJson } from '../../shared/http/accessReviewJson';
 import { type GraphCall, graphHandler } from '../../shared/http/graphHandler';
 import { HttpError } from '../../shared/http/graphErrors';
@@ -133,8 +133,9 @@ async function instancesPage(call: GraphCall, onlyMine: boolean) {
   const d = deps();
   const definitionId = param(call, 'definitionId');
   const definition = await d.reviews.getDefinition(definitionId);
-  const instances = definition ? await listInstances(d, call.caller, definitionId, onlyMine) : [];
-  return paged(call, SET.instances, sortedBy(instances, (i) => i.startDateTime).map((i) => instanceJson(i, definition?.value)));
+  if (!definition) throw notFound('accessReviewScheduleDefinition', definitionId);
+  const instances = await listInstances(d, call.caller, definitionId, onlyMine);
+  return paged(call, SET.instances, sortedBy(instances, (i) => i.startDateTime).map((i) => instanceJson(i, definition.value)));
 }
 
 httpRoute('listAccessReviewInstances', {

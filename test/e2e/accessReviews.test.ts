@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
 import type { DomainEvent } from '../../shared/domain/events';
@@ -201,6 +202,7 @@ describe('access reviews', () => {
   it('lets people review their own access in a self-review, and managers review their reports', async () => {
     const role = ROLES.security;
     await makeEligible(USERS.bob, role);
+    await makeEligible(USERS.erin, role);
     const self = await createReview({ displayName: 'Security self-review', scope: { query: eligibleUsersOf(role), queryType: 'MicrosoftGraph' }, reviewers: [], settings: { mailNotificationsEnabled: true } });
     const byManager = await createReview({
       displayName: 'Security manager review',
@@ -223,6 +225,8 @@ describe('access reviews', () => {
     const carols = await decisionsOf('carol', byManager, managerInstance?.id ?? '', true);
     expect(carols.map((d) => d.principal.id)).toEqual([USERS.bob]);
     expect(await decisionsOf('bob', byManager, managerInstance?.id ?? '', true)).toEqual([]);
+    // Erin has no manager: the fallback reviewer reviews her.
+    expect((await decisionsOf('admin', byManager, managerInstance?.id ?? '', true)).map((d) => d.principal.id)).toEqual([USERS.erin]);
   });
 
   it('has the owners of a PIM group review its members; a denial removes the eligible membership', async () => {
@@ -413,5 +417,33 @@ describe('access reviews', () => {
     expect(((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length).toBe(before);
     expect((await app.api('alice', 'GET', REVIEWS)).status).toBe(403);
     expect((await app.api('erin', 'GET', REVIEWS)).status).toBe(200);
+  });
+
+  it('answers any JSON body and any id with a 4xx, never a 5xx, and stores nothing', async () => {
+    const before = ((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length;
+    const fields = fc.record(
+      { displayName: fc.jsonValue(), scope: fc.jsonValue(), reviewers: fc.jsonValue(), fallbackReviewers: fc.jsonValue(), settings: fc.oneof(fc.jsonValue(), fc.record({ recurrence: fc.jsonValue(), defaultDecision: fc.jsonValue(), instanceDurationInDays: fc.jsonValue() })) },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), fields), async (body) => {
+        const res = await app.api('admin', 'POST', REVIEWS, body);
+        expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+        expect(res.status, JSON.stringify(body)).toBeLessThan(500);
+        expect(typeof res.body.error?.code).toBe('string');
+      }),
+      { numRuns: 40 },
+    );
+    for (const idText of ['nope', '..', '%2e%2e', 'a%2Fb', 'x'.repeat(600), '00000000-0000-0000-0000-000000000000']) {
+      for (const path of [`${REVIEWS}/${idText}`, `${REVIEWS}/${idText}/instances`, `${REVIEWS}/${idText}/instances/${idText}/decisions`]) {
+        const res = await app.api('admin', 'GET', path);
+        expect(res.status, path).toBeGreaterThanOrEqual(400);
+        expect(res.status, path).toBeLessThan(500);
+      }
+      const patched = await app.api('carol', 'PATCH', `${REVIEWS}/${idText}/instances/${idText}/decisions/${idText}`, { decision: 'Approve', justification: 'x' });
+      expect(patched.status).toBeGreaterThanOrEqual(400);
+      expect(patched.status).toBeLessThan(500);
+    }
+    expect(((await app.api('admin', 'GET', REVIEWS)).body.value as unknown[]).length).toBe(before);
   });
 });
