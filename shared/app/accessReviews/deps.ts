@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Caller } from '../../domain/caller';
-import type { Identity, ReviewDefinition } from '../../domain/accessReviews';
+import { type Identity, parseReviewScope, type ReviewDefinition } from '../../domain/accessReviews';
 import { forbidden, notFound } from '../../domain/errors';
-import { parseReviewScope } from '../../domain/accessReviews';
 import type { AccessReviewRepository } from '../../ports/accessReviews';
 import type { Versioned } from '../../ports/repository';
 import type { ScheduleDeps } from '../requestContext';
