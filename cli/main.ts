@@ -3,6 +3,7 @@ import { activate, deactivate } from './commands/activate';
 import { login, logout, whoami } from './commands/login';
 import { policy } from './commands/policy';
 import { approvals, decide, requests } from './commands/requests';
+import { review, reviews } from './commands/reviews';
 import { roles } from './commands/roles';
 import { CliError } from './errors';
 import { createOutput, type Output } from './output';
@@ -21,6 +22,8 @@ const COMMANDS: Record<string, Command> = {
   approve: decide,
   deny: decide,
   policy,
+  reviews,
+  review,
   help: async (_cmd, out) => out.result({ usage: USAGE }, USAGE),
 };
 
