@@ -18,6 +18,7 @@ import type { Caller } from '../domain/caller';
 import { afterCommit } from './afterCommit';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
+import type { WrittenVersions } from '../ports/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
@@ -387,14 +388,20 @@ async function change(
     ]),
     details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
   });
-  await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] });
+  let written: WrittenVersions = {};
+  await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] }, { onWritten: (v) => (written = v) });
   if (ctx.kind === 'assignment') {
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
-    if (!isLive(next)) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
-    await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId));
-    // The activation's workflow waits for its end; tell it the end moved (or came).
-    if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');
+    // One that records its grant is taken back by the settlement below.
+    if (!isLive(next) && next.roleAssignmentOriginId === null) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
+    // Ended, it is settled on its own row as just written (no read first); live, on its slot as just written.
+    const settled = await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
+    // The activation's workflow waits for its end; tell it the end moved (or came, and whether it is all done).
+    if (next.assignmentType === 'Activated') {
+      const done = settled !== undefined && !isLive(settled) && settled.roleAssignmentOriginId === null;
+      await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop', done ? { settled: true } : undefined);
+    }
   }
   return request;
 }

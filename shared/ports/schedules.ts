@@ -14,6 +14,25 @@ export interface DueWork {
   handle: { partitionKey: string; rowKey: string };
 }
 
+/** The versions a write left its rows at: the slot's (or the ended schedule's own row's) and the request's. */
+export interface WrittenVersions {
+  /** The slot row's ETag while the schedule is live; the schedule's own row's once it has ended. */
+  version?: string;
+  requestVersion?: string;
+}
+
+/**
+ * What a caller knows about a write beyond its arguments. Why: a workflow that carries the state
+ * it wrote from one step to the next (with its versions) writes again without reading first; a
+ * stale version fails the write (409), and the caller reads and decides again.
+ */
+export interface WriteOptions {
+  /** The version the request row is at, when the caller carries it (else the repository finds it). */
+  requestVersion?: string;
+  /** Told the versions the write left, for the caller to carry. */
+  onWritten?: (versions: WrittenVersions) => void;
+}
+
 /**
  * Schedules (eligible or active) and the requests that made them. At most one live schedule
  * exists per (kind, principal, role, scope); every change claims that slot first, so two
@@ -32,17 +51,18 @@ export interface ScheduleRepository {
    */
   liveCovering(kind: ScheduleKind, slot: Slot, scopes?: readonly string[]): Promise<Array<Versioned<Schedule>>>;
   /** Creates a schedule and its request in a free slot; false when the slot holds a live schedule. */
-  create(schedule: Schedule, request: ScheduleRequest, changes?: Changes): Promise<boolean>;
+  create(schedule: Schedule, request: ScheduleRequest, changes?: Changes, options?: WriteOptions): Promise<boolean>;
   /**
    * Replaces the slot's live schedule (read at `version`) and records the request. Throws a
    * 409 DomainError when the slot changed since. A schedule that is no longer live frees the slot.
    */
-  update(schedule: Schedule, version: string, request?: ScheduleRequest, changes?: Changes): Promise<void>;
+  update(schedule: Schedule, version: string, request?: ScheduleRequest, changes?: Changes, options?: WriteOptions): Promise<void>;
   /**
    * Saves a schedule that is no longer live (it holds no slot), e.g. to note its directory grant
    * is gone. Saving the state already stored is a no-op: its changes are not recorded again.
+   * `version`: its row's ETag as the caller last wrote it, which saves reading it first.
    */
-  saveEnded(schedule: Schedule, changes?: Changes): Promise<void>;
+  saveEnded(schedule: Schedule, changes?: Changes, version?: string): Promise<void>;
   /** Records a request that changed no schedule (e.g. a failed one). */
   saveRequest(request: ScheduleRequest, changes?: Changes): Promise<void>;
   getRequest(kind: ScheduleKind, id: string): Promise<ScheduleRequest | undefined>;

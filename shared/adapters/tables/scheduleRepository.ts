@@ -13,7 +13,7 @@ import {
 import { atScope, covers, scopeAndAncestors } from '../../domain/target';
 import type { Changes } from '../../ports/changes';
 import type { Versioned } from '../../ports/repository';
-import type { DueWork, ScheduleRepository } from '../../ports/schedules';
+import type { DueWork, ScheduleRepository, WriteOptions } from '../../ports/schedules';
 import { DueIndex } from './dueIndex';
 import { IdIndex } from './idIndex';
 import { keys } from './keys';
@@ -156,9 +156,11 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
    * The request row: created when new (create-only), replaced when it exists at the version
    * last read. A request this process has not seen is indexed first, which tells which it is.
    */
-  async function requestAction(request: ScheduleRequest, schedule?: Schedule): Promise<TransactionAction> {
+  async function requestAction(request: ScheduleRequest, schedule?: Schedule, carried?: string): Promise<TransactionAction> {
     const pk = partitionOf(request.principalId);
     if (!schedule) {
+      // A version the caller carries says the row exists: no need to ask the index.
+      if (carried) return ['update', toRequestEntity(request), 'Replace', { etag: carried }];
       const isNew = await ids.claim(request.id, { partitionKey: pk });
       if (isNew) return ['create', toRequestEntity(request)];
       let etag = requestVersions.get(request.id);
@@ -203,12 +205,15 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return found.filter((s): s is Versioned<Schedule> => s !== undefined && covers(s.value.target, slot.target, scopes));
     },
 
-    async create(schedule, request, changes = {}) {
+    async create(schedule, request, changes = {}, options: WriteOptions = {}) {
       if (!isLive(schedule)) throw new Error(`Schedule ${schedule.id} is not live; only live schedules take a slot.`);
       const client = await table();
       const pk = partitionOf(schedule.principalId);
       const requestRow = await requestAction(request, schedule);
-      const noteRequest = (r: TableTransactionResponse) => noteRequestVersion(request.id, r.subResponses[1]?.etag);
+      const noteRequest = (r: TableTransactionResponse) => {
+        noteRequestVersion(request.id, r.subResponses[1]?.etag);
+        options.onWritten?.({ version: r.subResponses[0]?.etag, requestVersion: r.subResponses[1]?.etag });
+      };
       await fileAttention(schedule, request);
       const slot = slotEntity(schedule);
       const slotKey = `${pk}|${slot.rowKey}`;
@@ -232,7 +237,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return false;
     },
 
-    async update(schedule, version, request, changes = {}) {
+    async update(schedule, version, request, changes = {}, options: WriteOptions = {}) {
       const client = await table();
       const pk = partitionOf(schedule.principalId);
       // Ending frees the slot, and the schedule gets its own (history) row.
@@ -240,14 +245,17 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const actions: TransactionAction[] = [['update', slot, 'Replace', { etag: version }]];
       if (!isLive(schedule)) actions.push(['create', endedEntity(schedule)]);
       const requestAt = actions.length;
-      if (request) actions.push(await requestAction(request));
+      if (request) actions.push(await requestAction(request, undefined, options.requestVersion));
       await fileAttention(schedule, request);
       try {
         const response = await commit(client, pk, actions, changes);
         // Sub-responses come in the order of the actions (an update's carries no row key).
-        const freedAt = response.subResponses[0]?.etag;
-        if (!isLive(schedule) && freedAt) freeSlots.remember(`${pk}|${slot.rowKey}`, freedAt);
+        const slotAt = response.subResponses[0]?.etag;
+        if (!isLive(schedule) && slotAt) freeSlots.remember(`${pk}|${slot.rowKey}`, slotAt);
         if (request) noteRequestVersion(request.id, response.subResponses[requestAt]?.etag);
+        // While live, the slot row holds it; once ended, its own row is the record.
+        const heldAt = isLive(schedule) ? slotAt : response.subResponses[1]?.etag;
+        options.onWritten?.({ version: heldAt, requestVersion: request ? response.subResponses[requestAt]?.etag : undefined });
       } catch (error) {
         const status = statusCodeOf(error);
         if (request) requestVersions.delete(request.id);
@@ -256,10 +264,20 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       }
     },
 
-    async saveEnded(schedule, changes = {}) {
+    async saveEnded(schedule, changes = {}, version) {
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
       const entity = endedEntity(schedule);
+      if (version) {
+        // Written by the caller at this version just now: write again without reading (a 412 means it moved on; read and compare below).
+        await fileAttention(schedule, undefined);
+        try {
+          await commit(client, entity.partitionKey, [['update', entity, 'Replace', { etag: version }]], changes);
+          return;
+        } catch (error) {
+          if (statusCodeOf(error) !== 412 && statusCodeOf(error) !== 404) throw error;
+        }
+      }
       const current = await read(client, entity.partitionKey, entity.rowKey);
       if (!current) throw changedMeanwhile();
       // Why: two passes settling the same ended schedule at once (the removal's own and its
