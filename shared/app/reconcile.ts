@@ -138,7 +138,7 @@ async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, 
     try {
       // An activation due its grant is granted and marked provisioned in one write.
       const grantsActivation = current.assignmentType === 'Activated' && isInEffect(current, now) && current.roleAssignmentOriginId === null;
-      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) === 'granted' ? await reread(current) : await settleSchedule(deps, current, correlationId);
+      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) !== 'gone' ? await reread(current) : await settleSchedule(deps, current, correlationId);
     } catch (error) {
       if (await alertIfRevocationStuck(deps, current, now, error, correlationId)) report.revocationAlerts++;
       throw error;

@@ -388,15 +388,19 @@ async function change(
     ]),
     details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
   });
-  let written: WrittenVersions = {};
-  await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] }, { onWritten: (v) => (written = v) });
-  if (ctx.kind === 'assignment') {
+  // The change and its settlement (a removal's revocation) go to the audit chain in one append.
+  const settled = await ctx.deps.schedules.together(async () => {
+    let written: WrittenVersions = {};
+    await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] }, { onWritten: (v) => (written = v) });
+    if (ctx.kind !== 'assignment') return undefined;
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
     // One that records its grant is taken back by the settlement below.
     if (!isLive(next) && next.roleAssignmentOriginId === null) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
     // Ended, it is settled on its own row as just written (no read first); live, on its slot as just written.
-    const settled = await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
+    return afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
+  });
+  if (ctx.kind === 'assignment') {
     // The activation's workflow waits for its end; tell it the end moved (or came, and whether it is all done).
     if (next.assignmentType === 'Activated') {
       const done = settled !== undefined && !isLive(settled) && settled.roleAssignmentOriginId === null;

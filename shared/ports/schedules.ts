@@ -91,4 +91,9 @@ export interface ScheduleRepository {
   dueWork(now: Date, limit?: number): Promise<DueWork[]>;
   /** Drops handled work. */
   completeDue(work: DueWork[]): Promise<void>;
+  /**
+   * Runs `work`; the changes its writes commit are relayed together at its end (their audit
+   * records in one append to the audit chain), not one write at a time.
+   */
+  together<T>(work: () => Promise<T>): Promise<T>;
 }

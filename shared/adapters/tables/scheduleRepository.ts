@@ -21,6 +21,8 @@ import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 export const SCHEDULES_TABLE = 'Schedules';
+/** How far in the future a filed row must still be to count as not handled yet (clocks of instances differ a little). */
+const NOT_DUE_MARGIN_MS = 10_000;
 const TABLE = SCHEDULES_TABLE;
 
 /** Row types in a principal's partition. */
@@ -126,10 +128,18 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   /** What this process filed last per schedule: filing the same moment again is a no-op, so it is skipped. */
   const filed = new Map<string, string>();
 
-  /** Files the schedule with the reconcile pass at its next moment of attention, before the write that needs it. */
+  /**
+   * Files the schedule with the reconcile pass at its next moment of attention, before the write
+   * that needs it. Skipped when this process filed a row that falls due no later and is not due
+   * yet (so no pass can have handled it): the pass looks then, and files the next moment itself.
+   */
   async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
-    const at = nextAttention(s, notice, new Date(), awaitsWorkflow(request));
-    if (!at || filed.get(s.id) === at.toISOString()) return;
+    const now = new Date();
+    const at = nextAttention(s, notice, now, awaitsWorkflow(request));
+    if (!at) return;
+    const pending = filed.get(s.id);
+    if (pending === at.toISOString()) return;
+    if (pending !== undefined && Date.parse(pending) <= at.getTime() && Date.parse(pending) > now.getTime() + NOT_DUE_MARGIN_MS) return;
     await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
     if (filed.size > 10_000) filed.clear();
     filed.set(s.id, at.toISOString());
@@ -379,6 +389,8 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       }
       return out;
     },
+
+    together: (work) => (outbox ? outbox.together(work) : work()),
 
     async completeDue(work) {
       for (const w of work) filed.delete(w.id);
