@@ -9,6 +9,7 @@ import {
   type ScheduleKind,
   type ScheduleRequest,
   type Slot,
+  STALLED_AFTER_MS,
 } from '../../domain/schedules';
 import { atScope, covers, scopeAndAncestors } from '../../domain/target';
 import type { Changes } from '../../ports/changes';
@@ -132,6 +133,8 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
    * Files the schedule with the reconcile pass at its next moment of attention, before the write
    * that needs it. Skipped when this process filed a row that falls due no later and is not due
    * yet (so no pass can have handled it): the pass looks then, and files the next moment itself.
+   * A role still held past its end (a removal's) may wait for such a row up to STALLED_AFTER_MS:
+   * the writer takes it back right after the write, and the pass is only there if it dies first.
    */
   async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
     const now = new Date();
@@ -139,7 +142,8 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
     if (!at) return;
     const pending = filed.get(s.id);
     if (pending === at.toISOString()) return;
-    if (pending !== undefined && Date.parse(pending) <= at.getTime() && Date.parse(pending) > now.getTime() + NOT_DUE_MARGIN_MS) return;
+    const slack = !isLive(s) && s.roleAssignmentOriginId !== null ? STALLED_AFTER_MS : 0;
+    if (pending !== undefined && Date.parse(pending) <= at.getTime() + slack && Date.parse(pending) > now.getTime() + NOT_DUE_MARGIN_MS) return;
     await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
     if (filed.size > 10_000) filed.clear();
     filed.set(s.id, at.toISOString());
