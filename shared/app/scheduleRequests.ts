@@ -13,6 +13,7 @@ import {
   type ScheduleKind,
   type ScheduleRequest,
   type Slot,
+  STALLED_AFTER_MS,
 } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
 import { afterCommit } from './afterCommit';
@@ -21,7 +22,8 @@ import type { Versioned } from '../ports/repository';
 import type { WrittenVersions } from '../ports/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
+import { alreadyInDirectory, revokeUnlessNeeded, settleAudit, settleSchedule } from './settleSchedule';
+import type { AuditRecord } from '../ports/audit';
 import { policyFor } from './policies';
 import { checkTarget } from './targets';
 import { sameTarget, scopeOf, type Target } from '../domain/target';
@@ -388,11 +390,15 @@ async function change(
     ]),
     details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
   });
+  // A removal of a role the directory holds for it: taken back first, and recorded in the same write.
+  const revoked = removing && ctx.kind === 'assignment' && next.roleAssignmentOriginId !== null ? await revokeFirst(ctx, next) : undefined;
+  const committed = revoked?.schedule ?? next;
   // The change and its settlement (a removal's revocation) go to the audit chain in one append.
   const settled = await ctx.deps.schedules.together(async () => {
     let written: WrittenVersions = {};
-    await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] }, { onWritten: (v) => (written = v) });
+    await ctx.deps.schedules.update(committed, live.etag, request, { events: [event], audit: [audit, ...(revoked?.audit ?? [])] }, { onWritten: (v) => (written = v) });
     if (ctx.kind !== 'assignment') return undefined;
+    if (revoked) return committed;
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
     // One that records its grant is taken back by the settlement below.
@@ -408,6 +414,29 @@ async function change(
     }
   }
   return request;
+}
+
+/**
+ * Takes an ended assignment's role back in the directory before its removal is committed, so
+ * the commit records the removal and the revocation together (one write, one audit append, and
+ * nothing left for the workflow). No other schedule of the slot relies on the grant: the slot
+ * holds this one, live, until the commit (which checks its version). The reconcile pass is
+ * asked to look first: a process that dies between the directory and the commit leaves the
+ * schedule recorded as held but missing there, and the pass puts it back (restoreMissingGrant).
+ * Undefined when the directory refused: the removal is then committed first and the role taken
+ * back after it, like any settlement.
+ */
+async function revokeFirst(ctx: ActionContext, ended: Schedule): Promise<{ schedule: Schedule; audit: AuditRecord[] } | undefined> {
+  await ctx.deps.schedules.lookAt(ended, new Date(ctx.now.getTime() + STALLED_AFTER_MS));
+  try {
+    // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
+    if (ended.grantedByPim !== false) await ctx.deps.access.of(ended.target.kind).revoke(ended.principalId, ended.target);
+  } catch (error) {
+    console.warn(`Request ${ctx.correlationId}: taking the role back before recording its removal failed; it is recorded first and taken back after. ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  const schedule = { ...ended, roleAssignmentOriginId: null };
+  return { schedule, audit: await settleAudit(ctx.deps, ended, schedule, ctx.correlationId, ctx.now) };
 }
 
 function requireLive(ctx: ActionContext): Versioned<Schedule> {

@@ -87,7 +87,7 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
 }
 
 /** The audit record of a settlement that changed something a person would care about. */
-async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedule, correlationId: string, now: Date): Promise<AuditRecord[]> {
+export async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedule, correlationId: string, now: Date): Promise<AuditRecord[]> {
   const changes = describeChange(schedule, next);
   if (!changes) return [];
   const holds = schedule.roleAssignmentOriginId !== null;

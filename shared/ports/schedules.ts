@@ -87,6 +87,12 @@ export interface ScheduleRepository {
    * before `notBefore` (writes file it themselves; this is for work looked at and left as it was).
    */
   remind(schedule: Schedule, requestPending: boolean, notBefore: Date): Promise<void>;
+  /**
+   * Makes sure the reconcile pass looks at the schedule by about `at`, before a step whose
+   * failure half way only the pass would notice: files it then, unless a row filed earlier falls
+   * due by then (and is not due yet).
+   */
+  lookAt(schedule: Schedule, at: Date): Promise<void>;
   /** The work due by `now` (at most `limit` items), oldest first. */
   dueWork(now: Date, limit?: number): Promise<DueWork[]>;
   /** Drops handled work. */

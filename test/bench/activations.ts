@@ -53,7 +53,7 @@ async function countingProxy(target: number): Promise<{ port: number; counts: ()
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const path = decodeURIComponent(req.url ?? '');
-      const named = path.includes('$batch') ? /devstoreaccount1\/([A-Za-z0-9]+)[(?]/.exec(body.toString('utf8')) : /devstoreaccount1\/([A-Za-z0-9]+)/.exec(path);
+      const named = path.includes('$batch') ? /devstoreaccount1\/([A-Za-z0-9]+)[(? ]/.exec(body.toString('utf8')) : /devstoreaccount1\/([A-Za-z0-9]+)/.exec(path);
       const table = named?.[1] ?? 'other';
       counts.set(table, (counts.get(table) ?? 0) + 1);
       const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {

@@ -139,10 +139,13 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
     const now = new Date();
     const at = nextAttention(s, notice, now, awaitsWorkflow(request));
-    if (!at) return;
+    if (at) await fileAt(s, at, !isLive(s) && s.roleAssignmentOriginId !== null ? STALLED_AFTER_MS : 0, now);
+  }
+
+  /** Files the schedule at `at`, unless a row this process filed falls due by `at + slack` and is not due yet. */
+  async function fileAt(s: Schedule, at: Date, slack: number, now = new Date()): Promise<void> {
     const pending = filed.get(s.id);
     if (pending === at.toISOString()) return;
-    const slack = !isLive(s) && s.roleAssignmentOriginId !== null ? STALLED_AFTER_MS : 0;
     if (pending !== undefined && Date.parse(pending) <= at.getTime() + slack && Date.parse(pending) > now.getTime() + NOT_DUE_MARGIN_MS) return;
     await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
     if (filed.size > 10_000) filed.clear();
@@ -393,6 +396,8 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       }
       return out;
     },
+
+    lookAt: (schedule, at) => fileAt(schedule, at, 0),
 
     together: (work) => (outbox ? outbox.together(work) : work()),
 
