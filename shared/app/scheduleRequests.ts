@@ -24,7 +24,7 @@ import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { alreadyInDirectory, revokeUnlessNeeded, settleAudit, settleSchedule } from './settleSchedule';
 import type { AuditRecord } from '../ports/audit';
-import { policyFor } from './policies';
+import { keepForEvents, policyFor } from './policies';
 import { checkTarget } from './targets';
 import { sameTarget, scopeOf, type Target } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
@@ -62,25 +62,35 @@ export async function submitScheduleRequest<F>(
   }
   // Removals, deactivations and asks check no policy rule: they do not read the policy.
   const policy = RULELESS_ACTIONS.includes(body.action) ? null : (await policyFor(deps, body.target)).value;
+  // Why: the events this request causes are read by this process's consumers with the policy (mail, webhooks); just read, it saves them a read.
+  if (policy) keepForEvents(body.target, policy);
   // The workflow (or another admin) may change the slot between our read and our write: then
   // the action is decided again on what is stored now, a few times, before answering 409.
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
     // The slot's live schedule and, for an activation, the eligibilities that cover it: point reads, read at once.
+    // A change of a live schedule writes at the version it read: the first try may take it as
+    // this process last wrote it (a stale one fails the write, and the next try reads).
+    const cached = attempt === 1 && !body.isValidationOnly && CHANGING_ACTIONS.includes(body.action);
     const [live, covering] = await Promise.all([
-      deps.schedules.liveInSlot(kind, body),
+      deps.schedules.liveInSlot(kind, body, { cached }),
       body.action === 'selfActivate' ? eligibilitiesCovering(deps, body) : Promise.resolve([]),
     ]);
     const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName };
     try {
       return await runAction(context);
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= MAX_ATTEMPTS) throw error;
+      // Why: an answer decided on a kept copy (not written) is decided again on the stored state.
+      const again = error instanceof DomainError && (error.code === 'ConcurrentModification' || cached);
+      if (!again || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }
 
 const MAX_ATTEMPTS = 4;
+
+/** Actions that change the slot's live schedule, at the version they found it at. */
+const CHANGING_ACTIONS: readonly RequestAction[] = ['adminRemove', 'selfDeactivate', 'adminUpdate', 'adminExtend'];
 
 /**
  * The target's scope and every scope above it, nearest first. An Azure scope's management

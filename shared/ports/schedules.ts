@@ -41,8 +41,12 @@ export interface WriteOptions {
  * outbox), then relays them. Reads by id are point reads, whatever the history.
  */
 export interface ScheduleRepository {
-  /** The live schedule in the slot, if any, with the version to update it at. */
-  liveInSlot(kind: ScheduleKind, slot: Slot): Promise<Versioned<Schedule> | undefined>;
+  /**
+   * The live schedule in the slot, if any, with the version to update it at. `cached`: as this
+   * process last wrote or read it, if it holds it live (no read then); only for a caller that
+   * writes at that version (a stale one fails the write) and decides again on a fresh read.
+   */
+  liveInSlot(kind: ScheduleKind, slot: Slot, options?: { cached?: boolean }): Promise<Versioned<Schedule> | undefined>;
   /**
    * The live schedules of a kind that cover the principal's target: the same target at its own
    * scope or at an ancestor scope. Point reads, one per scope of the hierarchy (a few), so the

@@ -98,6 +98,43 @@ class FreeSlots {
   }
 }
 
+/**
+ * Live slot rows as this process last wrote or read them, with their ETags: a caller that writes
+ * at that version (which fails if the row moved on) need not read the row first.
+ */
+class LiveSlots {
+  private readonly rows = new Map<string, Versioned<Schedule>>();
+  /** Writes of this process in flight, by slot: a kept copy is taken only once they are done. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Runs a write of the slot, so a caller wanting the kept copy waits for it. */
+  async during<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const done = write();
+    const settled = done.catch(() => undefined);
+    this.writing.set(key, settled);
+    try {
+      return await done;
+    } finally {
+      if (this.writing.get(key) === settled) this.writing.delete(key);
+    }
+  }
+  /** The kept copy, once this process's writes of the slot in flight are done. */
+  async kept(key: string): Promise<Versioned<Schedule> | undefined> {
+    await this.writing.get(key);
+    return this.rows.get(key);
+  }
+  note(key: string, schedule: Schedule, etag: string | undefined): void {
+    if (!etag || !isLive(schedule)) {
+      this.rows.delete(key);
+      return;
+    }
+    if (this.rows.size >= 10_000) this.rows.clear();
+    this.rows.set(key, { value: schedule, etag });
+  }
+  forget(key: string): void {
+    this.rows.delete(key);
+  }
+}
+
 export interface ScheduleRepositoryOptions {
   /** How early holders are told an end is near (decides when the reconcile pass looks). */
   expiryNotice?: ExpiryNotice;
@@ -118,6 +155,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   const due = new DueIndex(tables);
   const notice = options.expiryNotice ?? DEFAULT_EXPIRY_NOTICE;
   const freeSlots = new FreeSlots();
+  const liveSlots = new LiveSlots();
 
   /** Writes the actions and the changes' outbox rows in one transaction, then relays the changes. */
   async function commit(client: TableClient, pk: string, actions: TransactionAction[], changes: Changes): Promise<TableTransactionResponse> {
@@ -206,12 +244,18 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   }
 
   return {
-    async liveInSlot(kind, slot) {
-      const client = await table();
+    async liveInSlot(kind, slot, options = {}) {
       const rk = liveRowOf(kind, slot);
+      const key = `${partitionOf(slot.principalId)}|${rk}`;
+      const known = options.cached ? await liveSlots.kept(key) : undefined;
+      // Why: an activation not yet recorded as granted may be being granted right now (its write
+      // would move the row on): read it, rather than decide on a copy that is about to be stale.
+      if (known && !(known.value.status === 'PendingProvisioning' && known.value.roleAssignmentOriginId === null)) return known;
+      const client = await table();
       const row = await read(client, partitionOf(slot.principalId), rk);
       if (!row) return undefined;
       const schedule = fromScheduleEntity(row);
+      liveSlots.note(key, schedule, row.etag);
       if (isLive(schedule)) return { value: schedule, etag: row.etag };
       freeSlots.remember(`${row.partitionKey}|${rk}`, row.etag);
       return undefined;
@@ -229,6 +273,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const requestRow = await requestAction(request, schedule);
       const noteRequest = (r: TableTransactionResponse) => {
         noteRequestVersion(request.id, r.subResponses[1]?.etag);
+        liveSlots.note(slotKey, schedule, r.subResponses[0]?.etag);
         options.onWritten?.({ version: r.subResponses[0]?.etag, requestVersion: r.subResponses[1]?.etag });
       };
       await fileAttention(schedule, request);
@@ -240,7 +285,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
         const freeAt = freeSlots.take(slotKey);
         const claim: TransactionAction = freeAt ? ['update', slot, 'Replace', { etag: freeAt }] : ['create', slot];
         try {
-          noteRequest(await commit(client, pk, [claim, requestRow], changes));
+          noteRequest(await liveSlots.during(slotKey, () => commit(client, pk, [claim, requestRow], changes)));
           return true;
         } catch (error) {
           const status = statusCodeOf(error);
@@ -265,9 +310,10 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       if (request) actions.push(await requestAction(request, undefined, options.requestVersion));
       await fileAttention(schedule, request);
       try {
-        const response = await commit(client, pk, actions, changes);
+        const response = await liveSlots.during(`${pk}|${slot.rowKey}`, () => commit(client, pk, actions, changes));
         // Sub-responses come in the order of the actions (an update's carries no row key).
         const slotAt = response.subResponses[0]?.etag;
+        liveSlots.note(`${pk}|${slot.rowKey}`, schedule, slotAt);
         if (!isLive(schedule) && slotAt) freeSlots.remember(`${pk}|${slot.rowKey}`, slotAt);
         if (request) noteRequestVersion(request.id, response.subResponses[requestAt]?.etag);
         // While live, the slot row holds it; once ended, its own row is the record.
@@ -276,6 +322,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       } catch (error) {
         const status = statusCodeOf(error);
         if (request) requestVersions.delete(request.id);
+        liveSlots.forget(`${pk}|${slot.rowKey}`);
         if (status === 409 || status === 412 || status === 404) throw changedMeanwhile();
         throw error;
       }
