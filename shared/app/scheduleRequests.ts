@@ -413,8 +413,10 @@ async function change(
     // schedule takes the role back whatever its record says (the directory is the reality).
     // One that records its grant is taken back by the settlement below.
     if (!isLive(next) && next.roleAssignmentOriginId === null) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
-    // Ended, it is settled on its own row as just written (no read first); live, on its slot as just written.
-    return afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
+    // Ended, it is settled on its own row as just written (no read first): the role is taken
+    // back (the directory refused before the commit); live, on its slot as just written.
+    const step = isLive(next) ? 'settling the changed assignment' : 'revoking the ended assignment';
+    return afterCommit(ctx.correlationId, step, () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
   });
   if (ctx.kind === 'assignment') {
     // The activation's workflow waits for its end; tell it the end moved (or came, and whether it is all done).
