@@ -1,8 +1,8 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
 import { ACTIVATION_ORCHESTRATOR, ACTIVITIES } from '../../shared/adapters/durable/names';
-import type { StageResult } from '../../shared/app/activationSteps';
-import type { ActivationWorkflowInput } from '../../shared/ports/workflow';
+import type { GrantResult, StageResult } from '../../shared/app/activationSteps';
+import type { ActivationEventData, ActivationState, ActivationWorkflowInput } from '../../shared/ports/workflow';
 
 /**
  * One activation, start to end: wait for each approval stage (decision, cancellation or the
@@ -40,24 +40,37 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
   const start = new Date(input.startDateTime);
   if (start.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(start);
 
+  // The state the request stored, carried to the grant when nothing (no approval) changed it since.
+  let state: ActivationState | undefined = input.stageTimeoutsMinutes.length === 0 ? input.state : undefined;
+  let known: { end: string | null } | undefined;
   try {
-    const granted: 'granted' | 'gone' = yield context.df.callActivityWithRetry(ACTIVITIES.grant, new df.RetryOptions(2_000, 5), step);
+    const granted: GrantResult = yield context.df.callActivityWithRetry(ACTIVITIES.grant, new df.RetryOptions(2_000, 5), { ...step, ...(state ? { state } : {}) });
     if (granted === 'gone') return 'gone';
+    if (granted !== 'granted') {
+      known = { end: granted.end };
+      state = granted.state;
+    }
   } catch {
     yield context.df.callActivity(ACTIVITIES.fail, step);
     return 'failed';
   }
 
   for (;;) {
-    const end: string | null = yield context.df.callActivity(ACTIVITIES.currentEnd, step);
+    // The grant told the end; after an extension the stored one is read again.
+    const end: string | null = known ? known.end : yield context.df.callActivity(ACTIVITIES.currentEnd, step);
+    known = undefined;
     if (end === null) break;
     const timer = context.df.createTimer(new Date(end));
     const stop = context.df.waitForExternalEvent('stop');
     const extended = context.df.waitForExternalEvent('extended');
     const winner = yield context.df.Task.any([timer, stop, extended]);
     if (winner !== timer) timer.cancel();
+    // Removed and settled by the remover (role taken back and recorded): nothing left to do.
+    if (winner === stop && (stop.result as ActivationEventData | null)?.settled === true) return 'ended';
     if (winner !== extended) break;
+    state = undefined;
   }
-  yield context.df.callActivityWithRetry(ACTIVITIES.revoke, new df.RetryOptions(5_000, 10), step);
+  // Carried only while nothing but the clock moved it since the grant wrote it.
+  yield context.df.callActivityWithRetry(ACTIVITIES.revoke, new df.RetryOptions(5_000, 10), { ...step, ...(state ? { state } : {}) });
   return 'ended';
 });

@@ -12,6 +12,7 @@ import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import { type ActionContext, assignmentExists, newRequest, requirePolicy, targets } from './requestContext';
 import { alreadyInDirectory } from './settleSchedule';
+import type { WrittenVersions } from '../ports/schedules';
 
 /**
  * selfActivate: checked against the policy and the caller's eligibility, then the slot is
@@ -84,7 +85,8 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
     ]),
     details: { requestId: request.id, justification: body.justification ?? undefined, ticketNumber: body.ticketInfo.ticketNumber ?? undefined },
   });
-  if (!(await deps.schedules.create(schedule, request, { events: [created], audit: [audit] }))) throw assignmentExists(ctx);
+  let written: WrittenVersions = {};
+  if (!(await deps.schedules.create(schedule, request, { events: [created], audit: [audit] }, { onWritten: (v) => (written = v) }))) throw assignmentExists(ctx);
   if (approval) {
     await deps.approvals.create(approval, { events: [await approvalNeeded(deps, approval, 0, request, schedule)] });
   }
@@ -93,6 +95,8 @@ export async function activate(ctx: ActionContext): Promise<ScheduleRequest> {
       requestId: request.id,
       stageTimeoutsMinutes: plan.approvalStages.map((s) => s.timeoutMinutes),
       startDateTime: schedule.startDateTime,
+      // Why: its first step (the grant, when no approval is asked) then writes without reading it all again.
+      ...(written.version ? { state: { request, schedule, version: written.version, ...(written.requestVersion ? { requestVersion: written.requestVersion } : {}) } } : {}),
     });
   } catch (error) {
     // Nothing may stay half-applied: without its workflow the activation is withdrawn.

@@ -8,7 +8,10 @@ import { targetResource } from './targets';
 import { retryOnConflict } from './conflicts';
 import { domainEvent } from './events';
 import type { ScheduleDeps } from './requestContext';
-import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
+import { type Alongside, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
+import { DomainError } from '../domain/errors';
+import type { WrittenVersions } from '../ports/schedules';
+import type { ActivationState } from '../ports/workflow';
 
 /**
  * The steps an activation's workflow runs as activities. Each reads the stored state (the
@@ -17,10 +20,33 @@ import { revokeUnlessNeeded, settleSchedule } from './settleSchedule';
  */
 export type StageResult = 'approved' | 'stageApproved' | 'denied' | 'canceled' | 'timedOut' | 'pending';
 
-async function load(deps: ScheduleDeps, requestId: string): Promise<{ request: ScheduleRequest; schedule: Schedule | undefined; version?: string }> {
+interface Loaded {
+  request: ScheduleRequest;
+  schedule: Schedule | undefined;
+  version?: string;
+  requestVersion?: string;
+}
+
+/** The activation as stored, or as the step before wrote it (`carried`: no read then). */
+async function load(deps: ScheduleDeps, requestId: string, carried?: ActivationState): Promise<Loaded> {
+  if (carried && carried.request.id === requestId) return carried;
   const found = await deps.schedules.getRequestWithSchedule('assignment', requestId);
   if (!found) throw new Error(`Activation request ${requestId} not found.`);
   return found;
+}
+
+/**
+ * Runs a step on the state carried to it, and again on the stored state when a carried version
+ * proves stale (the write is refused: something changed since the step before wrote it).
+ */
+async function onCarried<R>(carried: ActivationState | undefined, step: (carried?: ActivationState) => Promise<R>): Promise<R> {
+  if (!carried) return step();
+  try {
+    return await step(carried);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'ConcurrentModification') return step();
+    throw error;
+  }
 }
 
 type Unfulfilled = 'Denied' | 'Canceled' | 'TimedOut' | 'Failed';
@@ -126,9 +152,20 @@ async function settleStageOnce(deps: ScheduleDeps, requestId: string, stage: num
   return 'pending';
 }
 
-/** Grants the approved activation in the directory (at or after its start). */
-export async function grantActivation(deps: ScheduleDeps, requestId: string): Promise<'granted' | 'gone'> {
-  const { request, schedule, version } = await load(deps, requestId);
+/**
+ * What the grant step tells the workflow: 'gone' (ended before it was granted), or granted with
+ * the end to wait for and the state as written (for the step after). 'granted' alone is what
+ * workflows started before the state was carried recorded.
+ */
+export type GrantResult = 'gone' | 'granted' | { end: string | null; state?: ActivationState };
+
+/** Grants the approved activation in the directory (at or after its start). `carried`: the state the step before wrote. */
+export function grantActivation(deps: ScheduleDeps, requestId: string, carried?: ActivationState): Promise<GrantResult> {
+  return onCarried(carried, (state) => grantOnce(deps, requestId, state));
+}
+
+async function grantOnce(deps: ScheduleDeps, requestId: string, carried?: ActivationState): Promise<GrantResult> {
+  const { request, schedule, version, requestVersion } = await load(deps, requestId, carried);
   if (!schedule || !isLive(schedule)) {
     // Ended (removed, canceled) before it was recorded as granted: an earlier attempt of this
     // step may have granted it in the directory just before, so make sure nothing is left.
@@ -152,14 +189,25 @@ export async function grantActivation(deps: ScheduleDeps, requestId: string): Pr
     });
     return { request: provisioned, events: [event] };
   };
-  const settled = await settleSchedule(deps, schedule, requestId, provisionedWith, version);
+  let written: WrittenVersions = {};
+  let recorded: ScheduleRequest = request;
+  const provisionedAlong: Alongside = async (settled) => {
+    const along = await provisionedWith(settled);
+    if (along) recorded = along.request;
+    return along;
+  };
+  const write = { ...(requestVersion ? { requestVersion } : {}), onWritten: (v: WrittenVersions) => (written = v) };
+  const settled = await settleSchedule(deps, schedule, requestId, provisionedAlong, version, write);
   if (settled.roleAssignmentOriginId === null) throw new Error(`Activation ${requestId} is not in effect yet.`);
   // Granted before (by the reconcile pass, or an earlier attempt) but not yet marked provisioned.
   if (settled === schedule && request.status !== 'Provisioned') {
     const along = await provisionedWith(settled);
     if (along) await deps.schedules.saveRequest(along.request, { events: along.events });
+    return { end: settled.endDateTime };
   }
-  return 'granted';
+  // Written just now: the next step carries it, with its versions, instead of reading it again.
+  const state: ActivationState | undefined = settled !== schedule && written.version ? { request: recorded, schedule: settled, version: written.version, ...(written.requestVersion ? { requestVersion: written.requestVersion } : {}) } : undefined;
+  return { end: settled.endDateTime, ...(state ? { state } : {}) };
 }
 
 /** The request's approval as stored; null when it needs none. */
@@ -173,11 +221,19 @@ export async function currentEnd(deps: ScheduleDeps, requestId: string): Promise
   return schedule && isLive(schedule) ? schedule.endDateTime : null;
 }
 
-/** Removes the activation from the directory (unless another live path still needs it) and expires it. */
-export async function revokeActivation(deps: ScheduleDeps, requestId: string): Promise<void> {
-  const { schedule } = await load(deps, requestId);
+/**
+ * Removes the activation from the directory (unless another live path still needs it) and
+ * expires it. `carried`: the state the grant wrote (its end passed with nothing else changing it).
+ */
+export function revokeActivation(deps: ScheduleDeps, requestId: string, carried?: ActivationState): Promise<void> {
+  return onCarried(carried, (state) => revokeOnce(deps, requestId, state));
+}
+
+async function revokeOnce(deps: ScheduleDeps, requestId: string, carried?: ActivationState): Promise<void> {
+  const { schedule, version } = await load(deps, requestId, carried);
   if (!schedule) return;
   const now = deps.clock.now();
   if (isLive(schedule) && schedule.endDateTime && Date.parse(schedule.endDateTime) > now.getTime()) return;
-  await settleSchedule(deps, schedule, requestId);
+  // Carried, the slot's version makes the write conditional without reading it first.
+  await settleSchedule(deps, schedule, requestId, undefined, carried && isLive(schedule) ? version : undefined);
 }

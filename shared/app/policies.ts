@@ -99,9 +99,14 @@ export async function policyForEvents(deps: PolicyDeps, target: Target): Promise
   const cached = consumerPolicies.get(key);
   if (cached && cached.until > Date.now()) return cached.policy;
   const { value } = await policyFor(deps, target);
-  if (consumerPolicies.size > 5_000) consumerPolicies.clear();
-  consumerPolicies.set(key, { policy: value, until: Date.now() + CONSUMER_POLICY_TTL_MS });
+  keepForEvents(target, value);
   return value;
+}
+
+/** Keeps a policy just read for this process's event consumers (a fresher copy than theirs). */
+export function keepForEvents(target: Target, policy: RolePolicy): void {
+  if (consumerPolicies.size > 5_000) consumerPolicies.clear();
+  consumerPolicies.set(targetKey(target), { policy, until: Date.now() + CONSUMER_POLICY_TTL_MS });
 }
 
 /** Which policies a list asks for: every directory role's, or one group's (for some of its two accesses). */

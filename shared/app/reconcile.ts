@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
 import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
+import { sameTarget } from '../domain/target';
 import { targetFields, targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
@@ -9,7 +10,7 @@ import { approvalEscalated } from './approvalEvents';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import type { ScheduleDeps } from './requestContext';
-import { needsSettling, settleSchedule } from './settleSchedule';
+import { needsSettling, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
 export interface ReconcileDeps extends ScheduleDeps {
   alerts: AlertStore;
@@ -135,12 +136,15 @@ async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, 
     try {
       // An activation due its grant is granted and marked provisioned in one write.
       const grantsActivation = current.assignmentType === 'Activated' && isInEffect(current, now) && current.roleAssignmentOriginId === null;
-      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) === 'granted' ? await reread(current) : await settleSchedule(deps, current, correlationId);
+      current = grantsActivation && (await grantActivation(deps, current.createdUsing)) !== 'gone' ? await reread(current) : await settleSchedule(deps, current, correlationId);
     } catch (error) {
       if (await alertIfRevocationStuck(deps, current, now, error, correlationId)) report.revocationAlerts++;
       throw error;
     }
     report.settled++;
+  } else if (await restoreMissingGrant(deps, current, now, correlationId)) {
+    report.settled++;
+    current = await reread(current);
   }
   if (noticeDue(deps, current, now) && (await announceExpiry(deps, current, now))) {
     report.expiryNotices++;
@@ -151,6 +155,45 @@ async function reconcileSchedule(deps: ReconcileDeps, work: DueWork, now: Date, 
   const request = latest.assignmentType === 'Activated' ? await deps.schedules.getRequest('assignment', latest.createdUsing) : undefined;
   const pending = request?.status === 'Granted' || (request?.status === 'PendingApproval' && !(await deps.approvals.get(request.id)));
   await deps.schedules.remind(latest, pending, laterMinute(work.at, now));
+}
+
+/**
+ * An assignment in effect that PIM recorded as granted, yet the directory no longer holds: put
+ * back, and recorded. Why: a removal takes the role out of the directory before it records the
+ * removal (scheduleRequests.ts, revokeFirst); one that dies in between leaves it so, and asked
+ * this pass to look. True when it was restored.
+ */
+async function restoreMissingGrant(deps: ReconcileDeps, schedule: Schedule, now: Date, correlationId: string): Promise<boolean> {
+  if (schedule.kind !== 'assignment' || !isLive(schedule) || !isInEffect(schedule, now) || schedule.roleAssignmentOriginId === null || schedule.grantedByPim === false) return false;
+  const access = deps.access.of(schedule.target.kind);
+  const held = await access.listGrants({ principalId: schedule.principalId, targets: [schedule.target] }).catch(() => undefined);
+  // Unknown (the directory did not answer) is not missing: look again next time.
+  if (!held || held.some((g) => sameTarget(g.target, schedule.target))) return false;
+  const live = await deps.schedules.liveInSlot(schedule.kind, schedule);
+  if (!live || JSON.stringify(live.value) !== JSON.stringify(schedule)) return false;
+  const grant = await access.grant(schedule.principalId, schedule.target, { condition: schedule.condition ?? null });
+  const next: Schedule = { ...schedule, roleAssignmentOriginId: grant.id, modifiedDateTime: now.toISOString() };
+  const audit = auditRecord({
+    activity: 'Role assignment restored in the directory by PIM (it was missing)',
+    operationType: 'Assign',
+    caller: null,
+    correlationId,
+    at: now,
+    targets: [
+      { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
+      targetResource(schedule.target, null, [{ displayName: 'roleAssignmentOriginId', oldValue: schedule.roleAssignmentOriginId, newValue: grant.id }]),
+    ],
+    details: { scheduleId: schedule.id, kind: schedule.kind },
+  });
+  try {
+    await deps.schedules.update(next, live.etag, undefined, { audit: [audit] });
+  } catch (error) {
+    // Changed meanwhile (the removal recorded after all): the grant just made is not wanted unless the stored schedule still is.
+    const stored = await deps.schedules.getSchedule(schedule.kind, schedule.id);
+    if (!stored || !isInEffect(stored, deps.clock.now())) await revokeUnlessNeeded(deps, schedule, deps.clock.now());
+    throw error;
+  }
+  return true;
 }
 
 /** One approval the due index says needs a look: escalate its stage, time it out, or apply a decision its workflow lost. */

@@ -13,15 +13,18 @@ import {
   type ScheduleKind,
   type ScheduleRequest,
   type Slot,
+  STALLED_AFTER_MS,
 } from '../domain/schedules';
 import type { Caller } from '../domain/caller';
 import { afterCommit } from './afterCommit';
 import { activate } from './activation';
 import type { Versioned } from '../ports/repository';
+import type { WrittenVersions } from '../ports/schedules';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
-import { alreadyInDirectory, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
-import { policyFor } from './policies';
+import { alreadyInDirectory, revokeUnlessNeeded, settleAudit, settleSchedule } from './settleSchedule';
+import type { AuditRecord } from '../ports/audit';
+import { keepForEvents, policyFor } from './policies';
 import { checkTarget } from './targets';
 import { sameTarget, scopeOf, type Target } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
@@ -59,25 +62,35 @@ export async function submitScheduleRequest<F>(
   }
   // Removals, deactivations and asks check no policy rule: they do not read the policy.
   const policy = RULELESS_ACTIONS.includes(body.action) ? null : (await policyFor(deps, body.target)).value;
+  // Why: the events this request causes are read by this process's consumers with the policy (mail, webhooks); just read, it saves them a read.
+  if (policy) keepForEvents(body.target, policy);
   // The workflow (or another admin) may change the slot between our read and our write: then
   // the action is decided again on what is stored now, a few times, before answering 409.
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now();
     // The slot's live schedule and, for an activation, the eligibilities that cover it: point reads, read at once.
+    // A change of a live schedule writes at the version it read: the first try may take it as
+    // this process last wrote it (a stale one fails the write, and the next try reads).
+    const cached = attempt === 1 && !body.isValidationOnly && CHANGING_ACTIONS.includes(body.action);
     const [live, covering] = await Promise.all([
-      deps.schedules.liveInSlot(kind, body),
+      deps.schedules.liveInSlot(kind, body, { cached }),
       body.action === 'selfActivate' ? eligibilitiesCovering(deps, body) : Promise.resolve([]),
     ]);
     const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName };
     try {
       return await runAction(context);
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= MAX_ATTEMPTS) throw error;
+      // Why: an answer decided on a kept copy (not written) is decided again on the stored state.
+      const again = error instanceof DomainError && (error.code === 'ConcurrentModification' || cached);
+      if (!again || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }
 
 const MAX_ATTEMPTS = 4;
+
+/** Actions that change the slot's live schedule, at the version they found it at. */
+const CHANGING_ACTIONS: readonly RequestAction[] = ['adminRemove', 'selfDeactivate', 'adminUpdate', 'adminExtend'];
 
 /**
  * The target's scope and every scope above it, nearest first. An Azure scope's management
@@ -389,16 +402,55 @@ async function change(
     ]),
     details: { requestId: request.id, scheduleId: next.id, action: ctx.body.action, justification: ctx.body.justification ?? undefined },
   });
-  await ctx.deps.schedules.update(next, live.etag, request, { events: [event], audit: [audit] });
-  if (ctx.kind === 'assignment') {
+  // A removal of a role the directory holds for it: taken back first, and recorded in the same write.
+  const revoked = removing && ctx.kind === 'assignment' && next.roleAssignmentOriginId !== null ? await revokeFirst(ctx, next) : undefined;
+  const committed = revoked?.schedule ?? next;
+  // The change and its settlement (a removal's revocation) go to the audit chain in one append.
+  const settled = await ctx.deps.schedules.together(async () => {
+    let written: WrittenVersions = {};
+    await ctx.deps.schedules.update(committed, live.etag, request, { events: [event], audit: [audit, ...(revoked?.audit ?? [])] }, { onWritten: (v) => (written = v) });
+    if (ctx.kind !== 'assignment') return undefined;
+    if (revoked) return committed;
     // Why: a grant may be landing right now that the schedule does not record yet; an ended
     // schedule takes the role back whatever its record says (the directory is the reality).
-    if (!isLive(next)) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
-    await afterCommit(ctx.correlationId, 'settling the changed assignment', () => settleSchedule(ctx.deps, next, ctx.correlationId));
-    // The activation's workflow waits for its end; tell it the end moved (or came).
-    if (next.assignmentType === 'Activated') await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop');
+    // One that records its grant is taken back by the settlement below.
+    if (!isLive(next) && next.roleAssignmentOriginId === null) await afterCommit(ctx.correlationId, 'revoking the ended assignment', () => revokeUnlessNeeded(ctx.deps, next, ctx.now));
+    // Ended, it is settled on its own row as just written (no read first): the role is taken
+    // back (the directory refused before the commit); live, on its slot as just written.
+    const step = isLive(next) ? 'settling the changed assignment' : 'revoking the ended assignment';
+    return afterCommit(ctx.correlationId, step, () => settleSchedule(ctx.deps, next, ctx.correlationId, undefined, written.version));
+  });
+  if (ctx.kind === 'assignment') {
+    // The activation's workflow waits for its end; tell it the end moved (or came, and whether it is all done).
+    if (next.assignmentType === 'Activated') {
+      const done = settled !== undefined && !isLive(settled) && settled.roleAssignmentOriginId === null;
+      await ctx.deps.workflow?.notify(next.createdUsing, isLive(next) ? 'extended' : 'stop', done ? { settled: true } : undefined);
+    }
   }
   return request;
+}
+
+/**
+ * Takes an ended assignment's role back in the directory before its removal is committed, so
+ * the commit records the removal and the revocation together (one write, one audit append, and
+ * nothing left for the workflow). No other schedule of the slot relies on the grant: the slot
+ * holds this one, live, until the commit (which checks its version). The reconcile pass is
+ * asked to look first: a process that dies between the directory and the commit leaves the
+ * schedule recorded as held but missing there, and the pass puts it back (restoreMissingGrant).
+ * Undefined when the directory refused: the removal is then committed first and the role taken
+ * back after it, like any settlement.
+ */
+async function revokeFirst(ctx: ActionContext, ended: Schedule): Promise<{ schedule: Schedule; audit: AuditRecord[] } | undefined> {
+  await ctx.deps.schedules.lookAt(ended, new Date(ctx.now.getTime() + STALLED_AFTER_MS));
+  try {
+    // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
+    if (ended.grantedByPim !== false) await ctx.deps.access.of(ended.target.kind).revoke(ended.principalId, ended.target);
+  } catch (error) {
+    console.warn(`Request ${ctx.correlationId}: taking the role back before recording its removal failed; it is recorded first and taken back after. ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  const schedule = { ...ended, roleAssignmentOriginId: null };
+  return { schedule, audit: await settleAudit(ctx.deps, ended, schedule, ctx.correlationId, ctx.now) };
 }
 
 function requireLive(ctx: ActionContext): Versioned<Schedule> {

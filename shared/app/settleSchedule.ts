@@ -8,6 +8,7 @@ import type { DomainEvent } from '../domain/events';
 import { auditRecord } from './audit';
 import { domainEvent } from './events';
 import type { ScheduleDeps } from './requestContext';
+import type { WriteOptions } from '../ports/schedules';
 
 /** Whether the schedule's state and the directory disagree with the clock (work for settleSchedule). */
 export function needsSettling(schedule: Schedule, now: Date): boolean {
@@ -25,13 +26,13 @@ export function needsSettling(schedule: Schedule, now: Date): boolean {
 export type Alongside = (settled: Schedule) => Promise<{ request?: ScheduleRequest; events?: DomainEvent[] } | undefined>;
 
 /**
- * Brings one schedule in line (`version`: the slot's ETag the schedule was read at, which saves
- * reading it again) with the clock: an active assignment in effect is granted in
+ * Brings one schedule in line (`version`: the slot's ETag the schedule was read at, or an ended
+ * one's own row's, which saves reading it again; `write`: what the write carries and reports) with the clock: an active assignment in effect is granted in
  * the directory, one out of effect is revoked there, and a schedule past its end expires
  * (freeing its slot). Idempotent, so the reconcile timer can call it as often as it likes.
  * Returns the schedule as stored afterwards.
  */
-export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string, alongside?: Alongside, version?: string): Promise<Schedule> {
+export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, correlationId: string, alongside?: Alongside, version?: string, write?: WriteOptions): Promise<Schedule> {
   const now = deps.clock.now();
   const shouldHold = schedule.kind === 'assignment' && isInEffect(schedule, now);
   const holds = schedule.roleAssignmentOriginId !== null;
@@ -62,16 +63,17 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   try {
     if (isLive(schedule) && version) {
       // Read with its version just now: the write is refused (409) if anything changed since.
-      await deps.schedules.update(next, version, along?.request, changes);
+      await deps.schedules.update(next, version, along?.request, changes, write);
     } else if (isLive(schedule)) {
       const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
       if (!current || current.value.id !== schedule.id) throw conflict('The schedule ended while it was being granted.', 'ConcurrentModification');
       // Why: decided on a stale copy (another pass settled it meanwhile), this write would record
       // the same grant twice; the caller re-reads and finds nothing left to do.
       if (JSON.stringify(current.value) !== JSON.stringify(schedule)) throw conflict('The schedule changed while it was being settled.', 'ConcurrentModification');
-      await deps.schedules.update(next, current.etag, along?.request, changes);
+      await deps.schedules.update(next, current.etag, along?.request, changes, write);
     } else {
-      await deps.schedules.saveEnded(next, changes);
+      // An ended schedule's `version` is its own row's (as the caller wrote it).
+      await deps.schedules.saveEnded(next, changes, version);
       if (along?.request) await deps.schedules.saveRequest(along.request);
     }
   } catch (error) {
@@ -87,7 +89,7 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
 }
 
 /** The audit record of a settlement that changed something a person would care about. */
-async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedule, correlationId: string, now: Date): Promise<AuditRecord[]> {
+export async function settleAudit(deps: ScheduleDeps, schedule: Schedule, next: Schedule, correlationId: string, now: Date): Promise<AuditRecord[]> {
   const changes = describeChange(schedule, next);
   if (!changes) return [];
   const holds = schedule.roleAssignmentOriginId !== null;

@@ -1,11 +1,38 @@
+import type { Schedule, ScheduleRequest } from '../domain/schedules';
+
 /** The durable workflow behind each activation request (one instance per request, keyed by its id). */
 export interface ActivationWorkflow {
   start(requestId: string, input: ActivationWorkflowInput): Promise<void>;
-  /** Wakes the workflow; the decision of record is always in storage, so a lost event only delays it. */
-  notify(requestId: string, event: ActivationEvent): Promise<void>;
+  /**
+   * Wakes the workflow; the decision of record is always in storage, so a lost event only delays
+   * it. `data` tells it what the sender has done already (see ActivationEventData).
+   */
+  notify(requestId: string, event: ActivationEvent, data?: ActivationEventData): Promise<void>;
 }
 
 export type ActivationEvent = 'approvalDecided' | 'canceled' | 'stop' | 'extended';
+
+export interface ActivationEventData {
+  /**
+   * With 'stop': the sender has taken the role back and recorded it (the schedule is settled),
+   * so the workflow has nothing left to do.
+   */
+  settled?: boolean;
+}
+
+/**
+ * An activation as a step last wrote it, with the versions of its rows, carried to the next step
+ * so that step need not read it again. Only a hint: a step whose write finds a version stale
+ * reads the stored state and decides again.
+ */
+export interface ActivationState {
+  request: ScheduleRequest;
+  schedule: Schedule;
+  /** The slot row's ETag. */
+  version: string;
+  /** The request row's ETag. */
+  requestVersion?: string;
+}
 
 export interface ActivationWorkflowInput {
   requestId: string;
@@ -13,4 +40,6 @@ export interface ActivationWorkflowInput {
   startDateTime: string;
   /** The W3C traceparent of the request that started it, so its activities join that trace. */
   traceparent?: string;
+  /** The activation as the request stored it (for the first step after it). */
+  state?: ActivationState;
 }

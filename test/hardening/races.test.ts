@@ -140,6 +140,29 @@ describe('races', () => {
     expect(await grantsOf(USERS.alice, ROLES.appAdmin)).toBe(1);
   });
 
+  it('a removal that died between the directory and its record: the reconcile pass puts the role back, audited', async () => {
+    await eligible(USERS.erin, ROLES.userAdmin);
+    const res = await app.api('erin', 'POST', REQUESTS, {
+      action: 'selfActivate', principalId: USERS.erin, roleDefinitionId: ROLES.userAdmin, directoryScopeId: '/', justification: 'race',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const id = String(res.body.id);
+    await eventually(async () => ((await statusOf(id)) === 'Provisioned' ? true : undefined));
+    // What a removal does first (it takes the role out of the directory, then records both): here it dies before the record.
+    await deps().access.of('directoryRole').revoke(USERS.erin, { kind: 'directoryRole', roleDefinitionId: ROLES.userAdmin, directoryScopeId: '/' });
+    expect(await grantsOf(USERS.erin, ROLES.userAdmin)).toBe(0);
+    await app.later(3 * 60_000, async () => {
+      await app.reconcile();
+    });
+    // Nothing recorded the removal: the activation stands, and so does its role.
+    expect(await statusOf(id)).toBe('Provisioned');
+    expect(await grantsOf(USERS.erin, ROLES.userAdmin)).toBe(1);
+    await app.relayOutbox();
+    const restored = (await deps().audit.list()).filter((r) => r.activityDisplayName === 'Role assignment restored in the directory by PIM (it was missing)');
+    expect(restored.map((r) => r.targetResources[0]?.id)).toEqual([USERS.erin]);
+  });
+
   it('a request whose approval was never stored (creation cut off) ends Failed instead of waiting forever', async () => {
     await needsApprovalBy(ROLES.security, GROUPS.approvers);
     await eligible(USERS.erin, ROLES.security);

@@ -13,9 +13,9 @@ export function durableWorkflow(client: DurableClient, warn: (message: string) =
       const traceparent = currentTraceparent();
       await client.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input: traceparent ? { ...input, traceparent } : input });
     },
-    async notify(requestId, event) {
+    async notify(requestId, event, data) {
       try {
-        await client.raiseEvent(requestId, event, null);
+        await client.raiseEvent(requestId, event, data ?? null);
       } catch (error) {
         // A finished instance is not an error (the client takes 410 as done). Anything else is
         // a workflow that sleeps on: the stored state stands and the reconcile timer acts on it,

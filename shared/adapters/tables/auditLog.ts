@@ -152,13 +152,29 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
   /** The head as this log last wrote it: usually still the head, which saves a read per append. */
   let knownHead: Head | undefined;
 
+  /** Appends waiting for the queue: whoever's turn comes first takes them all into one transaction. */
+  let waiting: Array<{ records: AuditRecord[]; settle: (error?: { cause: unknown }) => void }> = [];
+
   function appendAll(records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const appended = queue.then(async () => {
-      for (let i = 0; i < records.length; i += BATCH) await appendNow(records.slice(i, i + BATCH));
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ records, settle: (error) => (error ? reject(error.cause) : resolve()) });
+      // Why: appends that arrive while one is being committed (other requests' changes) share the
+      // next transaction instead of queueing one each: fewer requests, less waiting under load.
+      const turn = queue.then(async () => {
+        const taken = waiting;
+        waiting = [];
+        if (taken.length === 0) return;
+        const all = taken.flatMap((w) => w.records);
+        try {
+          for (let i = 0; i < all.length; i += BATCH) await appendNow(all.slice(i, i + BATCH));
+          for (const w of taken) w.settle();
+        } catch (cause) {
+          for (const w of taken) w.settle({ cause });
+        }
+      });
+      queue = turn.catch(() => undefined);
     });
-    queue = appended.catch(() => undefined);
-    return appended;
   }
 
   async function appendNow(batch: AuditRecord[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
 import type { DomainEvent } from '../../domain/events';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
@@ -21,6 +22,11 @@ type OutboxEntity = {
   storedAt: string;
   json: string;
 };
+
+/** Commits made inside `together(...)`, relayed at its end: their audit records in one chain append. */
+interface Held {
+  commits: Array<{ table: OutboxTable; partitionKey: string; changes: Changes }>;
+}
 
 export interface OutboxReport {
   published: number;
@@ -54,6 +60,7 @@ export class TableOutbox {
    */
   private readonly relayed = new Map<string, { table: OutboxTable; partitionKey: string; rowKeys: string[] }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly held = new AsyncLocalStorage<Held>();
 
   constructor(
     private readonly tables: TableAccess,
@@ -114,9 +121,44 @@ export class TableOutbox {
     return [...audit, ...events];
   }
 
-  /** Relays what a committed transaction wrote. Never throws: the sweep retries. */
+  /**
+   * Runs `work`, holding back the relay of the commits it makes until it ends; then relays them
+   * together: their audit records in one chain append (one transaction, not one per commit),
+   * then their events. Why: one action that commits twice (a removal, then its revocation)
+   * costs one append. Each commit's rows are durable from its own transaction, so a process
+   * that dies in between leaves them to the sweep, as ever.
+   */
+  async together<T>(work: () => Promise<T>): Promise<T> {
+    if (this.held.getStore()) return work();
+    const held: Held = { commits: [] };
+    try {
+      return await this.held.run(held, work);
+    } finally {
+      await this.relayHeld(held);
+    }
+  }
+
+  private async relayHeld(held: Held): Promise<void> {
+    if (held.commits.length === 0) return;
+    const audit = held.commits.flatMap((c) => c.changes.audit ?? []);
+    const events = held.commits.flatMap((c) => c.changes.events ?? []);
+    try {
+      await this.audit.appendAll(audit);
+      await this.publisher.publish(events);
+      for (const c of held.commits) this.later(c.table, c.partitionKey, [...(c.changes.audit ?? []).map((r) => rowKey('outaudit', r.id)), ...(c.changes.events ?? []).map((e) => rowKey('outbox', e.id))]);
+    } catch (error) {
+      this.warn(`Outbox: ${describe({ audit, events })} left for the sweep: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Relays what a committed transaction wrote (or holds it for the end of `together`). Never throws: the sweep retries. */
   private async committed(table: OutboxTable, partitionKey: string, changes: Changes): Promise<void> {
     if (isEmpty(changes)) return;
+    const held = this.held.getStore();
+    if (held) {
+      held.commits.push({ table, partitionKey, changes });
+      return;
+    }
     try {
       await this.relay(table, partitionKey, changes.audit ?? [], changes.events ?? [], 'later');
     } catch (error) {

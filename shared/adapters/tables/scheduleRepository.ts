@@ -9,11 +9,12 @@ import {
   type ScheduleKind,
   type ScheduleRequest,
   type Slot,
+  STALLED_AFTER_MS,
 } from '../../domain/schedules';
 import { atScope, covers, scopeAndAncestors } from '../../domain/target';
 import type { Changes } from '../../ports/changes';
 import type { Versioned } from '../../ports/repository';
-import type { DueWork, ScheduleRepository } from '../../ports/schedules';
+import type { DueWork, ScheduleRepository, WriteOptions } from '../../ports/schedules';
 import { DueIndex } from './dueIndex';
 import { IdIndex } from './idIndex';
 import { keys } from './keys';
@@ -21,6 +22,8 @@ import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 export const SCHEDULES_TABLE = 'Schedules';
+/** How far in the future a filed row must still be to count as not handled yet (clocks of instances differ a little). */
+const NOT_DUE_MARGIN_MS = 10_000;
 const TABLE = SCHEDULES_TABLE;
 
 /** Row types in a principal's partition. */
@@ -95,6 +98,43 @@ class FreeSlots {
   }
 }
 
+/**
+ * Live slot rows as this process last wrote or read them, with their ETags: a caller that writes
+ * at that version (which fails if the row moved on) need not read the row first.
+ */
+class LiveSlots {
+  private readonly rows = new Map<string, Versioned<Schedule>>();
+  /** Writes of this process in flight, by slot: a kept copy is taken only once they are done. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Runs a write of the slot, so a caller wanting the kept copy waits for it. */
+  async during<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const done = write();
+    const settled = done.catch(() => undefined);
+    this.writing.set(key, settled);
+    try {
+      return await done;
+    } finally {
+      if (this.writing.get(key) === settled) this.writing.delete(key);
+    }
+  }
+  /** The kept copy, once this process's writes of the slot in flight are done. */
+  async kept(key: string): Promise<Versioned<Schedule> | undefined> {
+    await this.writing.get(key);
+    return this.rows.get(key);
+  }
+  note(key: string, schedule: Schedule, etag: string | undefined): void {
+    if (!etag || !isLive(schedule)) {
+      this.rows.delete(key);
+      return;
+    }
+    if (this.rows.size >= 10_000) this.rows.clear();
+    this.rows.set(key, { value: schedule, etag });
+  }
+  forget(key: string): void {
+    this.rows.delete(key);
+  }
+}
+
 export interface ScheduleRepositoryOptions {
   /** How early holders are told an end is near (decides when the reconcile pass looks). */
   expiryNotice?: ExpiryNotice;
@@ -115,6 +155,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   const due = new DueIndex(tables);
   const notice = options.expiryNotice ?? DEFAULT_EXPIRY_NOTICE;
   const freeSlots = new FreeSlots();
+  const liveSlots = new LiveSlots();
 
   /** Writes the actions and the changes' outbox rows in one transaction, then relays the changes. */
   async function commit(client: TableClient, pk: string, actions: TransactionAction[], changes: Changes): Promise<TableTransactionResponse> {
@@ -126,10 +167,24 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   /** What this process filed last per schedule: filing the same moment again is a no-op, so it is skipped. */
   const filed = new Map<string, string>();
 
-  /** Files the schedule with the reconcile pass at its next moment of attention, before the write that needs it. */
+  /**
+   * Files the schedule with the reconcile pass at its next moment of attention, before the write
+   * that needs it. Skipped when this process filed a row that falls due no later and is not due
+   * yet (so no pass can have handled it): the pass looks then, and files the next moment itself.
+   * A role still held past its end (a removal's) may wait for such a row up to STALLED_AFTER_MS:
+   * the writer takes it back right after the write, and the pass is only there if it dies first.
+   */
   async function fileAttention(s: Schedule, request: ScheduleRequest | undefined): Promise<void> {
-    const at = nextAttention(s, notice, new Date(), awaitsWorkflow(request));
-    if (!at || filed.get(s.id) === at.toISOString()) return;
+    const now = new Date();
+    const at = nextAttention(s, notice, now, awaitsWorkflow(request));
+    if (at) await fileAt(s, at, !isLive(s) && s.roleAssignmentOriginId !== null ? STALLED_AFTER_MS : 0, now);
+  }
+
+  /** Files the schedule at `at`, unless a row this process filed falls due by `at + slack` and is not due yet. */
+  async function fileAt(s: Schedule, at: Date, slack: number, now = new Date()): Promise<void> {
+    const pending = filed.get(s.id);
+    if (pending === at.toISOString()) return;
+    if (pending !== undefined && Date.parse(pending) <= at.getTime() + slack && Date.parse(pending) > now.getTime() + NOT_DUE_MARGIN_MS) return;
     await due.add(at, 'settle', partitionOf(s.principalId), `${s.kind}|${s.id}`);
     if (filed.size > 10_000) filed.clear();
     filed.set(s.id, at.toISOString());
@@ -156,9 +211,11 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
    * The request row: created when new (create-only), replaced when it exists at the version
    * last read. A request this process has not seen is indexed first, which tells which it is.
    */
-  async function requestAction(request: ScheduleRequest, schedule?: Schedule): Promise<TransactionAction> {
+  async function requestAction(request: ScheduleRequest, schedule?: Schedule, carried?: string): Promise<TransactionAction> {
     const pk = partitionOf(request.principalId);
     if (!schedule) {
+      // A version the caller carries says the row exists: no need to ask the index.
+      if (carried) return ['update', toRequestEntity(request), 'Replace', { etag: carried }];
       const isNew = await ids.claim(request.id, { partitionKey: pk });
       if (isNew) return ['create', toRequestEntity(request)];
       let etag = requestVersions.get(request.id);
@@ -187,12 +244,18 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
   }
 
   return {
-    async liveInSlot(kind, slot) {
-      const client = await table();
+    async liveInSlot(kind, slot, options = {}) {
       const rk = liveRowOf(kind, slot);
+      const key = `${partitionOf(slot.principalId)}|${rk}`;
+      const known = options.cached ? await liveSlots.kept(key) : undefined;
+      // Why: an activation not yet recorded as granted may be being granted right now (its write
+      // would move the row on): read it, rather than decide on a copy that is about to be stale.
+      if (known && !(known.value.status === 'PendingProvisioning' && known.value.roleAssignmentOriginId === null)) return known;
+      const client = await table();
       const row = await read(client, partitionOf(slot.principalId), rk);
       if (!row) return undefined;
       const schedule = fromScheduleEntity(row);
+      liveSlots.note(key, schedule, row.etag);
       if (isLive(schedule)) return { value: schedule, etag: row.etag };
       freeSlots.remember(`${row.partitionKey}|${rk}`, row.etag);
       return undefined;
@@ -203,12 +266,16 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return found.filter((s): s is Versioned<Schedule> => s !== undefined && covers(s.value.target, slot.target, scopes));
     },
 
-    async create(schedule, request, changes = {}) {
+    async create(schedule, request, changes = {}, options: WriteOptions = {}) {
       if (!isLive(schedule)) throw new Error(`Schedule ${schedule.id} is not live; only live schedules take a slot.`);
       const client = await table();
       const pk = partitionOf(schedule.principalId);
       const requestRow = await requestAction(request, schedule);
-      const noteRequest = (r: TableTransactionResponse) => noteRequestVersion(request.id, r.subResponses[1]?.etag);
+      const noteRequest = (r: TableTransactionResponse) => {
+        noteRequestVersion(request.id, r.subResponses[1]?.etag);
+        liveSlots.note(slotKey, schedule, r.subResponses[0]?.etag);
+        options.onWritten?.({ version: r.subResponses[0]?.etag, requestVersion: r.subResponses[1]?.etag });
+      };
       await fileAttention(schedule, request);
       const slot = slotEntity(schedule);
       const slotKey = `${pk}|${slot.rowKey}`;
@@ -218,7 +285,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
         const freeAt = freeSlots.take(slotKey);
         const claim: TransactionAction = freeAt ? ['update', slot, 'Replace', { etag: freeAt }] : ['create', slot];
         try {
-          noteRequest(await commit(client, pk, [claim, requestRow], changes));
+          noteRequest(await liveSlots.during(slotKey, () => commit(client, pk, [claim, requestRow], changes)));
           return true;
         } catch (error) {
           const status = statusCodeOf(error);
@@ -232,7 +299,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       return false;
     },
 
-    async update(schedule, version, request, changes = {}) {
+    async update(schedule, version, request, changes = {}, options: WriteOptions = {}) {
       const client = await table();
       const pk = partitionOf(schedule.principalId);
       // Ending frees the slot, and the schedule gets its own (history) row.
@@ -240,26 +307,41 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const actions: TransactionAction[] = [['update', slot, 'Replace', { etag: version }]];
       if (!isLive(schedule)) actions.push(['create', endedEntity(schedule)]);
       const requestAt = actions.length;
-      if (request) actions.push(await requestAction(request));
+      if (request) actions.push(await requestAction(request, undefined, options.requestVersion));
       await fileAttention(schedule, request);
       try {
-        const response = await commit(client, pk, actions, changes);
+        const response = await liveSlots.during(`${pk}|${slot.rowKey}`, () => commit(client, pk, actions, changes));
         // Sub-responses come in the order of the actions (an update's carries no row key).
-        const freedAt = response.subResponses[0]?.etag;
-        if (!isLive(schedule) && freedAt) freeSlots.remember(`${pk}|${slot.rowKey}`, freedAt);
+        const slotAt = response.subResponses[0]?.etag;
+        liveSlots.note(`${pk}|${slot.rowKey}`, schedule, slotAt);
+        if (!isLive(schedule) && slotAt) freeSlots.remember(`${pk}|${slot.rowKey}`, slotAt);
         if (request) noteRequestVersion(request.id, response.subResponses[requestAt]?.etag);
+        // While live, the slot row holds it; once ended, its own row is the record.
+        const heldAt = isLive(schedule) ? slotAt : response.subResponses[1]?.etag;
+        options.onWritten?.({ version: heldAt, requestVersion: request ? response.subResponses[requestAt]?.etag : undefined });
       } catch (error) {
         const status = statusCodeOf(error);
         if (request) requestVersions.delete(request.id);
+        liveSlots.forget(`${pk}|${slot.rowKey}`);
         if (status === 409 || status === 412 || status === 404) throw changedMeanwhile();
         throw error;
       }
     },
 
-    async saveEnded(schedule, changes = {}) {
+    async saveEnded(schedule, changes = {}, version) {
       if (isLive(schedule)) throw new Error(`Schedule ${schedule.id} is live; change it through update().`);
       const client = await table();
       const entity = endedEntity(schedule);
+      if (version) {
+        // Written by the caller at this version just now: write again without reading (a 412 means it moved on; read and compare below).
+        await fileAttention(schedule, undefined);
+        try {
+          await commit(client, entity.partitionKey, [['update', entity, 'Replace', { etag: version }]], changes);
+          return;
+        } catch (error) {
+          if (statusCodeOf(error) !== 412 && statusCodeOf(error) !== 404) throw error;
+        }
+      }
       const current = await read(client, entity.partitionKey, entity.rowKey);
       if (!current) throw changedMeanwhile();
       // Why: two passes settling the same ended schedule at once (the removal's own and its
@@ -361,6 +443,10 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       }
       return out;
     },
+
+    lookAt: (schedule, at) => fileAt(schedule, at, 0),
+
+    together: (work) => (outbox ? outbox.together(work) : work()),
 
     async completeDue(work) {
       for (const w of work) filed.delete(w.id);
