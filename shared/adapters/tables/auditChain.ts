@@ -64,6 +64,8 @@ export type AuditHeadEntity = {
   /** The last record's atMs, and how far any record's time lags its atMs (auditReads.ts); absent on chains started without them. */
   atMs?: number;
   lagMs?: number;
+  /** The first seq whose records have history index rows (auditIndex.ts); absent on chains without the index. */
+  indexedFrom?: number;
 };
 
 /** What a row from the table may hold: nothing is trusted until checked. */
@@ -264,7 +266,8 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
   let cursor = chainStart;
   let head: RawRow | undefined;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey}`;
+    // Record rows (digits) sort before the head; the markers and the index rows after it are not links.
+    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey} and RowKey le ${keys.audit.head.rowKey}`;
     let read = 0;
     for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
       const raw: RawRow = { ...row, rowKey: row.rowKey ?? '' };
@@ -272,8 +275,6 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
         head = raw;
         continue;
       }
-      // Which-records-are-chained markers sort after the head; they are not chain links.
-      if (raw.rowKey.startsWith(keys.audit.markerPrefix)) continue;
       const next = checkRecord(cursor, raw);
       if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
       cursor = next;

@@ -2,6 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
 import type { AuditPage, AuditQuery, AuditRecord } from '../../ports/audit';
 import type { AuditHeadEntity, AuditRecordEntity } from './auditChain';
+import { indexFor, readIndex } from './auditIndex';
 import { keys } from './keys';
 import { statusCodeOf } from './tableAccess';
 
@@ -30,13 +31,22 @@ interface Cursor {
   low: number;
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ b: c.below, l: c.low }), 'utf8').toString('base64url');
+/** Where a page read from the history index (auditIndex.ts) goes on: after this row key, then below seq `indexedFrom` by the chain. */
+interface IndexCursor {
+  after: string;
+  indexedFrom: number;
+  lagMs: number;
 }
 
-function decodeCursor(text: string): Cursor {
+function encodeCursor(c: Cursor | IndexCursor): string {
+  const fields = 'after' in c ? { x: c.after, f: c.indexedFrom, g: c.lagMs } : { b: c.below, l: c.low };
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor | IndexCursor {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; f?: unknown; g?: unknown };
+    if (typeof parsed.x === 'string' && Number.isSafeInteger(parsed.f) && Number.isSafeInteger(parsed.g)) return { after: parsed.x, indexedFrom: parsed.f as number, lagMs: parsed.g as number };
     if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number };
   } catch {
     // reported below
@@ -100,7 +110,7 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
   }
 
   /** The seq range [low, high] that can hold the query's records. */
-  async function window(table: TableClient, query: AuditQuery): Promise<Cursor | undefined> {
+  async function seqWindow(table: TableClient, query: AuditQuery): Promise<Cursor | undefined> {
     const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
     if (!head || typeof head.seq !== 'number' || head.seq < 1) return undefined;
     let low = 1;
@@ -121,9 +131,38 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
     return out.reverse();
   }
 
+  /**
+   * A page for one person from the history index: one range read, not a walk of the chain. On a
+   * chain indexed from some seq on, the records below it are then read from the chain.
+   */
+  async function indexedPage(table: TableClient, query: AuditQuery, top: number, at: IndexCursor | { head: AuditHeadEntity }): Promise<AuditPage | undefined> {
+    const index = indexFor(query);
+    const indexedFrom = 'head' in at ? at.head.indexedFrom : at.indexedFrom;
+    const lagMs = 'head' in at ? at.head.lagMs : at.lagMs;
+    if (!index || typeof indexedFrom !== 'number' || typeof lagMs !== 'number') return undefined;
+    const window = { lagMs, ...(query.from !== undefined ? { fromMs: Date.parse(query.from) } : {}), ...(query.to !== undefined ? { toMs: Date.parse(query.to) } : {}) };
+    const after = 'after' in at ? at.after : undefined;
+    const stretch = await readIndex(table, index, window, top, READ_BUDGET, (r) => matchesAudit(r, query), after);
+    if (stretch.lastRowKey !== undefined) return { records: stretch.records, next: encodeCursor({ after: stretch.lastRowKey, indexedFrom, lagMs }) };
+    if (indexedFrom <= 1) return { records: stretch.records };
+    // The index ran out; the older records were chained before it and are read from the chain.
+    const older = await seqWindow(table, query);
+    if (!older || older.low >= indexedFrom) return { records: stretch.records };
+    const rest = { below: Math.min(older.below, indexedFrom), low: older.low };
+    return { records: stretch.records, next: encodeCursor(rest) };
+  }
+
   async function page(query: AuditQuery, top: number, cursorText?: string): Promise<AuditPage> {
     const table = await open();
-    const range = cursorText !== undefined ? decodeCursor(cursorText) : await window(table, query);
+    const decoded = cursorText !== undefined ? decodeCursor(cursorText) : undefined;
+    if (decoded && 'after' in decoded) return (await indexedPage(table, query, top, decoded)) ?? { records: [] };
+    if (decoded === undefined && indexFor(query)) {
+      const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
+      if (!head) return { records: [] };
+      const indexed = await indexedPage(table, query, top, { head });
+      if (indexed) return indexed;
+    }
+    const range = decoded ?? (await seqWindow(table, query));
     if (!range) return { records: [] };
     const narrowed = Object.keys(query).some((k) => k !== 'from' && k !== 'to');
     const records: AuditRecord[] = [];
