@@ -72,4 +72,10 @@ export interface Directory extends Principals {
   addToGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<{ created: boolean }>;
   /** Removes the principal's membership or ownership; absent is success. */
   removeFromGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<void>;
+  /**
+   * Graph `POST /users/{id}/revokeSignInSessions`: invalidates the user's refresh tokens and
+   * browser sessions (within minutes; access tokens already issued live until they expire).
+   * Any 2xx is success; a user that does not exist is a no-op. Throws on other failures.
+   */
+  revokeSignInSessions(userId: string): Promise<void>;
 }
