@@ -17,8 +17,9 @@ export interface ParsedCommand {
 }
 
 /** Commands and how many words name them; the rest of the positionals are their arguments. */
-const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'help'] as const;
-const TWO_WORDS = new Set(['policy']);
+const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'audit', 'help'] as const;
+const TWO_WORDS = new Set(['policy', 'audit']);
+const SUBCOMMANDS: Record<string, string> = { policy: 'export, diff or apply', audit: 'export' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -38,6 +39,10 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,7 +62,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   const command = [first];
   if (TWO_WORDS.has(first)) {
     const second = positionals.shift();
-    if (!second) throw new UsageError(`'pim ${first}' needs a subcommand: export, diff or apply.`);
+    if (!second) throw new UsageError(`'pim ${first}' needs a subcommand: ${SUBCOMMANDS[first] ?? 'see pim help'}.`);
     command.push(second);
   }
   const { json, url, ...options } = parsed.values;
@@ -162,6 +167,10 @@ export const USAGE = `pim: request, approve and govern just-in-time access
                                               a group's member (or owner) settings
   pim policy diff <file.yaml>                 what applying the file would change
   pim policy apply <file.yaml> [--dry-run]    change only the rules that differ
+  pim audit export [--from <ISO time>] [--to <ISO time>] [--format jsonl|csv] [-o file]
+                                              audit records with their hash-chain positions
+                                              (admins, auditors); check the file with
+                                              'npm run audit:verify -- --export <file>'
 
   --json      machine-readable output on stdout
   --url <u>   the PIM service (default: PIM_URL, else the one you signed in to)`;

@@ -1,5 +1,6 @@
 import { parseArgs, type ParsedCommand, USAGE, UsageError } from './args';
 import { activate, deactivate } from './commands/activate';
+import { audit } from './commands/audit';
 import { login, logout, whoami } from './commands/login';
 import { policy } from './commands/policy';
 import { approvals, decide, requests } from './commands/requests';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   approve: decide,
   deny: decide,
   policy,
+  audit,
   help: async (_cmd, out) => out.result({ usage: USAGE }, USAGE),
 };
 

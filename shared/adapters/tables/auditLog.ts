@@ -270,5 +270,5 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
   }
 
   const reader = auditReader(() => tables.table(AUDIT_TABLE));
-  return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get };
+  return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get, exportRange: reader.exportRange };
 }

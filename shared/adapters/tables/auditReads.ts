@@ -1,6 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
-import type { AuditPage, AuditQuery, AuditRecord } from '../../ports/audit';
+import type { AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../../ports/audit';
 import type { AuditHeadEntity, AuditRecordEntity } from './auditChain';
 import { indexFor, readIndex } from './auditIndex';
 import { keys } from './keys';
@@ -87,6 +87,7 @@ async function pointRead<T extends object>(table: TableClient, key: { partitionK
 export interface AuditReader {
   page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;
   get(id: string): Promise<AuditRecord | undefined>;
+  exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
 }
 
 export function auditReader(open: () => Promise<TableClient>): AuditReader {
@@ -197,5 +198,22 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
     return record?.id === id ? record : undefined;
   }
 
-  return { page, get };
+  /** The window's stretch of the chain, oldest first, a range read of CHUNK_MAX rows at a time (never all in memory). */
+  async function exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>> {
+    const table = await open();
+    const stretch = await seqWindow(table, range);
+    async function* records(): AsyncIterable<ChainedAuditRecord> {
+      if (!stretch) return;
+      for (let from = stretch.low; from < stretch.below; from += CHUNK_MAX) {
+        const to = Math.min(stretch.below - 1, from + CHUNK_MAX - 1);
+        const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
+        for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['seq', 'prevHash', 'hash', 'json'] } })) {
+          yield { seq: e.seq, prevHash: e.prevHash, hash: e.hash, json: e.json };
+        }
+      }
+    }
+    return records();
+  }
+
+  return { page, get, exportRange };
 }
