@@ -19,6 +19,7 @@ import { TableOutbox } from '../shared/adapters/tables/outbox';
 import { tableWebhookDeadLetterStore } from '../shared/adapters/tables/webhookDeadLetters';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
+import { tableAuditArchiver } from '../shared/adapters/tables/auditArchive';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
@@ -32,7 +33,7 @@ import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
 import type { AlertStore } from '../shared/ports/alerts';
 import type { ApprovalRepository } from '../shared/ports/approvals';
-import type { AuditLog } from '../shared/ports/audit';
+import type { AuditArchiver, AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
 import type { Mailer } from '../shared/ports/mailer';
 import type { NotificationLog } from '../shared/ports/notifications';
@@ -65,6 +66,8 @@ export interface AppDeps {
   alerts: AlertStore;
   nonces: NonceStore;
   audit: AuditLog;
+  /** The audit retention policy's archive (functions/timers/auditArchive.ts). */
+  auditArchive: AuditArchiver;
   clock: Clock;
   tenantId: string;
   outbox: TableOutbox;
@@ -115,6 +118,7 @@ function build(): AppDeps {
     alerts: tableAlertStore(tables),
     nonces: tableNonceStore(tables),
     audit,
+    auditArchive: tableAuditArchiver(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,
     tokens: createTokenValidator({

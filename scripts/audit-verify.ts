@@ -40,15 +40,18 @@ function settings(): { connection: TableConnection; prefix: string } {
  */
 function readOnlyTables(connection: TableConnection, prefix: string): TableSource & { endpoint: string } {
   let client: TableClient;
+  let clientFor: (name: string) => TableClient;
   try {
-    client = tableClientFactory(connection, { retryOptions: { maxRetries: 2, retryDelayInMs: 200 } })(`${prefix}${AUDIT_TABLE}`);
+    clientFor = tableClientFactory(connection, { retryOptions: { maxRetries: 2, retryDelayInMs: 200 } });
+    client = clientFor(`${prefix}${AUDIT_TABLE}`);
   } catch {
     // The SDK's own message here is about its internals; the setting is what needs fixing.
     throw new CannotRead('AzureWebJobsStorage is not a storage connection string (account key or SAS, or UseDevelopmentStorage=true).');
   }
   // Why: a SAS connection string puts its signature in the URL's query; never print that.
   const endpoint = client.url.split('?')[0] ?? '';
-  return { endpoint, table: async () => client };
+  // The audit table, and the archive table when a retention policy moved records there.
+  return { endpoint, table: async (name) => (name === AUDIT_TABLE ? client : clientFor(`${prefix}${name}`)) };
 }
 
 /** One line from an error: the Table service puts its OData (JSON) or XML error body in the message. */

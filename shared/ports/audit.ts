@@ -80,3 +80,13 @@ export interface AuditLog {
    */
   exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
 }
+
+/**
+ * The retention policy's archive: moves the records older than a cutoff out of the live chain into
+ * an archive, keeping the whole chain verifiable (the archive from its start to a checkpoint, the
+ * live chain on from it) and the archived records exportable. Safe to run again or concurrently.
+ */
+export interface AuditArchiver {
+  /** Archives every record whose chain time is before `cutoff`; resolves to how many were moved. */
+  archiveBefore(cutoff: Date): Promise<number>;
+}

@@ -13,6 +13,17 @@ import { keys } from './keys';
  */
 
 export const AUDIT_TABLE = 'Audit';
+/** Where records older than the retention policy's limit go (auditArchive.ts), under the same keys. */
+export const AUDIT_ARCHIVE_TABLE = 'AuditArchive';
+
+/** The archive checkpoint row: the last archived record's seq, hash and time columns. */
+export type AuditCheckpointEntity = {
+  partitionKey: string;
+  rowKey: string;
+  seq: number;
+  hash: string;
+  atMs?: number;
+};
 export const GENESIS_HASH = '0'.repeat(64);
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -263,7 +274,9 @@ const MAX_PASSES = 5;
  */
 export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdict> {
   const table = await tables.table(AUDIT_TABLE);
-  let cursor = chainStart;
+  const archived = await verifyArchive(tables, table);
+  if ('ok' in archived) return archived;
+  let cursor = archived;
   let head: RawRow | undefined;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // Record rows (digits) sort before the head; the markers and the index rows after it are not links.
@@ -275,6 +288,7 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
         head = raw;
         continue;
       }
+      if (raw.rowKey === keys.audit.checkpoint.rowKey) continue;
       const next = checkRecord(cursor, raw);
       if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
       cursor = next;
@@ -284,4 +298,36 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
     if (read === 0 || !headAhead) break;
   }
   return checkHead(cursor, head);
+}
+
+/**
+ * The archived part of the chain, when a retention policy moved some (auditArchive.ts): walked
+ * from the genesis hash in the archive table up to the checkpoint, whose hash it must reach. The
+ * live chain then goes on from there. Without a checkpoint, nothing was archived.
+ */
+async function verifyArchive(tables: TableSource, live: TableClient): Promise<ChainCursor | ChainVerdict> {
+  let checkpoint: AuditCheckpointEntity;
+  try {
+    checkpoint = await live.getEntity<AuditCheckpointEntity>(keys.audit.checkpoint.partitionKey, keys.audit.checkpoint.rowKey);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return chainStart;
+    throw error;
+  }
+  const rowKey = keys.audit.checkpoint.rowKey;
+  if (typeof checkpoint.seq !== 'number' || typeof checkpoint.hash !== 'string') {
+    return { ok: false, count: 0, firstBroken: broken('head', 0, rowKey, 'the archive checkpoint has no seq or hash: it was edited') };
+  }
+  const archive = await tables.table(AUDIT_ARCHIVE_TABLE);
+  let cursor = chainStart;
+  const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey le ${positionKey(checkpoint.seq)}`;
+  for await (const row of archive.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    const next = checkRecord(cursor, { ...row, rowKey: row.rowKey ?? '' });
+    if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: { ...next, problem: `in the archive: ${next.problem}` } };
+    cursor = next;
+  }
+  if (cursor.lastSeq !== checkpoint.seq || cursor.lastHash !== checkpoint.hash) {
+    const problem = `the archive ends at seq ${cursor.lastSeq} but the checkpoint says seq ${checkpoint.seq} with another hash: archived records were deleted, replaced or the checkpoint edited`;
+    return { ok: false, count: cursor.count, firstBroken: broken('missing', cursor.lastSeq + 1, positionKey(cursor.lastSeq + 1), problem) };
+  }
+  return cursor;
 }

@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
-import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
+import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
 import { indexedIds, indexRows, MAX_INDEX_ROWS } from './auditIndex';
 import { auditReader } from './auditReads';
 import { type ChainTime, timeAfter } from './auditTime';
@@ -269,6 +269,6 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     return out.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime) || a.id.localeCompare(b.id));
   }
 
-  const reader = auditReader(() => tables.table(AUDIT_TABLE));
+  const reader = auditReader(() => tables.table(AUDIT_TABLE), () => tables.table(AUDIT_ARCHIVE_TABLE));
   return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get, exportRange: reader.exportRange };
 }

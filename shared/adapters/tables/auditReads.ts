@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
 import type { AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../../ports/audit';
-import type { AuditHeadEntity, AuditRecordEntity } from './auditChain';
+import type { AuditCheckpointEntity, AuditHeadEntity, AuditRecordEntity } from './auditChain';
 import { indexFor, readIndex } from './auditIndex';
 import { keys } from './keys';
 import { statusCodeOf } from './tableAccess';
@@ -90,36 +90,59 @@ export interface AuditReader {
   exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
 }
 
-export function auditReader(open: () => Promise<TableClient>): AuditReader {
+/**
+ * Where the chain's records are: the live table, and the archive table for the seqs up to the
+ * archive checkpoint (auditArchive.ts) when a retention policy moved some.
+ */
+interface Stores {
+  live: TableClient;
+  archivedThrough: number;
+  archive?: TableClient;
+}
+
+/**
+ * `openArchive`: the archive table. Listings read the live chain only (archived records leave
+ * them); exports read both, so archived records stay exportable.
+ */
+export function auditReader(open: () => Promise<TableClient>, openArchive?: () => Promise<TableClient>): AuditReader {
+  async function stores(live: TableClient): Promise<Stores> {
+    const checkpoint = openArchive ? await pointRead<AuditCheckpointEntity>(live, keys.audit.checkpoint, ['seq']) : undefined;
+    const archivedThrough = typeof checkpoint?.seq === 'number' ? checkpoint.seq : 0;
+    return archivedThrough > 0 && openArchive ? { live, archivedThrough, archive: await openArchive() } : { live, archivedThrough };
+  }
+
+  const tableOf = (s: Stores, seq: number) => (seq <= s.archivedThrough && s.archive ? s.archive : s.live);
+
   /** A record row's atMs (a point read). */
-  async function atOf(table: TableClient, seq: number): Promise<number> {
-    const row = await pointRead<AuditRecordEntity>(table, keys.audit.record(seq), ['atMs']);
+  async function atOf(s: Stores, seq: number): Promise<number> {
+    const row = await pointRead<AuditRecordEntity>(tableOf(s, seq), keys.audit.record(seq), ['atMs']);
     if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${seq} has no time column (run \`npm run audit:verify\`).`);
     return row.atMs;
   }
 
-  /** The first seq in [1, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
-  async function firstAtOrAfter(table: TableClient, last: number, ms: number): Promise<number> {
-    let lo = 1;
+  /** The first seq in [first, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
+  async function firstAtOrAfter(s: Stores, first: number, last: number, ms: number): Promise<number> {
+    let lo = first;
     let hi = last + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if ((await atOf(table, mid)) >= ms) hi = mid;
+      if ((await atOf(s, mid)) >= ms) hi = mid;
       else lo = mid + 1;
     }
     return lo;
   }
 
   /** The seq range [low, high] that can hold the query's records. */
-  async function seqWindow(table: TableClient, query: AuditQuery): Promise<Cursor | undefined> {
-    const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
+  async function seqWindow(table: TableClient, query: AuditQuery, withArchive = false): Promise<Cursor | undefined> {
+    const [head, s] = await Promise.all([pointRead<AuditHeadEntity>(table, keys.audit.head), stores(table)]);
     if (!head || typeof head.seq !== 'number' || head.seq < 1) return undefined;
-    let low = 1;
+    const first = withArchive ? 1 : s.archivedThrough + 1;
+    let low = first;
     let high = head.seq;
     // A chain started before the time columns has none: its window is the whole chain.
     if (typeof head.atMs === 'number' && typeof head.lagMs === 'number') {
-      if (query.from !== undefined) low = await firstAtOrAfter(table, high, Date.parse(query.from));
-      if (query.to !== undefined) high = (await firstAtOrAfter(table, high, Date.parse(query.to) + head.lagMs + 1)) - 1;
+      if (query.from !== undefined) low = await firstAtOrAfter(s, first, high, Date.parse(query.from));
+      if (query.to !== undefined) high = (await firstAtOrAfter(s, first, high, Date.parse(query.to) + head.lagMs + 1)) - 1;
     }
     return low <= high ? { below: high + 1, low } : undefined;
   }
@@ -201,13 +224,16 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
   /** The window's stretch of the chain, oldest first, a range read of CHUNK_MAX rows at a time (never all in memory). */
   async function exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>> {
     const table = await open();
-    const stretch = await seqWindow(table, range);
+    const stretch = await seqWindow(table, range, true);
+    const s = await stores(table);
     async function* records(): AsyncIterable<ChainedAuditRecord> {
       if (!stretch) return;
-      for (let from = stretch.low; from < stretch.below; from += CHUNK_MAX) {
-        const to = Math.min(stretch.below - 1, from + CHUNK_MAX - 1);
+      for (let from = stretch.low; from < stretch.below; ) {
+        // A chunk never spans the archive and the live chain: each is read where it is.
+        const to = Math.min(stretch.below - 1, from + CHUNK_MAX - 1, from <= s.archivedThrough ? s.archivedThrough : Number.POSITIVE_INFINITY);
         const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
-        for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['seq', 'prevHash', 'hash', 'json'] } })) {
+        from = to + 1;
+        for await (const e of tableOf(s, to).listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['seq', 'prevHash', 'hash', 'json'] } })) {
           yield { seq: e.seq, prevHash: e.prevHash, hash: e.hash, json: e.json };
         }
       }

@@ -67,6 +67,11 @@ export const keys = {
       return { from: toMs === undefined ? prefix : `${prefix}${invertedTime(toMs)}|`, to: fromMs === undefined ? `${prefix}~` : `${prefix}${invertedTime(fromMs)}|~` };
     },
     indexPrefix: 'x|',
+    /**
+     * The archive checkpoint (auditArchive.ts): the last seq moved to the archive table and its
+     * hash, from which the live chain continues. 'archived' sorts between the records and 'head'.
+     */
+    checkpoint: { partitionKey: 'chain', rowKey: 'archived' },
   },
   /**
    * One partition per principal: its live rows (one per kind and target: the slot lock holding
