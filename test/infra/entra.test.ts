@@ -113,6 +113,7 @@ const PERMISSION_OF: Array<[RegExp, string]> = [
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}\?\$select/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}(\/\$ref|\/\$\{[^}]+\}\/\$ref)/, 'Group.ReadWrite.All'],
   [/^\/users\/\$\{[^}]+\}\/sendMail/, 'Mail.Send'],
+  [/^\/users\/\$\{[^}]+\}\/revokeSignInSessions/, 'User.RevokeSessions.All'],
 ];
 
 function graphCallsOfTheCode(): string[] {
