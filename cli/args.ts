@@ -17,9 +17,9 @@ export interface ParsedCommand {
 }
 
 /** Commands and how many words name them; the rest of the positionals are their arguments. */
-const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'audit', 'help'] as const;
-const TWO_WORDS = new Set(['policy', 'audit']);
-const SUBCOMMANDS: Record<string, string> = { policy: 'export, diff or apply', audit: 'export' };
+const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'reviews', 'review', 'audit', 'help'] as const;
+/** Commands named by two words, and the second words they take (for the message when it is missing). */
+const TWO_WORDS: Record<string, string> = { policy: 'export, diff or apply', review: 'decide', audit: 'export' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -39,6 +39,11 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  all: { type: 'boolean' },
+  definition: { type: 'string' },
+  instance: { type: 'string' },
+  decision: { type: 'string' },
+  justification: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
@@ -60,9 +65,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   const first = positionals.shift() ?? 'help';
   if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`Unknown command '${first}'. Run 'pim help' for the list.`);
   const command = [first];
-  if (TWO_WORDS.has(first)) {
+  const subcommands = TWO_WORDS[first];
+  if (subcommands) {
     const second = positionals.shift();
-    if (!second) throw new UsageError(`'pim ${first}' needs a subcommand: ${SUBCOMMANDS[first] ?? 'see pim help'}.`);
+    if (!second) throw new UsageError(`'pim ${first}' needs a subcommand: ${subcommands}.`);
     command.push(second);
   }
   const { json, url, ...options } = parsed.values;
@@ -162,6 +168,12 @@ export const USAGE = `pim: request, approve and govern just-in-time access
   pim requests [--scope <arm scope>]...       your requests (Azure ones at the ARM scopes)
   pim approvals [--scope <arm scope>]...      requests waiting for your decision
   pim approve|deny <requestId> --reason <text>
+  pim reviews [--all]                         your access reviews in progress and the items
+                                              you have not decided (--all: decided ones too)
+  pim review decide <decisionId> --decision approve|deny|dontknow [--justification <text>]
+                    [--definition <id> --instance <id>]
+  pim review decide --all --definition <id> --instance <id> --decision approve|deny|dontknow
+                    [--justification <text>]   every item you review in that instance
   pim policy export <role> [file.yaml]        a role's settings as YAML
   pim policy export --group <id> [--owner] [file.yaml]
                                               a group's member (or owner) settings

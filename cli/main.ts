@@ -4,6 +4,7 @@ import { audit } from './commands/audit';
 import { login, logout, whoami } from './commands/login';
 import { policy } from './commands/policy';
 import { approvals, decide, requests } from './commands/requests';
+import { review, reviews } from './commands/reviews';
 import { roles } from './commands/roles';
 import { CliError } from './errors';
 import { createOutput, type Output } from './output';
@@ -22,6 +23,8 @@ const COMMANDS: Record<string, Command> = {
   approve: decide,
   deny: decide,
   policy,
+  reviews,
+  review,
   audit,
   help: async (_cmd, out) => out.result({ usage: USAGE }, USAGE),
 };

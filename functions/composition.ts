@@ -18,6 +18,10 @@ import { tableNotificationLog } from '../shared/adapters/tables/notificationLog'
 import { TableOutbox } from '../shared/adapters/tables/outbox';
 import { tableWebhookDeadLetterStore } from '../shared/adapters/tables/webhookDeadLetters';
 import { tableAlertStore } from '../shared/adapters/tables/alertStore';
+import { tableAccessReviewRepository } from '../shared/adapters/tables/accessReviewRepository';
+import type { AccessReviewRepository } from '../shared/ports/accessReviews';
+import { tableBreakGlassAccounts } from '../shared/adapters/tables/breakGlassStore';
+import { graphSignIns } from '../shared/adapters/graph/graphSignIns';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditArchiver } from '../shared/adapters/tables/auditArchive';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
@@ -31,7 +35,9 @@ import { config, hostingFacts } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
-import type { AlertStore } from '../shared/ports/alerts';
+import type { AlertRepository, AlertStore } from '../shared/ports/alerts';
+import type { BreakGlassAccounts } from '../shared/ports/breakGlass';
+import type { SignInLogs } from '../shared/ports/signIns';
 import type { ApprovalRepository } from '../shared/ports/approvals';
 import type { AuditArchiver, AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
@@ -63,7 +69,15 @@ export interface AppDeps {
   policies: PolicyRepository;
   schedules: ScheduleRepository;
   approvals: ApprovalRepository;
+  /** Access review definitions, instances and decisions. */
+  reviews: AccessReviewRepository;
   alerts: AlertStore;
+  /** The security alerts' state, settings and incidents (the alerts API). */
+  alertRepository: AlertRepository;
+  /** Emergency access accounts: PIM_BREAK_GLASS_ACCOUNTS and those admins listed. */
+  breakGlass: BreakGlassAccounts;
+  /** The directory's sign-in logs and users' sign-in activity (Graph). */
+  signIns: SignInLogs;
   nonces: NonceStore;
   audit: AuditLog;
   /** The audit retention policy's archive (functions/timers/auditArchive.ts). */
@@ -100,6 +114,7 @@ function build(): AppDeps {
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   const directory = tracedPort('graph', graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
+  const alertStore = tableAlertStore(tables, outbox);
   const azure = tracedPort('arm', armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
   return {
     health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
@@ -115,7 +130,11 @@ function build(): AppDeps {
       expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
     }),
     approvals: tableApprovalRepository(tables, outbox),
-    alerts: tableAlertStore(tables),
+    reviews: tableAccessReviewRepository(tables, outbox),
+    alerts: alertStore,
+    alertRepository: alertStore,
+    breakGlass: tableBreakGlassAccounts(tables, outbox, settings.PIM_BREAK_GLASS_ACCOUNTS),
+    signIns: tracedPort('graph', graphSignIns({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }), SpanKind.CLIENT),
     nonces: tableNonceStore(tables),
     audit,
     auditArchive: tableAuditArchiver(tables),

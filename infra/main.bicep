@@ -58,6 +58,10 @@ param alwaysReadyInstances int = 0
 
 param reconcileSchedule string = '0 */1 * * * *'
 param alertsSchedule string = '0 */5 * * * *'
+@description('When the access-review timer starts, reminds and ends access reviews (6-field NCRONTAB).')
+param accessReviewsSchedule string = '0 */5 * * * *'
+@description('When the sign-in logs are polled for break-glass account sign-ins (every minute: an incident within a minute).')
+param breakGlassWatchSchedule string = '0 */1 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
 
 import { pimNames } from 'modules/naming.bicep'
@@ -155,6 +159,8 @@ module functionApp 'modules/functionApp.bicep' = {
     publicBaseUrl: publicBaseUrl
     reconcileSchedule: reconcileSchedule
     alertsSchedule: alertsSchedule
+    accessReviewsSchedule: accessReviewsSchedule
+    breakGlassWatchSchedule: breakGlassWatchSchedule
     outboxSchedule: outboxSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

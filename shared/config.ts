@@ -143,8 +143,22 @@ const schema = z.object({
   PIM_WEBHOOK_FIRST_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** When the reconcile timer runs (6-field NCRONTAB, seconds first). */
   PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
-  /** When the directory is compared with PIM's live assignments (roles assigned outside PIM). */
+  /** When the access-review timer runs: instances start, reminders go out, instances end (6-field NCRONTAB). */
+  PIM_ACCESS_REVIEWS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
+  /** When PIM's security alerts are scanned (roles assigned outside PIM, too many Global Administrators, stale accounts, ...). */
   PIM_ALERTS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
+  /** When the sign-in logs are polled for break-glass sign-ins: every minute, so an incident is raised within one. */
+  PIM_BREAK_GLASS_WATCH_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
+  /**
+   * Emergency access (break-glass) accounts, by object id, comma-separated: PIM never removes,
+   * expires or revokes their access, leaves them out of alert counts and watches their sign-ins.
+   * Admins may add more through the API (/pim/breakGlassAccounts).
+   */
+  PIM_BREAK_GLASS_ACCOUNTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))
+    .refine((list) => list.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)), 'object ids (GUIDs), comma-separated'),
   /** Mailbox notifications are sent from (Graph sendMail). */
   PIM_MAIL_SENDER: z.email('an email address'),
   /** Keys that sign approval links, by key id (the first signs; all verify). */

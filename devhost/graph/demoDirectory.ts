@@ -8,6 +8,8 @@ export interface DemoUser {
   displayName: string;
   userPrincipalName: string;
   appRoles: string[];
+  /** The alias of the user's manager (Graph `users/{id}/manager`), when set. */
+  manager?: string;
 }
 
 export interface DemoGroup {

@@ -10,7 +10,8 @@ import { GroupStore } from './groupStore';
 import { DevMailbox, fromGraphJson, type IncomingMail, type SentMail } from './mailbox';
 import { MAILBOX_CSP, renderMailbox, wantsHtml } from './mailboxPage';
 import { MimeContentError, parseMimeBase64 } from './mime';
-import { collection, filtered, graphError, groupJson, type Json, json, notFound, servicePrincipalJson, unknownSegment, userJson } from './responses';
+import { collection, filtered, graphError, groupJson, type Json, json, notFound, selected, servicePrincipalJson, unknownSegment, userJson } from './responses';
+import { createdSince, SignInLog } from './signIns';
 
 const PREFIX = '/.devhost/graph';
 
@@ -35,6 +36,7 @@ export class GraphStandInExtension implements HostExtension {
   private mailbox?: DevMailbox;
   /** revokeSignInSessions calls answered, by user id (kept in memory: devhost is one process). */
   private readonly sessionRevocations = new Map<string, number>();
+  private signIns?: SignInLog;
 
   constructor(private readonly options: GraphStandInOptions = {}) {
     this.directory = options.directory ?? loadDemoDirectory();
@@ -46,6 +48,7 @@ export class GraphStandInExtension implements HostExtension {
     });
     await this.table.createTable();
     this.groups = new GroupStore(this.table);
+    this.signIns = new SignInLog(this.table);
     // Only groups not stored yet: a restart keeps what tests and PIM grants changed.
     await this.groups.seed(seedGroups(this.directory));
     const mailTable = TableClient.fromConnectionString(host.storageConnectionString, `${host.tablePrefix}GraphMail`, { allowInsecureConnection: true });
@@ -73,6 +76,7 @@ export class GraphStandInExtension implements HostExtension {
     if (path === '/.devhost/mail' && req.method === 'GET') return this.mailPage(req);
     if (!path.startsWith(`${PREFIX}/`)) return undefined;
     if (path === `${PREFIX}/faults`) return this.faultApi(req);
+    if (path === `${PREFIX}/signIns`) return this.signInApi(req);
     const fault = this.faults.take(req.method, path);
     if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault && fault.status > 0) {
@@ -113,12 +117,27 @@ export class GraphStandInExtension implements HostExtension {
     }
     if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') return this.sendMail(req, segs[1]);
     if (segs[0] === 'users' && segs[1] && segs[2] === 'revokeSignInSessions' && method === 'POST') return this.revokeSignInSessions(segs[1], root);
+    if (segs[0] === 'users' && segs[1] && segs[2] === 'manager' && !segs[3] && method === 'GET') {
+      const user = findUser(this.directory, segs[1]);
+      if (!user) return notFound(segs[1]);
+      const manager = user.manager ? findUser(this.directory, user.manager) : undefined;
+      return manager ? json(200, userJson(manager)) : notFound('manager');
+    }
     const groupAnswer = await routeGroups(req, segs, root, { store: this.requireGroups(), directory: this.directory });
     if (groupAnswer) return groupAnswer;
+    if (segs[0] === 'auditLogs' && segs[1] === 'signIns' && !segs[2] && method === 'GET') {
+      const since = await this.requireSignIns().since(createdSince(filterOf()));
+      return collection(root, 'auditLogs/signIns', filtered(since as unknown as Json[], filterOf()));
+    }
     if (segs[0] === 'users' && method === 'GET') {
+      const select = req.url.searchParams.get('$select');
       if (!segs[1]) return collection(root, 'users', filtered(this.directory.users.map(userJson), filterOf()));
       const user = findUser(this.directory, segs[1]);
-      return user ? json(200, userJson(user)) : notFound(segs[1]);
+      if (!user) return notFound(segs[1]);
+      // Why: Graph returns signInActivity only when $select asks for it (it costs a licence and a permission there).
+      const wantsActivity = select?.split(',').some((p) => p.trim().toLowerCase() === 'signinactivity') ?? false;
+      const body = wantsActivity ? { ...userJson(user), signInActivity: await this.requireSignIns().activity(user.id) } : userJson(user);
+      return json(200, selected(body, select));
     }
     return unknownSegment(segs[0]);
   }
@@ -247,6 +266,31 @@ export class GraphStandInExtension implements HostExtension {
       return json(201, fault);
     }
     return graphError(405, 'BadRequest', 'Use GET, POST or DELETE.');
+  }
+
+  /**
+   * Test hook (devhost only): POST {"user": "alias, UPN or id", "createdDateTime"?: ISO time, "isInteractive"?: boolean}
+   * records a sign-in, as if the user had just signed in; GET lists them all.
+   */
+  private async signInApi(req: RawRequest): Promise<RawResponse> {
+    if (req.method === 'GET') return json(200, { value: await this.requireSignIns().since(undefined) });
+    if (req.method !== 'POST') return graphError(405, 'BadRequest', 'Use GET or POST.');
+    let body: { user?: unknown; createdDateTime?: unknown; isInteractive?: unknown };
+    try {
+      body = JSON.parse(req.body.toString('utf8')) as typeof body;
+    } catch {
+      return graphError(400, 'BadRequest', 'Send JSON like {"user": "alice", "createdDateTime": "2026-01-01T00:00:00Z"}.');
+    }
+    const user = typeof body.user === 'string' ? findUser(this.directory, body.user) : undefined;
+    if (!user) return graphError(400, 'BadRequest', `"user" must name a demo user (alias, UPN or id). Known: ${this.directory.users.map((u) => u.alias).join(', ')}.`);
+    const at = typeof body.createdDateTime === 'string' ? new Date(body.createdDateTime) : new Date();
+    if (Number.isNaN(at.getTime())) return graphError(400, 'BadRequest', '"createdDateTime" must be an ISO 8601 time.');
+    return json(201, await this.requireSignIns().add(user, at, body.isInteractive !== false));
+  }
+
+  private requireSignIns(): SignInLog {
+    if (!this.signIns) throw new Error('The Graph stand-in is not started.');
+    return this.signIns;
   }
 
   private async token(req: RawRequest): Promise<RawResponse> {

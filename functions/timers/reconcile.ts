@@ -16,9 +16,9 @@ app.timer('reconcile', {
       workflow: workflowFor(context),
       expiryNotice: { activationMinutes: settings.PIM_EXPIRY_NOTICE_MINUTES, days: settings.PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS },
     });
-    const changed = report.settled + report.timedOut + report.escalated + report.expiryNotices + report.revocationAlerts + report.outsidePim;
+    const changed = report.settled + report.timedOut + report.escalated + report.expiryNotices + report.revocationAlerts;
     if (changed > 0 || report.failed.length > 0) {
-      context.log(`Reconcile: settled ${report.settled}, timed out ${report.timedOut}, escalated ${report.escalated}, expiry notices ${report.expiryNotices}, revocation alerts ${report.revocationAlerts}, outside PIM ${report.outsidePim}, failed ${report.failed.length}`);
+      context.log(`Reconcile: settled ${report.settled}, timed out ${report.timedOut}, escalated ${report.escalated}, expiry notices ${report.expiryNotices}, revocation alerts ${report.revocationAlerts}, failed ${report.failed.length}`);
       for (const f of report.failed) context.warn(`Reconcile failed for ${f.subject}: ${f.error}`);
     }
   },

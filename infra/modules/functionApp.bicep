@@ -33,6 +33,9 @@ param mailSender string
 param publicBaseUrl string
 param reconcileSchedule string
 param alertsSchedule string
+@description('When the access-review timer runs (6-field NCRONTAB).')
+param accessReviewsSchedule string
+param breakGlassWatchSchedule string
 param outboxSchedule string
 param maximumInstanceCount int
 param instanceMemoryMB int
@@ -158,6 +161,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Timer schedules: the triggers name them as %SETTING%, which the host resolves from app settings only.
     PIM_RECONCILE_SCHEDULE: reconcileSchedule
     PIM_ALERTS_SCHEDULE: alertsSchedule
+    PIM_ACCESS_REVIEWS_SCHEDULE: accessReviewsSchedule
+    PIM_BREAK_GLASS_WATCH_SCHEDULE: breakGlassWatchSchedule
     PIM_OUTBOX_SCHEDULE: outboxSchedule
     // App Service authentication signs in with the identity as a federated credential of the app
     // registration (infra/entra.bicep), so there is no client secret to keep or rotate.

@@ -47,6 +47,22 @@ export class Api {
     return this.exchange<T>('graph', method, path, body);
   }
 
+  /**
+   * Every item of a Graph collection, following @odata.nextLink. Why a path: the link names the
+   * API's public base URL, and the portal calls its own origin.
+   */
+  async list<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const page: { value?: T[]; '@odata.nextLink'?: string } = await this.call('GET', next);
+      items.push(...(page.value ?? []));
+      const link = page['@odata.nextLink'];
+      next = link ? `${new URL(link, location.origin).pathname}${new URL(link, location.origin).search}` : undefined;
+    }
+    return items;
+  }
+
   /** The ARM-compatible surface (Azure resource roles), which takes a token for ARM's audience. */
   arm<T>(method: string, path: string, body?: unknown): Promise<T> {
     return this.exchange<T>('arm', method, path, body);

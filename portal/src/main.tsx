@@ -3,13 +3,15 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { adminAccessOf } from './admin/appRoles';
 import { Assignments } from './admin/Assignments';
 import { AuditHistory } from './admin/AuditHistory';
+import { AccessReviews } from './admin/AccessReviews';
 import { RoleSettings } from './admin/RoleSettings';
 import { Api } from './api';
 import type { Auth } from './auth';
 import { ApproveRequests } from './ApproveRequests';
 import { MyRequests } from './MyRequests';
 import { MyRoles } from './MyRoles';
-import { Nav, type Page, pageFromHash, PAGES } from './Nav';
+import { hashArgs, Nav, type Page, pageFromHash, PAGES } from './Nav';
+import { ReviewAccess } from './ReviewAccess';
 import { SignIn, type SignInStart, startSignIn } from './SignIn';
 import './styles.css';
 
@@ -66,12 +68,15 @@ function Signed({ api, auth }: { api: Api; auth: Auth }) {
   }, [auth]);
   const principalId = auth.user.id;
   const [page, setPage] = useState<Page>(() => pageFromHash(location.hash));
+  // What the hash names after the page (e.g. the review a mailed link opens).
+  const [args, setArgs] = useState<string[]>(() => hashArgs(location.hash));
   const heading = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
   useEffect(() => {
     const onHash = () => {
       navigated.current = true;
       setPage(pageFromHash(location.hash));
+      setArgs(hashArgs(location.hash));
     };
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
@@ -94,9 +99,11 @@ function Signed({ api, auth }: { api: Api; auth: Auth }) {
       {page === 'roles' && <MyRoles api={api} principalId={principalId} />}
       {page === 'requests' && <MyRequests api={api} />}
       {page === 'approve' && <ApproveRequests api={api} />}
+      {page === 'review-access' && <ReviewAccess api={api} open={args} />}
       {page === 'settings' && <RoleSettings api={api} access={adminAccessOf(token)} />}
       {page === 'audit' && <AuditHistory api={api} />}
       {page === 'admin-assignments' && <AdminAssignments api={api} token={token} />}
+      {page === 'admin-reviews' && <AccessReviews api={api} access={adminAccessOf(token)} />}
     </>
   );
 }

@@ -12,6 +12,8 @@ export interface AuditInput {
   details?: Record<string, string | undefined>;
   result?: AuditRecord['result'];
   resultReason?: string;
+  /** Where the record is filed, when not by its targets (access reviews file under Policy). */
+  category?: AuditRecord['category'];
 }
 
 /** Builds one audit record in Graph's directoryAudit shape. */
@@ -20,7 +22,7 @@ export function auditRecord(input: AuditInput): AuditRecord {
     id: randomUUID(),
     activityDateTime: input.at.toISOString(),
     // Why: Entra files PIM for Groups under GroupManagement, roles under RoleManagement.
-    category: input.targets.some((t) => t.type === 'Group') ? 'GroupManagement' : 'RoleManagement',
+    category: input.category ?? (input.targets.some((t) => t.type === 'Group') ? 'GroupManagement' : 'RoleManagement'),
     activityDisplayName: input.activity,
     operationType: input.operationType,
     correlationId: input.correlationId,

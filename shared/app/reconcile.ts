@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
-import { isInEffect, isLive, type Schedule, type Slot, STALLED_AFTER_MS } from '../domain/schedules';
-import { scopeOf, type Target, targetKey } from '../domain/target';
-import type { Grant } from '../ports/access';
+import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
 import { targetFields, targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
 import type { AlertStore } from '../ports/alerts';
@@ -25,7 +23,6 @@ export interface ReconcileReport {
   escalated: number;
   expiryNotices: number;
   revocationAlerts: number;
-  outsidePim: number;
   failed: Array<{ subject: string; error: string }>;
 }
 
@@ -197,7 +194,7 @@ function laterMinute(dueAt: string, now: Date): Date {
  * - decisions and grants a lost workflow never applied are applied.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, outsidePim: 0, failed: [] };
+  const report: ReconcileReport = { settled: 0, timedOut: 0, escalated: 0, expiryNotices: 0, revocationAlerts: 0, failed: [] };
   const correlationId = randomUUID();
   const now = deps.clock.now();
   const handled: DueWork[] = [];
@@ -212,65 +209,4 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   }
   await deps.schedules.completeDue(handled);
   return report;
-}
-
-/**
- * Records each directory role assignment that no PIM schedule accounts for, once, as
- * RolesAssignedOutsidePimAlert (audited). It compares the directory with every live
- * assignment, so it runs on its own, slower timer, not in the reconcile pass.
- */
-export async function detectRolesAssignedOutsidePim(deps: ReconcileDeps): Promise<number> {
-  const now = deps.clock.now();
-  const correlationId = randomUUID();
-  const schedules = await deps.schedules.listSlots('assignment');
-  const slotOf = (a: Slot) => `${a.principalId}|${targetKey(a.target)}`;
-  // PIM's own grants: any slot with a live schedule (a grant may be a moment ahead of its
-  // record), or an ended one whose removal has not gone through yet (RevocationFailedAlert's
-  // case, not this one). A grant PIM found already in place was made outside PIM.
-  const liveSlots = new Set(schedules.filter((s) => s.grantedByPim !== false && (isLive(s) || s.roleAssignmentOriginId !== null)).map(slotOf));
-  let raisedCount = 0;
-  for (const assignment of await grantsToCheck(deps, schedules)) {
-    if (liveSlots.has(slotOf(assignment))) continue;
-    const raised = await deps.alerts.raise({
-      type: 'RolesAssignedOutsidePimAlert',
-      subjectId: assignment.id,
-      detectedDateTime: now.toISOString(),
-      details: { principalId: assignment.principalId, ...targetFields(assignment.target) },
-    });
-    if (!raised) continue;
-    raisedCount++;
-    await deps.audit.append(
-      auditRecord({
-        activity: assignment.target.kind === 'group' ? 'Group membership or ownership assigned outside PIM detected' : assignment.target.kind === 'azureRole' ? 'Azure role assigned outside PIM detected' : 'Role assigned outside PIM detected',
-        operationType: 'Other',
-        caller: null,
-        correlationId,
-        at: now,
-        targets: [
-          { id: assignment.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-          targetResource(assignment.target, null),
-        ],
-        details: { roleAssignmentId: assignment.id, scope: scopeOf(assignment.target) },
-      }),
-    );
-  }
-  return raisedCount;
-}
-
-/**
- * The grants the outside-PIM check compares with PIM's slots: every directory role
- * assignment, and, for each group and Azure scope PIM governs (any eligible or active
- * schedule there), its members and owners or its role assignments. What PIM does not govern
- * is not its business until then.
- */
-async function grantsToCheck(deps: ReconcileDeps, assignmentSlots: Schedule[]): Promise<Grant[]> {
-  const governed = { group: new Map<string, Target>(), azureRole: new Map<string, Target>() };
-  for (const s of [...assignmentSlots, ...(await deps.schedules.listSlots('eligibility'))]) {
-    if (s.target.kind !== 'directoryRole') governed[s.target.kind].set(targetKey(s.target), s.target);
-  }
-  const grants = await deps.access.of('directoryRole').listGrants();
-  for (const [kind, targets] of Object.entries(governed) as Array<[keyof typeof governed, Map<string, Target>]>) {
-    if (targets.size > 0) grants.push(...(await deps.access.of(kind).listGrants({ targets: [...targets.values()] })));
-  }
-  return grants;
 }

@@ -7,6 +7,7 @@ import type { Schedule, ScheduleKind, ScheduleRequest } from '../domain/schedule
 import type { AccessTargets } from '../ports/access';
 import type { ApprovalRepository } from '../ports/approvals';
 import type { AzureResources } from '../ports/azure';
+import type { BreakGlassAccounts } from '../ports/breakGlass';
 import type { Versioned } from '../ports/repository';
 import type { ScheduleRepository } from '../ports/schedules';
 import type { ActivationWorkflow } from '../ports/workflow';
@@ -31,6 +32,8 @@ export interface ScheduleDeps extends PolicyDeps {
   workflow?: ActivationWorkflow;
   /** Azure Resource Manager, where Azure roles are served. */
   azure?: AzureResources;
+  /** The emergency access accounts PIM never takes access from (absent: none). */
+  breakGlass?: BreakGlassAccounts;
 }
 
 export const NAMES: Record<ScheduleKind, { noun: string; audit: string }> = {

@@ -1,7 +1,7 @@
 import { MIN_BEFORE_DEACTIVATION_MS } from '../domain/activation';
 import { scheduleIdFor, siblingId } from './ids';
 import { type GrantCondition, sameCondition } from '../domain/condition';
-import { badRequest, conflict, DomainError, forbidden, mfaRequired } from '../domain/errors';
+import { badRequest, breakGlassProtected, conflict, DomainError, forbidden, mfaRequired } from '../domain/errors';
 import type { EnablementRule, ExpirationRule } from '../domain/policy/types';
 import { moveRequest } from '../domain/requestState';
 import {
@@ -331,6 +331,8 @@ async function extend(ctx: ActionContext): Promise<ScheduleRequest> {
 
 async function remove(ctx: ActionContext): Promise<ScheduleRequest> {
   const live = requireLive(ctx);
+  // Why: an emergency access account keeps its access; an admin takes it off the break-glass list first.
+  if (ctx.body.action === 'adminRemove' && (await ctx.deps.breakGlass?.isBreakGlass(ctx.body.principalId))) throw breakGlassProtected(ctx.body.principalId);
   if (ctx.body.action === 'selfDeactivate' && ctx.kind === 'assignment') {
     if (live.value.assignmentType !== 'Activated') {
       throw badRequest('Only activated roles can be deactivated by their holder; an administrator removes assigned ones.', 'InvalidRequestAction');

@@ -37,6 +37,8 @@ export async function settleSchedule(deps: ScheduleDeps, schedule: Schedule, cor
   const holds = schedule.roleAssignmentOriginId !== null;
   const ended = schedule.endDateTime !== null && Date.parse(schedule.endDateTime) <= now.getTime();
   let next: Schedule = schedule;
+  // Why: PIM never expires or revokes an emergency access account's access; its schedule stays as it is.
+  if (((!shouldHold && holds) || (isLive(schedule) && ended)) && (await deps.breakGlass?.isBreakGlass(schedule.principalId))) return schedule;
 
   let granted = false;
   if (shouldHold && !holds) {
@@ -135,6 +137,8 @@ export async function alreadyInDirectory(deps: ScheduleDeps, slot: Slot, conditi
 export async function revokeUnlessNeeded(deps: ScheduleDeps, schedule: Schedule, now: Date): Promise<void> {
   // Why: an assignment PIM found already in place (made outside PIM) is not PIM's to remove.
   if (schedule.grantedByPim === false) return;
+  // Why: an emergency access account must keep its access whatever its schedules say.
+  if (await deps.breakGlass?.isBreakGlass(schedule.principalId)) return;
   // Why: a newer schedule in the same slot may rely on the same directory assignment.
   const current = await deps.schedules.liveInSlot(schedule.kind, schedule);
   if (current && current.value.id !== schedule.id && isInEffect(current.value, now)) return;

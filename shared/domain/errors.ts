@@ -49,3 +49,11 @@ export const mfaRequired = (what: string) =>
   new StepUpRequired(`${what} requires multifactor authentication: sign in again with MFA and retry.`, {
     access_token: { amr: { values: ['mfa'] } },
   });
+
+/** Refused: PIM never takes access from an emergency access (break-glass) account. */
+export const breakGlassProtected = (principalId: string) =>
+  new DomainError(
+    'BreakGlassAccountProtected',
+    `Principal '${principalId}' is an emergency access (break-glass) account; PIM never removes, expires or revokes its access. Take it off the break-glass list first if this is intended.`,
+    400,
+  );

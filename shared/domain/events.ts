@@ -27,6 +27,12 @@ export const EVENT_TYPES = [
   'eligibility.expired',
   'eligibility.removed',
   'policy.changed',
+  'accessReview.instanceStarted',
+  'accessReview.reminder',
+  'accessReview.instanceEnded',
+  'accessReview.decisionApplied',
+  // A security alert found something new (data: alertId, alertDefinitionId, displayName, severityLevel, incidentId, incident).
+  'alert.incidentRaised',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

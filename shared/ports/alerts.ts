@@ -1,15 +1,84 @@
-/** Security alerts PIM raises (shown by the alerts API in a later version). */
+import type { AlertName, AlertSettings } from '../domain/alerts';
+import type { Changes } from './changes';
+import type { Versioned } from './repository';
+
+/** A one-off alert PIM raises outside the alerts API (RevocationFailedAlert), recorded once. */
 export interface AlertRecord {
-  /** The alert definition, e.g. RolesAssignedOutsidePimAlert. */
+  /** The alert definition, e.g. RevocationFailedAlert. */
   type: string;
-  /** What it is about, unique per type (e.g. the directory role assignment id). */
+  /** What it is about, unique per type (e.g. the schedule id). */
   subjectId: string;
   detectedDateTime: string;
   details: Record<string, string>;
 }
 
+/** One alert's state (Graph's unifiedRoleManagementAlert, less its ids). */
+export interface AlertState {
+  name: AlertName;
+  /** False once dismissed: scanning stops until a refresh. */
+  isActive: boolean;
+  incidentCount: number;
+  /** Null until an admin dismissed or refreshed it (Graph then shows "0001-01-01T08:00:00Z"). */
+  lastModifiedDateTime: string | null;
+  lastScannedDateTime: string | null;
+}
+
+/** One incident: what was found, keyed by its subject (e.g. the assignment or the user and role). */
+export interface StoredIncident {
+  /** Unique within its alert; Graph's incident id. */
+  id: string;
+  detectedDateTime: string;
+  /** The incident's Graph properties, less `@odata.type` and `id`. */
+  fields: Record<string, string | number | boolean | null>;
+}
+
+/** A refresh, as Graph's longRunningOperation reports it. */
+export interface AlertOperation {
+  id: string;
+  createdDateTime: string;
+  lastActionDateTime: string;
+  status: 'notStarted' | 'running' | 'succeeded' | 'failed';
+  statusDetail: string | null;
+}
+
+/** What a scan changes in one alert's incidents. */
+export interface IncidentChanges {
+  add: StoredIncident[];
+  /** Incident ids no longer found. */
+  remove: string[];
+}
+
+/**
+ * The alerts' state, configurations and incidents: one partition per alert, so an alert's
+ * state, its incidents and the events and audit of a change commit together (the outbox).
+ * Reads are point reads and one-partition queries; nothing scans every alert's history.
+ */
+export interface AlertRepository {
+  state(name: AlertName): Promise<Versioned<AlertState> | undefined>;
+  /**
+   * Stores the state (conditional on `etag`; create-only when undefined) with the incident
+   * changes and their events and audit, all in one write. Throws a 409 DomainError when another
+   * writer changed the alert since it was read.
+   */
+  saveState(state: AlertState, etag: string | undefined, incidents: IncidentChanges, changes: Changes): Promise<void>;
+  settings(name: AlertName): Promise<Versioned<AlertSettings> | undefined>;
+  /** Conditional like saveState. */
+  saveSettings(name: AlertName, settings: AlertSettings, etag: string | undefined, changes: Changes): Promise<void>;
+  incidents(name: AlertName): Promise<StoredIncident[]>;
+  incident(name: AlertName, id: string): Promise<StoredIncident | undefined>;
+  /** Creates a break-glass sign-in incident (create-only: false when it was already recorded), with its changes. */
+  addIncidentOnce(name: AlertName, incident: StoredIncident, changes: Changes): Promise<boolean>;
+  operation(id: string): Promise<AlertOperation | undefined>;
+  saveOperation(operation: AlertOperation): Promise<void>;
+  /** The sign-in watcher's position (the newest sign-in time it has seen), if any. */
+  signInCursor(): Promise<string | undefined>;
+  saveSignInCursor(at: string): Promise<void>;
+}
+
+/** Records of RevocationFailedAlert, and (read-only) the incidents of the alerts above, by alert name. */
 export interface AlertStore {
   /** Records the alert once; false when it was already recorded. */
   raise(alert: AlertRecord): Promise<boolean>;
+  /** RevocationFailedAlert records, or an alert's incidents (subjectId: the incident id; details: its fields). */
   list(type?: string): Promise<AlertRecord[]>;
 }

@@ -2,7 +2,7 @@
 export interface AuditRecord {
   id: string;
   activityDateTime: string;
-  category: 'RoleManagement' | 'GroupManagement';
+  category: 'RoleManagement' | 'GroupManagement' | 'Policy';
   activityDisplayName: string;
   operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign' | 'Other';
   correlationId: string;

@@ -72,6 +72,8 @@ export interface Directory extends Principals {
   addToGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<{ created: boolean }>;
   /** Removes the principal's membership or ownership; absent is success. */
   removeFromGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<void>;
+  /** The user's manager (Graph `users/{id}/manager`), by object id; undefined when none is set. */
+  managerOf(userId: string): Promise<string | undefined>;
   /**
    * Graph `POST /users/{id}/revokeSignInSessions`: invalidates the user's refresh tokens and
    * browser sessions (within minutes; access tokens already issued live until they expire).

@@ -78,13 +78,13 @@ async function main(): Promise<void> {
     const log = tableAuditLog(tables);
     const end = Date.now();
     const started = performance.now();
-    const batch = 5_000;
+    const batch = 1_000;
     let loaded = 0;
     while (loaded < RECORDS && performance.now() - started < LOAD_SECONDS * 1000) {
       const n = Math.min(batch, RECORDS - loaded);
       await log.appendAll(Array.from({ length: n }, (_, k) => record(loaded + k, RECORDS, end)));
       loaded += n;
-      if (loaded % 50_000 === 0) console.error(`bench:audit: ${loaded} records in ${Math.round((performance.now() - started) / 1000)} s`);
+      if (loaded % 10_000 === 0) console.error(`bench:audit: ${loaded} records in ${Math.round((performance.now() - started) / 1000)} s`);
     }
     const loadSeconds = (performance.now() - started) / 1000;
     // The newest loaded record's time: the windows end there.

@@ -52,6 +52,8 @@ export interface AppHost {
   later<T>(ms: number, work: () => Promise<T>): Promise<T>;
   /** Runs the outbox relay timer now and waits for it to finish. */
   relayOutbox(): Promise<void>;
+  /** Runs the access-review timer now and waits for it to finish. */
+  runAccessReviews(): Promise<void>;
 }
 
 /**
@@ -76,6 +78,8 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     // Tests run the reconcile timer on demand (POST /.devhost/timers/reconcile/run), not on the clock.
     PIM_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
     PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
+    PIM_ACCESS_REVIEWS_SCHEDULE: '0 0 0 1 1 *',
+    PIM_BREAK_GLASS_WATCH_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
     // As devhost's main sets it: the portal then signs in with devhost's demo users.
@@ -139,7 +143,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     },
     reconcile: async () => {
       await runTimer(host, 'reconcile');
-      await runTimer(host, 'outsidePimAlerts');
+      await runTimer(host, 'pimAlerts');
     },
     async later(ms, work) {
       const app = (await import('../../functions/composition')).deps();
@@ -152,6 +156,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
       }
     },
     relayOutbox: () => runTimer(host, 'outboxRelay'),
+    runAccessReviews: () => runTimer(host, 'accessReviews'),
     async call(user, path, init = {}) {
       const headers = new Headers(init.headers);
       if (user) headers.set('authorization', `Bearer ${await token(user)}`);

@@ -107,12 +107,15 @@ describe('infra/entra.bicep (Microsoft Graph extension, checked offline)', () =>
 const PERMISSION_OF: Array<[RegExp, string]> = [
   [/^\/roleManagement\/directory\/(roleDefinitions|roleAssignments)/, 'RoleManagement.ReadWrite.Directory'],
   [/^\/directoryObjects\//, 'Directory.Read.All'],
-  [/^\/(users|groups)\/\$\{[^}]+\}\/(memberOf|transitiveMemberOf|transitiveMembers|ownedObjects)/, 'Directory.Read.All'],
+  [/^\/(users|groups)\/\$\{[^}]+\}\/(memberOf|transitiveMemberOf|transitiveMembers|ownedObjects|manager)/, 'Directory.Read.All'],
   [/^\/\$\{set\}\/\$\{[^}]+\}\/\$\{navigation\}/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\?\$select/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}\?\$select/, 'Directory.Read.All'],
   [/^\/groups\/\$\{[^}]+\}\/\$\{navigationOf\(relation\)\}(\/\$ref|\/\$\{[^}]+\}\/\$ref)/, 'Group.ReadWrite.All'],
   [/^\/users\/\$\{[^}]+\}\/sendMail/, 'Mail.Send'],
+  // signInActivity ($select on the user) and the sign-in logs.
+  [/^\/users\/\$\{[^}]+\}$/, 'AuditLog.Read.All'],
+  [/^\/auditLogs\/signIns/, 'AuditLog.Read.All'],
   [/^\/users\/\$\{[^}]+\}\/revokeSignInSessions/, 'User.RevokeSessions.All'],
 ];
 

@@ -24,6 +24,7 @@ export const LEFT_TO_OPERATOR: Record<string, string> = {
   PIM_TABLE_PREFIX: 'the default Pim; change it only to share one account between deployments',
   PIM_PORTAL_AUTHORITY: "the default (the issuer without /v2.0, https://login.microsoftonline.com/<tenant>) is Entra's authority for the tenant",
   PIM_DEVHOST: 'devhost sets it for its demo-user sign-in page; never in Azure',
+  PIM_BREAK_GLASS_ACCOUNTS: "the tenant's own emergency access accounts (object ids); none by default, and admins may list them through the API instead",
 };
 
 /**

@@ -63,4 +63,10 @@ describe('the Graph directory adapter against the Graph stand-in', () => {
     expect((await directory.groupMemberIds(DB_OWNERS)).sort()).toEqual([CAROL, DAVE].sort());
     expect(await directory.getRoleDefinition('nope')).toBeUndefined();
   });
+
+  it("reads a user's manager (users/{id}/manager), and none where none is set", async () => {
+    expect(await directory.managerOf(ALICE)).toBe(CAROL);
+    expect(await directory.managerOf('68b8c788-ea3d-4078-bed2-32c351393298')).toBeUndefined();
+    expect(await directory.managerOf('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+  });
 });

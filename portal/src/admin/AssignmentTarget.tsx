@@ -11,7 +11,20 @@ type TargetKind = AdminTarget['kind'];
  * The target chooser: a directory role at a directory scope, a group's membership or
  * ownership, or an Azure role at an ARM scope (whose roles are read from that scope first).
  */
-export function AssignmentTarget({ directory, arm, onPick }: { directory: Directory; arm: Api; onPick: (t: AdminTarget, name: string) => void }) {
+export function AssignmentTarget({
+  directory,
+  arm,
+  onPick,
+  submitLabel = 'Show assignments',
+  directoryWide = false,
+}: {
+  directory: Directory;
+  arm: Api;
+  onPick: (t: AdminTarget, name: string) => void;
+  submitLabel?: string;
+  /** Directory roles only at the whole directory ("/"): no directory scope to type (access reviews cover a role tenant-wide). */
+  directoryWide?: boolean;
+}) {
   const [kind, setKind] = useState<TargetKind>('role');
   const [roleId, setRoleId] = useState(directory.roles[0]?.id ?? '');
   const [scope, setScope] = useState('/');
@@ -71,11 +84,15 @@ export function AssignmentTarget({ directory, arm, onPick }: { directory: Direct
                 </option>
               ))}
             </select>
-            <label for="target-scope">Directory scope</label>
-            <input id="target-scope" value={scope} aria-describedby="target-scope-hint" onInput={(e) => setScope(e.currentTarget.value)} />
-            <p id="target-scope-hint" class="hint">
-              / for the whole directory, or /administrativeUnits/{'{id}'} for one unit.
-            </p>
+            {!directoryWide && (
+              <>
+                <label for="target-scope">Directory scope</label>
+                <input id="target-scope" value={scope} aria-describedby="target-scope-hint" onInput={(e) => setScope(e.currentTarget.value)} />
+                <p id="target-scope-hint" class="hint">
+                  / for the whole directory, or /administrativeUnits/{'{id}'} for one unit.
+                </p>
+              </>
+            )}
           </>
         )}
         {kind === 'group' && (
@@ -137,7 +154,7 @@ export function AssignmentTarget({ directory, arm, onPick }: { directory: Direct
         )}
         <div class="buttons">
           <button type="submit" class="primary" disabled={kind === 'azure' && !azureRoles}>
-            Show assignments
+            {submitLabel}
           </button>
         </div>
       </fieldset>

@@ -139,6 +139,12 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
       return principal;
     },
 
+    async managerOf(userId) {
+      if (!isGraphId(userId)) return undefined;
+      const found = (await orUndefined(api(`/users/${encodeURIComponent(userId)}/manager?$select=id`).get())) as Ref | undefined;
+      return found?.id;
+    },
+
     async groupMemberIds(groupId) {
       if (!isGraphId(groupId)) return [];
       const members = await all<Ref>(`/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=id`);
@@ -270,6 +276,7 @@ function withDeadline(directory: Directory, ms: number): Directory {
     relationsOf: timed('relationsOf', directory.relationsOf),
     addToGroup: timed('addToGroup', directory.addToGroup),
     removeFromGroup: timed('removeFromGroup', directory.removeFromGroup),
+    managerOf: timed('managerOf', directory.managerOf),
     revokeSignInSessions: timed('revokeSignInSessions', directory.revokeSignInSessions),
   };
 }

@@ -1,18 +1,123 @@
-import { odata } from '@azure/data-tables';
-import type { AlertRecord, AlertStore } from '../../ports/alerts';
+import { odata, type TransactionAction } from '@azure/data-tables';
+import { type AlertName, type AlertSettings, isAlertName } from '../../domain/alerts';
+import { conflict } from '../../domain/errors';
+import type { AlertOperation, AlertRecord, AlertRepository, AlertState, AlertStore, StoredIncident } from '../../ports/alerts';
+import type { Changes } from '../../ports/changes';
+import type { Versioned } from '../../ports/repository';
 import { escapeKey } from './keys';
+import type { TableOutbox } from './outbox';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 const TABLE = 'Alerts';
-type AlertEntity = { partitionKey: string; rowKey: string; json: string };
+type JsonEntity = { partitionKey: string; rowKey: string; json: string };
 
-/** Alerts, one row per (type, subject), create-only so each is raised once. */
-export function tableAlertStore(tables: TableAccess): AlertStore {
+/**
+ * Keys of the Alerts table. Each alert has its own partition (`a|{Name}`): its `state` and
+ * `settings` rows and an `i|{id}` row per incident, written with the outbox rows of the
+ * change. RevocationFailedAlert records keep their own partition (the alert's name), operations
+ * and the sign-in watcher's cursor theirs.
+ */
+const alertKeys = {
+  partition: (name: AlertName) => `a|${name}`,
+  state: 'state',
+  settings: 'settings',
+  incident: (id: string) => `i|${escapeKey(id)}`,
+  incidentPrefix: 'i|',
+  operations: 'operations',
+  cursor: { partitionKey: 'watch', rowKey: 'signInCursor' },
+};
+
+/** A transaction holds at most 100 operations; a scan's incident changes go in parts of this many. */
+const PART = 80;
+
+/** Alerts in Table Storage: the alerts API's state (AlertRepository) and RevocationFailedAlert records (AlertStore). */
+export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): AlertStore & AlertRepository {
+  const table = () => tables.table(TABLE);
+
+  async function point<T>(partitionKey: string, rowKey: string): Promise<Versioned<T> | undefined> {
+    try {
+      const e = await (await table()).getEntity<JsonEntity>(partitionKey, rowKey);
+      return { value: JSON.parse(e.json) as T, etag: e.etag };
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function partitionRows<T>(partitionKey: string, prefix: string): Promise<T[]> {
+    const out: T[] = [];
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
+    for await (const e of (await table()).listEntities<JsonEntity>({ queryOptions: { filter } })) out.push(JSON.parse(e.json) as T);
+    return out;
+  }
+
+  /** Commits the actions through the outbox, a conflicting version becoming a 409 DomainError. */
+  async function commit(partitionKey: string, actions: TransactionAction[], changes: Changes): Promise<void> {
+    try {
+      await outbox.submit('Alerts', partitionKey, actions, changes);
+    } catch (error) {
+      const status = statusCodeOf(error);
+      if (status === 412 || status === 409) throw conflict('The alert changed while this change was being made; try again.', 'ConcurrentModification');
+      throw error;
+    }
+  }
+
+  const row = (partitionKey: string, rowKey: string, value: unknown, etag: string | undefined): TransactionAction =>
+    etag === undefined ? ['create', { partitionKey, rowKey, json: JSON.stringify(value) }] : ['update', { partitionKey, rowKey, json: JSON.stringify(value) }, 'Replace', { etag }];
+
   return {
-    async raise(alert) {
-      const table = await tables.table(TABLE);
+    state: (name) => point<AlertState>(alertKeys.partition(name), alertKeys.state),
+    async saveState(state, etag, incidents, changes) {
+      const pk = alertKeys.partition(state.name);
+      const actions: TransactionAction[] = [
+        ...incidents.add.map((i): TransactionAction => ['upsert', { partitionKey: pk, rowKey: alertKeys.incident(i.id), json: JSON.stringify(i) }, 'Replace']),
+        ...incidents.remove.map((id): TransactionAction => ['delete', { partitionKey: pk, rowKey: alertKeys.incident(id) }]),
+      ];
+      // Why parts: a tenant can have more incidents than one transaction holds. Earlier parts
+      // are idempotent (upserts, deletes of rows a rescan finds gone again); the state row, with
+      // the version check, the events and the audit, goes with the last part.
+      while (actions.length > PART) await (await table()).submitTransaction(actions.splice(0, PART));
+      await commit(pk, [...actions, row(pk, alertKeys.state, state, etag)], changes);
+    },
+    settings: (name) => point<AlertSettings>(alertKeys.partition(name), alertKeys.settings),
+    async saveSettings(name, settings, etag, changes) {
+      const pk = alertKeys.partition(name);
+      await commit(pk, [row(pk, alertKeys.settings, settings, etag)], changes);
+    },
+    incidents: (name) => partitionRows<StoredIncident>(alertKeys.partition(name), alertKeys.incidentPrefix),
+    async incident(name, id) {
+      return (await point<StoredIncident>(alertKeys.partition(name), alertKeys.incident(id)))?.value;
+    },
+    async addIncidentOnce(name, incident, changes) {
+      const pk = alertKeys.partition(name);
+      const current = await point<AlertState>(pk, alertKeys.state);
+      if (await point(pk, alertKeys.incident(incident.id))) return false;
+      const state: AlertState = current?.value ?? { name, isActive: true, incidentCount: 0, lastModifiedDateTime: null, lastScannedDateTime: null };
       try {
-        await table.createEntity<AlertEntity>({ partitionKey: escapeKey(alert.type), rowKey: escapeKey(alert.subjectId), json: JSON.stringify(alert) });
+        await commit(pk, [['create', { partitionKey: pk, rowKey: alertKeys.incident(incident.id), json: JSON.stringify(incident) }], row(pk, alertKeys.state, { ...state, incidentCount: state.incidentCount + 1, lastScannedDateTime: incident.detectedDateTime }, current?.etag)], changes);
+        return true;
+      } catch (error) {
+        // Recorded meanwhile by another pass (or the state moved on): the caller looks again next minute.
+        if (error instanceof Error && 'code' in error && error.code === 'ConcurrentModification') return false;
+        throw error;
+      }
+    },
+    async operation(id) {
+      return (await point<AlertOperation>(alertKeys.operations, escapeKey(id)))?.value;
+    },
+    async saveOperation(operation) {
+      await (await table()).upsertEntity<JsonEntity>({ partitionKey: alertKeys.operations, rowKey: escapeKey(operation.id), json: JSON.stringify(operation) }, 'Replace');
+    },
+    async signInCursor() {
+      return (await point<string>(alertKeys.cursor.partitionKey, alertKeys.cursor.rowKey))?.value;
+    },
+    async saveSignInCursor(at) {
+      await (await table()).upsertEntity<JsonEntity>({ ...alertKeys.cursor, json: JSON.stringify(at) }, 'Replace');
+    },
+
+    async raise(alert) {
+      try {
+        await (await table()).createEntity<JsonEntity>({ partitionKey: escapeKey(alert.type), rowKey: escapeKey(alert.subjectId), json: JSON.stringify(alert) });
         return true;
       } catch (error) {
         if (statusCodeOf(error) === 409) return false;
@@ -20,10 +125,19 @@ export function tableAlertStore(tables: TableAccess): AlertStore {
       }
     },
     async list(type) {
-      const table = await tables.table(TABLE);
+      if (type && isAlertName(type)) {
+        return (await partitionRows<StoredIncident>(alertKeys.partition(type), alertKeys.incidentPrefix)).map((i) => ({
+          type,
+          subjectId: i.id,
+          detectedDateTime: i.detectedDateTime,
+          details: Object.fromEntries(Object.entries({ principalId: i.fields.assigneeId, ...i.fields }).filter((e): e is [string, string | number | boolean] => e[1] !== null && e[1] !== undefined).map(([k, v]) => [k, String(v)])),
+        }));
+      }
       const out: AlertRecord[] = [];
       const queryOptions = type ? { filter: odata`PartitionKey eq ${escapeKey(type)}` } : {};
-      for await (const e of table.listEntities<AlertEntity>({ queryOptions })) out.push(JSON.parse(e.json) as AlertRecord);
+      for await (const e of (await table()).listEntities<JsonEntity>({ queryOptions })) {
+        if (!e.partitionKey.startsWith('a|') && e.partitionKey !== alertKeys.operations && e.partitionKey !== alertKeys.cursor.partitionKey && !e.rowKey.startsWith('out')) out.push(JSON.parse(e.json) as AlertRecord);
+      }
       return out;
     },
   };

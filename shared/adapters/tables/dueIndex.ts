@@ -4,8 +4,8 @@ import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAcce
 
 export const DUE_TABLE = 'Due';
 
-/** What falls due: a schedule to settle, an approval to escalate or time out, an outbox to sweep. */
-export type DueWhat = 'settle' | 'approval' | 'outbox';
+/** What falls due: a schedule to settle, an approval to escalate or time out, an outbox to sweep, an access review's step. */
+export type DueWhat = 'settle' | 'approval' | 'outbox' | 'accessReview';
 
 export interface DueItem {
   what: DueWhat;

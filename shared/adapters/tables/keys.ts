@@ -98,4 +98,22 @@ export const keys = {
     partitionKey: minuteBucket(at),
     rowKey: `${what}|${escapeKey(partitionKey)}|${escapeKey(id)}|${at.toISOString()}`,
   }),
+  /**
+   * Access reviews: every definition in one partition (they are few, and listed together); each
+   * definition's instances and decision items in a partition of its own, so a decision commits
+   * with its audit record; and a reviewer index, one partition per reviewer.
+   */
+  accessReview: {
+    definitions: 'defs',
+    definition: (id: string) => ({ partitionKey: 'defs', rowKey: escapeKey(id.toLowerCase()) }),
+    partition: (definitionId: string) => `d|${escapeKey(definitionId.toLowerCase())}`,
+    instanceRow: (instanceId: string) => `inst|${escapeKey(instanceId.toLowerCase())}`,
+    decisionRow: (instanceId: string, decisionId: string) => `dec|${escapeKey(instanceId.toLowerCase())}|${escapeKey(decisionId.toLowerCase())}`,
+    decisionPrefix: (instanceId: string) => `dec|${escapeKey(instanceId.toLowerCase())}|`,
+    reviewer: (reviewerId: string, definitionId: string, instanceId: string) => ({
+      partitionKey: `rev|${escapeKey(reviewerId.toLowerCase())}`,
+      rowKey: `${escapeKey(definitionId.toLowerCase())}|${escapeKey(instanceId.toLowerCase())}`,
+    }),
+    reviewerPartition: (reviewerId: string) => `rev|${escapeKey(reviewerId.toLowerCase())}`,
+  },
 };

@@ -10,7 +10,7 @@ import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAcce
 const EVENT_PREFIX = 'outbox|';
 const AUDIT_PREFIX = 'outaudit|';
 /** Tables whose partitions may hold outbox rows (next to the state they describe). */
-export const OUTBOX_TABLES = ['Schedules', 'Policies'] as const;
+export const OUTBOX_TABLES = ['Schedules', 'Policies', 'Alerts', 'AccessReviews'] as const;
 export type OutboxTable = (typeof OUTBOX_TABLES)[number];
 
 type OutboxEntity = {

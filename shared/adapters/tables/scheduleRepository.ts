@@ -355,7 +355,7 @@ export function tableScheduleRepository(tables: TableAccess, outbox?: TableOutbo
       const items = await due.list(now, limit);
       const out: DueWork[] = [];
       for (const item of items) {
-        if (item.what === 'outbox') continue;
+        if (item.what !== 'settle' && item.what !== 'approval') continue;
         const [kind, id] = item.id.split('|') as [ScheduleKind, string];
         out.push({ what: item.what, kind, id, at: item.dueAt, handle: item.row });
       }

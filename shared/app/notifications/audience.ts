@@ -31,6 +31,8 @@ export const AUDIENCES: Partial<Record<EventType, Audience[]>> = {
   'eligibility.assigned': [requester(false), admins(false)],
   'eligibility.expiringSoon': [requester(true), admins(true)],
   'eligibility.removed': [requester(false)],
+  // Security alerts go to admins only; high-severity ones (e.g. a break-glass sign-in) even at level Critical.
+  'alert.incidentRaised': [admins((e) => e.data.severityLevel === 'high')],
 };
 
 /** The notification rules' scenario an event falls under (Entra's three rule sets per recipient type). */

@@ -7,6 +7,7 @@ import { newNonce, signLink } from '../approvalLinks';
 import { type PolicyDeps, policyForEvents } from '../policies';
 import { AUDIENCES, levelAllows, notificationRule, peopleFor } from './audience';
 import { renderMail } from './render';
+import { isReviewerMail, renderReviewMail, reviewerRecipients, reviewLink } from './reviewMail';
 
 export interface NotifyDeps extends PolicyDeps {
   mailer: Mailer;
@@ -36,13 +37,17 @@ export interface NotifyReport {
  */
 export async function notify(deps: NotifyDeps, event: DomainEvent): Promise<NotifyReport> {
   const report: NotifyReport = { sent: [], alreadySent: [] };
-  const recipients = await recipientsOf(deps, event);
+  // Access reviews mail the reviewers the event names (the review's own setting decided who), not a role's notification rules.
+  const reviewers = isReviewerMail(event) ? await reviewerRecipients(deps.directory, event) : undefined;
+  const recipients: Recipient[] = reviewers ? reviewers.map((r) => ({ ...r, recipientType: 'Approver' })) : await recipientsOf(deps, event);
   if (recipients.length === 0) return report;
   const principal = event.subject.principalId ? await deps.directory.getPrincipal(event.subject.principalId) : undefined;
   const principalName = principal?.displayName ?? event.subject.principalId ?? 'Someone';
   const failures: string[] = [];
   for (const r of recipients) {
-    const mail = renderMail({ event, principalName, approvalLink: linkFor(deps, event, r), minutesLeft: numberOr(event.data.minutesLeft) });
+    const mail = reviewers
+      ? renderReviewMail(event, reviewLink(deps.publicBaseUrl, event))
+      : renderMail({ event, principalName, approvalLink: linkFor(deps, event, r), minutesLeft: numberOr(event.data.minutesLeft) });
     if (!(await deps.notifications.claim(event.id, r.address, mail.subject))) {
       report.alreadySent.push(r.address);
       continue;

@@ -72,6 +72,11 @@ function headline(c: MailContext): { subject: string; lead: string } {
       return { subject: `${who} is eligible for ${role}`, lead: `${e.actor.displayName ?? 'An administrator'} made ${who} eligible for ${role} until ${formatTime(e.request?.endDateTime)}. Activate it when needed.` };
     case 'eligibility.expiringSoon':
       return { subject: `Eligibility for ${role} ends soon`, lead: `${who}'s eligibility for ${role} ends at ${formatTime(e.request?.endDateTime)}. Ask for a renewal if it is still needed.` };
+    case 'alert.incidentRaised':
+      return {
+        subject: `PIM alert (${textOr(e.data.severityLevel, 'unknown')}): ${textOr(e.data.displayName, 'a security alert')}`,
+        lead: `${textOr(e.data.displayName, 'A security alert')}${e.subject.principalId ? `: ${who}` : ''} (${role}). ${textOr(e.data.mitigationSteps, '')}`.trim(),
+      };
     case 'eligibility.removed':
     case 'assignment.removed':
       return { subject: `${role} removed from ${who}`, lead: `${e.actor.displayName ?? 'An administrator'} removed ${who}'s ${e.type === 'eligibility.removed' ? 'eligibility for' : 'assignment of'} ${role}.` };
@@ -112,4 +117,9 @@ export function renderMail(c: MailContext): RenderedMail {
 ${link ? `<p><a href="${escape(link)}" style="display:inline-block;padding:8px 16px;background:#0b6a0b;color:#fff;border-radius:4px;text-decoration:none">Review the request</a></p><p style="color:#3b3b3b">Opening the link changes nothing; you decide on the page.</p>` : ''}
 <p style="color:#3b3b3b">Privileged Identity Management</p></body></html>`;
   return { subject, html, text };
+}
+
+/** A text property of an event's data, or `fallback` when it is missing. */
+function textOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
 }

@@ -89,6 +89,16 @@ export function summarize(event: DomainEvent): string {
       return `${by} removed ${who}'s eligibility for ${role}`;
     case 'policy.changed':
       return `${by} changed the settings of ${role}`;
+    case 'accessReview.instanceStarted':
+      return `Access review "${reviewNameOf(event)}" of ${role} started`;
+    case 'accessReview.reminder':
+      return `Reminder: access review "${reviewNameOf(event)}" of ${role} has undecided items`;
+    case 'accessReview.instanceEnded':
+      return `Access review "${reviewNameOf(event)}" of ${role} ended`;
+    case 'accessReview.decisionApplied':
+      return `Access review "${reviewNameOf(event)}": ${typeof event.data.decision === 'string' ? event.data.decision : 'decision'} applied to ${who}'s ${role}`;
+    case 'alert.incidentRaised':
+      return `PIM alert (${textOr(event.data.severityLevel, 'unknown')}): ${textOr(event.data.displayName, 'a security alert')}${event.subject.principalId ? ` — ${who}` : ''} (${role})`;
     default: {
       const unknown: never = event.type;
       throw new Error(`No summary for event type ${String(unknown)}`);
@@ -96,6 +106,7 @@ export function summarize(event: DomainEvent): string {
   }
 }
 
+const reviewNameOf = (e: DomainEvent) => (typeof e.data.displayName === 'string' ? e.data.displayName : 'access review');
 const roleOf = (e: DomainEvent) => describeTarget(e.subject.target, e.subject.targetDisplayName);
 const actorOf = (e: DomainEvent) => e.actor.displayName ?? e.actor.id ?? 'PIM';
 const isSelf = (e: DomainEvent) => e.actor.id !== null && e.actor.id === e.subject.principalId;
@@ -255,3 +266,6 @@ export function verifyWebhookSignature(header: string, body: string, signer: Sig
     .filter(([k, v]) => k === 'v1' && v !== undefined && /^[0-9a-f]{64}$/i.test(v))
     .some(([, v]) => signer.verify(signedText(t, body), Buffer.from(v ?? '', 'hex'), kid));
 }
+
+/** A text property of an event's data, or `fallback` when it is missing (events from other versions). */
+const textOr = (value: unknown, fallback: string) => (typeof value === 'string' && value !== '' ? value : fallback);

@@ -14,6 +14,15 @@ describe('parseArgs', () => {
     expect(parseArgs(['policy', 'apply', 'x.yaml', '--dry-run'])).toMatchObject({ command: ['policy', 'apply'], args: ['x.yaml'], options: { 'dry-run': true } });
   });
 
+  it('takes two words for review commands, with the decision options', () => {
+    expect(parseArgs(['review', 'decide', '--all', '--definition', 'd1', '--instance', 'i1', '--decision', 'deny', '--justification', 'Left the team'])).toMatchObject({
+      command: ['review', 'decide'],
+      args: [],
+      options: { all: true, definition: 'd1', instance: 'i1', decision: 'deny', justification: 'Left the team' },
+    });
+    expect(() => parseArgs(['review'])).toThrow(/needs a subcommand: decide/);
+  });
+
   it('reads login --dev with a service principal', () => {
     expect(parseArgs(['login', '--dev', '--service-principal', 'deploy-pipeline']).options).toMatchObject({ dev: true, 'service-principal': 'deploy-pipeline' });
   });
