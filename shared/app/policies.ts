@@ -250,7 +250,7 @@ const POLICY_EXTENSIONS = ['pimWebhooks', 'pimRevokeSessionsOnEarlyEnd'];
  * (Graph's policy properties are read-only here; rules change through their own PATCH). Each
  * extension sent is changed, the others stay. Every problem is named at once.
  */
-export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
+export async function updatePolicyExtensions(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
   const read = await policyById(deps, policyId);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...], "pimRevokeSessionsOnEarlyEnd": true|false|null}.');
