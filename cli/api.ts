@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { readLogin, type StoredLogin } from './config';
 import { CliError, fromApiError, notSignedIn } from './errors';
 
@@ -13,6 +16,8 @@ export interface PimApi {
   /** GET of a collection, following @odata.nextLink. */
   list<T = Json>(path: string): Promise<T[]>;
   send<T = Json>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T>;
+  /** GET of a download, its body streamed to `into` as it arrives (never held whole). */
+  download(path: string, into: NodeJS.WritableStream): Promise<void>;
   /** The ARM surface (Azure resource roles), called with the ARM-audience token of the sign-in. */
   arm: {
     get<T = Json>(path: string): Promise<T>;
@@ -73,6 +78,19 @@ export function connect(urlFlag: string | undefined): PimApi {
       return out;
     },
     send: (method, path, body) => call(method, path, body),
+    async download(path, into) {
+      let res: Response;
+      try {
+        res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${login.accessToken}` } });
+      } catch (error) {
+        throw new CliError(`Cannot reach the PIM service at ${url} (${error instanceof Error ? error.message : String(error)}). Check --url or PIM_URL.`);
+      }
+      if (!res.ok || !res.body) {
+        const parsed = safeJson(await res.text()) as { error?: { code?: string; message?: string } } | undefined;
+        throw fromApiError(res.status, parsed?.error?.code, parsed?.error?.message);
+      }
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), into);
+    },
     arm: {
       get: (path) => call('GET', path, undefined, armToken()),
       async list<T>(path: string) {

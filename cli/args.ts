@@ -17,9 +17,9 @@ export interface ParsedCommand {
 }
 
 /** Commands and how many words name them; the rest of the positionals are their arguments. */
-const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'reviews', 'review', 'help'] as const;
+const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'reviews', 'review', 'audit', 'help'] as const;
 /** Commands named by two words, and the second words they take (for the message when it is missing). */
-const TWO_WORDS: Record<string, string> = { policy: 'export, diff or apply', review: 'decide' };
+const TWO_WORDS: Record<string, string> = { policy: 'export, diff or apply', review: 'decide', audit: 'export' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -44,6 +44,10 @@ const OPTIONS = {
   instance: { type: 'string' },
   decision: { type: 'string' },
   justification: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -175,6 +179,10 @@ export const USAGE = `pim: request, approve and govern just-in-time access
                                               a group's member (or owner) settings
   pim policy diff <file.yaml>                 what applying the file would change
   pim policy apply <file.yaml> [--dry-run]    change only the rules that differ
+  pim audit export [--from <ISO time>] [--to <ISO time>] [--format jsonl|csv] [-o file]
+                                              audit records with their hash-chain positions
+                                              (admins, auditors); check the file with
+                                              'npm run audit:verify -- --export <file>'
 
   --json      machine-readable output on stdout
   --url <u>   the PIM service (default: PIM_URL, else the one you signed in to)`;

@@ -1,5 +1,6 @@
 import { parseArgs, type ParsedCommand, USAGE, UsageError } from './args';
 import { activate, deactivate } from './commands/activate';
+import { audit } from './commands/audit';
 import { login, logout, whoami } from './commands/login';
 import { policy } from './commands/policy';
 import { approvals, decide, requests } from './commands/requests';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   policy,
   reviews,
   review,
+  audit,
   help: async (_cmd, out) => out.result({ usage: USAGE }, USAGE),
 };
 

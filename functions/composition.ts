@@ -23,6 +23,7 @@ import type { AccessReviewRepository } from '../shared/ports/accessReviews';
 import { tableBreakGlassAccounts } from '../shared/adapters/tables/breakGlassStore';
 import { graphSignIns } from '../shared/adapters/graph/graphSignIns';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
+import { tableAuditArchiver } from '../shared/adapters/tables/auditArchive';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
 import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
@@ -38,7 +39,7 @@ import type { AlertRepository, AlertStore } from '../shared/ports/alerts';
 import type { BreakGlassAccounts } from '../shared/ports/breakGlass';
 import type { SignInLogs } from '../shared/ports/signIns';
 import type { ApprovalRepository } from '../shared/ports/approvals';
-import type { AuditLog } from '../shared/ports/audit';
+import type { AuditArchiver, AuditLog } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
 import type { Mailer } from '../shared/ports/mailer';
 import type { NotificationLog } from '../shared/ports/notifications';
@@ -79,6 +80,8 @@ export interface AppDeps {
   signIns: SignInLogs;
   nonces: NonceStore;
   audit: AuditLog;
+  /** The audit retention policy's archive (functions/timers/auditArchive.ts). */
+  auditArchive: AuditArchiver;
   clock: Clock;
   tenantId: string;
   outbox: TableOutbox;
@@ -134,6 +137,7 @@ function build(): AppDeps {
     signIns: tracedPort('graph', graphSignIns({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }), SpanKind.CLIENT),
     nonces: tableNonceStore(tables),
     audit,
+    auditArchive: tableAuditArchiver(tables),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,
     tokens: createTokenValidator({

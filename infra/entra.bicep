@@ -152,12 +152,14 @@ resource graph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
 //   groups/{id}/members|owners/$ref (add, remove).
 // - AuditLog.Read.All: auditLogs/signIns and users' signInActivity (the stale-account alert and
 //   the break-glass sign-in watch; with Directory.Read.All for the user itself).
+// - User.RevokeSessions.All: users/{id}/revokeSignInSessions when a role or group membership ends
+//   early (shared/app/sessionRevocation.ts); narrower than User.ReadWrite.All, which also allows it.
 // - Mail.Send: users/{sender}/sendMail. Why not here by default: Exchange's RBAC for Applications
 //   adds to an Entra grant and cannot narrow it, so a Graph Mail.Send would let the app send as
 //   anyone; scope-mail.ps1 grants it in Exchange for the sender's mailbox alone.
 var groupPermission = groupAccess == 'membersAndOwners' ? ['Group.ReadWrite.All'] : groupAccess == 'members' ? ['GroupMember.ReadWrite.All'] : []
 var mailGrant = mailPermission == 'tenantWide' ? ['Mail.Send'] : []
-var graphPermissions = concat(['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'AuditLog.Read.All'], groupPermission, mailGrant)
+var graphPermissions = concat(['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'AuditLog.Read.All', 'User.RevokeSessions.All'], groupPermission, mailGrant)
 
 resource graphPermissionGrants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
   for permission in graphPermissions: {

@@ -4,11 +4,17 @@
  * settings, as the app reads them), table prefix from PIM_TABLE_PREFIX (default Pim); when the
  * environment does not set them, from local.settings.json (or the sample) as the app would.
  * Exit 0: intact. 1: broken, naming the first broken record. 2: the chain could not be read.
+ *
+ * `npm run audit:verify -- --export file.jsonl` (or .csv) checks an export on its own instead,
+ * with no storage: every record's hash and link (shared/adapters/tables/auditExport.ts).
  */
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { TableClient } from '@azure/data-tables';
 import { loadLocalSettings } from '../devhost/core/settings';
 import { AUDIT_TABLE, type ChainVerdict, type TableSource, verifyAuditChain } from '../shared/adapters/tables/auditChain';
+import { ExportChecker, type ExportVerdict, isCsvExport, verifyExport } from '../shared/adapters/tables/auditExport';
 import { statusCodeOf, tableClientFactory } from '../shared/adapters/tables/tableAccess';
 import { type TableConnection, tableConnection } from '../shared/connections';
 
@@ -34,15 +40,18 @@ function settings(): { connection: TableConnection; prefix: string } {
  */
 function readOnlyTables(connection: TableConnection, prefix: string): TableSource & { endpoint: string } {
   let client: TableClient;
+  let clientFor: (name: string) => TableClient;
   try {
-    client = tableClientFactory(connection, { retryOptions: { maxRetries: 2, retryDelayInMs: 200 } })(`${prefix}${AUDIT_TABLE}`);
+    clientFor = tableClientFactory(connection, { retryOptions: { maxRetries: 2, retryDelayInMs: 200 } });
+    client = clientFor(`${prefix}${AUDIT_TABLE}`);
   } catch {
     // The SDK's own message here is about its internals; the setting is what needs fixing.
     throw new CannotRead('AzureWebJobsStorage is not a storage connection string (account key or SAS, or UseDevelopmentStorage=true).');
   }
   // Why: a SAS connection string puts its signature in the URL's query; never print that.
   const endpoint = client.url.split('?')[0] ?? '';
-  return { endpoint, table: async () => client };
+  // The audit table, and the archive table when a retention policy moved records there.
+  return { endpoint, table: async (name) => (name === AUDIT_TABLE ? client : clientFor(`${prefix}${name}`)) };
 }
 
 /** One line from an error: the Table service puts its OData (JSON) or XML error body in the message. */
@@ -74,7 +83,52 @@ function describeReadError(error: unknown, table: string, endpoint: string): str
   return `Could not read the audit table ${table} at ${endpoint}: ${messageOf(error)}`;
 }
 
+/** Checks an export file: JSON lines streamed line by line, CSV read whole (a quoted field may span lines). */
+async function verifyExportFile(path: string): Promise<ExportVerdict> {
+  let start: string;
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(16);
+    const read = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    start = head.subarray(0, read).toString('utf8');
+  } catch (error) {
+    throw new CannotRead(`Cannot read the export ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (isCsvExport(start)) return verifyExport(readFileSync(path, 'utf8'));
+  const checker = new ExportChecker();
+  let lineNo = 0;
+  for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
+    lineNo++;
+    if (line.trim() !== '' && !checker.add(line, lineNo)) break;
+  }
+  return checker.verdict();
+}
+
+async function checkExport(path: string): Promise<number> {
+  const verdict = await verifyExportFile(path);
+  if (!verdict.ok) {
+    process.stdout.write(`Audit export BROKEN at line ${verdict.line} (after ${verdict.count} good records): ${verdict.problem}\n`);
+    return 1;
+  }
+  if (verdict.count === 0) {
+    process.stdout.write('Audit export OK: it holds no records\n');
+    return 0;
+  }
+  process.stdout.write(
+    `Audit export OK: ${verdict.count} records, seq ${verdict.firstSeq} to ${verdict.lastSeq}, every hash and link intact.\n` +
+      `It starts from prevHash ${verdict.anchor} and ends at hash ${verdict.lastHash}: compare them with the chain (or the exports before and after) to know nothing was cut off either end.\n`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
+  const exportAt = process.argv.indexOf('--export');
+  if (exportAt >= 0) {
+    const path = process.argv[exportAt + 1];
+    if (!path) throw new CannotRead('--export needs a file: npm run audit:verify -- --export audit.jsonl');
+    return checkExport(path);
+  }
   const { connection, prefix } = settings();
   const tables = readOnlyTables(connection, prefix);
   const table = `${prefix}${AUDIT_TABLE}`;

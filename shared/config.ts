@@ -124,6 +124,11 @@ const schema = z.object({
   PIM_ARM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
   /** Topic the domain events go to (subscriptions "mail" and "webhooks" read it). */
   PIM_EVENTS_TOPIC: z.string().min(1).default('pim-events'),
+  /**
+   * The audit retention policy: records older than this many days move from the live chain to the
+   * AuditArchive table (still verified and exported). Unset: every record stays live, indefinitely.
+   */
+  PIM_AUDIT_ARCHIVE_AFTER_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** When the outbox relay publishes events a crashed or cut-off writer left behind. */
   PIM_OUTBOX_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('*/15 * * * * *'),
   /** Minutes before an activation ends that its holder is told it is expiring. */

@@ -34,6 +34,8 @@ export class GraphStandInExtension implements HostExtension {
   private table?: TableClient;
   private groups?: GroupStore;
   private mailbox?: DevMailbox;
+  /** revokeSignInSessions calls answered, by user id (kept in memory: devhost is one process). */
+  private readonly sessionRevocations = new Map<string, number>();
   private signIns?: SignInLog;
 
   constructor(private readonly options: GraphStandInOptions = {}) {
@@ -114,6 +116,7 @@ export class GraphStandInExtension implements HostExtension {
       return group ? json(200, groupJson(group)) : notFound(segs[1]);
     }
     if (segs[0] === 'users' && segs[1] && segs[2] === 'sendMail' && method === 'POST') return this.sendMail(req, segs[1]);
+    if (segs[0] === 'users' && segs[1] && segs[2] === 'revokeSignInSessions' && method === 'POST') return this.revokeSignInSessions(segs[1], root);
     if (segs[0] === 'users' && segs[1] && segs[2] === 'manager' && !segs[3] && method === 'GET') {
       const user = findUser(this.directory, segs[1]);
       if (!user) return notFound(segs[1]);
@@ -152,6 +155,19 @@ export class GraphStandInExtension implements HostExtension {
     const stored = await this.mailbox?.store(mail);
     if (typeof stored === 'string') return graphError(400, 'ErrorInvalidRecipients', stored);
     return { status: 202 };
+  }
+
+  /** Graph's revokeSignInSessions: counted per user (by object id), for tests and the dev who wants to see it happen. */
+  private revokeSignInSessions(userId: string, root: string): RawResponse {
+    const user = findUser(this.directory, userId);
+    if (!user) return notFound(userId);
+    this.sessionRevocations.set(user.id, (this.sessionRevocations.get(user.id) ?? 0) + 1);
+    return json(200, { '@odata.context': `${root}/$metadata#Edm.Boolean`, value: true });
+  }
+
+  /** How many times the user's sign-in sessions were revoked through the stand-in. */
+  revocationsOf(userId: string): number {
+    return this.sessionRevocations.get(userId) ?? 0;
   }
 
   /** GET /.devhost/mail: JSON `{value}` for programs, the dev mailbox page for a browser. */

@@ -1,5 +1,5 @@
 import { httpRoute } from '../httpRoute';
-import { getPolicy, getPolicyRule, listPoliciesOf, updatePolicyRule, updatePolicyWebhooks } from '../../shared/app/policies';
+import { getPolicy, getPolicyRule, listPoliciesOf, updatePolicyRule, updatePolicyExtensions } from '../../shared/app/policies';
 import { config } from '../../shared/config';
 import { notFound } from '../../shared/domain/errors';
 import { policyAssignmentIdOf } from '../../shared/domain/policy/defaults';
@@ -112,7 +112,7 @@ httpRoute('updateRoleManagementPolicy', {
   doc: { body: policyPatchBody, bodyName: 'RoleManagementPolicyPatchBody' },
   handler: graphHandler(tokens, async ({ req, caller, body, requestId }) => {
     const keyNames = (config().PIM_WEBHOOK_KEYS ?? []).map((k) => k.kid);
-    await updatePolicyWebhooks(deps(), caller, req.params.policyId ?? '', body, keyNames, requestId);
+    await updatePolicyExtensions(deps(), caller, req.params.policyId ?? '', body, keyNames, requestId);
     return { status: 204 };
   }),
 });

@@ -1,4 +1,4 @@
-// The events topic, its two subscriptions and the webhook retry queue. The Functions host does
+// The events topic, its subscriptions and the webhook retry queue. The Functions host does
 // not create entities: each name the app's triggers use must exist here.
 import { builtInRoles } from 'roles.bicep'
 
@@ -42,8 +42,8 @@ resource events 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   }
 }
 
-// The app's two consumers: functions/bus/mail.ts and functions/bus/webhooks.ts.
-var subscriptionNames = ['mail', 'webhooks']
+// The app's three consumers: functions/bus/mail.ts, functions/bus/webhooks.ts and functions/bus/sessions.ts.
+var subscriptionNames = ['mail', 'webhooks', 'sessions']
 
 resource subscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = [
   for subscription in subscriptionNames: {

@@ -1,6 +1,6 @@
 import type { Caller } from '../domain/caller';
 import { forbidden, notFound } from '../domain/errors';
-import type { AuditLog, AuditPage, AuditQuery, AuditRecord } from '../ports/audit';
+import type { AuditLog, AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../ports/audit';
 
 export interface AuditHistoryDeps {
   audit: AuditLog;
@@ -16,6 +16,15 @@ function mayRead(caller: Caller): void {
 export async function listAuditHistory(deps: AuditHistoryDeps, caller: Caller, query: AuditQuery, top: number, cursor?: string): Promise<AuditPage> {
   mayRead(caller);
   return deps.audit.page(query, top, cursor);
+}
+
+/**
+ * The records of a time window with their chain positions, oldest first, streamed (admins and
+ * auditors). Checked before anything is read, so a refusal is an error answer, not a cut-off file.
+ */
+export async function exportAuditHistory(deps: AuditHistoryDeps, caller: Caller, range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>> {
+  mayRead(caller);
+  return deps.audit.exportRange(range);
 }
 
 /** One audit record by id. */

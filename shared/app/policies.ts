@@ -188,7 +188,7 @@ export async function updatePolicyRule(
 type Modified = AuditRecord['targetResources'][number]['modifiedProperties'][number];
 
 /** The policy with the change applied, stamped as changed now by the caller. */
-function changed(deps: PolicyDeps, caller: Caller, policy: RolePolicy, change: Partial<Pick<RolePolicy, 'rules' | 'pimWebhooks' | 'isInheritedBySubscopes'>>): RolePolicy {
+function changed(deps: PolicyDeps, caller: Caller, policy: RolePolicy, change: Partial<Pick<RolePolicy, 'rules' | 'pimWebhooks' | 'pimRevokeSessionsOnEarlyEnd' | 'isInheritedBySubscopes'>>): RolePolicy {
   return { ...policy, ...change, lastModifiedDateTime: deps.clock.now().toISOString(), lastModifiedBy: { id: caller.oid, displayName: caller.name ?? null } };
 }
 
@@ -248,22 +248,43 @@ async function savePolicy(
 const parsed = (json: string | null): unknown => (json === null || json === '' ? null : (JSON.parse(json) as unknown));
 
 
+const POLICY_EXTENSIONS = ['pimWebhooks', 'pimRevokeSessionsOnEarlyEnd'];
+
 /**
- * PATCH of the policy itself: only the `pimWebhooks` extension (Graph's policy properties are
- * read-only here; rules change through their own PATCH). Every problem is named at once.
+ * PATCH of the policy itself: only its extensions, `pimWebhooks` and `pimRevokeSessionsOnEarlyEnd`
+ * (Graph's policy properties are read-only here; rules change through their own PATCH). Each
+ * extension sent is changed, the others stay. Every problem is named at once.
  */
-export async function updatePolicyWebhooks(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
+export async function updatePolicyExtensions(deps: PolicyDeps, caller: Caller, policyId: string, body: unknown, keyNames: string[], correlationId: string): Promise<void> {
   if (!caller.isAdmin) throw forbidden('Only PIM administrators can change role settings.');
   const read = await policyById(deps, policyId);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...]}.');
-  const unknown = Object.keys(body).filter((k) => k !== 'pimWebhooks' && !k.startsWith('@odata.'));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object: {"pimWebhooks": [...], "pimRevokeSessionsOnEarlyEnd": true|false|null}.');
+  const unknown = Object.keys(body).filter((k) => !POLICY_EXTENSIONS.includes(k) && !k.startsWith('@odata.'));
   if (unknown.length > 0) {
-    throw badRequest(`Only pimWebhooks can be changed on the policy itself (not ${unknown.join(', ')}); change rules through .../rules/{ruleId}.`, 'InvalidPolicy');
+    throw badRequest(`Only ${POLICY_EXTENSIONS.join(' and ')} can be changed on the policy itself (not ${unknown.join(', ')}); change rules through .../rules/{ruleId}.`, 'InvalidPolicy');
   }
-  const { targets, problems } = parseWebhookTargets((body as { pimWebhooks?: unknown }).pimWebhooks ?? [], keyNames);
+  const sent = body as { pimWebhooks?: unknown; pimRevokeSessionsOnEarlyEnd?: unknown };
+  const problems: string[] = [];
+  const change: Partial<Pick<RolePolicy, 'pimWebhooks' | 'pimRevokeSessionsOnEarlyEnd'>> = {};
+  const modified: Modified[] = [];
+  if ('pimWebhooks' in sent) {
+    const parsedTargets = parseWebhookTargets(sent.pimWebhooks ?? [], keyNames);
+    problems.push(...parsedTargets.problems);
+    change.pimWebhooks = parsedTargets.targets;
+    modified.push({ displayName: 'pimWebhooks', oldValue: JSON.stringify(read.value.pimWebhooks ?? []), newValue: JSON.stringify(parsedTargets.targets) });
+  }
+  if ('pimRevokeSessionsOnEarlyEnd' in sent) {
+    const value = sent.pimRevokeSessionsOnEarlyEnd ?? null;
+    if (typeof value !== 'boolean' && value !== null) problems.push('pimRevokeSessionsOnEarlyEnd must be true, false or null (null: the default, on for privileged roles).');
+    else if (targetOfPolicy(read.value).kind === 'azureRole') problems.push('pimRevokeSessionsOnEarlyEnd applies to directory roles and groups, not Azure roles.');
+    else {
+      change.pimRevokeSessionsOnEarlyEnd = value;
+      modified.push({ displayName: 'pimRevokeSessionsOnEarlyEnd', oldValue: JSON.stringify(read.value.pimRevokeSessionsOnEarlyEnd ?? null), newValue: JSON.stringify(value) });
+    }
+  }
   if (problems.length > 0) throw new DomainError('InvalidPolicy', problems.join(' '), 400);
-  const modified = { displayName: 'pimWebhooks', oldValue: JSON.stringify(read.value.pimWebhooks ?? []), newValue: JSON.stringify(targets) };
-  await savePolicy(deps, caller, read, changed(deps, caller, read.value, { pimWebhooks: targets }), [modified], correlationId);
+  if (modified.length === 0) throw badRequest('Send at least one of pimWebhooks and pimRevokeSessionsOnEarlyEnd.', 'InvalidPolicy');
+  await savePolicy(deps, caller, read, changed(deps, caller, read.value, change), modified, correlationId);
 }
 
 async function checkApproversExist(directory: Principals, rule: PolicyRule): Promise<void> {

@@ -118,3 +118,33 @@ export function auditQueryOf(filter: FilterNode): AuditQuery {
   visit(filter);
   return query;
 }
+
+/** The export's query options (an extension of Graph's directoryAudits, for auditors' downloads). */
+export const directoryAuditsExportQuery = z.object({
+  format: z.enum(['jsonl', 'csv']).optional().describe('jsonl (one JSON object a line, the default) or csv.'),
+  from: z.string().optional().describe('Records at or after this date-time (ISO 8601, e.g. 2026-01-01T00:00:00Z); open when absent.'),
+  to: z.string().optional().describe('Records at or before this date-time; open when absent.'),
+});
+
+export interface ExportRequest {
+  format: 'jsonl' | 'csv';
+  range: { from?: string; to?: string };
+}
+
+const instant = (name: string, text: string | null): string | undefined => {
+  if (text === null || text === '') return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text))) throw bad(`Invalid ${name} '${text}': give a date-time such as 2026-01-31T00:00:00Z.`);
+  return new Date(text).toISOString();
+};
+
+/** Reads the export's query string; anything else is a 400 that says what to send. */
+export function parseExportQuery(params: URLSearchParams): ExportRequest {
+  const unknown = [...params.keys()].filter((k) => !['format', 'from', 'to'].includes(k));
+  if (unknown.length > 0) throw bad(`Unknown query option ${unknown.join(', ')}: the export takes format (jsonl or csv), from and to.`);
+  const format = params.get('format') ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw bad(`Invalid format '${format}': use jsonl or csv.`);
+  const from = instant('from', params.get('from'));
+  const to = instant('to', params.get('to'));
+  if (from && to && from > to) throw bad(`from (${from}) is after to (${to}): give an earlier from or a later to.`);
+  return { format, range: { ...(from ? { from } : {}), ...(to ? { to } : {}) } };
+}

@@ -75,6 +75,10 @@ export const policyPatchBody = z.object({
       }),
     )
     .nullish(),
+  pimRevokeSessionsOnEarlyEnd: z
+    .boolean()
+    .nullish()
+    .meta({ description: "Extension: revoke the user's sign-in sessions when the role or group membership ends early (null: on for privileged roles, off otherwise)." }),
 });
 
 /** PATCH of an approval step: the decision (shared/domain/approval.ts `decide`). */

@@ -36,6 +36,15 @@ export interface AuditQuery {
   targetResourceId?: string;
 }
 
+/** A record with its place in the hash chain, for exports an auditor verifies alone (auditExport.ts). */
+export interface ChainedAuditRecord {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  /** The record's JSON text as stored (what the hash covers, once parsed). */
+  json: string;
+}
+
 /** One page of history, newest first; `next` (opaque) continues after its last record. */
 export interface AuditPage {
   records: AuditRecord[];
@@ -63,4 +72,21 @@ export interface AuditLog {
   page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;
   /** One record by its id (a point read), or undefined. */
   get(id: string): Promise<AuditRecord | undefined>;
+  /**
+   * The stretch of the chain that holds the records of a time window (both ends inclusive, either
+   * open), oldest first, streamed: every record between its first and last, so the stretch
+   * verifies link by link (it may hold a few records just outside the window, recorded late).
+   * Resolves once the stretch is found (so a failure to read shows before anything is sent).
+   */
+  exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
+}
+
+/**
+ * The retention policy's archive: moves the records older than a cutoff out of the live chain into
+ * an archive, keeping the whole chain verifiable (the archive from its start to a checkpoint, the
+ * live chain on from it) and the archived records exportable. Safe to run again or concurrently.
+ */
+export interface AuditArchiver {
+  /** Archives every record whose chain time is before `cutoff`; resolves to how many were moved. */
+  archiveBefore(cutoff: Date): Promise<number>;
 }

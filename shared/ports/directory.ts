@@ -74,4 +74,10 @@ export interface Directory extends Principals {
   removeFromGroup(groupId: string, relation: GroupRelation, principalId: string): Promise<void>;
   /** The user's manager (Graph `users/{id}/manager`), by object id; undefined when none is set. */
   managerOf(userId: string): Promise<string | undefined>;
+  /**
+   * Graph `POST /users/{id}/revokeSignInSessions`: invalidates the user's refresh tokens and
+   * browser sessions (within minutes; access tokens already issued live until they expire).
+   * Any 2xx is success; a user that does not exist is a no-op. Throws on other failures.
+   */
+  revokeSignInSessions(userId: string): Promise<void>;
 }

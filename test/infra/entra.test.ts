@@ -116,6 +116,7 @@ const PERMISSION_OF: Array<[RegExp, string]> = [
   // signInActivity ($select on the user) and the sign-in logs.
   [/^\/users\/\$\{[^}]+\}$/, 'AuditLog.Read.All'],
   [/^\/auditLogs\/signIns/, 'AuditLog.Read.All'],
+  [/^\/users\/\$\{[^}]+\}\/revokeSignInSessions/, 'User.RevokeSessions.All'],
 ];
 
 function graphCallsOfTheCode(): string[] {

@@ -16,6 +16,7 @@ export const LEFT_TO_OPERATOR: Record<string, string> = {
   PIM_GRAPH_TIMEOUT_SECONDS: 'tuning; the default (30 s) suits Graph',
   PIM_ARM_TIMEOUT_SECONDS: 'tuning; the default (30 s) suits ARM',
   PIM_EXPIRY_NOTICE_MINUTES: 'a preference; the default (15) matches Entra',
+  PIM_AUDIT_ARCHIVE_AFTER_DAYS: 'a policy; unset (the default) keeps every audit record live, indefinitely',
   PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS: 'a preference; the default (14) matches Entra',
   PIM_WEBHOOK_MAX_ATTEMPTS: 'tuning; the default (6 attempts, about half an hour) suits most receivers',
   PIM_WEBHOOK_FIRST_RETRY_SECONDS: 'tuning; the default (30 s, doubling) suits most receivers',

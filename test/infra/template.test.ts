@@ -104,7 +104,7 @@ describe('the compiled ARM template holds what production needs', () => {
     const subscriptions = allTemplates(template)
       .map((t) => t.variables?.subscriptionNames)
       .find((names) => Array.isArray(names)) as string[] | undefined;
-    expect(subscriptions).toEqual(['mail', 'webhooks']);
+    expect(subscriptions).toEqual(['mail', 'webhooks', 'sessions']);
     for (const trigger of bus) {
       expect(trigger.connection).toBe('PIM_SERVICEBUS_CONNECTION');
       if (trigger.queueName) expect(trigger.queueName).toBe(main.webhookRetryQueueName);

@@ -97,6 +97,36 @@ describe('reading the audit chain by page and time window (Azurite)', () => {
     expect(verdict).toMatchObject({ ok: false, count: 3, firstBroken: { seq: 4, kind: 'time', problem: expect.stringMatching(/time column atMs .* was edited/) } });
   });
 
+  it('answers a person\'s history from the index rows committed with each record, and from the chain for records chained before the index', async () => {
+    const tables = new TableAccess(testStorage(), uniquePrefix('AuditReads'));
+    const log = tableAuditLog(tables);
+    const raw = await tables.table(AUDIT_TABLE);
+    const older = Array.from({ length: 40 }, (_, i) => record(i, i));
+    await log.appendAll(older);
+    // Make it a chain started before the index: no index rows, no indexedFrom on the head.
+    for await (const row of raw.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
+      await raw.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    const head = await raw.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
+    await raw.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
+    const newer = Array.from({ length: 40 }, (_, i) => record(40 + i, i));
+    await tableAuditLog(tables).appendAll(newer);
+
+    const indexed = new Map<number, number>();
+    for await (const row of raw.listEntities<{ seq: number }>({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
+      indexed.set(row.seq, (indexed.get(row.seq) ?? 0) + 1);
+    }
+    // Each newer record is indexed under who did it and its target; none of the older ones.
+    expect([...indexed.keys()].sort((a, b) => a - b)).toEqual(newer.map((_, i) => 41 + i));
+    expect([...indexed.values()].every((n) => n === 2)).toBe(true);
+
+    const all = [...older, ...newer].reverse();
+    for (const query of [{ initiatedByUserId: 'A1' }, { targetResourceId: 'c3', from: older[30]?.activityDateTime, to: newer[5]?.activityDateTime }]) {
+      expect((await everything(log, query, 7)).map((r) => r.id)).toEqual(all.filter((r) => matchesAudit(r, query)).map((r) => r.id));
+    }
+    expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 80 });
+  });
+
   it('reads one record by id, and nothing for an id it does not hold', async () => {
     const log = tableAuditLog(new TableAccess(testStorage(), uniquePrefix('AuditReads')));
     const records = [record(1, 1), record(2, 2)];

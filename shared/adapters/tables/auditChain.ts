@@ -13,6 +13,17 @@ import { keys } from './keys';
  */
 
 export const AUDIT_TABLE = 'Audit';
+/** Where records older than the retention policy's limit go (auditArchive.ts), under the same keys. */
+export const AUDIT_ARCHIVE_TABLE = 'AuditArchive';
+
+/** The archive checkpoint row: the last archived record's seq, hash and time columns. */
+export type AuditCheckpointEntity = {
+  partitionKey: string;
+  rowKey: string;
+  seq: number;
+  hash: string;
+  atMs?: number;
+};
 export const GENESIS_HASH = '0'.repeat(64);
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -64,6 +75,8 @@ export type AuditHeadEntity = {
   /** The last record's atMs, and how far any record's time lags its atMs (auditReads.ts); absent on chains started without them. */
   atMs?: number;
   lagMs?: number;
+  /** The first seq whose records have history index rows (auditIndex.ts); absent on chains without the index. */
+  indexedFrom?: number;
 };
 
 /** What a row from the table may hold: nothing is trusted until checked. */
@@ -261,10 +274,13 @@ const MAX_PASSES = 5;
  */
 export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdict> {
   const table = await tables.table(AUDIT_TABLE);
-  let cursor = chainStart;
+  const archived = await verifyArchive(tables, table);
+  if ('ok' in archived) return archived;
+  let cursor = archived;
   let head: RawRow | undefined;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey}`;
+    // Record rows (digits) sort before the head; the markers and the index rows after it are not links.
+    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey} and RowKey le ${keys.audit.head.rowKey}`;
     let read = 0;
     for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
       const raw: RawRow = { ...row, rowKey: row.rowKey ?? '' };
@@ -272,8 +288,7 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
         head = raw;
         continue;
       }
-      // Which-records-are-chained markers sort after the head; they are not chain links.
-      if (raw.rowKey.startsWith(keys.audit.markerPrefix)) continue;
+      if (raw.rowKey === keys.audit.checkpoint.rowKey) continue;
       const next = checkRecord(cursor, raw);
       if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
       cursor = next;
@@ -283,4 +298,36 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
     if (read === 0 || !headAhead) break;
   }
   return checkHead(cursor, head);
+}
+
+/**
+ * The archived part of the chain, when a retention policy moved some (auditArchive.ts): walked
+ * from the genesis hash in the archive table up to the checkpoint, whose hash it must reach. The
+ * live chain then goes on from there. Without a checkpoint, nothing was archived.
+ */
+async function verifyArchive(tables: TableSource, live: TableClient): Promise<ChainCursor | ChainVerdict> {
+  let checkpoint: AuditCheckpointEntity;
+  try {
+    checkpoint = await live.getEntity<AuditCheckpointEntity>(keys.audit.checkpoint.partitionKey, keys.audit.checkpoint.rowKey);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return chainStart;
+    throw error;
+  }
+  const rowKey = keys.audit.checkpoint.rowKey;
+  if (typeof checkpoint.seq !== 'number' || typeof checkpoint.hash !== 'string') {
+    return { ok: false, count: 0, firstBroken: broken('head', 0, rowKey, 'the archive checkpoint has no seq or hash: it was edited') };
+  }
+  const archive = await tables.table(AUDIT_ARCHIVE_TABLE);
+  let cursor = chainStart;
+  const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey le ${positionKey(checkpoint.seq)}`;
+  for await (const row of archive.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    const next = checkRecord(cursor, { ...row, rowKey: row.rowKey ?? '' });
+    if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: { ...next, problem: `in the archive: ${next.problem}` } };
+    cursor = next;
+  }
+  if (cursor.lastSeq !== checkpoint.seq || cursor.lastHash !== checkpoint.hash) {
+    const problem = `the archive ends at seq ${cursor.lastSeq} but the checkpoint says seq ${checkpoint.seq} with another hash: archived records were deleted, replaced or the checkpoint edited`;
+    return { ok: false, count: cursor.count, firstBroken: broken('missing', cursor.lastSeq + 1, positionKey(cursor.lastSeq + 1), problem) };
+  }
+  return cursor;
 }

@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
-import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
+import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
+import { indexedIds, indexRows, MAX_INDEX_ROWS } from './auditIndex';
 import { auditReader } from './auditReads';
 import { type ChainTime, timeAfter } from './auditTime';
 import { keys } from './keys';
@@ -16,6 +17,8 @@ export interface AuditLogOptions {
 interface Head extends Partial<ChainTime> {
   seq: number;
   hash: string;
+  /** The first seq with history index rows (auditIndex.ts); absent on chains whose records are not indexed. */
+  indexedFrom?: number;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 50;
@@ -39,7 +42,12 @@ async function readHead(table: TableClient): Promise<Head | undefined> {
   if (typeof e.seq !== 'number' || typeof e.hash !== 'string') {
     throw new Error('The audit chain head is malformed; run `npm run audit:verify`.');
   }
-  return { seq: e.seq, hash: e.hash, ...(typeof e.atMs === 'number' && typeof e.lagMs === 'number' ? { atMs: e.atMs, lagMs: e.lagMs } : {}) };
+  return {
+    seq: e.seq,
+    hash: e.hash,
+    ...(typeof e.atMs === 'number' && typeof e.lagMs === 'number' ? { atMs: e.atMs, lagMs: e.lagMs } : {}),
+    ...(typeof e.indexedFrom === 'number' ? { indexedFrom: e.indexedFrom } : {}),
+  };
 }
 
 /** A record ready to chain: its id and its JSON text (what the hash covers, read back as stored). */
@@ -66,6 +74,17 @@ function linksAfter(head: Head | undefined, records: Pending[]): ChainLink[] {
 /** Whether the chain carries time columns: one started before them has none, and is read without them. */
 const isTimed = (head: Head | undefined) => head === undefined || head.atMs !== undefined;
 
+/**
+ * From which seq the chain's records are indexed: all of them on a chain started with the index,
+ * from the first record appended with it on a timed chain started before (reads walk the chain
+ * below that seq), none on an untimed one (the index is keyed by the time columns).
+ */
+function indexedFrom(head: Head | undefined, firstSeq: number): number | undefined {
+  if (head === undefined) return 1;
+  if (!isTimed(head)) return undefined;
+  return head.indexedFrom ?? firstSeq;
+}
+
 /** The time columns of the records appended after `head`, in order. */
 function timesAfter(head: Head | undefined, records: Pending[]): ChainTime[] {
   const out: ChainTime[] = [];
@@ -86,7 +105,14 @@ function appendActions(head: Head | undefined, records: Pending[], links: ChainL
   const timed = isTimed(head);
   const times = timesAfter(head, records);
   const time = times.at(-1);
-  const headRow: AuditHeadEntity = { ...keys.audit.head, seq: last.seq, hash: last.hash, ...(timed && time ? { atMs: time.atMs, lagMs: time.lagMs } : {}) };
+  const indexFrom = indexedFrom(head, links[0]?.seq ?? last.seq);
+  const headRow: AuditHeadEntity = {
+    ...keys.audit.head,
+    seq: last.seq,
+    hash: last.hash,
+    ...(timed && time ? { atMs: time.atMs, lagMs: time.lagMs } : {}),
+    ...(indexFrom !== undefined ? { indexedFrom: indexFrom } : {}),
+  };
   // Why: the record rows are the lock. A seq is created once (create-only), so of all appenders
   // that read the same head exactly one commits; the others fail as a whole (no head move
   // without its record) and retry. The head must still exist (update, not upsert): a deleted
@@ -94,9 +120,16 @@ function appendActions(head: Head | undefined, records: Pending[], links: ChainL
   const moveHead: TransactionAction = head ? ['update', headRow, 'Replace'] : ['create', headRow];
   const rows: TransactionAction[] = records.flatMap((r, i) => {
     const link = links[i] as ChainLink;
-    const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json, ...(timed ? { atMs: times[i]?.atMs } : {}) };
+    const atMs = times[i]?.atMs;
+    const recordRow: AuditRecordEntity = { ...keys.audit.record(link.seq), ...link, json: r.json, ...(timed ? { atMs } : {}) };
+    // Why: the index rows commit with their record: none without it, none of it missing.
+    const index = indexFrom !== undefined && atMs !== undefined ? indexRows(r.json, r.stored, link.seq, atMs) : [];
     // Why: the marker makes a record's append happen once, even when a relay retries it later.
-    return [['create', recordRow] as TransactionAction, ['create', { ...keys.audit.marker(r.id), seq: link.seq }] as TransactionAction];
+    return [
+      ['create', recordRow] as TransactionAction,
+      ['create', { ...keys.audit.marker(r.id), seq: link.seq }] as TransactionAction,
+      ...index.map((row): TransactionAction => ['create', row]),
+    ];
   });
   return [moveHead, ...rows];
 }
@@ -107,7 +140,8 @@ async function commit(table: TableClient, head: Head | undefined, records: Pendi
     await table.submitTransaction(appendActions(head, records, links));
     const last = links.at(-1) as ChainLink;
     const time = timesAfter(head, records).at(-1);
-    return { seq: last.seq, hash: last.hash, ...(isTimed(head) && time ? time : {}) };
+    const indexFrom = indexedFrom(head, links[0]?.seq ?? last.seq);
+    return { seq: last.seq, hash: last.hash, ...(isTimed(head) && time ? time : {}), ...(indexFrom !== undefined ? { indexedFrom: indexFrom } : {}) };
   } catch (error) {
     const status = statusCodeOf(error);
     // 404: the head we updated is gone (deleted under us); the caller re-reads and finds out.
@@ -143,8 +177,30 @@ function backoff(attempt: number): Promise<void> {
  * (one instance of this log) they also queue, because racing our own requests for the head only
  * burns attempts that the other processes' appends need.
  */
-/** Records per chain transaction: two rows each (record and marker) plus the head, within 100. */
-const BATCH = 49;
+/** Actions per entity-group transaction (Table Storage's limit). */
+const MAX_ACTIONS = 100;
+
+/**
+ * The records cut into chain transactions: each takes its record row, its marker and its index
+ * rows, and every transaction also moves the head, within the 100-action limit.
+ */
+function transactionsOf(records: AuditRecord[]): AuditRecord[][] {
+  const out: AuditRecord[][] = [];
+  let current: AuditRecord[] = [];
+  let actions = 1;
+  for (const r of records) {
+    const size = 2 + Math.min(MAX_INDEX_ROWS, indexedIds(JSON.parse(JSON.stringify(r)) as JsonValue).length);
+    if (current.length > 0 && actions + size > MAX_ACTIONS) {
+      out.push(current);
+      current = [];
+      actions = 1;
+    }
+    current.push(r);
+    actions += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}): AuditLog {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -167,7 +223,7 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
         if (taken.length === 0) return;
         const all = taken.flatMap((w) => w.records);
         try {
-          for (let i = 0; i < all.length; i += BATCH) await appendNow(all.slice(i, i + BATCH));
+          for (const batch of transactionsOf(all)) await appendNow(batch);
           for (const w of taken) w.settle();
         } catch (cause) {
           for (const w of taken) w.settle({ cause });
@@ -229,6 +285,6 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     return out.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime) || a.id.localeCompare(b.id));
   }
 
-  const reader = auditReader(() => tables.table(AUDIT_TABLE));
-  return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get };
+  const reader = auditReader(() => tables.table(AUDIT_TABLE), () => tables.table(AUDIT_ARCHIVE_TABLE));
+  return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get, exportRange: reader.exportRange };
 }

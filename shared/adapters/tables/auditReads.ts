@@ -1,7 +1,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
-import type { AuditPage, AuditQuery, AuditRecord } from '../../ports/audit';
-import type { AuditHeadEntity, AuditRecordEntity } from './auditChain';
+import type { AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../../ports/audit';
+import type { AuditCheckpointEntity, AuditHeadEntity, AuditRecordEntity } from './auditChain';
+import { indexFor, readIndex } from './auditIndex';
 import { keys } from './keys';
 import { statusCodeOf } from './tableAccess';
 
@@ -30,13 +31,22 @@ interface Cursor {
   low: number;
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ b: c.below, l: c.low }), 'utf8').toString('base64url');
+/** Where a page read from the history index (auditIndex.ts) goes on: after this row key, then below seq `indexedFrom` by the chain. */
+interface IndexCursor {
+  after: string;
+  indexedFrom: number;
+  lagMs: number;
 }
 
-function decodeCursor(text: string): Cursor {
+function encodeCursor(c: Cursor | IndexCursor): string {
+  const fields = 'after' in c ? { x: c.after, f: c.indexedFrom, g: c.lagMs } : { b: c.below, l: c.low };
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor | IndexCursor {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; f?: unknown; g?: unknown };
+    if (typeof parsed.x === 'string' && Number.isSafeInteger(parsed.f) && Number.isSafeInteger(parsed.g)) return { after: parsed.x, indexedFrom: parsed.f as number, lagMs: parsed.g as number };
     if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number };
   } catch {
     // reported below
@@ -77,38 +87,62 @@ async function pointRead<T extends object>(table: TableClient, key: { partitionK
 export interface AuditReader {
   page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;
   get(id: string): Promise<AuditRecord | undefined>;
+  exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
 }
 
-export function auditReader(open: () => Promise<TableClient>): AuditReader {
+/**
+ * Where the chain's records are: the live table, and the archive table for the seqs up to the
+ * archive checkpoint (auditArchive.ts) when a retention policy moved some.
+ */
+interface Stores {
+  live: TableClient;
+  archivedThrough: number;
+  archive?: TableClient;
+}
+
+/**
+ * `openArchive`: the archive table. Listings read the live chain only (archived records leave
+ * them); exports read both, so archived records stay exportable.
+ */
+export function auditReader(open: () => Promise<TableClient>, openArchive?: () => Promise<TableClient>): AuditReader {
+  async function stores(live: TableClient): Promise<Stores> {
+    const checkpoint = openArchive ? await pointRead<AuditCheckpointEntity>(live, keys.audit.checkpoint, ['seq']) : undefined;
+    const archivedThrough = typeof checkpoint?.seq === 'number' ? checkpoint.seq : 0;
+    return archivedThrough > 0 && openArchive ? { live, archivedThrough, archive: await openArchive() } : { live, archivedThrough };
+  }
+
+  const tableOf = (s: Stores, seq: number) => (seq <= s.archivedThrough && s.archive ? s.archive : s.live);
+
   /** A record row's atMs (a point read). */
-  async function atOf(table: TableClient, seq: number): Promise<number> {
-    const row = await pointRead<AuditRecordEntity>(table, keys.audit.record(seq), ['atMs']);
+  async function atOf(s: Stores, seq: number): Promise<number> {
+    const row = await pointRead<AuditRecordEntity>(tableOf(s, seq), keys.audit.record(seq), ['atMs']);
     if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${seq} has no time column (run \`npm run audit:verify\`).`);
     return row.atMs;
   }
 
-  /** The first seq in [1, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
-  async function firstAtOrAfter(table: TableClient, last: number, ms: number): Promise<number> {
-    let lo = 1;
+  /** The first seq in [first, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
+  async function firstAtOrAfter(s: Stores, first: number, last: number, ms: number): Promise<number> {
+    let lo = first;
     let hi = last + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if ((await atOf(table, mid)) >= ms) hi = mid;
+      if ((await atOf(s, mid)) >= ms) hi = mid;
       else lo = mid + 1;
     }
     return lo;
   }
 
   /** The seq range [low, high] that can hold the query's records. */
-  async function window(table: TableClient, query: AuditQuery): Promise<Cursor | undefined> {
-    const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
+  async function seqWindow(table: TableClient, query: AuditQuery, withArchive = false): Promise<Cursor | undefined> {
+    const [head, s] = await Promise.all([pointRead<AuditHeadEntity>(table, keys.audit.head), stores(table)]);
     if (!head || typeof head.seq !== 'number' || head.seq < 1) return undefined;
-    let low = 1;
+    const first = withArchive ? 1 : s.archivedThrough + 1;
+    let low = first;
     let high = head.seq;
     // A chain started before the time columns has none: its window is the whole chain.
     if (typeof head.atMs === 'number' && typeof head.lagMs === 'number') {
-      if (query.from !== undefined) low = await firstAtOrAfter(table, high, Date.parse(query.from));
-      if (query.to !== undefined) high = (await firstAtOrAfter(table, high, Date.parse(query.to) + head.lagMs + 1)) - 1;
+      if (query.from !== undefined) low = await firstAtOrAfter(s, first, high, Date.parse(query.from));
+      if (query.to !== undefined) high = (await firstAtOrAfter(s, first, high, Date.parse(query.to) + head.lagMs + 1)) - 1;
     }
     return low <= high ? { below: high + 1, low } : undefined;
   }
@@ -121,9 +155,38 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
     return out.reverse();
   }
 
+  /**
+   * A page for one person from the history index: one range read, not a walk of the chain. On a
+   * chain indexed from some seq on, the records below it are then read from the chain.
+   */
+  async function indexedPage(table: TableClient, query: AuditQuery, top: number, at: IndexCursor | { head: AuditHeadEntity }): Promise<AuditPage | undefined> {
+    const index = indexFor(query);
+    const indexedFrom = 'head' in at ? at.head.indexedFrom : at.indexedFrom;
+    const lagMs = 'head' in at ? at.head.lagMs : at.lagMs;
+    if (!index || typeof indexedFrom !== 'number' || typeof lagMs !== 'number') return undefined;
+    const window = { lagMs, ...(query.from !== undefined ? { fromMs: Date.parse(query.from) } : {}), ...(query.to !== undefined ? { toMs: Date.parse(query.to) } : {}) };
+    const after = 'after' in at ? at.after : undefined;
+    const stretch = await readIndex(table, index, window, top, READ_BUDGET, (r) => matchesAudit(r, query), after);
+    if (stretch.lastRowKey !== undefined) return { records: stretch.records, next: encodeCursor({ after: stretch.lastRowKey, indexedFrom, lagMs }) };
+    if (indexedFrom <= 1) return { records: stretch.records };
+    // The index ran out; the older records were chained before it and are read from the chain.
+    const older = await seqWindow(table, query);
+    if (!older || older.low >= indexedFrom) return { records: stretch.records };
+    const rest = { below: Math.min(older.below, indexedFrom), low: older.low };
+    return { records: stretch.records, next: encodeCursor(rest) };
+  }
+
   async function page(query: AuditQuery, top: number, cursorText?: string): Promise<AuditPage> {
     const table = await open();
-    const range = cursorText !== undefined ? decodeCursor(cursorText) : await window(table, query);
+    const decoded = cursorText !== undefined ? decodeCursor(cursorText) : undefined;
+    if (decoded && 'after' in decoded) return (await indexedPage(table, query, top, decoded)) ?? { records: [] };
+    if (decoded === undefined && indexFor(query)) {
+      const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
+      if (!head) return { records: [] };
+      const indexed = await indexedPage(table, query, top, { head });
+      if (indexed) return indexed;
+    }
+    const range = decoded ?? (await seqWindow(table, query));
     if (!range) return { records: [] };
     const narrowed = Object.keys(query).some((k) => k !== 'from' && k !== 'to');
     const records: AuditRecord[] = [];
@@ -158,5 +221,25 @@ export function auditReader(open: () => Promise<TableClient>): AuditReader {
     return record?.id === id ? record : undefined;
   }
 
-  return { page, get };
+  /** The window's stretch of the chain, oldest first, a range read of CHUNK_MAX rows at a time (never all in memory). */
+  async function exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>> {
+    const table = await open();
+    const stretch = await seqWindow(table, range, true);
+    const s = await stores(table);
+    async function* records(): AsyncIterable<ChainedAuditRecord> {
+      if (!stretch) return;
+      for (let from = stretch.low; from < stretch.below; ) {
+        // A chunk never spans the archive and the live chain: each is read where it is.
+        const to = Math.min(stretch.below - 1, from + CHUNK_MAX - 1, from <= s.archivedThrough ? s.archivedThrough : Number.POSITIVE_INFINITY);
+        const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
+        from = to + 1;
+        for await (const e of tableOf(s, to).listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['seq', 'prevHash', 'hash', 'json'] } })) {
+          yield { seq: e.seq, prevHash: e.prevHash, hash: e.hash, json: e.json };
+        }
+      }
+    }
+    return records();
+  }
+
+  return { page, get, exportRange };
 }

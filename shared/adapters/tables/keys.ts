@@ -15,6 +15,11 @@ export function minuteBucket(at: Date): string {
   return at.toISOString().slice(0, 16).replace(/[-T:]/g, '');
 }
 
+const MAX_TIME = 9_999_999_999_999;
+const MAX_SEQ = 999_999_999_999;
+/** Milliseconds counted down from year 2286, so later times sort first. */
+const invertedTime = (ms: number) => String(MAX_TIME - Math.min(MAX_TIME, Math.max(0, Math.floor(ms)))).padStart(13, '0');
+
 export const keys = {
   /** Policies: one partition per kind of target, a row per (scope, role or access id). */
   policy: (scope: PolicyScope) => ({ partitionKey: scope.kind, rowKey: escapeKey(`${scope.scope}|${scope.thing}`) }),
@@ -45,6 +50,28 @@ export const keys = {
     record: (seq: number) => ({ partitionKey: 'chain', rowKey: String(seq).padStart(12, '0') }),
     marker: (recordId: string) => ({ partitionKey: 'chain', rowKey: `id|${escapeKey(recordId)}` }),
     markerPrefix: 'id|',
+    /**
+     * The history index (auditIndex.ts): a row per record and person it names (`p`: who did it,
+     * `t`: each target), newest first under one prefix per person: `x|{by}|{id}|{inverted atMs}|{inverted seq}`.
+     * In the chain's partition so a record and its index rows commit in one transaction; 'x|'
+     * sorts after 'head' and the markers, so chain walks stop before it.
+     */
+    index: (by: 'p' | 't', id: string, atMs: number, seq: number) => ({
+      partitionKey: 'chain',
+      rowKey: `x|${by}|${escapeKey(id.toLowerCase())}|${invertedTime(atMs)}|${String(MAX_SEQ - seq).padStart(12, '0')}`,
+    }),
+    /** The index rows of one person whose atMs is in [fromMs, toMs] (either end open): a row-key range. */
+    indexRange: (by: 'p' | 't', id: string, fromMs?: number, toMs?: number) => {
+      const prefix = `x|${by}|${escapeKey(id.toLowerCase())}|`;
+      // Inverted: the newest time is the lowest key. '~' sorts after every digit.
+      return { from: toMs === undefined ? prefix : `${prefix}${invertedTime(toMs)}|`, to: fromMs === undefined ? `${prefix}~` : `${prefix}${invertedTime(fromMs)}|~` };
+    },
+    indexPrefix: 'x|',
+    /**
+     * The archive checkpoint (auditArchive.ts): the last seq moved to the archive table and its
+     * hash, from which the live chain continues. 'archived' sorts between the records and 'head'.
+     */
+    checkpoint: { partitionKey: 'chain', rowKey: 'archived' },
   },
   /**
    * One partition per principal: its live rows (one per kind and target: the slot lock holding

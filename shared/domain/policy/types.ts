@@ -117,6 +117,12 @@ export interface RolePolicy {
   /** Extension (not in Graph): where this role's events are also sent (Teams, Slack, signed JSON). */
   pimWebhooks?: WebhookTarget[];
   /**
+   * Extension (not in Graph), directory roles and groups: whether an early end (deactivation,
+   * admin removal) revokes the user's sign-in sessions (Graph revokeSignInSessions). Absent or
+   * null: the default, on for roles Graph marks isPrivileged and off otherwise.
+   */
+  pimRevokeSessionsOnEarlyEnd?: boolean | null;
+  /**
    * Extension (not in Entra), Azure roles only: the scopes below this one that have no settings
    * of their own follow this policy (see `effectivePolicyOf`). Absent means false.
    */
