@@ -14,14 +14,16 @@ import { targetResource } from './targets';
  * until they expire (60-90 minutes), unless the resource supports continuous access evaluation.
  *
  * Driven by the early-end events (relayed by the outbox, so never lost), on their own
- * subscription: a failure throws and the bus delivers the event again. Once per early end: the
- * audit record's id comes from the event's, and a record already in the chain means done.
+ * subscription: a failure throws and the bus delivers the event again. One audit record per
+ * early end: its id comes from the event's, and the chain keeps the first of an id. A delivery
+ * that comes again after a revocation calls Graph again rather than reading the chain first
+ * (harmless: the sessions are revoked already; and no read on every early end).
  */
 
 /** The events that end access early: a holder's deactivation and an admin's removal (a review's Deny removes through it too). */
 const EARLY_END = new Set<DomainEvent['type']>(['assignment.deactivated', 'assignment.removed']);
 
-export type RevocationOutcome = 'revoked' | 'alreadyRevoked' | 'notAsked';
+export type RevocationOutcome = 'revoked' | 'notAsked';
 
 /** Whether the policy asks for it: its own setting when set, else on for roles Graph marks privileged. */
 async function asked(deps: PolicyDeps, policy: RolePolicy, event: DomainEvent): Promise<boolean> {
@@ -48,8 +50,6 @@ export async function revokeSessionsOnEarlyEnd(deps: PolicyDeps, event: DomainEv
   const userId = event.subject.principalId;
   const target = event.subject.target;
   if (!EARLY_END.has(event.type) || !userId || target.kind === 'azureRole' || !endedAccessInEffect(event)) return 'notAsked';
-  const recordId = revocationRecordId(event.id);
-  if (await deps.audit.get(recordId)) return 'alreadyRevoked';
   const policy = await policyForEvents(deps, target);
   if (!(await asked(deps, policy, event))) return 'notAsked';
   // Only users sign in: a group or service principal holding the role has no sessions to revoke.
@@ -68,6 +68,6 @@ export async function revokeSessionsOnEarlyEnd(deps: PolicyDeps, event: DomainEv
     ],
     details: { eventId: event.id, eventType: event.type, requestId: event.request?.id },
   });
-  await deps.audit.append({ ...record, id: recordId });
+  await deps.audit.append({ ...record, id: revocationRecordId(event.id) });
   return 'revoked';
 }
