@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deps } from '../../functions/composition';
 import type { DomainEvent } from '../../shared/domain/events';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost } from './appHost';
+import { capturePublished, startAppHost, type AppHost } from './appHost';
 import { armAs, makeAzureEligible } from './azureSetup';
 import { AZURE_ROLE, demoSubscriptions } from './armStandIn';
 import { ROLES, USERS } from './demo';
@@ -43,12 +42,7 @@ const published: DomainEvent[] = [];
 
 beforeAll(async () => {
   app = await startAppHost();
-  const bus = deps().bus.publisher;
-  const publish = bus.publish.bind(bus);
-  bus.publish = async (events) => {
-    await publish(events);
-    published.push(...events);
-  };
+  await capturePublished(published);
 });
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { SignInAuthorityExtension, type SignInAuthorityOptions } from '../../dev
 import { ServiceBusExtension } from '../../devhost/servicebus';
 import { TimerExtension } from '../../devhost/timers';
 import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
+import type { DomainEvent } from '../../shared/domain/events';
 
 export const TENANT_ID = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 export const AUDIENCE = 'api://pim-test';
@@ -174,4 +175,14 @@ async function runTimer(host: DevHost, name: string): Promise<void> {
   const timers = host.extension<TimerExtension>('timers');
   if (!timers) throw new Error('no timer extension');
   await timers.runNow(name);
+}
+
+/** From now on, every event the app publishes is also pushed to `into`, on its way to the bus. */
+export async function capturePublished(into: DomainEvent[]): Promise<void> {
+  const bus = (await import('../../functions/composition')).deps().bus.publisher;
+  const publish = bus.publish.bind(bus);
+  bus.publish = async (events) => {
+    await publish(events);
+    into.push(...events);
+  };
 }

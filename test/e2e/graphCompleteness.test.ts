@@ -6,7 +6,7 @@ import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import type { DomainEvent } from '../../shared/domain/events';
 import { eventually, testStorage } from '../devhost/helpers';
-import { type ApiResult, type AppHost, startAppHost } from './appHost';
+import { capturePublished, startAppHost, type ApiResult, type AppHost } from './appHost';
 import { ROLES, USERS } from './demo';
 
 /**
@@ -29,12 +29,7 @@ const published: DomainEvent[] = [];
 
 beforeAll(async () => {
   app = await startAppHost();
-  const bus = deps().bus.publisher;
-  const publish = bus.publish.bind(bus);
-  bus.publish = async (events) => {
-    await publish(events);
-    published.push(...events);
-  };
+  await capturePublished(published);
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
 import type { DomainEvent } from '../../shared/domain/events';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, type DevMail, startAppHost, TENANT_ID } from './appHost';
+import { capturePublished, startAppHost, TENANT_ID, type AppHost, type DevMail } from './appHost';
 import { GROUPS, ROLES, USERS } from './demo';
 
 let app: AppHost;
@@ -17,12 +17,7 @@ const published: DomainEvent[] = [];
 
 beforeAll(async () => {
   app = await startAppHost();
-  const bus = deps().bus.publisher;
-  const publish = bus.publish.bind(bus);
-  bus.publish = async (events) => {
-    await publish(events);
-    published.push(...events);
-  };
+  await capturePublished(published);
 });
 
 afterAll(async () => {

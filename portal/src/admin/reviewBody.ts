@@ -4,6 +4,7 @@
  * here (see accessReviews.ts), so it is tested without a browser.
  */
 import { type DecisionItem, decisionWords, nameOf, type ReviewDefinition, type ReviewerScope, resourceOf } from '../reviewItems';
+import { CADENCES as REPEATING_CADENCES } from '../../../shared/domain/reviewRecurrence';
 
 /** What a review covers: the parts of the Assignments page's target (AdminTarget) that its scope names. */
 export type ReviewTarget =
@@ -57,15 +58,8 @@ export function reviewersOf(kind: ReviewerKind, users: string[], groupId: string
 
 export const userScope = (id: string): ReviewerScope => ({ query: `/users/${id}`, queryType: 'MicrosoftGraph' });
 
-/** The cadences Entra's portal offers, as Graph's recurrence patterns; one-time has none. */
-export const CADENCES = {
-  once: undefined,
-  weekly: { type: 'weekly', interval: 1 },
-  monthly: { type: 'absoluteMonthly', interval: 1 },
-  quarterly: { type: 'absoluteMonthly', interval: 3 },
-  semiAnnually: { type: 'absoluteMonthly', interval: 6 },
-  annually: { type: 'absoluteMonthly', interval: 12 },
-} as const;
+/** The cadences Entra's portal offers, as Graph's recurrence patterns (the API's own table); one-time has none. */
+export const CADENCES = { once: undefined, ...REPEATING_CADENCES } as const;
 export type Cadence = keyof typeof CADENCES;
 
 export interface Recurrence {

@@ -1,5 +1,6 @@
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { Directory, DirectoryGroup, DirectoryPrincipal, DirectoryRoleAssignment, GroupRelation, RoleDefinition } from '../../ports/directory';
+import { graphClient } from './graphClient';
 
 export interface GraphDirectoryOptions {
   /** e.g. https://graph.microsoft.com, or devhost's stand-in. */
@@ -51,15 +52,7 @@ const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * and 504 answers, waiting as long as Graph's Retry-After says.
  */
 export function graphDirectory(options: GraphDirectoryOptions): Directory {
-  const base = new URL(options.baseUrl);
-  const client = Client.init({
-    baseUrl: options.baseUrl.replace(/\/$/, ''),
-    defaultVersion: 'v1.0',
-    customHosts: new Set([base.hostname]),
-    authProvider: (done) => {
-      options.getToken().then((token) => done(null, token), (error: unknown) => done(error as Error, null));
-    },
-  });
+  const client = graphClient(options);
   const retry = new RetryHandlerOptions(options.retry?.delaySeconds ?? 3, options.retry?.maxRetries ?? 3);
   const api = (path: string) => client.api(path).middlewareOptions([retry]);
   /** Where object references (`@odata.id`) point: this Graph's own host, so national clouds work too. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { Mailer } from '../../ports/mailer';
 import { buildMime } from './mime';
+import { graphClient } from './graphClient';
 
 export interface GraphMailerOptions {
   baseUrl: string;
@@ -18,14 +19,7 @@ export interface GraphMailerOptions {
  * directory adapter does.
  */
 export function graphMailer(options: GraphMailerOptions): Mailer {
-  const client = Client.init({
-    baseUrl: options.baseUrl.replace(/\/$/, ''),
-    defaultVersion: 'v1.0',
-    customHosts: new Set([new URL(options.baseUrl).hostname]),
-    authProvider: (done) => {
-      options.getToken().then((token) => done(null, token), (error: unknown) => done(error as Error, null));
-    },
-  });
+  const client = graphClient(options);
   const retry = new RetryHandlerOptions(options.retry?.delaySeconds ?? 3, options.retry?.maxRetries ?? 3);
   return {
     async send(message) {

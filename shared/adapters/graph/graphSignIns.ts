@@ -1,5 +1,6 @@
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { SignIn, SignInActivity, SignInLogs } from '../../ports/signIns';
+import { graphClient } from './graphClient';
 
 export interface GraphSignInsOptions {
   /** e.g. https://graph.microsoft.com, or devhost's stand-in. */
@@ -18,15 +19,7 @@ const USERS_PER_QUERY = 10;
 
 /** The SignInLogs port over Microsoft Graph (v1.0 `auditLogs/signIns`, `users/{id}?$select=signInActivity`). */
 export function graphSignIns(options: GraphSignInsOptions): SignInLogs {
-  const base = new URL(options.baseUrl);
-  const client = Client.init({
-    baseUrl: options.baseUrl.replace(/\/$/, ''),
-    defaultVersion: 'v1.0',
-    customHosts: new Set([base.hostname]),
-    authProvider: (done) => {
-      options.getToken().then((token) => done(null, token), (error: unknown) => done(error as Error, null));
-    },
-  });
+  const client = graphClient(options);
   const api = (path: string) => client.api(path).middlewareOptions([new RetryHandlerOptions(3, 3)]);
 
   return {
