@@ -1,3 +1,4 @@
+import { ReasonField } from './PageParts';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { errorText } from './errors';
@@ -17,7 +18,6 @@ import {
 } from './model';
 import { StartField } from './StartField';
 
-const MAX_REASON = 500;
 const STAGES: Array<[Stage, string]> = [
   ['submitted', 'Request submitted'],
   ['approval', 'Approval pending'],
@@ -160,11 +160,7 @@ export function ActivatePanel(props: { api: Api; principalId: string; rows: Row[
 
           <StartField value={start} onChange={setStart} />
 
-          <label for="reason">Reason{needs('justification') ? ' (required)' : ' (optional)'}</label>
-          <textarea id="reason" maxLength={MAX_REASON} required={needs('justification')} value={reason} aria-describedby="reason-count" onInput={(e) => setReason(e.currentTarget.value)} />
-          <p id="reason-count" class="hint">
-            {reason.length}/{MAX_REASON} characters
-          </p>
+          <ReasonField id="reason" label={`Reason${needs('justification') ? ' (required)' : ' (optional)'}`} required={needs('justification')} value={reason} onInput={setReason} />
 
           {needs('ticketing') && (
             <fieldset>

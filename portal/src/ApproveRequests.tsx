@@ -1,11 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { PageStatus } from './PageParts';
+import { PageStatus, ReasonField } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { POLL_MS, usePolling } from './usePolling';
 import { type Awaiting, decide, loadAwaiting } from './requests';
 
-const MAX_REASON = 500;
 
 /**
  * The requests awaiting the signed-in user's decision. One justification serves every checked
@@ -86,11 +85,7 @@ export function ApproveRequests({ api }: { api: Api }) {
               <Card key={i.key} item={i} checked={checked.has(i.key)} onToggle={(on) => toggle(i.key, on)} />
             ))}
           </fieldset>
-          <label for="decision-reason">Justification for your decision (required)</label>
-          <textarea id="decision-reason" maxLength={MAX_REASON} value={reason} aria-describedby="decision-count" onInput={(e) => setReason(e.currentTarget.value)} />
-          <p id="decision-count" class="hint">
-            {reason.length}/{MAX_REASON} characters · {checked.size} selected
-          </p>
+          <ReasonField id="decision-reason" label="Justification for your decision (required)" value={reason} onInput={setReason} note={`${checked.size} selected`} />
           <div class="buttons">
             <button type="button" class="primary" disabled={busy} onClick={() => void submit('Approve')}>
               Approve selected

@@ -1,9 +1,9 @@
+import { ReasonField } from './PageParts';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { extend, type Row } from './model';
 
-const MAX_REASON = 500;
 
 /**
  * Asks an administrator to extend an assignment near its end (selfExtend), in a modal dialog
@@ -41,11 +41,7 @@ export function ExtendPanel(props: { api: Api; principalId: string; row: Row; on
       </p>
       {error && <p role="alert" class="error">{error}</p>}
       <form onSubmit={(e) => void submit(e)}>
-        <label for="extend-reason">Reason (required)</label>
-        <textarea id="extend-reason" required maxLength={MAX_REASON} value={reason} aria-describedby="extend-count" onInput={(e) => setReason(e.currentTarget.value)} />
-        <p id="extend-count" class="hint">
-          {reason.length}/{MAX_REASON} characters
-        </p>
+        <ReasonField id="extend-reason" label="Reason (required)" required value={reason} onInput={setReason} />
         <div class="buttons">
           <button type="submit" class="primary" disabled={busy}>
             Request extension

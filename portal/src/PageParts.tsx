@@ -42,3 +42,23 @@ export function TableSection(props: { id: string; title: string; empty: string; 
     </section>
   );
 }
+
+/** The longest justification the portal takes (Graph's justification is free text; 500 keeps mail and audit readable). */
+export const MAX_REASON = 500;
+
+/**
+ * A justification box with its character count under it; `note` extends the count line (e.g.
+ * how many items are selected). The count is the box's description for screen readers.
+ */
+export function ReasonField(props: { id: string; label: string; value: string; onInput: (value: string) => void; required?: boolean; note?: string }) {
+  const countId = `${props.id}-count`;
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <textarea id={props.id} maxLength={MAX_REASON} required={props.required} value={props.value} aria-describedby={countId} onInput={(e) => props.onInput(e.currentTarget.value)} />
+      <p id={countId} class="hint">
+        {props.value.length}/{MAX_REASON} characters{props.note ? ` · ${props.note}` : ''}
+      </p>
+    </>
+  );
+}

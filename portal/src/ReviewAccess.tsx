@@ -1,11 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { errorText } from './errors';
-import { PageStatus } from './PageParts';
+import { PageStatus, ReasonField } from './PageParts';
 import { type DecisionItem, decisionWords, isDecided, nameOf, resourceOf } from './reviewItems';
 import { loadMyReview, loadMyReviews, type MyReview, recordDecision } from './reviews';
 
-const MAX_REASON = 500;
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 const dueOf = (r: MyReview) => (r.instance.endDateTime ? new Date(r.instance.endDateTime).toLocaleDateString() : 'no end date');
 
@@ -170,11 +169,13 @@ function OneReview({ api, definitionId, instanceId }: { api: Api; definitionId: 
                   Select all not yet reviewed
                 </button>
               </div>
-              <label for="review-reason">Justification{required ? ' (required to approve)' : ''}</label>
-              <textarea id="review-reason" maxLength={MAX_REASON} value={reason} aria-describedby="review-count" onInput={(e) => setReason(e.currentTarget.value)} />
-              <p id="review-count" class="hint">
-                {reason.length}/{MAX_REASON} characters · {checked.size} selected · one justification serves every selected item
-              </p>
+              <ReasonField
+                id="review-reason"
+                label={`Justification${required ? ' (required to approve)' : ''}`}
+                value={reason}
+                onInput={setReason}
+                note={`${checked.size} selected · one justification serves every selected item`}
+              />
               <div class="buttons">
                 <button type="button" class="primary" disabled={busy} onClick={() => void submit('Approve')}>
                   Approve selected
