@@ -35,7 +35,7 @@ import { config, hostingFacts } from '../shared/config';
 import { createTokenValidator, type TokenValidator } from '../shared/http/auth';
 import { armAuthenticator, withSlashVariants } from '../shared/http/arm/auth';
 import type { Authenticate } from '../shared/http/arm/handler';
-import type { AlertRepository, AlertStore } from '../shared/ports/alerts';
+import type { AlertRepository } from '../shared/ports/alerts';
 import type { BreakGlassAccounts } from '../shared/ports/breakGlass';
 import type { SignInLogs } from '../shared/ports/signIns';
 import type { ApprovalRepository } from '../shared/ports/approvals';
@@ -71,7 +71,6 @@ export interface AppDeps {
   approvals: ApprovalRepository;
   /** Access review definitions, instances and decisions. */
   reviews: AccessReviewRepository;
-  alerts: AlertStore;
   /** The security alerts' state, settings and incidents (the alerts API). */
   alertRepository: AlertRepository;
   /** Emergency access accounts: PIM_BREAK_GLASS_ACCOUNTS and those admins listed. */
@@ -114,7 +113,6 @@ function build(): AppDeps {
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
   const directory = tracedPort('graph', graphDirectory({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken, timeoutMs: settings.PIM_GRAPH_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
-  const alertStore = tableAlertStore(tables, outbox);
   const azure = tracedPort('arm', armResources({ baseUrl: settings.PIM_ARM_BASE_URL, clientId: settings.AZURE_CLIENT_ID, timeoutMs: settings.PIM_ARM_TIMEOUT_SECONDS * 1000 }), SpanKind.CLIENT);
   return {
     health: { storage: tableStorageHealth(settings.tables), serviceBus: bus.health, graph: graphHealth(settings.PIM_GRAPH_BASE_URL, getGraphToken) },
@@ -131,8 +129,7 @@ function build(): AppDeps {
     }),
     approvals: tableApprovalRepository(tables, outbox),
     reviews: tableAccessReviewRepository(tables, outbox),
-    alerts: alertStore,
-    alertRepository: alertStore,
+    alertRepository: tableAlertStore(tables, outbox),
     breakGlass: tableBreakGlassAccounts(tables, outbox, settings.PIM_BREAK_GLASS_ACCOUNTS),
     signIns: tracedPort('graph', graphSignIns({ baseUrl: settings.PIM_GRAPH_BASE_URL, getToken: getGraphToken }), SpanKind.CLIENT),
     nonces: tableNonceStore(tables),

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { dueForEscalation, escalate, overdueStep } from '../domain/approval';
 import { isInEffect, isLive, type Schedule, STALLED_AFTER_MS } from '../domain/schedules';
 import { sameTarget } from '../domain/target';
-import { targetFields, targetResource } from './targets';
+import { targetResource } from './targets';
 import type { DueWork } from '../ports/schedules';
-import type { AlertStore } from '../ports/alerts';
+import type { AlertRepository } from '../ports/alerts';
+import { raiseRevocationFailed } from './alerts/revocationFailed';
 import { endActivation, grantActivation, settleStage } from './activationSteps';
 import { approvalEscalated } from './approvalEvents';
 import { auditRecord } from './audit';
@@ -13,7 +14,8 @@ import type { ScheduleDeps } from './requestContext';
 import { needsSettling, revokeUnlessNeeded, settleSchedule } from './settleSchedule';
 
 export interface ReconcileDeps extends ScheduleDeps {
-  alerts: AlertStore;
+  /** The alerts' store: RevocationFailedAlert is raised here, the moment a removal is seen failing. */
+  alertRepository: AlertRepository;
   /** How early holders are told an end is near: activations in minutes, the rest in days. */
   expiryNotice: { activationMinutes: number; days: number };
 }
@@ -56,39 +58,15 @@ async function announceExpiry(deps: ReconcileDeps, schedule: Schedule, now: Date
 const REVOCATION_ALERT_AFTER_MS = 10 * 60_000;
 
 /**
- * Raises RevocationFailedAlert, once per schedule, when a role that should have been removed is
- * still held well past its end: removal keeps failing (Graph down, or refusing), so a person
- * must look. Audited. True when the alert was raised now.
+ * Raises RevocationFailedAlert (an alert of the alerts API), once per schedule, when a role that
+ * should have been removed is still held well past its end: removal keeps failing (Graph down,
+ * or refusing), so a person must look. True when the alert was raised now.
  */
 async function alertIfRevocationStuck(deps: ReconcileDeps, schedule: Schedule, now: Date, error: unknown, correlationId: string): Promise<boolean> {
   const end = schedule.endDateTime ? Date.parse(schedule.endDateTime) : Number.POSITIVE_INFINITY;
   const overdue = now.getTime() - end > REVOCATION_ALERT_AFTER_MS;
   if (schedule.kind !== 'assignment' || !schedule.roleAssignmentOriginId || !overdue) return false;
-  const reason = error instanceof Error ? error.message : String(error);
-  const raised = await deps.alerts.raise({
-    type: 'RevocationFailedAlert',
-    subjectId: schedule.id,
-    detectedDateTime: now.toISOString(),
-    details: { principalId: schedule.principalId, ...targetFields(schedule.target), endDateTime: schedule.endDateTime ?? '', error: reason },
-  });
-  if (!raised) return false;
-  await deps.audit.append(
-    auditRecord({
-      activity: 'Role assignment removal failing (PIM alert)',
-      operationType: 'Other',
-      caller: null,
-      correlationId,
-      at: now,
-      result: 'failure',
-      resultReason: reason,
-      targets: [
-        { id: schedule.principalId, displayName: null, type: 'User', modifiedProperties: [] },
-        targetResource(schedule.target, null),
-      ],
-      details: { scheduleId: schedule.id, endDateTime: schedule.endDateTime ?? undefined },
-    }),
-  );
-  return true;
+  return raiseRevocationFailed(deps, schedule, error instanceof Error ? error.message : String(error), now, correlationId);
 }
 
 /**

@@ -5,7 +5,7 @@ import { badRequest } from './errors';
  * PIM's security alerts, as Graph beta's `identityGovernance/roleManagementAlerts` describes them
  * (directory roles, scope "/"). Each alert has a definition (what it means), a configuration
  * (enabled, thresholds) and incidents (what was found). Two extension alerts watch break-glass
- * accounts; Entra has no API concept for those.
+ * accounts (Entra has no API concept for those), and a third reports removals PIM could not make.
  */
 export const ALERT_NAMES = [
   'RolesAssignedOutsidePimAlert',
@@ -16,6 +16,7 @@ export const ALERT_NAMES = [
   'SequentialActivationRenewalsAlert',
   'BreakGlassAccountSignInAlert',
   'TooFewBreakGlassAccountsAlert',
+  'RevocationFailedAlert',
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
@@ -146,6 +147,20 @@ export const ALERT_DEFINITIONS: Record<AlertName, AlertDefinition> = {
     isConfigurable: false,
     configurationType: 'tooFewBreakGlassAccountsAlertConfiguration',
     incidentType: 'tooFewBreakGlassAccountsAlertIncident',
+    isExtension: true,
+  }),
+  RevocationFailedAlert: def({
+    name: 'RevocationFailedAlert',
+    displayName: 'A role that ended could not be removed',
+    description: 'The role assignment of {0} ended at {1}, but PIM could not remove it from the directory.',
+    severityLevel: 'high',
+    securityImpact: 'The person still holds a privileged role PIM shows as ended: their access outlives what was approved, and nothing in PIM reports it as held.',
+    mitigationSteps: 'Read the incident\'s error; PIM keeps retrying the removal every minute. If it keeps failing (the app lost its Graph permission, or the directory refuses), remove the assignment in the directory by hand and fix the cause. The incident goes away once the role is gone.',
+    howToPrevent: 'Keep the app\'s Graph permissions (RoleManagement.ReadWrite.Directory and those of groups and Azure roles) in place, and watch the app\'s warnings.',
+    isRemediatable: false,
+    isConfigurable: false,
+    configurationType: 'revocationFailedAlertConfiguration',
+    incidentType: 'revocationFailedAlertIncident',
     isExtension: true,
   }),
 };

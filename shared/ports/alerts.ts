@@ -2,16 +2,6 @@ import type { AlertName, AlertSettings } from '../domain/alerts';
 import type { Changes } from './changes';
 import type { Versioned } from './repository';
 
-/** A one-off alert PIM raises outside the alerts API (RevocationFailedAlert), recorded once. */
-export interface AlertRecord {
-  /** The alert definition, e.g. RevocationFailedAlert. */
-  type: string;
-  /** What it is about, unique per type (e.g. the schedule id). */
-  subjectId: string;
-  detectedDateTime: string;
-  details: Record<string, string>;
-}
-
 /** One alert's state (Graph's unifiedRoleManagementAlert, less its ids). */
 export interface AlertState {
   name: AlertName;
@@ -66,19 +56,14 @@ export interface AlertRepository {
   saveSettings(name: AlertName, settings: AlertSettings, etag: string | undefined, changes: Changes): Promise<void>;
   incidents(name: AlertName): Promise<StoredIncident[]>;
   incident(name: AlertName, id: string): Promise<StoredIncident | undefined>;
-  /** Creates a break-glass sign-in incident (create-only: false when it was already recorded), with its changes. */
+  /**
+   * Creates one incident as it happens (a break-glass sign-in, a removal that keeps failing), with
+   * its changes; create-only: false when it was already recorded.
+   */
   addIncidentOnce(name: AlertName, incident: StoredIncident, changes: Changes): Promise<boolean>;
   operation(id: string): Promise<AlertOperation | undefined>;
   saveOperation(operation: AlertOperation): Promise<void>;
   /** The sign-in watcher's position (the newest sign-in time it has seen), if any. */
   signInCursor(): Promise<string | undefined>;
   saveSignInCursor(at: string): Promise<void>;
-}
-
-/** Records of RevocationFailedAlert, and (read-only) the incidents of the alerts above, by alert name. */
-export interface AlertStore {
-  /** Records the alert once; false when it was already recorded. */
-  raise(alert: AlertRecord): Promise<boolean>;
-  /** RevocationFailedAlert records, or an alert's incidents (subjectId: the incident id; details: its fields). */
-  list(type?: string): Promise<AlertRecord[]>;
 }

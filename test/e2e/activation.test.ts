@@ -244,11 +244,11 @@ describe('the reconcile timer', () => {
     const outside = (await made.json()) as { id: string };
     await app.reconcile();
     await app.reconcile();
-    const alerts = await deps().alerts.list('RolesAssignedOutsidePimAlert');
-    expect(alerts.filter((a) => a.subjectId === outside.id)).toHaveLength(1);
+    const alerts = await deps().alertRepository.incidents('RolesAssignedOutsidePimAlert');
+    expect(alerts.filter((a) => a.id === outside.id)).toHaveLength(1);
     const pimGrants = (await app.graph.listAssignments()).filter((a) => a.id !== outside.id);
     expect(pimGrants.length).toBeGreaterThan(0);
-    expect(alerts.some((a) => pimGrants.some((g) => g.id === a.subjectId))).toBe(false);
+    expect(alerts.some((a) => pimGrants.some((g) => g.id === a.id))).toBe(false);
   });
 
   it('ends an approval past its stage time limit as TimedOut', async () => {

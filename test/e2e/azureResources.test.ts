@@ -541,9 +541,9 @@ describe("ARM's throttling and conflicts, survived end to end", () => {
     // ...and reports it, once, as assigned outside PIM.
     await app.reconcile();
     const { deps } = await import('../../functions/composition');
-    const reported = (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.principalId === USERS.bob && a.details.roleDefinitionId === ROLE.reader);
+    const reported = (await deps().alertRepository.incidents('RolesAssignedOutsidePimAlert')).filter((a) => a.fields.assigneeId === USERS.bob && a.fields.roleDefinitionId === ROLE.reader);
     expect(reported).toHaveLength(1);
-    expect(String(reported[0]?.details.scope).toLowerCase()).toBe(otherRg.toLowerCase());
+    expect(String(reported[0]?.fields.scope).toLowerCase()).toBe(otherRg.toLowerCase());
   });
 });
 

@@ -302,7 +302,7 @@ describe('PIM for Groups', () => {
   it('raises an alert, once, for a member added outside PIM to a group PIM governs', async () => {
     const { deps } = await import('../../functions/composition');
     const group = groups.finance.id;
-    const outside = async () => (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.groupId === group && a.details.principalId === USERS.admin);
+    const outside = async () => (await deps().alertRepository.incidents('RolesAssignedOutsidePimAlert')).filter((a) => a.fields.groupId === group && a.fields.assigneeId === USERS.admin);
     expect(await outside()).toEqual([]);
     const added = await fetch(`${app.url}/.devhost/graph/v1.0/groups/${group}/members/$ref`, {
       method: 'POST',
@@ -318,6 +318,6 @@ describe('PIM for Groups', () => {
     expect((await api('erin', 'POST', ASSIGN, activation(USERS.erin, group, 'owner', 'PT1H'))).status).toBe(201);
     await eventually(async () => ((await inDirectory(group, 'owners')).includes(USERS.erin) ? true : undefined));
     await app.reconcile();
-    expect((await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.groupId === group && a.details.principalId === USERS.erin)).toEqual([]);
+    expect((await deps().alertRepository.incidents('RolesAssignedOutsidePimAlert')).filter((a) => a.fields.groupId === group && a.fields.assigneeId === USERS.erin)).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deps } from '../../functions/composition';
 import { eventually } from '../devhost/helpers';
-import { type AppHost, startAppHost } from '../e2e/appHost';
+import type { DomainEvent } from '../../shared/domain/events';
+import { ALERTS, alertClient, alertId, type Incident } from '../e2e/alertApi';
+import { type AppHost, capturePublished, startAppHost } from '../e2e/appHost';
 import { ROLES, USERS } from '../e2e/demo';
 
 let app: AppHost;
@@ -114,7 +116,7 @@ describe('Graph faults', () => {
       expect(await held(USERS.dave, ROLES.exchange)).toBe(true);
       // Still held only because its removal failed: PIM's own grant, not one made outside PIM.
       await app.reconcile();
-      const outside = (await deps().alerts.list('RolesAssignedOutsidePimAlert')).filter((a) => a.details.principalId === USERS.dave && a.details.roleDefinitionId === ROLES.exchange);
+      const outside = (await deps().alertRepository.incidents('RolesAssignedOutsidePimAlert')).filter((a) => a.fields.assigneeId === USERS.dave && a.fields.roleDefinitionId === ROLES.exchange);
       expect(outside).toEqual([]);
     } finally {
       spy.mockRestore();
@@ -124,24 +126,44 @@ describe('Graph faults', () => {
     expect(await held(USERS.dave, ROLES.exchange)).toBe(false);
   });
 
-  it('a removal that cannot complete raises one RevocationFailedAlert, and is done once Graph recovers', { timeout: 120_000 }, async () => {
+  it('a removal that cannot complete raises one RevocationFailedAlert incident (alerts API, event, audit), resolved once Graph recovers', { timeout: 120_000 }, async () => {
+    const alerts = alertClient(app);
+    const published: DomainEvent[] = [];
+    await capturePublished(published);
     await eligible(USERS.erin, ROLES.security);
     const id = await activate('erin', ROLES.security);
     await eventually(async () => ((await statusOf(id)) === 'Provisioned' ? true : undefined), 30_000);
     await fault({ status: 503, count: 100_000, retryAfterSeconds: 0, method: 'DELETE' });
     const clock = deps().clock;
+    const erinsIncidents = async () => (await alerts.incidents('RevocationFailedAlert')).filter((i) => i.assigneeId === USERS.erin);
     try {
       // Twenty minutes later the 5-minute activation should long be gone.
       deps().clock = { now: () => new Date(Date.now() + 20 * 60_000) };
       await app.reconcile();
       await app.reconcile();
-      const alerts = (await deps().alerts.list('RevocationFailedAlert')).filter((a) => a.details.principalId === USERS.erin);
-      expect(alerts).toHaveLength(1);
-      expect(alerts[0]?.details.roleDefinitionId).toBe(ROLES.security);
-      expect((await deps().audit.list()).filter((r) => r.activityDisplayName === 'Role assignment removal failing (PIM alert)')).toHaveLength(1);
+      const incidents = await erinsIncidents();
+      expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.revocationFailedAlertIncident', roleDefinitionId: ROLES.security, targetKind: 'directoryRole' })]);
+      const incident = incidents[0] as Incident;
+      expect(String(incident.error)).not.toBe('');
+      expect(await alerts.alert('RevocationFailedAlert')).toMatchObject({ isActive: true, incidentCount: 1 });
+      const definition = await app.api('admin', 'GET', `${ALERTS}/alertDefinitions/${alertId('RevocationFailedAlert')}`);
+      expect(definition.body).toMatchObject({ severityLevel: 'high', isRemediatable: false });
+      expect(String(definition.body.mitigationSteps)).toContain('by hand');
+      // The same record and event as every alert's new incident, once.
+      const triggered = (await deps().audit.list()).filter((r) => r.activityDisplayName === 'Triggered PIM alert' && r.additionalDetails.some((d) => d.key === 'incidentId' && d.value === incident.id));
+      expect(triggered).toHaveLength(1);
+      expect(triggered[0]?.result).toBe('failure');
+      const raised = await eventually(async () => {
+        const found = published.filter((e) => e.type === 'alert.incidentRaised' && e.data.incidentId === incident.id);
+        return found.length > 0 ? found : undefined;
+      }, 15_000, 100);
+      expect(raised).toHaveLength(1);
+      expect(raised[0]?.data).toMatchObject({ severityLevel: 'high', alertId: alertId('RevocationFailedAlert') });
       expect(await held(USERS.erin, ROLES.security)).toBe(true);
       await clearFaults();
       await app.reconcile();
+      // The role is gone: the alerts' scan resolves the incident.
+      expect(await erinsIncidents()).toEqual([]);
     } finally {
       deps().clock = clock;
       await clearFaults();

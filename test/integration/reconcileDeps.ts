@@ -24,7 +24,7 @@ export function reconcileDeps(tables: TableAccess, graphBaseUrl: string): Reconc
     approvals: tableApprovalRepository(tables, outbox),
     // The pass reads no policy.
     policies: undefined as never,
-    alerts: tableAlertStore(tables, outbox),
+    alertRepository: tableAlertStore(tables, outbox),
     directory,
     access: accessTargets({ directoryRole: directoryRoleAccess(directory) }),
     audit,

@@ -1,7 +1,7 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
-import { type AlertName, type AlertSettings, isAlertName } from '../../domain/alerts';
+import type { AlertName, AlertSettings } from '../../domain/alerts';
 import { conflict } from '../../domain/errors';
-import type { AlertOperation, AlertRecord, AlertRepository, AlertState, AlertStore, StoredIncident } from '../../ports/alerts';
+import type { AlertOperation, AlertRepository, AlertState, StoredIncident } from '../../ports/alerts';
 import type { Changes } from '../../ports/changes';
 import type { Versioned } from '../../ports/repository';
 import { escapeKey } from './keys';
@@ -14,8 +14,7 @@ type JsonEntity = { partitionKey: string; rowKey: string; json: string };
 /**
  * Keys of the Alerts table. Each alert has its own partition (`a|{Name}`): its `state` and
  * `settings` rows and an `i|{id}` row per incident, written with the outbox rows of the
- * change. RevocationFailedAlert records keep their own partition (the alert's name), operations
- * and the sign-in watcher's cursor theirs.
+ * change. Operations and the sign-in watcher's cursor have their own partitions.
  */
 const alertKeys = {
   partition: (name: AlertName) => `a|${name}`,
@@ -30,8 +29,8 @@ const alertKeys = {
 /** A transaction holds at most 100 operations; a scan's incident changes go in parts of this many. */
 const PART = 80;
 
-/** Alerts in Table Storage: the alerts API's state (AlertRepository) and RevocationFailedAlert records (AlertStore). */
-export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): AlertStore & AlertRepository {
+/** The alerts API's state in Table Storage. */
+export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): AlertRepository {
   const table = () => tables.table(TABLE);
 
   async function point<T>(partitionKey: string, rowKey: string): Promise<Versioned<T> | undefined> {
@@ -113,32 +112,6 @@ export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): Alert
     },
     async saveSignInCursor(at) {
       await (await table()).upsertEntity<JsonEntity>({ ...alertKeys.cursor, json: JSON.stringify(at) }, 'Replace');
-    },
-
-    async raise(alert) {
-      try {
-        await (await table()).createEntity<JsonEntity>({ partitionKey: escapeKey(alert.type), rowKey: escapeKey(alert.subjectId), json: JSON.stringify(alert) });
-        return true;
-      } catch (error) {
-        if (statusCodeOf(error) === 409) return false;
-        throw error;
-      }
-    },
-    async list(type) {
-      if (type && isAlertName(type)) {
-        return (await partitionRows<StoredIncident>(alertKeys.partition(type), alertKeys.incidentPrefix)).map((i) => ({
-          type,
-          subjectId: i.id,
-          detectedDateTime: i.detectedDateTime,
-          details: Object.fromEntries(Object.entries({ principalId: i.fields.assigneeId, ...i.fields }).filter((e): e is [string, string | number | boolean] => e[1] !== null && e[1] !== undefined).map(([k, v]) => [k, String(v)])),
-        }));
-      }
-      const out: AlertRecord[] = [];
-      const queryOptions = type ? { filter: odata`PartitionKey eq ${escapeKey(type)}` } : {};
-      for await (const e of (await table()).listEntities<JsonEntity>({ queryOptions })) {
-        if (!e.partitionKey.startsWith('a|') && e.partitionKey !== alertKeys.operations && e.partitionKey !== alertKeys.cursor.partitionKey && !e.rowKey.startsWith('out')) out.push(JSON.parse(e.json) as AlertRecord);
-      }
-      return out;
     },
   };
 }

@@ -4,6 +4,7 @@ import { directoryRole, type Target } from '../../domain/target';
 import type { Grant } from '../../ports/access';
 import { policyFor } from '../policies';
 import { targetFields } from '../targets';
+import { revocationsStillFailing } from './revocationFailed';
 import { type AlertDeps, assigneeFields, directoryRoleHoldings, GLOBAL_ADMIN, isBreakGlass, roleFields, slotKey, type World } from './world';
 
 /** One incident a scan found: its id (stable across scans), what it is about, and its Graph fields. */
@@ -32,6 +33,9 @@ export const FINDERS: Partial<Record<AlertName, Finder>> = {
   RedundantAssignmentAlert: unusedRoles,
   SequentialActivationRenewalsAlert: sequentialRenewals,
   TooFewBreakGlassAccountsAlert: tooFewBreakGlassAccounts,
+  // Raised by the reconcile pass as it fails; a scan only resolves the incidents whose role is gone.
+  // (A function, not the import itself: the two modules import each other.)
+  RevocationFailedAlert: (deps, world) => revocationsStillFailing(deps, world.now),
 };
 
 /**

@@ -9,7 +9,7 @@ import { auditRecord } from '../audit';
 import { domainEvent } from '../events';
 import { targetName, targetResource } from '../targets';
 import { type Finding, FINDERS } from './findings';
-import { type AlertDeps, readWorld, type World } from './world';
+import { type AlertDeps, type IncidentDeps, readWorld, type World } from './world';
 
 export interface ScanReport {
   /** New incidents, by alert. */
@@ -26,7 +26,7 @@ export const SCANNED_ALERTS = Object.keys(FINDERS) as AlertName[];
 
 export const newAlertState = (name: AlertName): AlertState => ({ name, isActive: true, incidentCount: 0, lastModifiedDateTime: null, lastScannedDateTime: null });
 
-export async function settingsOf(deps: AlertDeps, name: AlertName): Promise<AlertSettings> {
+export async function settingsOf(deps: IncidentDeps, name: AlertName): Promise<AlertSettings> {
   return (await deps.alertRepository.settings(name))?.value ?? defaultSettings(name);
 }
 
@@ -124,7 +124,7 @@ export async function withRetry(work: () => Promise<void>): Promise<void> {
 }
 
 /** The event of a new incident: admins are mailed (the role's notification rules) and its webhooks called. */
-export async function incidentEvent(deps: AlertDeps, name: AlertName, f: Finding, now: Date): Promise<DomainEvent> {
+export async function incidentEvent(deps: IncidentDeps, name: AlertName, f: Finding, now: Date): Promise<DomainEvent> {
   const definition = ALERT_DEFINITIONS[name];
   return domainEvent(deps, 'alert.incidentRaised', {
     slot: { principalId: f.principalId ?? '', target: f.target },
@@ -141,13 +141,15 @@ export async function incidentEvent(deps: AlertDeps, name: AlertName, f: Finding
   });
 }
 
-async function triggeredAudit(deps: AlertDeps, name: AlertName, f: Finding, correlationId: string, now: Date): Promise<AuditRecord> {
+/** The "Triggered PIM alert" audit record of a new incident, naming its person, its target and the alert. */
+export async function triggeredAudit(deps: IncidentDeps, name: AlertName, f: Finding, correlationId: string, now: Date, outcome: { result: 'failure'; resultReason: string } | undefined = undefined): Promise<AuditRecord> {
   return auditRecord({
     activity: 'Triggered PIM alert',
     operationType: 'Other',
     caller: null,
     correlationId,
     at: now,
+    ...outcome,
     targets: [
       ...(f.principalId ? [{ id: f.principalId, displayName: typeof f.fields.assigneeDisplayName === 'string' ? f.fields.assigneeDisplayName : null, type: 'User' as const, modifiedProperties: [] }] : []),
       targetResource(f.target, await targetName(deps, f.target)),

@@ -7,9 +7,13 @@ import type { DirectoryPrincipal, RoleDefinition } from '../../ports/directory';
 import type { SignInLogs } from '../../ports/signIns';
 import type { ScheduleDeps } from '../requestContext';
 
-/** What the alerts read: PIM's schedules and policies, the directory, its sign-in logs, and their own store. */
-export interface AlertDeps extends ScheduleDeps {
+/** What raising an incident needs: PIM's schedules and the directory (its event and audit name them), and the alerts' store. */
+export interface IncidentDeps extends ScheduleDeps {
   alertRepository: AlertRepository;
+}
+
+/** What the alerts read: PIM's schedules and policies, the directory, its sign-in logs, and their own store. */
+export interface AlertDeps extends IncidentDeps {
   signIns: SignInLogs;
   breakGlass: BreakGlassAccounts;
 }

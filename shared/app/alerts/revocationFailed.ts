@@ -1,0 +1,58 @@
+import type { Schedule } from '../../domain/schedules';
+import type { StoredIncident } from '../../ports/alerts';
+import { needsSettling } from '../settleSchedule';
+import { targetFields } from '../targets';
+import type { Finding } from './findings';
+import { incidentEvent, settingsOf, triggeredAudit } from './scan';
+import type { IncidentDeps } from './world';
+
+const NAME = 'RevocationFailedAlert';
+
+/** The incident of a schedule whose removal keeps failing (its id is the schedule's: one per schedule). */
+function findingOf(schedule: Schedule, reason: string): Finding {
+  return {
+    id: schedule.id,
+    principalId: schedule.principalId,
+    target: schedule.target,
+    fields: {
+      assigneeId: schedule.principalId,
+      scheduleId: schedule.id,
+      targetKind: schedule.target.kind,
+      ...targetFields(schedule.target),
+      endDateTime: schedule.endDateTime,
+      error: reason,
+    },
+  };
+}
+
+/**
+ * Raises RevocationFailedAlert's incident for the schedule, once (create-only on the schedule's
+ * id), the moment the reconcile pass notices: with the "Triggered PIM alert" audit record and the
+ * `alert.incidentRaised` event (admins' mail and webhooks), as every alert's new incident. Not
+ * while the alert is dismissed or disabled, as the other alerts. True when it was raised now.
+ */
+export async function raiseRevocationFailed(deps: IncidentDeps, schedule: Schedule, reason: string, now: Date, correlationId: string): Promise<boolean> {
+  const [state, settings] = await Promise.all([deps.alertRepository.state(NAME), settingsOf(deps, NAME)]);
+  if ((state && !state.value.isActive) || !settings.isEnabled) return false;
+  if (await deps.alertRepository.incident(NAME, schedule.id)) return false;
+  const finding = findingOf(schedule, reason);
+  const event = await incidentEvent(deps, NAME, finding, now);
+  const audit = await triggeredAudit(deps, NAME, finding, correlationId, now, { result: 'failure', resultReason: reason });
+  const incident: StoredIncident = { id: finding.id, detectedDateTime: now.toISOString(), fields: finding.fields };
+  return deps.alertRepository.addIncidentOnce(NAME, incident, { events: [event], audit: [audit] });
+}
+
+/**
+ * The scan's check: the incidents whose schedule still holds a role it should not (removal still
+ * failing). The rest are resolved. Reads each incident's schedule by id: its cost follows the
+ * open incidents, not history; new incidents come from the reconcile pass only.
+ */
+export async function revocationsStillFailing(deps: IncidentDeps, now: Date): Promise<Finding[]> {
+  const found: Finding[] = [];
+  for (const incident of await deps.alertRepository.incidents(NAME)) {
+    const schedule = await deps.schedules.getSchedule('assignment', incident.id);
+    if (!schedule || schedule.roleAssignmentOriginId === null || !needsSettling(schedule, now)) continue;
+    found.push({ id: incident.id, principalId: schedule.principalId, target: schedule.target, fields: incident.fields });
+  }
+  return found;
+}
