@@ -16,6 +16,8 @@ export interface PimApi {
   /** GET of a collection, following @odata.nextLink. */
   list<T = Json>(path: string): Promise<T[]>;
   send<T = Json>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T>;
+  /** POST of a long-running operation (202): the operation's URL, from the Location header. */
+  start(path: string, body?: unknown): Promise<string>;
   /** GET of a download, its body streamed to `into` as it arrives (never held whole). */
   download(path: string, into: NodeJS.WritableStream): Promise<void>;
   /** The ARM surface (Azure resource roles), called with the ARM-audience token of the sign-in. */
@@ -38,7 +40,7 @@ export function connect(urlFlag: string | undefined): PimApi {
   if (!login) throw notSignedIn();
   if (Date.parse(login.expiresOn) <= Date.now()) throw notSignedIn('Your sign-in has expired');
   const url = serviceUrl(urlFlag, login);
-  const call = async <T>(method: string, path: string, body?: unknown, token = login.accessToken): Promise<T> => {
+  const exchange = async <T>(method: string, path: string, body?: unknown, token = login.accessToken): Promise<{ body: T; headers: Headers }> => {
     const target = path.startsWith('http') ? path : `${url}${path}`;
     let res: Response;
     try {
@@ -61,8 +63,9 @@ export function connect(urlFlag: string | undefined): PimApi {
       }
       throw failure;
     }
-    return parsed as T;
+    return { body: parsed as T, headers: res.headers };
   };
+  const call = async <T>(method: string, path: string, body?: unknown, token = login.accessToken): Promise<T> => (await exchange<T>(method, path, body, token)).body;
   return {
     url,
     login,
@@ -78,6 +81,12 @@ export function connect(urlFlag: string | undefined): PimApi {
       return out;
     },
     send: (method, path, body) => call(method, path, body),
+    async start(path, body) {
+      const { headers } = await exchange('POST', path, body);
+      const location = headers.get('location');
+      if (!location) throw new CliError(`The service accepted ${path} but named no operation to follow (no Location header).`);
+      return location;
+    },
     async download(path, into) {
       let res: Response;
       try {

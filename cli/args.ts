@@ -17,7 +17,7 @@ export interface ParsedCommand {
 }
 
 /** Commands and how many words name them; the rest of the positionals are their arguments. */
-const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'reviews', 'review', 'audit', 'help'] as const;
+const COMMANDS = ['login', 'logout', 'whoami', 'roles', 'activate', 'deactivate', 'requests', 'approvals', 'approve', 'deny', 'policy', 'reviews', 'review', 'audit', 'alerts', 'help'] as const;
 /** Commands named by two words, and the second words they take (for the message when it is missing). */
 const TWO_WORDS: Record<string, string> = { policy: 'export, diff or apply', review: 'decide', audit: 'export' };
 
@@ -183,6 +183,12 @@ export const USAGE = `pim: request, approve and govern just-in-time access
                                               audit records with their hash-chain positions
                                               (admins, auditors); check the file with
                                               'npm run audit:verify -- --export <file>'
+  pim alerts [--all]                          PIM security alerts with incidents, not dismissed
+                                              (admins, auditors; --all: every alert)
+  pim alerts show <alert>                     an alert's incidents (<alert>: its name, e.g.
+                                              StaleSignInAlert, or its id)
+  pim alerts refresh [<alert>] [--timeout 5m] rescan one alert or all, and wait for it (admins)
+  pim alerts dismiss <alert>                  stop scanning it until a refresh (admins)
 
   --json      machine-readable output on stdout
   --url <u>   the PIM service (default: PIM_URL, else the one you signed in to)`;

@@ -1,5 +1,6 @@
 import { parseArgs, type ParsedCommand, USAGE, UsageError } from './args';
 import { activate, deactivate } from './commands/activate';
+import { alerts } from './commands/alerts';
 import { audit } from './commands/audit';
 import { login, logout, whoami } from './commands/login';
 import { policy } from './commands/policy';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   reviews,
   review,
   audit,
+  alerts,
   help: async (_cmd, out) => out.result({ usage: USAGE }, USAGE),
 };
 
