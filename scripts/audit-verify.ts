@@ -6,15 +6,15 @@
  * Exit 0: intact. 1: broken, naming the first broken record. 2: the chain could not be read.
  *
  * `npm run audit:verify -- --export file.jsonl` (or .csv) checks an export on its own instead,
- * with no storage: every record's hash and link (shared/adapters/tables/auditExport.ts).
+ * with no storage: every record's hash and link, and the end marker a complete export ends with
+ * (shared/adapters/tables/auditExport.ts). Exit 1 when broken or incomplete.
  */
-import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { TableClient } from '@azure/data-tables';
 import { loadLocalSettings } from '../devhost/core/settings';
 import { AUDIT_TABLE, type ChainVerdict, type TableSource, verifyAuditChain } from '../shared/adapters/tables/auditChain';
-import { ExportChecker, type ExportVerdict, isCsvExport, verifyExport } from '../shared/adapters/tables/auditExport';
+import { ExportReader, type ExportVerdict } from '../shared/adapters/tables/auditExport';
 import { statusCodeOf, tableClientFactory } from '../shared/adapters/tables/tableAccess';
 import { type TableConnection, tableConnection } from '../shared/connections';
 
@@ -83,41 +83,30 @@ function describeReadError(error: unknown, table: string, endpoint: string): str
   return `Could not read the audit table ${table} at ${endpoint}: ${messageOf(error)}`;
 }
 
-/** Checks an export file: JSON lines streamed line by line, CSV read whole (a quoted field may span lines). */
+/** Checks an export file as it is read, in chunks (never held whole, whichever the format). */
 async function verifyExportFile(path: string): Promise<ExportVerdict> {
-  let start: string;
+  const reader = new ExportReader();
   try {
-    const fd = openSync(path, 'r');
-    const head = Buffer.alloc(16);
-    const read = readSync(fd, head, 0, head.length, 0);
-    closeSync(fd);
-    start = head.subarray(0, read).toString('utf8');
+    for await (const chunk of createReadStream(path, 'utf8')) reader.push(chunk as string);
   } catch (error) {
     throw new CannotRead(`Cannot read the export ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (isCsvExport(start)) return verifyExport(readFileSync(path, 'utf8'));
-  const checker = new ExportChecker();
-  let lineNo = 0;
-  for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
-    lineNo++;
-    if (line.trim() !== '' && !checker.add(line, lineNo)) break;
-  }
-  return checker.verdict();
+  return reader.end();
 }
 
 async function checkExport(path: string): Promise<number> {
   const verdict = await verifyExportFile(path);
   if (!verdict.ok) {
-    process.stdout.write(`Audit export BROKEN at line ${verdict.line} (after ${verdict.count} good records): ${verdict.problem}\n`);
+    process.stdout.write(`Audit export ${verdict.incomplete ? 'INCOMPLETE' : 'BROKEN'} at line ${verdict.line} (after ${verdict.count} good records): ${verdict.problem}\n`);
     return 1;
   }
   if (verdict.count === 0) {
-    process.stdout.write('Audit export OK: it holds no records\n');
+    process.stdout.write('Audit export OK: it holds no records, and its end marker says so\n');
     return 0;
   }
   process.stdout.write(
-    `Audit export OK: ${verdict.count} records, seq ${verdict.firstSeq} to ${verdict.lastSeq}, every hash and link intact.\n` +
-      `It starts from prevHash ${verdict.anchor} and ends at hash ${verdict.lastHash}: compare them with the chain (or the exports before and after) to know nothing was cut off either end.\n`,
+    `Audit export OK: ${verdict.count} records, seq ${verdict.firstSeq} to ${verdict.lastSeq}, every hash and link intact, complete (its end marker matches).\n` +
+      `It starts from prevHash ${verdict.anchor} and ends at hash ${verdict.lastHash}: compare the start with the chain (or the export before) to know nothing was cut off the front.\n`,
   );
   return 0;
 }

@@ -1,6 +1,10 @@
 import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { connect } from '../api';
 import { type ParsedCommand, stringOption, UsageError } from '../args';
+import { CliError } from '../errors';
 import type { Output } from '../output';
 
 const EXPORT = '/v1.0/auditLogs/directoryAudits/export';
@@ -23,6 +27,35 @@ export async function audit(cmd: ParsedCommand, out: Output): Promise<void> {
   const api = connect(cmd.global.url);
   const file = stringOption(cmd.options, 'output');
   const target = file ? createWriteStream(file) : process.stdout;
-  await api.download(`${EXPORT}?${query.toString()}`, target);
-  if (file) out.result({ file, format }, `Wrote the audit export to ${file}. Check it with: npm run audit:verify -- --export ${file}`);
+  // Loaded here, not at the top: the checker's hashing module is not needed by other commands.
+  const { ExportReader } = await import('../../shared/adapters/tables/auditExport');
+  const reader = new ExportReader();
+  const decoder = new StringDecoder('utf8');
+  // Why check while downloading: a connection cut between two lines leaves a file that looks
+  // whole; the export's end marker (or its absence) tells.
+  const checked = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      reader.push(decoder.write(chunk));
+      done(null, chunk);
+    },
+  });
+  const written = pipeline(checked, target);
+  // A failed download is reported by download() itself; this only keeps its echo quiet.
+  written.catch(() => undefined);
+  try {
+    await api.download(`${EXPORT}?${query.toString()}`, checked);
+    await written;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`The download of the audit export was cut off (${error instanceof Error ? error.message : String(error)})${file ? `: ${file} is incomplete` : ''}. Download it again.`, 1, 'ExportIncomplete');
+  }
+  reader.push(decoder.end());
+  const verdict = reader.end();
+  if (!verdict.ok) {
+    const where = file ? ` in ${file}` : '';
+    throw new CliError(`The audit export${where} is ${verdict.incomplete ? 'incomplete' : 'broken'} (line ${verdict.line}, after ${verdict.count} good records): ${verdict.problem}`, 1, verdict.incomplete ? 'ExportIncomplete' : 'ExportBroken');
+  }
+  const summary = verdict.count === 0 ? 'no records' : `${verdict.count} records, seq ${verdict.firstSeq} to ${verdict.lastSeq}`;
+  if (file) out.result({ file, format, records: verdict.count, firstSeq: verdict.firstSeq, lastSeq: verdict.lastSeq, anchor: verdict.anchor, lastHash: verdict.lastHash }, `Wrote the audit export to ${file}: ${summary}, complete and intact. Check it again any time with: npm run audit:verify -- --export ${file}`);
+  else out.progress(`Audit export: ${summary}, complete and intact.`);
 }
