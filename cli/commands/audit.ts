@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { ExportReader } from '../../shared/adapters/tables/auditExport';
 import { connect } from '../api';
 import { type ParsedCommand, stringOption, UsageError } from '../args';
 import { CliError } from '../errors';
@@ -27,8 +28,6 @@ export async function audit(cmd: ParsedCommand, out: Output): Promise<void> {
   const api = connect(cmd.global.url);
   const file = stringOption(cmd.options, 'output');
   const target = file ? createWriteStream(file) : process.stdout;
-  // Loaded here, not at the top: the checker's hashing module is not needed by other commands.
-  const { ExportReader } = await import('../../shared/adapters/tables/auditExport');
   const reader = new ExportReader();
   const decoder = new StringDecoder('utf8');
   // Why check while downloading: a connection cut between two lines leaves a file that looks

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,8 +72,11 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     const res = await download('admin', `?format=jsonl&from=${at(100)}&to=${at(399)}`);
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/application\/x-ndjson/);
-    const exported = lines(res.text).map((l) => JSON.parse(l) as { seq: number; prevHash: string; hash: string; record: AuditRecord });
+    const all = lines(res.text);
+    const exported = all.slice(0, -1).map((l) => JSON.parse(l) as { seq: number; prevHash: string; hash: string; record: AuditRecord });
     expect(exported.map((e) => e.record.id)).toEqual(history.slice(100, 400).map((r) => r.id));
+    // The last line says the export is complete: how many records, and the last one's seq and hash.
+    expect(JSON.parse(all.at(-1) ?? '')).toEqual({ '@export': 'end', records: 300, lastSeq: 400, lastHash: exported.at(-1)?.hash });
     expect(exported[0]).toMatchObject({ seq: 101, prevHash: expect.stringMatching(/^[0-9a-f]{64}$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(verifyExport(res.text)).toMatchObject({ ok: true, count: 300, firstSeq: 101, lastSeq: 400 });
     // The record as exported is the record the API lists.
@@ -92,6 +97,11 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     const reordered = [...rows];
     [reordered[30], reordered[31]] = [rows[31] as string, rows[30] as string];
     expect(verifyExport(reordered.join('\n'))).toMatchObject({ ok: false, line: 31 });
+    // Cut off: the records left are intact, but without the end marker the export is incomplete.
+    const cut = rows.slice(0, 40);
+    expect(verifyExport(cut.join('\n'))).toMatchObject({ ok: false, incomplete: true, count: 40, problem: expect.stringMatching(/no end marker/) });
+    // The end marker kept, records before it cut: it names the count and the last hash, which no longer match.
+    expect(verifyExport([...cut, rows.at(-1)].join('\n'))).toMatchObject({ ok: false, incomplete: true, problem: expect.stringMatching(/end marker says 50 records ending at seq 50/) });
 
     const good = join(dir, 'good.jsonl');
     const bad = join(dir, 'bad.jsonl');
@@ -103,6 +113,11 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     const broken = await verifyScript(bad);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/Audit export BROKEN at line 11/);
+    const truncated = join(dir, 'truncated.jsonl');
+    writeFileSync(truncated, `${cut.join('\n')}\n`);
+    const incomplete = await verifyScript(truncated);
+    expect(incomplete.code).toBe(1);
+    expect(incomplete.stdout).toMatch(/Audit export INCOMPLETE at line 41 \(after 40 good records\): the export has no end marker/);
   });
 
   it('exports CSV that keeps commas, quotes and line breaks, verifies, and fails when a record is edited', async () => {
@@ -114,6 +129,12 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     const file = join(dir, 'window.csv');
     writeFileSync(file, res.text);
     expect((await verifyScript(file)).code).toBe(0);
+    // Its last row is the end marker, which the checker needs.
+    expect(res.text.trimEnd().split('\r\n').at(-1)).toMatch(/^@export,/);
+    const unfinished = res.text.slice(0, res.text.trimEnd().lastIndexOf('\r\n') + 2);
+    expect(verifyExport(unfinished)).toMatchObject({ ok: false, incomplete: true, count: HISTORY - 1_000 });
+    writeFileSync(file, unfinished);
+    expect(await verifyScript(file)).toMatchObject({ code: 1, stdout: expect.stringMatching(/Audit export INCOMPLETE/) });
     const tampered = res.text.replace('ticket 1200,', 'ticket 1201,');
     expect(tampered).not.toBe(res.text);
     expect(verifyExport(tampered)).toMatchObject({ ok: false, problem: expect.stringMatching(/seq 1201: its content does not match its hash/) });
@@ -139,12 +160,35 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     const file = join(dir, 'cli.jsonl');
     const res = await runPim(app.url, config, ['audit', 'export', '--from', at(0), '--to', at(99), '-o', file]);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/Wrote the audit export to/);
+    expect(res.stdout).toMatch(/Wrote the audit export to .*: 100 records, seq 1 to 100, complete and intact/);
     expect(verifyExport(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, count: 100, firstSeq: 1 });
     const user = profile();
     expect((await runPim(app.url, user, ['login', '--dev', 'alice'])).code).toBe(0);
     const refused = await runPim(app.url, user, ['audit', 'export', '-o', join(dir, 'refused.jsonl')]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/PIM\.Admin or PIM\.Auditor/);
+  });
+
+  it('has `pim audit export` say a download that stopped before the end marker is incomplete', async () => {
+    const config = profile();
+    expect((await runPim(app.url, config, ['login', '--dev', 'erin'])).code).toBe(0);
+    // A connection that ends early, between two lines, as a proxy or a dropped link leaves it:
+    // the service's own export, with its last 30 records and end marker missing.
+    const { text } = await download('erin', `?to=${at(49)}`);
+    const cutOff = `${lines(text).slice(0, 20).join('\n')}\n`;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(cutOff);
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const file = join(dir, 'cut.jsonl');
+      const res = await runPim(app.url, config, ['audit', 'export', '--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '-o', file]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/The audit export in .*cut\.jsonl is incomplete \(line 21, after 20 good records\): the export has no end marker/);
+      expect(readFileSync(file, 'utf8')).toBe(cutOff);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -3,8 +3,8 @@ import { isLive, type Schedule } from '../../domain/schedules';
 import { directoryRole, type Target } from '../../domain/target';
 import type { Grant } from '../../ports/access';
 import { policyFor } from '../policies';
+import { needsSettling } from '../settleSchedule';
 import { targetFields } from '../targets';
-import { revocationsStillFailing } from './revocationFailed';
 import { type AlertDeps, assigneeFields, directoryRoleHoldings, GLOBAL_ADMIN, isBreakGlass, roleFields, slotKey, type World } from './world';
 
 /** One incident a scan found: its id (stable across scans), what it is about, and its Graph fields. */
@@ -33,9 +33,8 @@ export const FINDERS: Partial<Record<AlertName, Finder>> = {
   RedundantAssignmentAlert: unusedRoles,
   SequentialActivationRenewalsAlert: sequentialRenewals,
   TooFewBreakGlassAccountsAlert: tooFewBreakGlassAccounts,
-  // Raised by the reconcile pass as it fails; a scan only resolves the incidents whose role is gone.
-  // (A function, not the import itself: the two modules import each other.)
-  RevocationFailedAlert: (deps, world) => revocationsStillFailing(deps, world.now),
+  // Raised by the reconcile pass as removals fail (revocationFailed.ts); a scan only resolves them.
+  RevocationFailedAlert: revocationsStillFailing,
 };
 
 /**
@@ -223,4 +222,19 @@ async function tooFewBreakGlassAccounts(_deps: AlertDeps, world: World): Promise
   const count = [...world.breakGlass].filter((id) => holders.has(id)).length;
   if (count >= 2) return [];
   return [{ id: 'tenant', principalId: null, target: directoryRole(GLOBAL_ADMIN, '/'), fields: { breakGlassAccountCount: world.breakGlass.size, permanentGlobalAdministratorCount: count } }];
+}
+
+/**
+ * RevocationFailedAlert's incidents whose schedule still holds a role it should not (its removal
+ * still failing); the rest are resolved. Each incident's schedule is a point read: the cost
+ * follows the open incidents, not history.
+ */
+async function revocationsStillFailing(deps: AlertDeps, world: World): Promise<Finding[]> {
+  const found: Finding[] = [];
+  for (const incident of await deps.alertRepository.incidents('RevocationFailedAlert')) {
+    const schedule = await deps.schedules.getSchedule('assignment', incident.id);
+    if (!schedule || schedule.roleAssignmentOriginId === null || !needsSettling(schedule, world.now)) continue;
+    found.push({ id: incident.id, principalId: schedule.principalId, target: schedule.target, fields: incident.fields });
+  }
+  return found;
 }

@@ -1,12 +1,13 @@
 import type { Schedule } from '../../domain/schedules';
 import type { StoredIncident } from '../../ports/alerts';
-import { needsSettling } from '../settleSchedule';
 import { targetFields } from '../targets';
 import type { Finding } from './findings';
 import { incidentEvent, settingsOf, triggeredAudit } from './scan';
 import type { IncidentDeps } from './world';
 
 const NAME = 'RevocationFailedAlert';
+
+// Resolving is the scan's part: findings.ts keeps the incidents whose removal still fails.
 
 /** The incident of a schedule whose removal keeps failing (its id is the schedule's: one per schedule). */
 function findingOf(schedule: Schedule, reason: string): Finding {
@@ -40,19 +41,4 @@ export async function raiseRevocationFailed(deps: IncidentDeps, schedule: Schedu
   const audit = await triggeredAudit(deps, NAME, finding, correlationId, now, { result: 'failure', resultReason: reason });
   const incident: StoredIncident = { id: finding.id, detectedDateTime: now.toISOString(), fields: finding.fields };
   return deps.alertRepository.addIncidentOnce(NAME, incident, { events: [event], audit: [audit] });
-}
-
-/**
- * The scan's check: the incidents whose schedule still holds a role it should not (removal still
- * failing). The rest are resolved. Reads each incident's schedule by id: its cost follows the
- * open incidents, not history; new incidents come from the reconcile pass only.
- */
-export async function revocationsStillFailing(deps: IncidentDeps, now: Date): Promise<Finding[]> {
-  const found: Finding[] = [];
-  for (const incident of await deps.alertRepository.incidents(NAME)) {
-    const schedule = await deps.schedules.getSchedule('assignment', incident.id);
-    if (!schedule || schedule.roleAssignmentOriginId === null || !needsSettling(schedule, now)) continue;
-    found.push({ id: incident.id, principalId: schedule.principalId, target: schedule.target, fields: incident.fields });
-  }
-  return found;
 }
