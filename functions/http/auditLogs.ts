@@ -52,7 +52,7 @@ httpRoute('exportDirectoryAudits', {
   methods: ['GET'],
   authLevel: 'anonymous',
   doc: {
-    summary: 'Extension: download the audit records of a time window with their hash-chain positions (seq, prevHash, hash), streamed as JSON lines or CSV, so the file verifies on its own (`npm run audit:verify -- --export file`). Admins and auditors.',
+    summary: 'Extension: download the audit records of a time window with their hash-chain positions (seq, prevHash, hash), streamed as JSON lines or CSV and ended by an end marker (`{"@export":"end","records","lastSeq","lastHash"}`) once every record was sent, so the file verifies on its own, complete or not (`npm run audit:verify -- --export file`). Admins and auditors.',
     query: directoryAuditsExportQuery,
   },
   handler: graphHandler(tokens, async ({ url, caller }) => {
