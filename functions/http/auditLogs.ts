@@ -1,4 +1,4 @@
-import { CONTENT_TYPES, csvHeader, exportLine, type ExportFormat, exportTrailer } from '../../shared/adapters/tables/auditExport';
+import { CONTENT_TYPES, type ExportFormat, exportText } from '../../shared/adapters/tables/auditExport';
 import { exportAuditHistory, getAuditRecord, listAuditHistory } from '../../shared/app/auditHistory';
 import { directoryAuditsExportQuery, directoryAuditsQuery, parseDirectoryAuditsQuery, parseExportQuery } from '../../shared/http/auditQuery';
 import type { ChainedAuditRecord } from '../../shared/ports/audit';
@@ -25,26 +25,10 @@ httpRoute('listDirectoryAudits', {
   }),
 });
 
-/** The export's bytes, produced as the chain is read (a long range is never held in memory). */
+/** The export's bytes (auditExport.ts writes its text). */
 async function* exportBody(format: ExportFormat, records: AsyncIterable<ChainedAuditRecord>): AsyncIterable<Uint8Array> {
   const encoder = new TextEncoder();
-  if (format === 'csv') yield encoder.encode(csvHeader());
-  let batch = '';
-  let count = 0;
-  let last: ChainedAuditRecord | undefined;
-  for await (const record of records) {
-    batch += exportLine(format, record);
-    count++;
-    last = record;
-    // Why batches: one write per record would make a million small chunks.
-    if (batch.length >= 64 * 1024) {
-      yield encoder.encode(batch);
-      batch = '';
-    }
-  }
-  // Reached only when every record was read: a read failing midway ends the stream without it,
-  // and the checker calls that export incomplete.
-  yield encoder.encode(batch + exportTrailer(format, { records: count, lastSeq: last?.seq ?? null, lastHash: last?.hash ?? null }));
+  for await (const text of exportText(format, records)) yield encoder.encode(text);
 }
 
 httpRoute('exportDirectoryAudits', {

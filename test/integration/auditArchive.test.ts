@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, verifyAuditChain } from '../../shared/adapters/tables/auditChain';
 import { tableAuditArchiver } from '../../shared/adapters/tables/auditArchive';
-import { exportLine, verifyExport } from '../../shared/adapters/tables/auditExport';
+import { exportText, verifyExport } from '../../shared/adapters/tables/auditExport';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { keys } from '../../shared/adapters/tables/keys';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
@@ -34,7 +34,7 @@ function record(day: number, i: number): AuditRecord {
 
 async function exported(log: AuditLog, range: { from?: string; to?: string } = {}): Promise<string> {
   let text = '';
-  for await (const r of await log.exportRange(range)) text += exportLine('jsonl', r);
+  for await (const piece of exportText('jsonl', await log.exportRange(range))) text += piece;
   return text;
 }
 

@@ -86,6 +86,28 @@ export function exportTrailer(format: ExportFormat, end: ExportEnd): string {
 }
 
 /**
+ * The export's text, produced as the chain is read (a long range is never held in memory), in
+ * pieces of about 64 KiB: the CSV header, the records, and the end marker once the last record
+ * was read. A read failing midway ends it without the marker, so the export checks incomplete.
+ */
+export async function* exportText(format: ExportFormat, records: AsyncIterable<ChainedRecord>): AsyncIterable<string> {
+  let batch = format === 'csv' ? csvHeader() : '';
+  let count = 0;
+  let last: ChainedRecord | undefined;
+  for await (const record of records) {
+    batch += exportLine(format, record);
+    count++;
+    last = record;
+    // Why batches: one write per record would make a million small chunks.
+    if (batch.length >= 64 * 1024) {
+      yield batch;
+      batch = '';
+    }
+  }
+  yield batch + exportTrailer(format, { records: count, lastSeq: last?.seq ?? null, lastHash: last?.hash ?? null });
+}
+
+/**
  * CSV rows from text that arrives in pieces (RFC 4180: quoted fields may hold commas, quotes and
  * line ends, and a piece may end anywhere, even inside a field or between \r and \n).
  */
