@@ -139,6 +139,11 @@ describe('Graph faults', () => {
     try {
       // Twenty minutes later the 5-minute activation should long be gone.
       deps().clock = { now: () => new Date(Date.now() + 20 * 60_000) };
+      // Dismissed, as any alert: nothing is raised until a refresh makes it active again.
+      expect((await app.api('admin', 'PATCH', `${ALERTS}/alerts/${alertId('RevocationFailedAlert')}`, { isActive: false })).status).toBe(204);
+      await app.reconcile();
+      expect(await erinsIncidents()).toEqual([]);
+      await alerts.refresh('RevocationFailedAlert');
       await app.reconcile();
       await app.reconcile();
       const incidents = await erinsIncidents();
