@@ -72,8 +72,6 @@ export const loadIncidents = (api: Api, alert: Alert) => api.list<Incident>(`${a
 /** Dismissed: no longer active nor scanned until a refresh; its incidents stay readable. */
 export const dismissAlert = (api: Api, alert: Alert) => api.call<unknown>('PATCH', alertPath(alert), { isActive: false });
 
-export const remediateIncident = (api: Api, alert: Alert, incident: Incident) => api.call<unknown>('POST', `${alertPath(alert)}/alertIncidents/${encodeURIComponent(incident.id)}/remediate`);
-
 const POLL_EVERY_MS = 1_000;
 const POLL_AT_MOST = 120;
 
