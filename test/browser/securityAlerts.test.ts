@@ -16,9 +16,11 @@ let app: AppHost;
 let browser: Browser;
 useBrowserSuite(SHOTS, (started) => ({ app, browser } = started));
 
+let carolsAssignment: string;
 beforeAll(async () => {
-  // Someone gave Dave Exchange Administrator straight in the directory, bypassing PIM.
+  // Someone gave Dave and Carol Exchange Administrator straight in the directory, bypassing PIM.
   await assignOutsidePim(app, USERS.dave, ROLES.exchange);
+  carolsAssignment = await assignOutsidePim(app, USERS.carol, ROLES.exchange);
 }, 120_000);
 
 async function signIn(page: Page, name: string): Promise<void> {
@@ -46,23 +48,39 @@ describe('Security alerts (admins and auditors)', () => {
     await page.getByRole('status').filter({ hasText: 'Scanned every alert at' }).waitFor();
     const row = alertRow(page, 'Active alerts', OUTSIDE_PIM);
     await row.waitFor();
-    expect(await row.getByRole('cell').allTextContents()).toEqual(['High', '1', expect.stringMatching(/\d/)]);
+    expect(await row.getByRole('cell').allTextContents()).toEqual(['High', '2', expect.stringMatching(/\d/)]);
     await expectAccessible(page, 'Security alerts');
     await page.screenshot({ path: join(SHOTS, '1-admin-desktop.png'), fullPage: true });
 
-    // Opening it shows what it means, what to do, and the assignment made outside PIM.
+    // Opening it shows what it means, what to do, and the assignments made outside PIM.
     await row.getByRole('link', { name: OUTSIDE_PIM }).click();
     const details = page.getByRole('region', { name: OUTSIDE_PIM });
     await details.getByRole('heading', { name: OUTSIDE_PIM, level: 2 }).waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('alert-title');
+    await details.getByText('Privileged roles are being assigned outside of PIM. 2 assignments were found.').waitFor();
+    const incidentRows = table(page, 'Incidents').getByRole('row');
+    expect(await incidentRows.count()).toBe(3);
+
+    // Remediating Carol's asks first, then removes her assignment from the directory.
+    await details.getByRole('button', { name: 'Remediate Carol Chen (carol@contoso.test)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remediate Carol Chen (carol@contoso.test)?' });
+    await dialog.getByText('remediation removes the assignment from the directory').waitFor();
+    await expectAccessible(page, 'Security alerts, remediation dialog');
+    await page.screenshot({ path: join(SHOTS, '2-admin-remediate-dialog.png') });
+    await dialog.getByRole('button', { name: 'Remediate' }).click();
+    await page.getByRole('status').filter({ hasText: `Remediated Carol Chen (carol@contoso.test) (“${OUTSIDE_PIM}”).` }).waitFor();
+    expect((await app.graph.listAssignments()).some((a) => a.id === carolsAssignment)).toBe(false);
+    await table(page, 'Incidents').getByRole('rowheader', { name: /Carol Chen/ }).waitFor({ state: 'detached' });
+    expect(await incidentRows.count()).toBe(2);
     expect(await page.evaluate('document.activeElement.id')).toBe('alert-title');
     const text = await details.textContent();
     expect(text).toContain('Privileged roles are being assigned outside of PIM. 1 assignments were found.');
     expect(text).toContain('Review the users in the list and remove them from privileged roles assigned outside of PIM');
     expect(text).toContain('Investigate where users are being assigned privileged roles outside of PIM');
     const incident = table(page, 'Incidents').getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Dave Diaz (dave@contoso.test)' }) });
-    expect(await incident.getByRole('cell').first().textContent()).toBe('Exchange Administrator');
+    expect(await incident.getByRole('cell').allTextContents()).toEqual(['Exchange Administrator', '—', 'Remediate']);
     await expectAccessible(page, 'Security alerts with an alert open');
-    await page.screenshot({ path: join(SHOTS, '2-admin-alert-open.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '3-admin-alert-open.png'), fullPage: true });
 
     // A threshold out of range: the API's message next to the form, nothing saved.
     await page.locator('summary').filter({ hasText: STALE }).click();
@@ -72,7 +90,7 @@ describe('Security alerts (admins and auditors)', () => {
     await form.getByRole('alert').filter({ hasText: 'duration must be whole days from 1 to 365 (P1D to P365D). (InvalidAlertConfiguration)' }).waitFor();
     expect((await configuration('StaleSignInAlert')).duration).toBe('P30D');
     await expectAccessible(page, 'Security alerts with a refused setting');
-    await page.screenshot({ path: join(SHOTS, '3-admin-setting-refused.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '4-admin-setting-refused.png'), fullPage: true });
 
     // In range, and turned off: saved, and the summary shows the saved values.
     await form.getByLabel('Days without a sign-in').fill('45');
@@ -94,7 +112,7 @@ describe('Security alerts (admins and auditors)', () => {
     // At phone width the page still works and passes axe.
     await page.setViewportSize({ width: 390, height: 844 });
     await expectAccessible(page, 'Security alerts at phone width');
-    await page.screenshot({ path: join(SHOTS, '4-admin-phone.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '5-admin-phone.png'), fullPage: true });
   }, 150_000);
 
   it('shows auditors the same without the buttons that change anything, and is not offered to other users', async () => {
@@ -107,6 +125,7 @@ describe('Security alerts (admins and auditors)', () => {
     expect(await details.textContent()).toContain('Dismissed');
     expect(await auditor.getByRole('button', { name: 'Dismiss' }).count()).toBe(0);
     expect(await auditor.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+    expect(await auditor.getByRole('button', { name: /^Remediate/ }).count()).toBe(0);
     await auditor.getByRole('button', { name: 'Refresh' }).click();
     await auditor.getByRole('status').filter({ hasText: 'Reloaded the alerts.' }).waitFor();
     await expectAccessible(auditor, 'Security alerts (auditor)');

@@ -24,7 +24,7 @@ export function AlertSettingsList({ alerts, api, manage, onSaved }: { alerts: Al
 
 /** What the closed form's summary says: on or off, and the thresholds as saved. */
 function summaryOf(alert: Alert): string {
-  const thresholds = thresholdsOf(alert).map((t) => `${t.label}: ${thresholdText(alert, t) || '—'}`);
+  const thresholds = thresholdsOf(alert).map((t) => `${t.short}: ${thresholdText(alert, t) || '—'}`);
   return [alert.alertConfiguration.isEnabled ? 'On' : 'Off', ...thresholds].join(' · ');
 }
 

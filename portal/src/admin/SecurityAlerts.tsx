@@ -4,6 +4,7 @@ import { errorText } from '../errors';
 import { PageStatus, TableSection } from '../PageParts';
 import type { AdminAccess } from './appRoles';
 import { AlertSettingsList } from './AlertSettings';
+import { RemediateDialog } from './RemediateDialog';
 import { type Alert, columnsOf, describeAlert, dismissAlert, type Incident, loadAlerts, loadIncidents, refreshAlerts, severityWords } from './securityAlerts';
 import './securityAlerts.css';
 
@@ -49,6 +50,12 @@ function AlertsAdmin({ api, manage, openId }: { api: Api; manage: boolean; openI
       setBusy(false);
     }
   };
+  /** After a dialog's action: the list as it now is, and what happened. */
+  const after = async (outcome: string) => {
+    setError(undefined);
+    await reload();
+    setNote(outcome);
+  };
   // Why a scan for admins: the Graph API's refresh is what makes the list current; auditors may only read it.
   const refresh = () =>
     manage
@@ -77,9 +84,20 @@ function AlertsAdmin({ api, manage, openId }: { api: Api; manage: boolean; openI
               No alert has the id {openId}. <a href="#/alerts">Show every alert</a>
             </p>
           )}
-          {opened && <AlertDetails key={opened.id} api={api} alert={opened} manage={manage} busy={busy} act={act} onError={setError} />}
+          {opened && <AlertDetails key={opened.id} api={api} alert={opened} manage={manage} busy={busy} act={act} after={after} onError={setError} />}
           <AlertTable id="active-alerts-title" title="Active alerts" alerts={active} empty="No active alerts: the last scan found nothing that needs attention." />
-          {quiet.length > 0 && <p>{plural(quiet.length, 'other alert')} found nothing at their last scan.</p>}
+          {quiet.length > 0 && (
+            <details class="quiet-alerts">
+              <summary>{plural(quiet.length, 'other alert')} found nothing at their last scan</summary>
+              <ul>
+                {quiet.map((a) => (
+                  <li key={a.id}>
+                    <a href={openHref(a)}>{a.alertDefinition.displayName}</a>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
           {dismissed.length > 0 && <AlertTable id="dismissed-alerts-title" title="Dismissed alerts" alerts={dismissed} empty="" />}
           <AlertSettingsList alerts={alerts} api={api} manage={manage} onSaved={reload} />
         </>
@@ -115,10 +133,19 @@ function Severity({ alert }: { alert: Alert }) {
   return <span class={`severity severity-${level}`}>{severityWords[level] ?? level}</span>;
 }
 
-/** One alert: what it means, what to do, what was found; Dismiss for admins. */
-function AlertDetails(props: { api: Api; alert: Alert; manage: boolean; busy: boolean; act: (action: () => Promise<string>) => Promise<void>; onError: (error: string) => void }) {
+/** One alert: what it means, what to do, what was found; Dismiss and each incident's Remediate for admins. */
+function AlertDetails(props: {
+  api: Api;
+  alert: Alert;
+  manage: boolean;
+  busy: boolean;
+  act: (action: () => Promise<string>) => Promise<void>;
+  after: (outcome: string) => Promise<void>;
+  onError: (error: string) => void;
+}) {
   const { api, alert, manage, busy, act } = props;
   const [incidents, setIncidents] = useState<Incident[]>();
+  const [remediating, setRemediating] = useState<{ incident: Incident; what: string }>();
   const heading = useRef<HTMLHeadingElement>(null);
   const definition = alert.alertDefinition;
   // Reloaded whenever the page reloads the alert (a scan or a dismissal changes them).
@@ -131,9 +158,10 @@ function AlertDetails(props: { api: Api; alert: Alert; manage: boolean; busy: bo
   const dismiss = () =>
     act(async () => {
       await dismissAlert(api, alert);
-      return `Dismissed “${definition.displayName}”: it left the active alerts and is not scanned until someone refreshes the alerts. Its ${plural(alert.incidentCount, 'incident')} stay readable here.`;
+      return `Dismissed “${definition.displayName}”: it left the active alerts and is not scanned until someone refreshes the alerts. ${alert.incidentCount === 1 ? 'Its incident stays' : `Its ${alert.incidentCount} incidents stay`} readable here.`;
     });
   const columns = columnsOf(alert, incidents ?? []);
+  const remediable = manage && alert.alertDefinition.isRemediatable;
 
   return (
     <section aria-labelledby="alert-title" class="alert-details">
@@ -162,19 +190,43 @@ function AlertDetails(props: { api: Api; alert: Alert; manage: boolean; busy: bo
       {!incidents ? (
         <p>Loading the incidents…</p>
       ) : (
-        <TableSection id="incidents-title" title="Incidents" empty="This alert has no incidents." count={incidents.length} headers={columns.map((c) => c.header)}>
-          {incidents.map((i) => {
-            const [first, ...rest] = columns.map((c) => c.cell(i));
-            return (
-              <tr key={i.id}>
-                <th scope="row">{first ?? i.id}</th>
-                {rest.map((cell, n) => (
-                  <td key={columns[n + 1]?.header}>{cell}</td>
-                ))}
-              </tr>
-            );
-          })}
-        </TableSection>
+        <div class="stack-narrow">
+          <TableSection id="incidents-title" title="Incidents" empty="This alert has no incidents." count={incidents.length} headers={[...columns.map((c) => c.header), ...(remediable ? ['Action'] : [])]}>
+            {incidents.map((i) => {
+              const [first, ...rest] = columns.map((c) => c.cell(i));
+              return (
+                <tr key={i.id}>
+                  <th scope="row">{first ?? i.id}</th>
+                  {rest.map((cell, n) => (
+                    <td key={columns[n + 1]?.header} data-label={columns[n + 1]?.header}>
+                      {cell}
+                    </td>
+                  ))}
+                  {remediable && (
+                    <td data-label="Action">
+                      <button type="button" disabled={busy} aria-label={`Remediate ${first ?? i.id}`} onClick={() => setRemediating({ incident: i, what: first ?? i.id })}>
+                        Remediate
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </TableSection>
+        </div>
+      )}
+      {remediating && (
+        <RemediateDialog
+          api={api}
+          alert={alert}
+          incident={remediating.incident}
+          what={remediating.what}
+          onClose={(outcome) => {
+            setRemediating(undefined);
+            // Why: the incident's row (and the button that had focus) is gone; land on the alert.
+            if (outcome) void props.after(outcome).then(() => heading.current?.focus());
+          }}
+        />
       )}
     </section>
   );

@@ -72,6 +72,9 @@ export const loadIncidents = (api: Api, alert: Alert) => api.list<Incident>(`${a
 /** Dismissed: no longer active nor scanned until a refresh; its incidents stay readable. */
 export const dismissAlert = (api: Api, alert: Alert) => api.call<unknown>('PATCH', alertPath(alert), { isActive: false });
 
+/** Does what the definition's mitigation says for one incident (e.g. removes the assignment made outside PIM). */
+export const remediateIncident = (api: Api, alert: Alert, incident: Incident) => api.call<unknown>('POST', `${alertPath(alert)}/alertIncidents/${encodeURIComponent(incident.id)}/remediate`);
+
 const POLL_EVERY_MS = 1_000;
 const POLL_AT_MOST = 120;
 
@@ -169,6 +172,8 @@ export function daysOf(duration: unknown): string {
 export interface ThresholdField {
   field: keyof AlertSettings;
   label: string;
+  /** The label in a closed form's summary. */
+  short: string;
   hint: string;
   kind: 'int' | 'days' | 'duration';
 }
@@ -179,17 +184,27 @@ const LABELS: Partial<Record<keyof AlertSettings, string>> = {
   timeIntervalBetweenActivations: 'Time between one activation\'s end and the next (ISO 8601, e.g. PT1H)',
   sequentialActivationCounterThreshold: 'Activations in a row (at least)',
 };
+const SHORT: Partial<Record<keyof AlertSettings, string>> = {
+  globalAdminCountThreshold: 'Global Administrators',
+  percentageOfGlobalAdminsOutOfRolesThreshold: 'Share (%)',
+  timeIntervalBetweenActivations: 'Within',
+  sequentialActivationCounterThreshold: 'Activations in a row',
+};
 const DAYS_LABEL: Partial<Record<AlertName, string>> = { StaleSignInAlert: 'Days without a sign-in', RedundantAssignmentAlert: 'Days without an activation' };
 
 /** The thresholds an alert's configuration type has (none for most), with the range the API allows. */
 export function thresholdsOf(alert: Alert): ThresholdField[] {
   const name = alertNameOf(alert);
-  return (name ? (ALERT_THRESHOLDS[name] ?? []) : []).map((t) => ({
-    field: t.field,
-    kind: t.kind,
-    label: (t.kind === 'days' && name ? DAYS_LABEL[name] : LABELS[t.field]) ?? t.field,
-    hint: t.kind === 'duration' ? 'At least one minute (PT1M).' : `A whole number from ${t.min} to ${t.max.toLocaleString()}.`,
-  }));
+  return (name ? (ALERT_THRESHOLDS[name] ?? []) : []).map((t) => {
+    const days = t.kind === 'days' && name ? DAYS_LABEL[name] : undefined;
+    return {
+      field: t.field,
+      kind: t.kind,
+      label: days ?? LABELS[t.field] ?? t.field,
+      short: days ?? SHORT[t.field] ?? t.field,
+      hint: t.kind === 'duration' ? 'At least one minute (PT1M).' : `A whole number from ${t.min} to ${t.max.toLocaleString()}.`,
+    };
+  });
 }
 
 /** The text a threshold's field starts with. */
