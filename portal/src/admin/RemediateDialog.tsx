@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../errors';
@@ -6,9 +7,9 @@ import { type Alert, type Incident, remediateIncident } from './securityAlerts';
 /**
  * Asks before an incident's remediation (it changes the directory or a policy: e.g. removes a
  * role assignment), in a modal dialog like the activation panel; says what it will do, the
- * definition's own words.
+ * definition's own words, and the incident's facts.
  */
-export function RemediateDialog(props: { api: Api; alert: Alert; incident: Incident; what: string; onClose: (outcome?: string) => void }) {
+export function RemediateDialog(props: { api: Api; alert: Alert; incident: Incident; what: string; facts: Array<{ label: string; value: string }>; onClose: (outcome?: string) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -32,6 +33,16 @@ export function RemediateDialog(props: { api: Api; alert: Alert; incident: Incid
   return (
     <dialog ref={dialog} aria-labelledby="remediate-title" onCancel={(e) => { e.preventDefault(); close(); }}>
       <h2 id="remediate-title">Remediate {props.what}?</h2>
+      {props.facts.length > 0 && (
+        <dl class="remediation">
+          {props.facts.map((f) => (
+            <Fragment key={f.label}>
+              <dt>{f.label}</dt>
+              <dd>{f.value}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      )}
       <p>{props.alert.alertDefinition.mitigationSteps}</p>
       {error && <p role="alert" class="error">{error}</p>}
       <div class="buttons">

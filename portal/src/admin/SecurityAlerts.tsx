@@ -73,8 +73,8 @@ function AlertsAdmin({ api, manage, openId }: { api: Api; manage: boolean; openI
 
   return (
     <>
-      <PageStatus onRefresh={refresh} error={error} note={note} busy={busy} />
       {manage && <p class="hint">Refresh scans the directory again for every alert; it also makes dismissed alerts active again.</p>}
+      <PageStatus onRefresh={refresh} error={error} note={note} busy={busy} />
       {!alerts ? (
         !error && <p>Loading the alerts…</p>
       ) : (
@@ -145,7 +145,7 @@ function AlertDetails(props: {
 }) {
   const { api, alert, manage, busy, act } = props;
   const [incidents, setIncidents] = useState<Incident[]>();
-  const [remediating, setRemediating] = useState<{ incident: Incident; what: string }>();
+  const [remediating, setRemediating] = useState<{ incident: Incident; what: string; facts: Array<{ label: string; value: string }> }>();
   const heading = useRef<HTMLHeadingElement>(null);
   const definition = alert.alertDefinition;
   // Reloaded whenever the page reloads the alert (a scan or a dismissal changes them).
@@ -204,7 +204,7 @@ function AlertDetails(props: {
                   ))}
                   {remediable && (
                     <td data-label="Action">
-                      <button type="button" disabled={busy} aria-label={`Remediate ${first ?? i.id}`} onClick={() => setRemediating({ incident: i, what: first ?? i.id })}>
+                      <button type="button" disabled={busy} aria-label={`Remediate ${first ?? i.id}`} onClick={() => setRemediating({ incident: i, what: first ?? i.id, facts: columns.slice(1).map((c) => ({ label: c.header, value: c.cell(i) })) })}>
                         Remediate
                       </button>
                     </td>
@@ -221,6 +221,7 @@ function AlertDetails(props: {
           alert={alert}
           incident={remediating.incident}
           what={remediating.what}
+          facts={remediating.facts}
           onClose={(outcome) => {
             setRemediating(undefined);
             // Why: the incident's row (and the button that had focus) is gone; land on the alert.
