@@ -3,7 +3,8 @@ import type { AlertSettings } from '../../../shared/domain/alerts';
 import type { Api } from '../api';
 import { errorText } from '../errors';
 import { Check, TextField } from './fields';
-import { type Alert, saveConfiguration, thresholdsOf, thresholdText } from './securityAlerts';
+import { type Alert, thresholdsOf, thresholdText } from './alertModel';
+import { saveConfiguration } from './securityAlerts';
 import './admin.css';
 
 type Typed = Partial<Record<keyof AlertSettings, string>>;

@@ -2,7 +2,8 @@ import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../errors';
-import { type Alert, type Incident, remediateIncident } from './securityAlerts';
+import type { Alert, Incident } from './alertModel';
+import { remediateIncident } from './securityAlerts';
 
 /**
  * Asks before an incident's remediation (it changes the directory or a policy: e.g. removes a

@@ -5,7 +5,8 @@ import { PageStatus, TableSection } from '../PageParts';
 import type { AdminAccess } from './appRoles';
 import { AlertSettingsList } from './AlertSettings';
 import { RemediateDialog } from './RemediateDialog';
-import { type Alert, columnsOf, describeAlert, dismissAlert, type Incident, loadAlerts, loadIncidents, refreshAlerts, severityWords } from './securityAlerts';
+import { type Alert, columnsOf, describeAlert, type Incident, severityWords } from './alertModel';
+import { dismissAlert, loadAlerts, loadIncidents, refreshAlerts } from './securityAlerts';
 import './securityAlerts.css';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'Never');
