@@ -70,6 +70,7 @@ function AlertsAdmin({ api, manage, openId }: { api: Api; manage: boolean; openI
   const active = (alerts ?? []).filter((a) => a.isActive && a.incidentCount > 0);
   const quiet = (alerts ?? []).filter((a) => a.isActive && a.incidentCount === 0);
   const dismissed = (alerts ?? []).filter((a) => !a.isActive);
+  const neverScanned = (alerts ?? []).every((a) => a.lastScannedDateTime === null);
   const opened = openId === undefined ? undefined : alerts?.find((a) => a.id.toLowerCase() === openId.toLowerCase());
 
   return (
@@ -86,7 +87,7 @@ function AlertsAdmin({ api, manage, openId }: { api: Api; manage: boolean; openI
             </p>
           )}
           {opened && <AlertDetails key={opened.id} api={api} alert={opened} manage={manage} busy={busy} act={act} after={after} onError={setError} />}
-          <AlertTable id="active-alerts-title" title="Active alerts" alerts={active} empty="No active alerts: the last scan found nothing that needs attention." />
+          <AlertTable id="active-alerts-title" title="Active alerts" alerts={active} empty={neverScanned ? `No alert has been scanned yet${manage ? ': Refresh scans now' : ''} (PIM also scans on a schedule).` : 'No active alerts: the last scan found nothing that needs attention.'} />
           {quiet.length > 0 && (
             <details class="quiet-alerts">
               <summary>{plural(quiet.length, 'other alert')} found nothing at their last scan</summary>
