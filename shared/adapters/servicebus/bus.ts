@@ -43,8 +43,10 @@ export function eventMessage(event: DomainEvent): ServiceBusMessage {
  */
 export const SESSIONS_SUBSCRIPTION_FILTER = `eventType IN (${EARLY_END_EVENTS.map((t) => `'${t}'`).join(', ')}) AND targetKind <> 'azureRole' AND NOT EXISTS(${SESSIONS_REVOKED})`;
 
-/** The events topic's subscriptions that take only some events, and their SQL rules (the others take every event). */
-export const EVENT_SUBSCRIPTION_FILTERS: Readonly<Record<string, string>> = { sessions: SESSIONS_SUBSCRIPTION_FILTER };
+/** The events topic's subscriptions that take only some events, with their SQL rules (the others take every event), for devhost's bus. */
+export function eventSubscriptionFilters(topic: string): Array<{ topic: string; subscription: string; sql: string }> {
+  return [{ topic, subscription: 'sessions', sql: SESSIONS_SUBSCRIPTION_FILTER }];
+}
 
 function queuedMessage(m: QueuedMessage): ServiceBusMessage {
   return { body: m.body, messageId: m.messageId, contentType: 'application/json', scheduledEnqueueTimeUtc: m.scheduledEnqueueTime };
