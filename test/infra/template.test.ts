@@ -121,7 +121,7 @@ describe('the compiled ARM template holds what production needs', () => {
   it("filters the sessions subscription with the rule devhost applies (its $Default rule, so no catch-all rule remains)", () => {
     const rules = ofType(template, 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules');
     expect(rules).toHaveLength(1);
-    expect(rules[0]?.name).toMatch(/'sessions'\), '\$Default'\)\]$/);
+    expect(rules[0]?.name).toMatch(/'sessions'\)\], '\$Default'\)\]$/);
     expect(rules[0]?.properties).toEqual({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: SESSIONS_SUBSCRIPTION_FILTER } });
   });
 
