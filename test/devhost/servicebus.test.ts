@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostContext } from '../../devhost/core/extension';
 import { invoke } from '../../devhost/core/invoker';
 import { Logger } from '../../devhost/core/logger';
-import { ServiceBusExtension, type ServiceBusOptions } from '../../devhost/servicebus';
+import { type OutgoingMessage, ServiceBusExtension, type ServiceBusOptions } from '../../devhost/servicebus';
 import { eventually, testStorage, uniquePrefix } from './helpers';
 
 /** What a function saw on one invocation. */
@@ -197,7 +197,7 @@ describe('devhost Service Bus', () => {
   it("keeps a subscription's copy only when its SQL rule takes the message; a rule it cannot evaluate fails the start", async () => {
     const sql = "kind IN ('a', 'b') AND NOT EXISTS(skip) OR sys.Label = 'Always'";
     const { bus } = await startBus({ filters: [{ topic: 'events', subscription: 'audit', sql }] });
-    const sends = [
+    const sends: OutgoingMessage[] = [
       { body: 1, applicationProperties: { kind: 'a' } },
       { body: 2, applicationProperties: { kind: 'c' } },
       { body: 3, applicationProperties: { kind: 'b', skip: true } },
