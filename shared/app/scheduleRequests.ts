@@ -408,7 +408,7 @@ async function change(
   const committed = revoked?.schedule ?? next;
   // Why: with the role out of the directory, sessions revoked now come back without it; the
   // revocation (if the early end asks for it) is recorded in this same write. Not revoked here
-  // (not asked, or it failed), the event goes out unmarked and the sessions consumer does it.
+  // (not asked, or the call failed), the event goes out unmarked and the sessions consumer decides.
   const sessions = revoked ? await revokeSessionsWithRemoval(ctx.deps, event, { kind: ctx.principalKind, displayName: ctx.principalName }, ctx.correlationId) : undefined;
   // The change and its settlement (a removal's revocation, the sessions') go to the audit chain in one append.
   const settled = await ctx.deps.schedules.together(async () => {
