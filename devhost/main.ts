@@ -4,6 +4,7 @@
  * the Durable runtime stand-in, the in-process Service Bus, timers and a local OpenID issuer.
  */
 import { join, resolve } from 'node:path';
+import { eventSubscriptionFilters } from '../shared/adapters/servicebus/bus';
 import { ArmStandInExtension } from './arm';
 import { type AzuriteHandle, startAzurite } from './core/azurite';
 import type { HostExtension } from './core/extension';
@@ -80,7 +81,8 @@ async function main(): Promise<void> {
       new GraphStandInExtension({ issuer }),
       new ArmStandInExtension(),
       new DurableExtension({ hubName: settings.hubName }),
-      new ServiceBusExtension(),
+      // The subscriptions' rules, as infra declares them (the topic's name as config.ts defaults it).
+      new ServiceBusExtension({ filters: eventSubscriptionFilters(process.env.PIM_EVENTS_TOPIC || 'pim-events') }),
       new TimerExtension(),
     ];
     process.env.PIM_DURABLE_BACKEND = `devhost Durable runtime (task hub ${settings.hubName}, Azure Table Storage)`;

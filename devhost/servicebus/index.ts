@@ -16,6 +16,7 @@ import { type BusApi, type DeadLetterSource, handleBusHttp, type SendResult } fr
 import { nextSequenceNumber, type OutgoingMessage, type ValidMessage, validateMessage } from './message';
 import { type BusSettings, resolveOptions, type ServiceBusOptions } from './options';
 import { SourcePump } from './pump';
+import { type MessageFilter, sqlFilter } from './sqlFilter';
 import { bodyValue, type StoredMessage } from './rows';
 import { BusStore } from './store';
 import { type Consumer, serviceBusTriggers } from './triggers';
@@ -23,7 +24,7 @@ import { type Consumer, serviceBusTriggers } from './triggers';
 export type { SendTarget } from './entities';
 export type { DeadLetterSource, SendResult } from './http';
 export type { OutgoingMessage } from './message';
-export type { ServiceBusOptions } from './options';
+export type { ServiceBusOptions, SubscriptionFilter } from './options';
 
 /**
  * devhost's Service Bus: queues, and topics with subscriptions, kept in Azure Table Storage and
@@ -34,6 +35,8 @@ export type { ServiceBusOptions } from './options';
 export class ServiceBusExtension implements HostExtension, BusApi {
   readonly name = 'servicebus';
   private readonly settings: BusSettings;
+  /** The rules of the subscriptions that take only some messages, by subscription key. */
+  private readonly filters = new Map<string, { sql: string; takes: MessageFilter }>();
   /** Identifies this instance's locks: locks of another (gone) instance are void. */
   private readonly runId = randomUUID();
   private readonly topology = new Topology();
@@ -45,6 +48,9 @@ export class ServiceBusExtension implements HostExtension, BusApi {
 
   constructor(options: ServiceBusOptions = {}) {
     this.settings = resolveOptions(options);
+    for (const { topic, subscription, sql } of options.filters ?? []) {
+      this.filters.set(subscriptionEntity(topic, subscription).key, { sql, takes: sqlFilter(sql) });
+    }
   }
 
   async start(host: HostContext): Promise<void> {
@@ -135,7 +141,8 @@ export class ServiceBusExtension implements HostExtension, BusApi {
           return { kind: entity.kind, name: entity.name, path: entity.path, subscriptions };
         }
         const functions = this.pumps.get(entity.key)?.consumerNames() ?? [];
-        return { ...describeEntity(entity), functions, ...(await store.counts(entity.key)) };
+        const filter = this.filters.get(entity.key)?.sql;
+        return { ...describeEntity(entity), ...(filter ? { filter } : {}), functions, ...(await store.counts(entity.key)) };
       }),
     );
     return { entities };
@@ -155,7 +162,9 @@ export class ServiceBusExtension implements HostExtension, BusApi {
         continue;
       }
       const sequenceNumber = nextSequenceNumber();
-      await Promise.all(destinations.map((d) => store.insert(newMessage(d, m, messageId, sequenceNumber))));
+      // As in Service Bus, a subscription keeps a copy only when its rule takes the message.
+      const takers = destinations.filter((d) => this.filters.get(d.key)?.takes(m) ?? true);
+      await Promise.all(takers.map((d) => store.insert(newMessage(d, m, messageId, sequenceNumber))));
       // Why: the id is recorded only after the message is stored. A crash in between may let a
       // resend through as a duplicate (at-least-once) but can never drop the message.
       if (m.messageId) await store.recordSent(entity.key, messageId);

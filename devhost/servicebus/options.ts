@@ -13,9 +13,22 @@ export interface ServiceBusOptions {
   stopTimeoutMs?: number;
   /** Completed messages older than this are deleted at start (default 24 h); they only feed the counts. */
   completedRetentionMs?: number;
+  /**
+   * Subscriptions that take only some of their topic's messages: the SQL filter of each one's
+   * rule, as infra declares it (a subscription not named here takes every message, like one
+   * with Service Bus's default rule). A filter devhost cannot evaluate fails the start.
+   */
+  filters?: SubscriptionFilter[];
 }
 
-export type BusSettings = Required<ServiceBusOptions>;
+export interface SubscriptionFilter {
+  topic: string;
+  subscription: string;
+  /** Service Bus SQL filter syntax (the subset in sqlFilter.ts). */
+  sql: string;
+}
+
+export type BusSettings = Required<Omit<ServiceBusOptions, 'filters'>>;
 
 const defaults: BusSettings = {
   maxDeliveryCount: 10,

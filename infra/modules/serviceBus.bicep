@@ -60,6 +60,22 @@ resource subscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@202
   }
 ]
 
+// Why: the sessions consumer acts only on early ends whose removal did not revoke the sessions
+// itself; its rule keeps every other event off its subscription (no delivery, no invocation).
+// Named $Default, it replaces the rule that takes every message (a subscription's messages are
+// those any of its rules takes). The same SQL as SESSIONS_SUBSCRIPTION_FILTER in
+// shared/adapters/servicebus/bus.ts, on the message properties set there (test/infra checks).
+resource sessionsRule 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = {
+  parent: subscriptions[indexOf(subscriptionNames, 'sessions')]
+  name: '$Default'
+  properties: {
+    filterType: 'SqlFilter'
+    sqlFilter: {
+      sqlExpression: 'eventType IN (\'assignment.deactivated\', \'assignment.removed\') AND targetKind <> \'azureRole\' AND NOT EXISTS(sessionsRevoked)'
+    }
+  }
+}
+
 resource webhookRetries 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: webhookRetryQueueName

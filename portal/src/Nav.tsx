@@ -1,7 +1,7 @@
 import { mayReadAdminPages } from './admin/appRoles';
 
 /** The portal's pages, addressed by the URL's hash so a reload or a shared link keeps the page. */
-export type Page = 'roles' | 'requests' | 'approve' | 'review-access' | 'settings' | 'audit' | 'admin-assignments' | 'admin-reviews';
+export type Page = 'roles' | 'requests' | 'approve' | 'review-access' | 'settings' | 'audit' | 'alerts' | 'admin-assignments' | 'admin-reviews';
 
 /** `only`: the page is offered to users whose token passes (the API still decides what they may do). */
 export const PAGES: Array<{ page: Page; title: string; only?: (token: string) => boolean }> = [
@@ -11,6 +11,7 @@ export const PAGES: Array<{ page: Page; title: string; only?: (token: string) =>
   { page: 'review-access', title: 'Review access' },
   { page: 'settings', title: 'Role settings', only: mayReadAdminPages },
   { page: 'audit', title: 'Audit history', only: mayReadAdminPages },
+  { page: 'alerts', title: 'Security alerts', only: mayReadAdminPages },
   { page: 'admin-assignments', title: 'Admin: Assignments', only: mayReadAdminPages },
   { page: 'admin-reviews', title: 'Admin: Access reviews', only: mayReadAdminPages },
 ];

@@ -1,11 +1,11 @@
 import type { ComponentChildren } from 'preact';
 
-/** What every page starts with: a Refresh button, the last error (an alert) and the last outcome (a status line). */
-export function PageStatus(props: { onRefresh: () => void; error?: string; note?: string }) {
+/** What every page starts with: a Refresh button (disabled while `busy`), the last error (an alert) and the last outcome (a status line). */
+export function PageStatus(props: { onRefresh: () => void; error?: string; note?: string; busy?: boolean }) {
   return (
     <>
       <div class="buttons">
-        <button type="button" onClick={props.onRefresh}>
+        <button type="button" disabled={props.busy} onClick={props.onRefresh}>
           Refresh
         </button>
       </div>

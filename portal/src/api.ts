@@ -48,6 +48,17 @@ export class Api {
   }
 
   /**
+   * A long-running action's start (Graph answers 202 with `Location`): the operation to poll,
+   * as a path on this origin (the header names the API's public base URL).
+   */
+  async accepted(method: string, path: string, body?: unknown): Promise<string> {
+    const header = await this.exchange('graph', method, path, body, (res) => this.read(res).then(() => res.headers.get('location')));
+    if (!header) throw new Error(`The API accepted ${method} ${path} without saying where to follow it (no Location header).`);
+    const url = new URL(header, location.origin);
+    return `${url.pathname}${url.search}`;
+  }
+
+  /**
    * Every item of a Graph collection, following @odata.nextLink. Why a path: the link names the
    * API's public base URL, and the portal calls its own origin.
    */
@@ -82,15 +93,15 @@ export class Api {
     return surface === 'graph' ? this.auth.token() : this.auth.armToken(claims);
   }
 
-  private async exchange<T>(surface: 'graph' | 'arm', method: string, path: string, body?: unknown): Promise<T> {
+  private async exchange<T>(surface: 'graph' | 'arm', method: string, path: string, body?: unknown, answer: (res: Response) => Promise<T> = (res) => this.read<T>(res)): Promise<T> {
     const first = await this.send(await this.tokenFor(surface), method, path, body);
     const challenge = first.status === 401 ? challengeClaims(first.headers.get('www-authenticate')) : undefined;
-    if (!challenge) return this.read<T>(first);
+    if (!challenge) return answer(first);
     // Why: the API wants a stronger sign-in (MFA or an authentication context): sign in again
     // asking for exactly the claims it named, then retry once (a second refusal is reported).
     this.notice(`This action needs a stronger sign-in${challenge.acrs.length ? ` (authentication context ${challenge.acrs.join(', ')})` : ' (multifactor authentication)'}: signing you in again and retrying.`);
     if (surface === 'graph') await this.auth.stepUp(challenge.claims);
-    return this.read<T>(await this.send(await this.tokenFor(surface, surface === 'arm' ? challenge.claims : undefined), method, path, body));
+    return answer(await this.send(await this.tokenFor(surface, surface === 'arm' ? challenge.claims : undefined), method, path, body));
   }
 
   private async send(token: string, method: string, path: string, body?: unknown): Promise<Response> {

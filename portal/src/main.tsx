@@ -5,6 +5,7 @@ import { Assignments } from './admin/Assignments';
 import { AuditHistory } from './admin/AuditHistory';
 import { AccessReviews } from './admin/AccessReviews';
 import { RoleSettings } from './admin/RoleSettings';
+import { SecurityAlerts } from './admin/SecurityAlerts';
 import { Api } from './api';
 import type { Auth } from './auth';
 import { ApproveRequests } from './ApproveRequests';
@@ -102,6 +103,7 @@ function Signed({ api, auth }: { api: Api; auth: Auth }) {
       {page === 'review-access' && <ReviewAccess api={api} open={args} />}
       {page === 'settings' && <RoleSettings api={api} access={adminAccessOf(token)} />}
       {page === 'audit' && <AuditHistory api={api} />}
+      {page === 'alerts' && <SecurityAlerts api={api} access={adminAccessOf(token)} open={args} />}
       {page === 'admin-assignments' && <AdminAssignments api={api} token={token} />}
       {page === 'admin-reviews' && <AccessReviews api={api} access={adminAccessOf(token)} />}
     </>

@@ -8,6 +8,7 @@ import type { AccessTargets } from '../ports/access';
 import type { ApprovalRepository } from '../ports/approvals';
 import type { AzureResources } from '../ports/azure';
 import type { BreakGlassAccounts } from '../ports/breakGlass';
+import type { DirectoryPrincipal } from '../ports/principals';
 import type { Versioned } from '../ports/repository';
 import type { ScheduleRepository } from '../ports/schedules';
 import type { ActivationWorkflow } from '../ports/workflow';
@@ -57,6 +58,8 @@ export interface ActionContext {
   correlationId: string;
   roleName: string;
   principalName: string;
+  /** What the principal is (a user, a group, a service principal), as the directory said. */
+  principalKind: DirectoryPrincipal['kind'];
 }
 
 /** The policy of an action that checks rules. */

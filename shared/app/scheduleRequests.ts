@@ -26,6 +26,7 @@ import { alreadyInDirectory, revokeUnlessNeeded, settleAudit, settleSchedule } f
 import type { AuditRecord } from '../ports/audit';
 import { keepForEvents, policyFor } from './policies';
 import { checkTarget } from './targets';
+import { revokeSessionsWithRemoval } from './sessionRevocation';
 import { sameTarget, scopeOf, type Target } from '../domain/target';
 import { type ActionContext, assignmentExists, NAMES, newRequest, requirePolicy, type ScheduleDeps, targets } from './requestContext';
 import { parseRequestBody, type RequestBody, type TargetBody } from './requestBody';
@@ -76,7 +77,7 @@ export async function submitScheduleRequest<F>(
       deps.schedules.liveInSlot(kind, body, { cached }),
       body.action === 'selfActivate' ? eligibilitiesCovering(deps, body) : Promise.resolve([]),
     ]);
-    const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName };
+    const context: ActionContext = { deps, kind, caller, body, policy, now, live, covering, correlationId, roleName, principalName: principal.displayName, principalKind: principal.kind };
     try {
       return await runAction(context);
     } catch (error) {
@@ -405,10 +406,15 @@ async function change(
   // A removal of a role the directory holds for it: taken back first, and recorded in the same write.
   const revoked = removing && ctx.kind === 'assignment' && next.roleAssignmentOriginId !== null ? await revokeFirst(ctx, next) : undefined;
   const committed = revoked?.schedule ?? next;
-  // The change and its settlement (a removal's revocation) go to the audit chain in one append.
+  // Why: with the role out of the directory, sessions revoked now come back without it; the
+  // revocation (if the early end asks for it) is recorded in this same write. Not revoked here
+  // (not asked, or the call failed), the event goes out unmarked and the sessions consumer decides.
+  const sessions = revoked ? await revokeSessionsWithRemoval(ctx.deps, event, { kind: ctx.principalKind, displayName: ctx.principalName }, ctx.correlationId) : undefined;
+  // The change and its settlement (a removal's revocation, the sessions') go to the audit chain in one append.
   const settled = await ctx.deps.schedules.together(async () => {
     let written: WrittenVersions = {};
-    await ctx.deps.schedules.update(committed, live.etag, request, { events: [event], audit: [audit, ...(revoked?.audit ?? [])] }, { onWritten: (v) => (written = v) });
+    const changes = { events: [sessions?.event ?? event], audit: [audit, ...(revoked?.audit ?? []), ...(sessions ? [sessions.audit] : [])] };
+    await ctx.deps.schedules.update(committed, live.etag, request, changes, { onWritten: (v) => (written = v) });
     if (ctx.kind !== 'assignment') return undefined;
     if (revoked) return committed;
     // Why: a grant may be landing right now that the schedule does not record yet; an ended

@@ -205,8 +205,8 @@ export function defaultSettings(name: AlertName): AlertSettings {
   }
 }
 
-/** The extra properties each configuration type has, with the range Entra allows. */
-const THRESHOLDS: Partial<Record<AlertName, Array<{ field: keyof AlertSettings; kind: 'int' | 'days' | 'duration'; min: number; max: number }>>> = {
+/** The extra properties each configuration type has, with the range Entra allows (the portal's settings form shows the same). */
+export const ALERT_THRESHOLDS: Partial<Record<AlertName, Array<{ field: keyof AlertSettings; kind: 'int' | 'days' | 'duration'; min: number; max: number }>>> = {
   TooManyGlobalAdminsAssignedToTenantAlert: [
     { field: 'globalAdminCountThreshold', kind: 'int', min: 1, max: 2_147_483_647 },
     { field: 'percentageOfGlobalAdminsOutOfRolesThreshold', kind: 'int', min: 0, max: 100 },
@@ -229,7 +229,7 @@ const READ_ONLY = new Set(['id', 'alertDefinitionId', 'scopeType', 'scopeId', 'a
 export function patchSettings(name: AlertName, current: AlertSettings, body: unknown): AlertSettings {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object with the alert configuration\'s properties.');
   const definition = ALERT_DEFINITIONS[name];
-  const fields = THRESHOLDS[name] ?? [];
+  const fields = ALERT_THRESHOLDS[name] ?? [];
   const problems: string[] = [];
   const next: AlertSettings = { ...current };
   const type = (body as Record<string, unknown>)['@odata.type'];

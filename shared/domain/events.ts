@@ -36,6 +36,15 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The events that end access early: a holder's deactivation and an admin's removal (a review's Deny removes through it too). */
+export const EARLY_END_EVENTS: readonly EventType[] = ['assignment.deactivated', 'assignment.removed'];
+
+/**
+ * The data field (and message property) of an early-end event whose removal revoked the
+ * holder's sign-in sessions itself (shared/app/sessionRevocation.ts): true, or absent.
+ */
+export const SESSIONS_REVOKED = 'sessionsRevoked';
+
 /** Who caused the change: a user, or PIM itself (timers, workflows). */
 export interface EventActor {
   id: string | null;

@@ -78,6 +78,7 @@ export interface Directory extends Principals {
    * Graph `POST /users/{id}/revokeSignInSessions`: invalidates the user's refresh tokens and
    * browser sessions (within minutes; access tokens already issued live until they expire).
    * Any 2xx is success; a user that does not exist is a no-op. Throws on other failures.
+   * `once`: one try, without waiting out throttling (for a caller that leaves a failure to a path that retries).
    */
-  revokeSignInSessions(userId: string): Promise<void>;
+  revokeSignInSessions(userId: string, options?: { once?: boolean }): Promise<void>;
 }

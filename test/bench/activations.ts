@@ -33,6 +33,17 @@ const RECONCILE_LIVE = Number(process.env.BENCH_RECONCILE_LIVE ?? 10_000);
 const RECONCILE_DUE = 10;
 /** How long each counted cycle holds the role before removing it. */
 const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 200);
+/**
+ * Cycles run and thrown away before each latency run, on every store alike: the first ones pay
+ * for devhost's cold start (JIT, clients, table creation), which is not what the store costs.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+/**
+ * Fresh setups per store, run alternately (empty, history, empty, history...) with their
+ * latencies pooled: one run moves by 10-20 % with what else the machine does, and the
+ * comparison is of stores, not of moments.
+ */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const TENANT = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 const root = resolve(__dirname, '../..');
 
@@ -125,8 +136,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
+function summarise(latencies: number[], perSecond: number): LatencyResult {
+  const samples = [...latencies].sort((a, b) => a - b);
+  return {
+    activations: samples.length,
+    samples,
+    latencyMs: { p50: Math.round(percentile(samples, 50)), p95: Math.round(percentile(samples, 95)), p99: Math.round(percentile(samples, 99)), max: Math.round(samples.at(-1) ?? 0) },
+    activationsPerSecond: Number(perSecond.toFixed(1)),
+  };
+}
+
+/** The rounds of one store as one figure (latencies pooled, throughput averaged), and each round's own. */
+function pooled(rounds: LatencyResult[]) {
+  const all = summarise(rounds.flatMap((r) => r.samples), rounds.reduce((a, r) => a + r.activationsPerSecond, 0) / rounds.length);
+  const { samples: _, ...figures } = all;
+  return { ...figures, rounds: rounds.map(({ samples: __, ...r }) => ({ p50: r.latencyMs.p50, p99: r.latencyMs.p99, activationsPerSecond: r.activationsPerSecond })) };
+}
+
+const change = (after: number, before: number) => `${after >= before ? '+' : ''}${Math.round(((after - before) / before) * 100)} %`;
+
 interface LatencyResult {
   activations: number;
+  /** Every activation's latency in ms, sorted: rounds are pooled from these. */
+  samples: number[];
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   activationsPerSecond: number;
 }
@@ -153,7 +185,7 @@ interface Setup {
  * latency run, or, on the empty store, also the per-cycle request counts, the reconcile pass and
  * Azurite's baseline. Fresh each time, so the second run does not pay for the first one's rows.
  */
-async function measure(history: number): Promise<Setup> {
+async function measure(history: number, full: boolean): Promise<Setup> {
   const out: Setup = {};
   const azurite = await startAzurite({});
   const proxy = await countingProxy(azurite.ports.table);
@@ -223,7 +255,7 @@ async function measure(history: number): Promise<Setup> {
     // Storage requests per activate+remove cycle: one at a time, from the POST to the grant, the
     // removal and both workflows settling.
     console.error(`bench: ${slots.length} eligible slots ready`);
-    if (history === 0) {
+    if (full) {
     const sample = slots.slice(0, Number(process.env.BENCH_CYCLES ?? 10));
     await activateOnce(sample[0] as { user: string; role: string }); // warm caches and tables
     await remove(sample[0] as { user: string; role: string });
@@ -263,12 +295,7 @@ async function measure(history: number): Promise<Setup> {
         }),
       );
       const runSeconds = (performance.now() - runStarted) / 1000;
-      latencies.sort((a, b) => a - b);
-      return {
-        activations: latencies.length,
-        latencyMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies[latencies.length - 1] ?? 0) },
-        activationsPerSecond: Number((latencies.length / runSeconds).toFixed(1)),
-      };
+      return summarise(latencies, latencies.length / runSeconds);
     };
     if (TRACE) return out;
     if (history > 0) {
@@ -277,11 +304,12 @@ async function measure(history: number): Promise<Setup> {
       await seedHistory(storage, 'Pim', history, owners);
       console.error(`bench: ${history} ended requests seeded in ${Math.round((performance.now() - historyStarted) / 1000)} s`);
     }
+    if (WARMUP > 0) await runLatency(WARMUP);
     out.latency = await runLatency(ACTIVATIONS);
     console.error(`bench: ${history} ended requests: ${JSON.stringify(out.latency)}`);
     // Azurite's own cost of a bigger table: sequential inserts into the app's Schedules table as it now is.
     out.scheduleInsertsPerSecond = await insertRate(TableClient.fromConnectionString(azurite.connectionString, 'PimSchedules', { allowInsecureConnection: true }));
-    if (history > 0) return out;
+    if (!full) return out;
 
     // One reconcile pass over RECONCILE_LIVE live schedules of which RECONCILE_DUE are due.
     const total = () => [...proxy.counts().values()].reduce((a, b) => a + b, 0);
@@ -302,16 +330,27 @@ async function measure(history: number): Promise<Setup> {
 }
 
 async function main(): Promise<void> {
-  const empty = await measure(0);
+  const empty = await measure(0, true);
   if (TRACE) return;
-  const withHistory = await measure(HISTORY);
+  const emptyRounds = [empty.latency as LatencyResult];
+  const historyRounds: LatencyResult[] = [];
+  let withHistory: Setup = {};
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (round > 1) emptyRounds.push((await measure(0, false)).latency as LatencyResult);
+    withHistory = await measure(HISTORY, false);
+    historyRounds.push(withHistory.latency as LatencyResult);
+  }
+  const emptyFigures = pooled(emptyRounds);
+  const historyFigures = pooled(historyRounds);
   const results = {
     machine: `${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
     clients: CLIENTS,
-    emptyStore: empty.latency,
-    withHistory: { endedRequests: HISTORY, historyOf: HISTORY_OF, ...withHistory.latency },
+    warmupCycles: WARMUP,
+    emptyStore: emptyFigures,
+    withHistory: { endedRequests: HISTORY, historyOf: HISTORY_OF, ...historyFigures },
+    historyChange: { p50: change(historyFigures.latencyMs.p50, emptyFigures.latencyMs.p50), p99: change(historyFigures.latencyMs.p99, emptyFigures.latencyMs.p99) },
     reconcilePass: empty.reconcile && { liveSchedules: RECONCILE_LIVE, due: RECONCILE_DUE, settled: empty.reconcile.report.settled, failed: empty.reconcile.report.failed.length, tableRequests: empty.reconcile.tableRequests },
-    note: 'each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles; each store is a fresh setup',
+    note: `each client also removes its activation (adminRemove) before the next; throughput counts activate+remove cycles; each store is a fresh setup, ${ROUNDS} per store run alternately with their latencies pooled, each after ${WARMUP} warm-up cycles`,
     tableRequestsPerCycle: empty.cycles && { app: empty.cycles.appTotal, appByTable: empty.cycles.app, devhost: empty.cycles.devhostTotal, devhostByTable: empty.cycles.devhost },
     azuriteSequentialInsertsPerSecond: { emptyTable: empty.insertsPerSecond, schedulesTableAfterEmptyRun: empty.scheduleInsertsPerSecond, schedulesTableWithHistory: withHistory.scheduleInsertsPerSecond },
   };

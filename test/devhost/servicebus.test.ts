@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostContext } from '../../devhost/core/extension';
 import { invoke } from '../../devhost/core/invoker';
 import { Logger } from '../../devhost/core/logger';
-import { ServiceBusExtension, type ServiceBusOptions } from '../../devhost/servicebus';
+import { type OutgoingMessage, ServiceBusExtension, type ServiceBusOptions } from '../../devhost/servicebus';
 import { eventually, testStorage, uniquePrefix } from './helpers';
 
 /** What a function saw on one invocation. */
@@ -192,6 +192,25 @@ describe('devhost Service Bus', () => {
     // A bare name that is a known topic goes to the topic, as with a Service Bus sender.
     await bus.send('events', { body: 'second' });
     await eventually(async () => callsOf('SbAudit').find((c) => c.body === 'second'));
+  });
+
+  it("keeps a subscription's copy only when its SQL rule takes the message; a rule it cannot evaluate fails the start", async () => {
+    const sql = "kind IN ('a', 'b') AND NOT EXISTS(skip) OR sys.Label = 'Always'";
+    const { bus } = await startBus({ filters: [{ topic: 'events', subscription: 'audit', sql }] });
+    const sends: OutgoingMessage[] = [
+      { body: 1, applicationProperties: { kind: 'a' } },
+      { body: 2, applicationProperties: { kind: 'c' } },
+      { body: 3, applicationProperties: { kind: 'b', skip: true } },
+      { body: 4 },
+      { body: 5, subject: 'Always', applicationProperties: { skip: true } },
+    ];
+    for (const m of sends) await bus.send({ topic: 'events' }, m);
+    await eventually(async () => (callsOf('SbMail').length === 5 && callsOf('SbAudit').length === 2 ? true : undefined));
+    await sleep(200);
+    expect(callsOf('SbAudit').map((c) => c.body).sort()).toEqual([1, 5]);
+    expect(await entityCounts(bus, 'events/Subscriptions/audit')).toMatchObject({ filter: sql, completed: 2, active: 0 });
+    expect(await entityCounts(bus, 'events/Subscriptions/mail')).toMatchObject({ completed: 5, active: 0 });
+    expect(() => new ServiceBusExtension({ filters: [{ topic: 'events', subscription: 'audit', sql: "kind LIKE 'a%'" }] })).toThrow(/LIKE is not supported/);
   });
 
   it('redelivers a failing message until the function succeeds, then completes it', async () => {

@@ -10,6 +10,7 @@ import { ServiceBusExtension } from '../../devhost/servicebus';
 import { TimerExtension } from '../../devhost/timers';
 import { startTestHost, testStorage, uniquePrefix } from '../devhost/helpers';
 import type { DomainEvent } from '../../shared/domain/events';
+import { eventSubscriptionFilters } from '../../shared/adapters/servicebus/bus';
 
 export const TENANT_ID = '7e9d5c3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f';
 export const AUDIENCE = 'api://pim-test';
@@ -97,7 +98,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     arm,
     ...(authority ? [authority] : []),
     new DurableExtension({ hubName: 'PimTestHub' }),
-    new ServiceBusExtension(),
+    new ServiceBusExtension({ filters: eventSubscriptionFilters(process.env.PIM_EVENTS_TOPIC ?? 'pim-events') }),
     new TimerExtension(),
   ]);
   // Settings that name this host's own URL are known only once it listens; the app reads them on first use.

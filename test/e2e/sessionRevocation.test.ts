@@ -37,13 +37,32 @@ async function removed(user: keyof typeof USERS, roleDefinitionId: string): Prom
   expect(res.body.status).toBe('Revoked');
 }
 
+type SubscriptionCounts = { kind: string; name: string; active?: number; completed?: number; deadlettered?: number };
+
+/** The sessions subscription's message counts, as devhost's bus shows them. */
+async function sessionsSubscription(): Promise<SubscriptionCounts | undefined> {
+  const overview = (await (await fetch(`${app.url}/.devhost/servicebus`)).json()) as { entities: SubscriptionCounts[] };
+  return overview.entities.find((e) => e.kind === 'subscription' && e.name === 'sessions');
+}
+
 /** Waits until the sessions consumer has handled every event published so far (its subscription holds none). */
 async function sessionsConsumerIdle(): Promise<void> {
-  await eventually(async () => {
-    const overview = (await (await fetch(`${app.url}/.devhost/servicebus`)).json()) as { entities: Array<{ kind: string; name: string; active?: number }> };
-    const sessions = overview.entities.find((e) => e.kind === 'subscription' && e.name === 'sessions');
-    return sessions && sessions.active === 0 ? true : undefined;
-  }, 30_000);
+  await eventually(async () => ((await sessionsSubscription())?.active === 0 ? true : undefined), 30_000);
+}
+
+/** Every message the sessions subscription has taken so far. */
+async function sessionsTaken(): Promise<number> {
+  const counts = await sessionsSubscription();
+  return (counts?.active ?? 0) + (counts?.completed ?? 0) + (counts?.deadlettered ?? 0);
+}
+
+type Chained = { seq: number; record: { activityDisplayName: string; correlationId: string; targetResources: Array<{ id: string }> } };
+
+/** The audit chain from a moment on, with each record's place (the export an auditor downloads). */
+async function chainSince(from: string): Promise<Chained[]> {
+  const res = await app.call('admin', `/v1.0/auditLogs/directoryAudits/export?format=jsonl&from=${encodeURIComponent(from)}`);
+  expect(res.status).toBe(200);
+  return (await res.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Chained);
 }
 
 /** The audit records of revocations for this user (through the audit API, as an auditor reads them). */
@@ -76,10 +95,25 @@ describe("revoking a user's sign-in sessions when access ends early", () => {
     expect(records[0]).toMatchObject({ result: 'success', initiatedBy: { user: null, app: { displayName: 'PIM' } } });
   }, 120_000);
 
-  it('revokes on an admin removal of a privileged role by default, not when its policy says no', async () => {
+  it('revokes on an admin removal of a privileged role by default, with the removal itself, not when its policy says no', async () => {
     await assigned('carol', ROLES.security);
+    await sessionsConsumerIdle();
+    const [taken, since] = [await sessionsTaken(), new Date().toISOString()];
     await removed('carol', ROLES.security);
-    await eventually(async () => (app.graph.revocationsOf(USERS.carol) === 1 ? true : undefined), 30_000);
+    // Revoked before the removal answered, and recorded in the removal's own chain append: the
+    // revocation's record right after the removal's (the role's own removal record between).
+    expect(app.graph.revocationsOf(USERS.carol)).toBe(1);
+    const chain = (await chainSince(since)).filter((c) => c.record.targetResources.some((t) => t.id === USERS.carol));
+    const removal = chain.find((c) => c.record.activityDisplayName === 'Remove member from role in PIM completed');
+    const revocation = chain.find((c) => c.record.activityDisplayName === REVOKED);
+    expect(removal && revocation && revocation.seq - removal.seq).toBe(2);
+    expect(chain.filter((c) => removal && revocation && c.seq > removal.seq && c.seq < revocation.seq).map((c) => c.record.correlationId)).toEqual([removal?.record.correlationId]);
+    // The early end's event went out marked revoked: the sessions subscription's rule kept it off.
+    await app.relayOutbox();
+    await sessionsConsumerIdle();
+    expect(await sessionsTaken()).toBe(taken);
+    expect(app.graph.revocationsOf(USERS.carol)).toBe(1);
+    expect(await revocationRecords(USERS.carol)).toHaveLength(1);
 
     await setPolicy(ROLES.helpdesk, false);
     await assigned('erin', ROLES.helpdesk);

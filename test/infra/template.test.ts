@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registeredFunctions, triggerOf } from '../../devhost/core/registry';
 import { appFiles } from '../../devhost/core/loadApp';
 import { WEBHOOK_RETRY_QUEUE } from '../../shared/app/webhooks/deliver';
+import { SESSIONS_SUBSCRIPTION_FILTER } from '../../shared/adapters/servicebus/bus';
 import { allProblems, checks, guidArguments, NEVER_AUTO_DELETE } from './armChecks';
 import { type ArmTemplate, allTemplates, build, buildMutations, INFRA, lint, type Mutation, ofType, ROOT } from './bicep';
 
@@ -116,6 +117,13 @@ describe('the compiled ARM template holds what production needs', () => {
     expect(main.webhookRetryQueueName).toBe(WEBHOOK_RETRY_QUEUE);
     expect(main.eventsTopicName).toBe('pim-events');
   }, 120_000);
+
+  it("filters the sessions subscription with the rule devhost applies (its $Default rule, so no catch-all rule remains)", () => {
+    const rules = ofType(template, 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.name).toMatch(/'sessions'\)\], '\$Default'\)\]$/);
+    expect(rules[0]?.properties).toEqual({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: SESSIONS_SUBSCRIPTION_FILTER } });
+  });
 
   it('names role assignments only through guid(scope, principal, role)', () => {
     const names = ofType(template, 'Microsoft.Authorization/roleAssignments').map((r) => r.name);

@@ -55,6 +55,7 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
   const client = graphClient(options);
   const retry = new RetryHandlerOptions(options.retry?.delaySeconds ?? 3, options.retry?.maxRetries ?? 3);
   const api = (path: string) => client.api(path).middlewareOptions([retry]);
+  const noRetry = new RetryHandlerOptions(0, 0);
   /** Where object references (`@odata.id`) point: this Graph's own host, so national clouds work too. */
   const graphRoot = `${options.baseUrl.replace(/\/$/, '')}/v1.0`;
 
@@ -205,10 +206,12 @@ export function graphDirectory(options: GraphDirectoryOptions): Directory {
       await orUndefined(api(`/groups/${encodeURIComponent(groupId)}/${navigationOf(relation)}/${encodeURIComponent(principalId)}/$ref`).delete());
     },
 
-    async revokeSignInSessions(userId) {
+    async revokeSignInSessions(userId, options) {
       if (!isGraphId(userId)) return;
+      const path = `/users/${encodeURIComponent(userId)}/revokeSignInSessions`;
+      const request = options?.once ? client.api(path).middlewareOptions([noRetry]) : api(path);
       // Why any 2xx: Graph documents a known issue where this answers with another success code than 200.
-      await orUndefined(api(`/users/${encodeURIComponent(userId)}/revokeSignInSessions`).post({}));
+      await orUndefined(request.post({}));
     },
   };
 

@@ -1,6 +1,6 @@
 import { type ServiceBusMessage, ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import type { BusConnection } from '../../connections';
-import type { DomainEvent } from '../../domain/events';
+import { type DomainEvent, EARLY_END_EVENTS, SESSIONS_REVOKED } from '../../domain/events';
 import type { DependencyHealth } from '../../ports/dependencyHealth';
 import type { EventPublisher, MessageSender, QueuedMessage } from '../../ports/events';
 import { credentialFor } from '../identity/credential';
@@ -13,15 +13,39 @@ export interface Bus {
   health: DependencyHealth;
 }
 
-/** One Service Bus message per event: the event id doubles as message id for duplicate detection. */
+/**
+ * One Service Bus message per event: the event id doubles as message id for duplicate detection.
+ * Its properties are what the subscriptions' rules filter on (SESSIONS_SUBSCRIPTION_FILTER).
+ */
 export function eventMessage(event: DomainEvent): ServiceBusMessage {
+  const target = event.subject.target;
   return {
     body: event,
     messageId: event.id,
     subject: event.type,
     contentType: 'application/json',
-    applicationProperties: { eventType: event.type, schemaVersion: event.schemaVersion, targetKind: event.subject.target.kind, ...('roleDefinitionId' in event.subject.target ? { roleDefinitionId: event.subject.target.roleDefinitionId } : {}) },
+    applicationProperties: {
+      eventType: event.type,
+      schemaVersion: event.schemaVersion,
+      targetKind: target.kind,
+      ...('roleDefinitionId' in target ? { roleDefinitionId: target.roleDefinitionId } : {}),
+      // Only when true: the sessions rule lets through the early ends without it.
+      ...(event.data[SESSIONS_REVOKED] === true ? { [SESSIONS_REVOKED]: true } : {}),
+    },
   };
+}
+
+/**
+ * The `sessions` subscription's SQL rule, on the properties above: early ends of directory roles
+ * and groups that the removal did not revoke the sessions of itself (functions/bus/sessions.ts).
+ * infra/modules/serviceBus.bicep declares the same rule (test/infra checks they agree); devhost's
+ * bus applies it (devhost/main.ts, test/e2e/appHost.ts).
+ */
+export const SESSIONS_SUBSCRIPTION_FILTER = `eventType IN (${EARLY_END_EVENTS.map((t) => `'${t}'`).join(', ')}) AND targetKind <> 'azureRole' AND NOT EXISTS(${SESSIONS_REVOKED})`;
+
+/** The events topic's subscriptions that take only some events, with their SQL rules (the others take every event), for devhost's bus. */
+export function eventSubscriptionFilters(topic: string): Array<{ topic: string; subscription: string; sql: string }> {
+  return [{ topic, subscription: 'sessions', sql: SESSIONS_SUBSCRIPTION_FILTER }];
 }
 
 function queuedMessage(m: QueuedMessage): ServiceBusMessage {
