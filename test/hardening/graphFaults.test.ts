@@ -147,7 +147,7 @@ describe('Graph faults', () => {
       await app.reconcile();
       await app.reconcile();
       const incidents = await erinsIncidents();
-      expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.revocationFailedAlertIncident', roleDefinitionId: ROLES.security, targetKind: 'directoryRole' })]);
+      expect(incidents).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.revocationFailedAlertIncident', assigneeDisplayName: 'Erin Evans', roleDefinitionId: ROLES.security, targetKind: 'directoryRole' })]);
       const incident = incidents[0] as Incident;
       expect(String(incident.error)).not.toBe('');
       expect(await alerts.alert('RevocationFailedAlert')).toMatchObject({ isActive: true, incidentCount: 1 });

@@ -76,6 +76,7 @@ export function describeAlert(alert: Alert, incidents: Incident[]): string {
     SequentialActivationRenewalsAlert: [`${text(config.sequentialActivationCounterThreshold)} or more`, text(config.timeIntervalBetweenActivations)],
     BreakGlassAccountSignInAlert: [text(newest?.assigneeUserPrincipalName ?? newest?.assigneeDisplayName), when(newest?.signInDateTime)],
     TooFewBreakGlassAccountsAlert: [text(incidents[0]?.permanentGlobalAdministratorCount ?? 0), ''],
+    RevocationFailedAlert: [text(incidents[0]?.assigneeDisplayName ?? incidents[0]?.assigneeId), when(incidents[0]?.endDateTime)],
   };
   const name = alertNameOf(alert);
   const [zero, one] = (name && values[name]) ?? [String(alert.incidentCount), '—'];
@@ -114,6 +115,7 @@ export const INCIDENT_COLUMNS: Record<AlertName, IncidentColumn[]> = {
   SequentialActivationRenewalsAlert: [userColumn, accessColumn, valueColumn('Activations in a row', 'activationCount'), dateColumn('First started', 'sequenceStartDateTime'), dateColumn('Last ended', 'sequenceEndDateTime')],
   BreakGlassAccountSignInAlert: [userColumn, dateColumn('Signed in', 'signInDateTime'), valueColumn('Application', 'appDisplayName')],
   TooFewBreakGlassAccountsAlert: [valueColumn('Emergency access accounts', 'breakGlassAccountCount'), valueColumn('With permanent Global Administrator', 'permanentGlobalAdministratorCount')],
+  RevocationFailedAlert: [userColumn, accessColumn, dateColumn('Ended', 'endDateTime'), valueColumn('Why the removal failed', 'error')],
 };
 
 /** Columns for an alert the page does not know (a newer API): every field as the API names it. */

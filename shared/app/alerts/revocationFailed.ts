@@ -1,6 +1,6 @@
 import type { Schedule } from '../../domain/schedules';
 import type { StoredIncident } from '../../ports/alerts';
-import { targetFields } from '../targets';
+import { targetFields, targetName } from '../targets';
 import type { Finding } from './findings';
 import { incidentEvent, settingsOf, triggeredAudit } from './scan';
 import type { IncidentDeps } from './world';
@@ -9,14 +9,22 @@ const NAME = 'RevocationFailedAlert';
 
 // Resolving is the scan's part: findings.ts keeps the incidents whose removal still fails.
 
-/** The incident of a schedule whose removal keeps failing (its id is the schedule's: one per schedule). */
-function findingOf(schedule: Schedule, reason: string): Finding {
+/**
+ * The incident of a schedule whose removal keeps failing (its id is the schedule's: one per
+ * schedule), naming the person and the role as far as the directory answers: it may be the very
+ * thing failing, and the incident is raised all the same.
+ */
+async function findingOf(deps: IncidentDeps, schedule: Schedule, reason: string): Promise<Finding> {
+  const [person, roleName] = await Promise.all([deps.directory.getPrincipal(schedule.principalId).catch(() => undefined), targetName(deps, schedule.target).catch(() => null)]);
   return {
     id: schedule.id,
     principalId: schedule.principalId,
     target: schedule.target,
     fields: {
       assigneeId: schedule.principalId,
+      assigneeDisplayName: person?.displayName ?? null,
+      assigneeUserPrincipalName: person?.userPrincipalName ?? null,
+      ...(schedule.target.kind === 'directoryRole' ? { roleDisplayName: roleName } : {}),
       scheduleId: schedule.id,
       targetKind: schedule.target.kind,
       ...targetFields(schedule.target),
@@ -36,7 +44,7 @@ export async function raiseRevocationFailed(deps: IncidentDeps, schedule: Schedu
   const [state, settings] = await Promise.all([deps.alertRepository.state(NAME), settingsOf(deps, NAME)]);
   if ((state && !state.value.isActive) || !settings.isEnabled) return false;
   if (await deps.alertRepository.incident(NAME, schedule.id)) return false;
-  const finding = findingOf(schedule, reason);
+  const finding = await findingOf(deps, schedule, reason);
   const event = await incidentEvent(deps, NAME, finding, now);
   const audit = await triggeredAudit(deps, NAME, finding, correlationId, now, { result: 'failure', resultReason: reason });
   const incident: StoredIncident = { id: finding.id, detectedDateTime: now.toISOString(), fields: finding.fields };

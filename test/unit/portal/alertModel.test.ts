@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Alert, byAttention, describeAlert, thresholdsOf, thresholdText, thresholdValue } from '../../../portal/src/admin/alertModel';
+import { type Alert, byAttention, columnsOf, describeAlert, thresholdsOf, thresholdText, thresholdValue } from '../../../portal/src/admin/alertModel';
 import { ALERT_NAMES, type AlertName, defaultSettings, patchSettings } from '../../../shared/domain/alerts';
 import { alertJson, configurationJson, definitionJson } from '../../../shared/http/alertJson';
 import { newAlertState } from '../../../shared/app/alerts/scan';
@@ -48,6 +48,9 @@ describe("the security alerts page's descriptions", () => {
   it('fill in the counts and thresholds', () => {
     expect(describeAlert(alertOf('RolesAssignedOutsidePimAlert', 3), [])).toBe('Privileged roles are being assigned outside of PIM. 3 assignments were found.');
     expect(describeAlert(alertOf('StaleSignInAlert', 1), [])).toBe('1 accounts in privileged roles have not signed in within the last 30 days.');
+    const stuck = { '@odata.type': '#microsoft.graph.revocationFailedAlertIncident', id: 's1', assigneeDisplayName: 'Erin Evans', endDateTime: '2026-03-01T10:00:00Z', error: 'Graph answered 503' };
+    expect(describeAlert(alertOf('RevocationFailedAlert', 1), [stuck])).toBe(`The role assignment of Erin Evans ended at ${new Date('2026-03-01T10:00:00Z').toLocaleString()}, but PIM could not remove it from the directory.`);
+    expect(columnsOf(alertOf('RevocationFailedAlert', 1), [stuck]).map((c) => [c.header, c.cell(stuck)])).toEqual([['User', 'Erin Evans'], ['Role or access', '—'], ['Ended', new Date('2026-03-01T10:00:00Z').toLocaleString()], ['Why the removal failed', 'Graph answered 503']]);
   });
 });
 
