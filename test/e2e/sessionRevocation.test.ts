@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { ROLES, USERS } from './demo';
+import { END_MARKER } from '../../shared/adapters/tables/auditExport';
 
 let app: AppHost;
 const REQUESTS = '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
@@ -62,7 +63,10 @@ type Chained = { seq: number; record: { activityDisplayName: string; correlation
 async function chainSince(from: string): Promise<Chained[]> {
   const res = await app.call('admin', `/v1.0/auditLogs/directoryAudits/export?format=jsonl&from=${encodeURIComponent(from)}`);
   expect(res.status).toBe(200);
-  return (await res.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Chained);
+  // Every line but the export's end marker (END_MARKER), which closes a complete export.
+  const lines = (await res.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Chained & { [END_MARKER]?: string });
+  expect(lines.at(-1)?.[END_MARKER]).toBe('end');
+  return lines.slice(0, -1);
 }
 
 /** The audit records of revocations for this user (through the audit API, as an auditor reads them). */

@@ -125,9 +125,9 @@ function graphCallsOfTheCode(): string[] {
     .filter((f) => f.endsWith('.ts'))
     .flatMap((f) => {
       const text = readFileSync(join(dir, f), 'utf8');
-      // Paths passed straight to the client, and paths kept in a constant first (e.g. assignmentsPath).
+      // Paths passed straight to the client, and paths kept in a constant first (e.g. assignmentsPath, or a `path` sent with or without retries).
       const direct = [...text.matchAll(/(?:api|all<\w+>)\(\s*[`'](\/[^`']+)[`']/g)].map((m) => m[1] ?? '');
-      const constants = [...text.matchAll(/const \w+Path = '(\/[^']+)'/g)].map((m) => m[1] ?? '');
+      const constants = [...text.matchAll(/const \w*[pP]ath = [`'](\/[^`']+)[`']/g)].map((m) => m[1] ?? '');
       // The health probe calls Graph with fetch under the version segment.
       const fetched = [...text.matchAll(/fetch\(`\$\{root\}\/v1\.0(\/[^`?]+)/g)].map((m) => m[1] ?? '');
       return [...direct, ...constants, ...fetched];
