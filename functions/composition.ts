@@ -8,7 +8,7 @@ import { approvalDecisionGuard, type ApprovalDecisionGuard } from '../shared/app
 import { CORRELATION_ID, SpanKind, tracedPort } from '../shared/adapters/telemetry/tracing';
 import type { AuditRecord } from '../shared/ports/audit';
 import * as df from 'durable-functions';
-import { durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
+import { durableAlertRefresh, durableWorkflow } from '../shared/adapters/durable/durableWorkflow';
 import { graphDirectory } from '../shared/adapters/graph/graphDirectory';
 import { graphMailer } from '../shared/adapters/graph/graphMailer';
 import { graphHealth } from '../shared/adapters/graph/graphHealth';
@@ -158,6 +158,11 @@ function auditAttributes(_method: string, args: unknown[]) {
     [CORRELATION_ID]: [...new Set(records.map((r) => r?.correlationId).filter(Boolean))].join(','),
     'pim.audit.activities': records.map((r) => r?.activityDisplayName).filter(Boolean).join('; '),
   };
+}
+
+/** Background alert refreshes for this invocation (its durable client input must be declared). */
+export function alertRefreshFor(ctx: InvocationContext) {
+  return durableAlertRefresh(df.getClient(ctx));
 }
 
 /** Whether emailed approval links may take decisions on this deployment (see approvalGuard.ts). */

@@ -32,7 +32,7 @@ import { parseQuery } from '../../shared/http/odata/query';
 import { contextUrl, entityResponse } from '../../shared/http/responses';
 import type { AlertView } from '../../shared/app/alerts/alertsApi';
 import { httpRoute } from '../httpRoute';
-import { deps, tokens, workflowFor } from '../composition';
+import { alertRefreshFor, deps, tokens, workflowFor } from '../composition';
 
 // Graph serves PIM alerts on beta only.
 const BASE = 'beta/identityGovernance/roleManagementAlerts';
@@ -171,18 +171,20 @@ httpRoute('refreshAlert', {
   route: `${BASE}/alerts/{id}/refresh`,
   methods: ['POST'],
   authLevel: 'anonymous',
-  doc: { summary: 'Rescans one PIM alert, reactivating it if dismissed (admins); 202 and Location of the operation' },
-  handler: graphHandler(tokens, async ({ url, req, caller }) => accepted(url, await refreshAlerts(alertDeps(), caller, req.params.id ?? ''))),
+  doc: { summary: 'Rescans one PIM alert in the background, reactivating it if dismissed (admins); 202 at once and Location of the operation to poll' },
+  extraInputs: [df.input.durableClient()],
+  handler: graphHandler(tokens, async ({ url, req, ctx, caller }) => accepted(url, await refreshAlerts(alertDeps(), caller, alertRefreshFor(ctx), req.params.id ?? ''))),
 });
 
 httpRoute('refreshAlerts', {
   route: `${BASE}/alerts/refresh`,
   methods: ['POST'],
   authLevel: 'anonymous',
-  doc: { summary: 'Rescans every PIM alert (admins); 202 and Location of the operation', body: alertsRefreshBody, bodyName: 'alertsRefresh' },
-  handler: graphHandler(tokens, async ({ url, caller, body }) => {
+  extraInputs: [df.input.durableClient()],
+  doc: { summary: 'Rescans every PIM alert in the background (admins); 202 at once and Location of the operation to poll', body: alertsRefreshBody, bodyName: 'alertsRefresh' },
+  handler: graphHandler(tokens, async ({ url, ctx, caller, body }) => {
     checkRefreshScope(body);
-    return accepted(url, await refreshAlerts(alertDeps(), caller));
+    return accepted(url, await refreshAlerts(alertDeps(), caller, alertRefreshFor(ctx)));
   }),
 });
 

@@ -31,6 +31,16 @@ export interface AlertOperation {
   statusDetail: string | null;
 }
 
+/**
+ * A refresh operation as stored: what the API shows, and the background run (durable
+ * orchestration id) doing the work. Only that run writes its outcome, so a late or retried run
+ * cannot overwrite a newer refresh's operation.
+ */
+export interface StoredOperation {
+  operation: AlertOperation;
+  runId: string | null;
+}
+
 /** What a scan changes in one alert's incidents. */
 export interface IncidentChanges {
   add: StoredIncident[];
@@ -62,7 +72,10 @@ export interface AlertRepository {
    */
   addIncidentOnce(name: AlertName, incident: StoredIncident, changes: Changes): Promise<boolean>;
   operation(id: string): Promise<AlertOperation | undefined>;
-  saveOperation(operation: AlertOperation): Promise<void>;
+  /** The operation with the run that owns it and the row's version. */
+  storedOperation(id: string): Promise<Versioned<StoredOperation> | undefined>;
+  /** Conditional: `etag` undefined creates (409 ConcurrentModification if it exists), else replaces that version only. */
+  saveOperation(stored: StoredOperation, etag: string | undefined): Promise<void>;
   /** The sign-in watcher's position (the newest sign-in time it has seen), if any. */
   signInCursor(): Promise<string | undefined>;
   saveSignInCursor(at: string): Promise<void>;

@@ -1,3 +1,5 @@
+import type { AlertName } from '../domain/alerts';
+import type { Caller } from '../domain/caller';
 import type { Schedule, ScheduleRequest } from '../domain/schedules';
 
 /** The durable workflow behind each activation request (one instance per request, keyed by its id). */
@@ -42,4 +44,19 @@ export interface ActivationWorkflowInput {
   traceparent?: string;
   /** The activation as the request stored it (for the first step after it). */
   state?: ActivationState;
+}
+
+/** What a background alerts refresh is handed: the operation it reports on, its run, what to scan and for whom. */
+export interface AlertRefreshInput {
+  operationId: string;
+  /** The run's own id (its durable instance id); the operation names the run that owns it. */
+  runId: string;
+  names: AlertName[];
+  /** The admin who asked: the "Refresh PIM alert" audit records name them. */
+  refreshedBy: Caller;
+}
+
+/** Runs alert refreshes in the background, so the API answers 202 before the scan. */
+export interface AlertRefreshWorkflow {
+  start(input: AlertRefreshInput): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { DurableClient } from 'durable-functions';
-import type { ActivationWorkflow } from '../../ports/workflow';
+import type { ActivationWorkflow, AlertRefreshWorkflow } from '../../ports/workflow';
 import { currentTraceparent } from '../telemetry/tracing';
-import { ACTIVATION_ORCHESTRATOR } from './names';
+import { ACTIVATION_ORCHESTRATOR, ALERTS_REFRESH_ORCHESTRATOR } from './names';
 
 /**
  * ActivationWorkflow over Durable Functions: one orchestration per request, its id the request
@@ -22,6 +22,15 @@ export function durableWorkflow(client: DurableClient, warn: (message: string) =
         // but an operator should see why the workflow lagged.
         warn(`raising '${event}' to the workflow of request ${requestId} failed; the reconcile timer will act on the stored state. ${error instanceof Error ? error.message : String(error)}`);
       }
+    },
+  };
+}
+
+/** AlertRefreshWorkflow over Durable Functions: one orchestration per refresh, its id the run id. */
+export function durableAlertRefresh(client: DurableClient): AlertRefreshWorkflow {
+  return {
+    async start(input) {
+      await client.startNew(ALERTS_REFRESH_ORCHESTRATOR, { instanceId: input.runId, input });
     },
   };
 }

@@ -8,3 +8,11 @@ export const ACTIVITIES = {
   currentEnd: 'activationCurrentEnd',
   revoke: 'activationRevoke',
 } as const;
+
+/** A refresh of the PIM alerts: one orchestration per refresh, its one activity the scan. */
+export const ALERTS_REFRESH_ORCHESTRATOR = 'alertsRefreshOrchestrator';
+
+export const ALERTS_REFRESH_ACTIVITIES = {
+  scan: 'alertsRefreshScan',
+  fail: 'alertsRefreshFail',
+} as const;

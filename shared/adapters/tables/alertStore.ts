@@ -1,7 +1,7 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import type { AlertName, AlertSettings } from '../../domain/alerts';
 import { conflict } from '../../domain/errors';
-import type { AlertOperation, AlertRepository, AlertState, StoredIncident } from '../../ports/alerts';
+import type { AlertOperation, AlertRepository, AlertState, StoredIncident, StoredOperation } from '../../ports/alerts';
 import type { Changes } from '../../ports/changes';
 import type { Versioned } from '../../ports/repository';
 import { escapeKey } from './keys';
@@ -10,6 +10,8 @@ import { statusCodeOf, type TableAccess } from './tableAccess';
 
 const TABLE = 'Alerts';
 type JsonEntity = { partitionKey: string; rowKey: string; json: string };
+/** Rows written before refreshes ran in the background have no runId. */
+type OperationEntity = JsonEntity & { runId?: string };
 
 /**
  * Keys of the Alerts table. Each alert has its own partition (`a|{Name}`): its `state` and
@@ -61,6 +63,16 @@ export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): Alert
     }
   }
 
+  async function storedOperation(id: string): Promise<Versioned<StoredOperation> | undefined> {
+    try {
+      const e = await (await table()).getEntity<OperationEntity>(alertKeys.operations, escapeKey(id));
+      return { value: { operation: JSON.parse(e.json) as AlertOperation, runId: e.runId || null }, etag: e.etag };
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   const row = (partitionKey: string, rowKey: string, value: unknown, etag: string | undefined): TransactionAction =>
     etag === undefined ? ['create', { partitionKey, rowKey, json: JSON.stringify(value) }] : ['update', { partitionKey, rowKey, json: JSON.stringify(value) }, 'Replace', { etag }];
 
@@ -102,10 +114,19 @@ export function tableAlertStore(tables: TableAccess, outbox: TableOutbox): Alert
       }
     },
     async operation(id) {
-      return (await point<AlertOperation>(alertKeys.operations, escapeKey(id)))?.value;
+      return (await storedOperation(id))?.value.operation;
     },
-    async saveOperation(operation) {
-      await (await table()).upsertEntity<JsonEntity>({ partitionKey: alertKeys.operations, rowKey: escapeKey(operation.id), json: JSON.stringify(operation) }, 'Replace');
+    storedOperation,
+    async saveOperation(stored, etag) {
+      const entity: OperationEntity = { partitionKey: alertKeys.operations, rowKey: escapeKey(stored.operation.id), json: JSON.stringify(stored.operation), runId: stored.runId ?? '' };
+      try {
+        const t = await table();
+        await (etag === undefined ? t.createEntity(entity) : t.updateEntity(entity, 'Replace', { etag }));
+      } catch (error) {
+        const status = statusCodeOf(error);
+        if (status === 412 || status === 409) throw conflict('The refresh operation changed meanwhile; read it again.', 'ConcurrentModification');
+        throw error;
+      }
     },
     async signInCursor() {
       return (await point<string>(alertKeys.cursor.partitionKey, alertKeys.cursor.rowKey))?.value;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ALERT_DEFINITIONS, ALERT_NAMES, type AlertName, type AlertSettings, alertId, alertNameOf, patchSettings } from '../../domain/alerts';
 import type { Caller } from '../../domain/caller';
-import { badRequest, forbidden, notFound } from '../../domain/errors';
+import { badRequest, DomainError, forbidden, notFound } from '../../domain/errors';
 import type { AlertOperation, AlertState, StoredIncident } from '../../ports/alerts';
+import type { AlertRefreshInput, AlertRefreshWorkflow } from '../../ports/workflow';
 import { alertAudit, newAlertState, scanAlerts, settingsOf, withRetry } from './scan';
 import type { AlertDeps } from './world';
 import { remediateIncident } from './remediate';
@@ -100,25 +101,115 @@ export async function dismissAlert(deps: AlertDeps, caller: Caller, id: string, 
 export const refreshOperationId = (deps: AlertDeps, name?: AlertName) => `refresh:${name ? alertId(deps.tenantId, name) : `DirectoryRole_${deps.tenantId}`}`;
 
 /**
- * POST alerts/{id}/refresh or alerts/refresh: reactivates and rescans, recorded as an operation
- * to poll. The scan reads live work only, so it runs before the answer; the operation says how it went.
+ * How long a refresh may show no progress before it counts as lost: longer than its scan may run
+ * with the durable retries (functionTimeout 10 min per attempt, three attempts and their waits).
  */
-export async function refreshAlerts(deps: AlertDeps, caller: Caller, id?: string): Promise<AlertOperation> {
+export const REFRESH_LOST_AFTER_MS = 60 * 60_000;
+
+const isUnderWay = (operation: AlertOperation, now: Date) =>
+  (operation.status === 'notStarted' || operation.status === 'running') && now.getTime() - Date.parse(operation.lastActionDateTime) < REFRESH_LOST_AFTER_MS;
+
+/**
+ * POST alerts/{id}/refresh or alerts/refresh: records the operation (notStarted) and hands the
+ * rescan to background work, so the answer (202 and the operation to poll) comes at once; a
+ * scan of a large tenant outlasts the front end's HTTP timeout. A refresh already under way is
+ * the answer to a second one (same operation id); the run id in the conditional write makes
+ * sure only one of two concurrent callers starts a run.
+ */
+export async function refreshAlerts(deps: AlertDeps, caller: Caller, workflow: AlertRefreshWorkflow, id?: string): Promise<AlertOperation> {
   mayWrite(caller);
   const name = id === undefined ? undefined : requireAlert(deps, id, 'unifiedRoleManagementAlert');
-  const started = deps.clock.now().toISOString();
-  const operation: AlertOperation = { id: refreshOperationId(deps, name), createdDateTime: started, lastActionDateTime: started, status: 'running', statusDetail: null };
-  await deps.alertRepository.saveOperation(operation);
+  const operationId = refreshOperationId(deps, name);
+  const now = deps.clock.now();
+  const current = await deps.alertRepository.storedOperation(operationId);
+  if (current && isUnderWay(current.value.operation, now)) return current.value.operation;
+  const runId = `${operationId}|${randomUUID()}`;
+  const operation: AlertOperation = { id: operationId, createdDateTime: now.toISOString(), lastActionDateTime: now.toISOString(), status: 'notStarted', statusDetail: null };
+  try {
+    await deps.alertRepository.saveOperation({ operation, runId }, current?.etag);
+  } catch (error) {
+    // Another admin's refresh got there first: theirs is under way, and is this one's answer.
+    const winner = error instanceof DomainError && error.code === 'ConcurrentModification' ? await deps.alertRepository.operation(operationId) : undefined;
+    if (winner) return winner;
+    throw error;
+  }
   // Every named alert is reactivated; those the watcher raises (break-glass sign-ins) have nothing to rescan.
-  const report = await scanAlerts(deps, { names: name ? [name] : [...ALERT_NAMES], refreshedBy: caller });
-  const done: AlertOperation = {
-    ...operation,
-    lastActionDateTime: deps.clock.now().toISOString(),
-    status: report.failed.length > 0 ? 'failed' : 'succeeded',
-    statusDetail: report.failed.length > 0 ? report.failed.map((f) => `${f.alert}: ${f.error}`).join('; ') : null,
-  };
-  await deps.alertRepository.saveOperation(done);
-  return done;
+  const input: AlertRefreshInput = { operationId, runId, names: name ? [name] : [...ALERT_NAMES], refreshedBy: caller };
+  try {
+    await workflow.start(input);
+  } catch (error) {
+    // Not started: the operation says so rather than waiting for a run that never comes.
+    await finishRefresh(deps, input, [{ alert: name ?? 'all', error: `The refresh could not be started: ${messageOf(error)}` }]);
+    throw error;
+  }
+  return operation;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The background part of a refresh (an idempotent durable activity, retried on failure): marks
+ * the operation running, scans, and records how it went. A run that no longer owns the
+ * operation (a newer refresh replaced a lost one) does nothing.
+ */
+export async function runRefresh(deps: AlertDeps, input: AlertRefreshInput): Promise<AlertOperation | undefined> {
+  const stored = await deps.alertRepository.storedOperation(input.operationId);
+  if (!stored || stored.value.runId !== input.runId) return undefined;
+  const running: AlertOperation = { ...stored.value.operation, status: 'running', statusDetail: null, lastActionDateTime: deps.clock.now().toISOString() };
+  await deps.alertRepository.saveOperation({ operation: running, runId: input.runId }, stored.etag);
+  // The run id as correlation id: a retried attempt's audit records join the first one's.
+  const report = await scanAlerts(deps, { names: input.names, refreshedBy: input.refreshedBy, correlationId: input.runId });
+  return finishRefresh(deps, input, report.failed);
+}
+
+/** When every attempt of the background run failed: the operation ends failed with the reason. */
+export async function failRefresh(deps: AlertDeps, input: AlertRefreshInput, reason: string): Promise<AlertOperation | undefined> {
+  return finishRefresh(deps, input, [{ alert: input.names.length === 1 ? (input.names[0] ?? 'all') : 'all', error: reason }]);
+}
+
+/** Records the outcome, as long as this run still owns the operation (a row changed meanwhile is read again). */
+async function finishRefresh(deps: AlertDeps, input: AlertRefreshInput, failed: Array<{ alert: string; error: string }>): Promise<AlertOperation | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await deps.alertRepository.storedOperation(input.operationId);
+    if (!stored || stored.value.runId !== input.runId) return undefined;
+    const done: AlertOperation = {
+      ...stored.value.operation,
+      lastActionDateTime: deps.clock.now().toISOString(),
+      status: failed.length > 0 ? 'failed' : 'succeeded',
+      statusDetail: failed.length > 0 ? failed.map((f) => `${f.alert}: ${f.error}`).join('; ') : null,
+    };
+    try {
+      await deps.alertRepository.saveOperation({ operation: done, runId: input.runId }, stored.etag);
+      return done;
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'ConcurrentModification') || attempt >= 4) throw error;
+    }
+  }
+}
+
+/**
+ * Refreshes whose background run was lost (no progress for REFRESH_LOST_AFTER_MS) end failed,
+ * so no operation shows running for ever. Point reads of the few operation ids there are (one
+ * per alert and one for all), run by the pimAlerts timer.
+ */
+export async function endLostRefreshes(deps: AlertDeps): Promise<string[]> {
+  const ended: string[] = [];
+  const now = deps.clock.now();
+  for (const operationId of [refreshOperationId(deps), ...ALERT_NAMES.map((n) => refreshOperationId(deps, n))]) {
+    const stored = await deps.alertRepository.storedOperation(operationId);
+    if (!stored) continue;
+    const { operation, runId } = stored.value;
+    if ((operation.status !== 'notStarted' && operation.status !== 'running') || isUnderWay(operation, now)) continue;
+    const lost: AlertOperation = { ...operation, status: 'failed', lastActionDateTime: now.toISOString(), statusDetail: `The refresh stopped without finishing (no progress since ${operation.lastActionDateTime}); refresh again.` };
+    try {
+      await deps.alertRepository.saveOperation({ operation: lost, runId }, stored.etag);
+      ended.push(operationId);
+    } catch (error) {
+      // It moved meanwhile (its run finished, or a new refresh began): nothing is lost.
+      if (!(error instanceof DomainError && error.code === 'ConcurrentModification')) throw error;
+    }
+  }
+  return ended;
 }
 
 export async function getOperation(deps: AlertDeps, caller: Caller, id: string): Promise<AlertOperation> {
