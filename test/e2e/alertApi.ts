@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { TimerExtension } from '../../devhost/timers';
+import { eventually } from '../devhost/helpers';
 import type { AppHost } from './appHost';
 import { TENANT_ID } from './appHost';
 
@@ -36,15 +37,14 @@ export function alertClient(app: AppHost) {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body.value as Incident[];
     },
-    /** POST .../alerts/{id}/refresh: 202 with a Location whose operation reports success. */
+    /** POST .../alerts/{id}/refresh: 202 with a Location whose operation, followed until it ends, reports success. */
     async refresh(name: string): Promise<void> {
       const res = await app.call('admin', `${ALERTS}/alerts/${alertId(name)}/refresh`, { method: 'POST' });
       expect(res.status, await res.clone().text()).toBe(202);
       const location = res.headers.get('location') ?? '';
       expect(location).toBe(`${app.url}${ALERTS}/operations/refresh:${alertId(name)}`);
-      const operation = await app.api('admin', 'GET', new URL(location).pathname);
-      expect(operation.status).toBe(200);
-      expect(operation.body).toMatchObject({ id: `refresh:${alertId(name)}`, status: 'succeeded' });
+      const operation = await operationOutcome(app, location);
+      expect(operation).toMatchObject({ id: `refresh:${alertId(name)}`, status: 'succeeded', statusDetail: null });
     },
     async configure(name: string, settings: Record<string, unknown>, type: string) {
       return app.api('admin', 'PATCH', `${ALERTS}/alertConfigurations/${alertId(name)}`, { '@odata.type': `#microsoft.graph.${type}`, ...settings });
@@ -53,6 +53,15 @@ export function alertClient(app: AppHost) {
       return app.api(user, 'POST', `${ALERTS}/alerts/${alertId(name)}/alertIncidents/${encodeURIComponent(incidentId)}/remediate`);
     },
   };
+}
+
+/** Follows a refresh operation (its Location) as a client polls it, until it has succeeded or failed. */
+export async function operationOutcome(app: AppHost, location: string, user = 'admin'): Promise<Record<string, unknown>> {
+  return eventually(async () => {
+    const res = await app.api(user, 'GET', new URL(location).pathname);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.status === 'succeeded' || res.body.status === 'failed' ? (res.body as Record<string, unknown>) : undefined;
+  }, 60_000);
 }
 
 /** Runs one of the app's timers now, as the host would on its schedule, and waits for it. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '../../functions/composition';
 import { eventually } from '../devhost/helpers';
-import { adminAssign, alertClient, ALERTS, alertId, assignOutsidePim, SCOPE_FILTER, signIn } from './alertApi';
+import { adminAssign, alertClient, ALERTS, alertId, assignOutsidePim, operationOutcome, runTimer, SCOPE_FILTER, signIn } from './alertApi';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { ROLES, USERS } from './demo';
 
@@ -17,6 +17,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.host.stop();
 });
+
+async function graphFault(spec: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${app.url}/.devhost/graph/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  expect(res.status, await res.text()).toBeLessThan(300);
+}
 
 const ids = (incidents: Array<{ id: string }>) => incidents.map((i) => i.id);
 const audited = async (activity: string) => (await deps().audit.list()).filter((r) => r.activityDisplayName === activity);
@@ -67,10 +72,62 @@ describe('the alerts API', () => {
     expect(res.status).toBe(202);
     const location = res.headers.get('location') ?? '';
     expect(location).toBe(`${app.url}${ALERTS}/operations/refresh:DirectoryRole_${TENANT_ID}`);
-    const operation = await app.api('erin', 'GET', new URL(location).pathname);
-    expect(operation.body).toMatchObject({ status: 'succeeded', resourceLocation: `${app.url}${ALERTS}/alerts` });
+    // An auditor may follow it too; the scan runs in the background until the operation ends.
+    const operation = await operationOutcome(app, location, 'erin');
+    expect(operation).toMatchObject({ status: 'succeeded', statusDetail: null, resourceLocation: `${app.url}${ALERTS}/alerts` });
     expect((await alerts.alert('StaleSignInAlert')).lastScannedDateTime).not.toBeNull();
     expect((await app.api('admin', 'GET', `${ALERTS}/operations/refresh:nothing`)).status).toBe(404);
+  });
+
+  it('answers a refresh before its scan ends; a second refresh meanwhile joins it; a failed scan ends failed with why', async () => {
+    const name = 'RolesAssignedOutsidePimAlert';
+    const refreshesAudited = async () => (await audited('Refresh PIM alert')).filter((r) => r.targetResources.some((t) => t.id === alertId(name))).length;
+    const before = await refreshesAudited();
+    // Every read of the directory's role assignments (the scan's first Graph call) is slow and then fails.
+    await graphFault({ status: 500, count: 1_000, latencyMs: 3_000, method: 'GET', pathContains: '/roleManagement/directory/roleAssignments' });
+    try {
+      const first = await app.call('admin', `${ALERTS}/alerts/${alertId(name)}/refresh`, { method: 'POST' });
+      expect(first.status).toBe(202);
+      const location = first.headers.get('location') ?? '';
+      // Answered while the scan still waits on Graph.
+      expect((await app.api('admin', 'GET', new URL(location).pathname)).body.status).toMatch(/^(notStarted|running)$/);
+      const second = await app.call('admin', `${ALERTS}/alerts/${alertId(name)}/refresh`, { method: 'POST' });
+      expect(second.status).toBe(202);
+      expect(second.headers.get('location')).toBe(location);
+
+      const operation = await operationOutcome(app, location);
+      expect(operation.status).toBe('failed');
+      expect(String(operation.statusDetail)).toContain(`${name}: `);
+      // One refresh ran for both requests.
+      expect(await refreshesAudited()).toBe(before + 1);
+    } finally {
+      await fetch(`${app.url}/.devhost/graph/faults`, { method: 'DELETE' });
+    }
+    // Graph is back: the next refresh runs anew and succeeds.
+    await alerts.refresh(name);
+    expect(await refreshesAudited()).toBe(before + 2);
+  });
+
+  it('ends a refresh whose background run was lost as failed, at the next alerts scan', async () => {
+    const name = 'StaleSignInAlert';
+    const operationId = `refresh:${alertId(name)}`;
+    // What a crash leaves: the operation running, its run gone.
+    const started = new Date().toISOString();
+    const current = await deps().alertRepository.storedOperation(operationId);
+    await deps().alertRepository.saveOperation({ operation: { id: operationId, createdDateTime: started, lastActionDateTime: started, status: 'running', statusDetail: null }, runId: `${operationId}|lost` }, current?.etag);
+
+    // Soon after, it still counts as under way: a refresh joins it rather than starting another.
+    const joined = await app.call('admin', `${ALERTS}/alerts/${alertId(name)}/refresh`, { method: 'POST' });
+    expect(joined.status).toBe(202);
+    expect((await app.api('admin', 'GET', `${ALERTS}/operations/${operationId}`)).body).toMatchObject({ status: 'running', createdDateTime: started });
+
+    await app.later(2 * 60 * 60_000, () => runTimer(app, 'pimAlerts'));
+    const ended = await app.api('admin', 'GET', `${ALERTS}/operations/${operationId}`);
+    expect(ended.body).toMatchObject({ status: 'failed', createdDateTime: started });
+    expect(ended.body.statusDetail).toContain('stopped without finishing');
+
+    // A new refresh starts its own run.
+    await alerts.refresh(name);
   });
 
   it('refuses a bad configuration with Graph errors and changes nothing', async () => {
