@@ -97,7 +97,8 @@ describe('the alerts API', () => {
 
       const operation = await operationOutcome(app, location);
       expect(operation.status).toBe('failed');
-      expect(String(operation.statusDetail)).toContain(`${name}: `);
+      // Which alert could not be scanned, and what Graph answered.
+      expect(String(operation.statusDetail)).toContain(`${name}: Injected fault 500`);
       // One refresh ran for both requests.
       expect(await refreshesAudited()).toBe(before + 1);
     } finally {
