@@ -1,5 +1,6 @@
 import { ReasonField } from './PageParts';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useModal } from './useModal';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { extend, type Row } from './model';
@@ -10,16 +11,11 @@ import { extend, type Row } from './model';
  * like the activation panel. The ask waits for an administrator's decision (PendingAdminDecision).
  */
 export function ExtendPanel(props: { api: Api; principalId: string; row: Row; onClose: (outcome?: string) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const { dialog, close } = useModal(props.onClose);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => dialog.current?.showModal(), []);
 
-  const close = (outcome?: string) => {
-    dialog.current?.close();
-    props.onClose(outcome);
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);

@@ -7,7 +7,7 @@ import { eventually } from '../devhost/helpers';
 import { type AppHost, startAppHost, TENANT_ID } from './appHost';
 import { AZURE_ROLE, demoSubscriptions, roleAssignmentsOf } from './armStandIn';
 import { GROUPS, ROLES, USERS } from './demo';
-import { profile, type Run, runPim } from './cliRunner';
+import { profile, type Run, runPim, signedInProfile } from './cliRunner';
 import { makeAzureEligible, requireAzureApproval } from './azureSetup';
 
 /** The demo service principal of devhost/graph/demo-directory.json. */
@@ -26,12 +26,7 @@ afterAll(async () => {
 
 const pim = (configDir: string, args: string[], env: Record<string, string> = {}): Promise<Run> => runPim(app.url, configDir, args, env);
 
-async function signedIn(who: string[]): Promise<string> {
-  const dir = profile();
-  const res = await pim(dir, ['login', '--dev', ...who]);
-  expect(res.code, res.stderr).toBe(0);
-  return dir;
-}
+const signedIn = (who: string[]): Promise<string> => signedInProfile(app.url, who);
 
 async function makeEligible(principalId: string, roleDefinitionId: string): Promise<void> {
   const res = await app.api('admin', 'POST', '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHost, startAppHost } from './appHost';
-import { profile, type Run, runPim } from './cliRunner';
+import { type Run, runPim, signedInProfile } from './cliRunner';
 import { ROLES, USERS } from './demo';
 
 const REVIEWS = '/v1.0/identityGovernance/accessReviews';
@@ -12,12 +12,7 @@ let instanceId: string;
 
 const pim = (configDir: string, args: string[]): Promise<Run> => runPim(app.url, configDir, args);
 
-async function signedIn(user: string): Promise<string> {
-  const dir = profile();
-  const res = await pim(dir, ['login', '--dev', user]);
-  expect(res.code, res.stderr).toBe(0);
-  return dir;
-}
+const signedIn = (user: string): Promise<string> => signedInProfile(app.url, [user]);
 
 interface Item {
   id: string;

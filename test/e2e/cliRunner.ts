@@ -31,3 +31,11 @@ export function runPim(url: string, configDir: string, args: string[], env: Reco
     child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** A fresh profile signed in through `pim login --dev ...who` (a user's alias, or `--service-principal` and a name). */
+export async function signedInProfile(url: string, who: string[]): Promise<string> {
+  const dir = profile();
+  const res = await runPim(url, dir, ['login', '--dev', ...who]);
+  if (res.code !== 0) throw new Error(`pim login --dev ${who.join(' ')} failed (${res.code}): ${res.stderr}`);
+  return dir;
+}

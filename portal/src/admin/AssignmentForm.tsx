@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { useModal } from '../useModal';
 import { errorText } from '../errors';
 import { type AdminAction, type AdminApis, type AdminRules, type AdminTarget, isoDurationMs, type ScheduleChoice, type ScheduleKind, sendAdminRequest } from './assignments';
 import type { Named } from './directory';
@@ -63,7 +64,7 @@ export function AssignmentForm(props: {
   onClose: (outcome?: string) => void;
 }) {
   const { mode } = props;
-  const dialog = useRef<HTMLDialogElement>(null);
+  const { dialog, close } = useModal(props.onClose);
   const [kind, setKind] = useState<ScheduleKind>(mode.action === 'adminAssign' ? 'eligibility' : mode.kind);
   const [principalId, setPrincipalId] = useState(mode.action === 'adminAssign' ? '' : mode.principalId);
   const rules = props.rules[kind];
@@ -76,16 +77,11 @@ export function AssignmentForm(props: {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => dialog.current?.showModal(), []);
   // Why: switching to a kind whose policy forbids permanent assignments must not keep "Permanent" chosen.
   useEffect(() => {
     if (!rules.permanentAllowed) setPermanent(false);
   }, [kind, rules.permanentAllowed]);
 
-  const close = (outcome?: string) => {
-    dialog.current?.close();
-    props.onClose(outcome);
-  };
   const principalName = mode.action === 'adminAssign' ? props.users?.find((u) => u.id === principalId)?.displayName ?? principalId : mode.principal;
 
   const submit = async (e: Event) => {

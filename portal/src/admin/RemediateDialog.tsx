@@ -1,5 +1,6 @@
 import { Fragment } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useModal } from '../useModal';
 import type { Api } from '../api';
 import { errorText } from '../errors';
 import type { Alert, Incident } from './alertModel';
@@ -11,15 +12,10 @@ import { remediateIncident } from './securityAlerts';
  * definition's own words, and the incident's facts.
  */
 export function RemediateDialog(props: { api: Api; alert: Alert; incident: Incident; what: string; facts: Array<{ label: string; value: string }>; onClose: (outcome?: string) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const { dialog, close } = useModal(props.onClose);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => dialog.current?.showModal(), []);
 
-  const close = (outcome?: string) => {
-    dialog.current?.close();
-    props.onClose(outcome);
-  };
   const confirm = async () => {
     setBusy(true);
     setError(undefined);

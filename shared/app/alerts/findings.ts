@@ -127,12 +127,6 @@ async function staleSignIns(deps: AlertDeps, world: World, settings: AlertSettin
   return found;
 }
 
-/** The activations a principal made (their own partition: ended ones included). */
-async function activationsOf(deps: AlertDeps, principalId: string): Promise<Schedule[]> {
-  const schedules = await deps.schedules.schedulesOf('assignment', principalId);
-  return schedules.filter((s) => s.assignmentType === 'Activated' && s.target.kind === 'directoryRole' && ['Provisioned', 'Expired', 'Revoked'].includes(s.status));
-}
-
 /** Eligible users of privileged roles who have not activated them within the configured days (and were eligible that long). */
 async function unusedRoles(deps: AlertDeps, world: World, settings: AlertSettings): Promise<Finding[]> {
   const window = durationOf('RedundantAssignmentAlert', settings, 'duration');
@@ -142,7 +136,7 @@ async function unusedRoles(deps: AlertDeps, world: World, settings: AlertSetting
     if (e.target.kind !== 'directoryRole' || isBreakGlass(world, e.principalId) || !world.roles.get(e.target.roleDefinitionId)?.isPrivileged) continue;
     if (e.createdDateTime > cutoff) continue;
     const roleId = e.target.roleDefinitionId;
-    const last = (await activationsOf(deps, e.principalId)).filter((a) => a.target.kind === 'directoryRole' && a.target.roleDefinitionId === roleId).map((a) => a.startDateTime).sort().at(-1) ?? null;
+    const last = (await world.activations(e.principalId)).filter((a) => a.target.kind === 'directoryRole' && a.target.roleDefinitionId === roleId).map((a) => a.startDateTime).sort().at(-1) ?? null;
     if (last !== null && last > cutoff) continue;
     found.push({
       id: `${e.principalId}_${roleId}`,
@@ -166,7 +160,7 @@ async function sequentialRenewals(deps: AlertDeps, world: World, settings: Alert
   const found: Finding[] = [];
   for (const principalId of principals) {
     const byRole = new Map<string, Schedule[]>();
-    for (const a of await activationsOf(deps, principalId)) {
+    for (const a of await world.activations(principalId)) {
       if (a.target.kind !== 'directoryRole' || a.startDateTime < since) continue;
       byRole.set(a.target.roleDefinitionId, [...(byRole.get(a.target.roleDefinitionId) ?? []), a]);
     }

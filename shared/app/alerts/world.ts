@@ -38,6 +38,11 @@ export interface World {
   roles: Map<string, RoleDefinition>;
   breakGlass: Set<string>;
   person(id: string): Promise<DirectoryPrincipal | undefined>;
+  /**
+   * The activations a principal made, ended ones included (their partition holds their history):
+   * read once per principal and scan, however many of their eligibilities the checks look at.
+   */
+  activations(principalId: string): Promise<Schedule[]>;
 }
 
 export async function readWorld(deps: AlertDeps): Promise<World> {
@@ -57,6 +62,7 @@ export async function readWorld(deps: AlertDeps): Promise<World> {
     if (targets.size > 0) governedGrants.push(...(await deps.access.of(kind).listGrants({ targets: [...targets.values()] })));
   }
   const people = new Map<string, Promise<DirectoryPrincipal | undefined>>();
+  const activations = new Map<string, Promise<Schedule[]>>();
   return {
     now: deps.clock.now(),
     assignments: slots,
@@ -70,6 +76,14 @@ export async function readWorld(deps: AlertDeps): Promise<World> {
       if (!found) {
         found = deps.directory.getPrincipal(id);
         people.set(id, found);
+      }
+      return found;
+    },
+    activations(principalId) {
+      let found = activations.get(principalId);
+      if (!found) {
+        found = activationsOf(deps, principalId);
+        activations.set(principalId, found);
       }
       return found;
     },
@@ -122,3 +136,9 @@ export function roleFields(world: World, roleDefinitionId: string) {
 }
 
 export const slotKey = (s: Slot) => `${s.principalId}|${targetKey(s.target)}`;
+
+/** The directory-role activations a principal made that took effect (live or ended). */
+async function activationsOf(deps: AlertDeps, principalId: string): Promise<Schedule[]> {
+  const schedules = await deps.schedules.schedulesOf('assignment', principalId);
+  return schedules.filter((s) => s.assignmentType === 'Activated' && s.target.kind === 'directoryRole' && ['Provisioned', 'Expired', 'Revoked'].includes(s.status));
+}
