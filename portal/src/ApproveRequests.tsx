@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { PageStatus, ReasonField } from './PageParts';
+import { DecisionButtons, PageStatus, ReasonField } from './PageParts';
 import type { Api } from './api';
 import { errorText } from './errors';
 import { POLL_MS, usePolling } from './usePolling';
@@ -86,14 +86,14 @@ export function ApproveRequests({ api }: { api: Api }) {
             ))}
           </fieldset>
           <ReasonField id="decision-reason" label="Justification for your decision (required)" value={reason} onInput={setReason} note={`${checked.size} selected`} />
-          <div class="buttons">
-            <button type="button" class="primary" disabled={busy} onClick={() => void submit('Approve')}>
-              Approve selected
-            </button>
-            <button type="button" disabled={busy} onClick={() => void submit('Deny')}>
-              Deny selected
-            </button>
-          </div>
+          <DecisionButtons
+            busy={busy}
+            choices={[
+              { decision: 'Approve', label: 'Approve selected' },
+              { decision: 'Deny', label: 'Deny selected' },
+            ]}
+            onDecide={(d) => void submit(d)}
+          />
         </form>
       )}
     </>

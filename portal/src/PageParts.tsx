@@ -62,3 +62,19 @@ export function ReasonField(props: { id: string; label: string; value: string; o
     </>
   );
 }
+
+/**
+ * The row of decision buttons under a batch of selected items (approvals, review items): the
+ * first is the primary action; all wait while a decision is being sent.
+ */
+export function DecisionButtons<D extends string>(props: { busy: boolean; choices: Array<{ decision: D; label: string }>; onDecide: (decision: D) => void }) {
+  return (
+    <div class="buttons">
+      {props.choices.map((c, i) => (
+        <button key={c.decision} type="button" class={i === 0 ? 'primary' : undefined} disabled={props.busy} onClick={() => props.onDecide(c.decision)}>
+          {c.label}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { errorText } from './errors';
-import { PageStatus, ReasonField } from './PageParts';
+import { DecisionButtons, PageStatus, ReasonField } from './PageParts';
 import { type DecisionItem, decisionWords, isDecided, nameOf, resourceOf } from './reviewItems';
 import { loadMyReview, loadMyReviews, type MyReview, recordDecision } from './reviews';
 
@@ -176,17 +176,15 @@ function OneReview({ api, definitionId, instanceId }: { api: Api; definitionId: 
                 onInput={setReason}
                 note={`${checked.size} selected · one justification serves every selected item`}
               />
-              <div class="buttons">
-                <button type="button" class="primary" disabled={busy} onClick={() => void submit('Approve')}>
-                  Approve selected
-                </button>
-                <button type="button" disabled={busy} onClick={() => void submit('Deny')}>
-                  Deny selected
-                </button>
-                <button type="button" disabled={busy} onClick={() => void submit('DontKnow')}>
-                  Don't know
-                </button>
-              </div>
+              <DecisionButtons
+                busy={busy}
+                choices={[
+                  { decision: 'Approve', label: 'Approve selected' },
+                  { decision: 'Deny', label: 'Deny selected' },
+                  { decision: 'DontKnow', label: "Don't know" },
+                ]}
+                onDecide={(d) => void submit(d)}
+              />
             </>
           )}
         </form>
