@@ -1,5 +1,5 @@
 import type { ChainedAuditRecord } from '../../ports/audit';
-import { GENESIS_HASH, type JsonValue, linkHash } from './auditChain';
+import { GENESIS_HASH, type JsonValue, linkHash } from './auditLink';
 
 /**
  * Audit exports that verify on their own. Each exported record carries its chain position: its
