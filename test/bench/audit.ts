@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../../devhost/core/azurite';
-import { verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import type { AuditLog, AuditQuery, AuditRecord } from '../../shared/ports/audit';

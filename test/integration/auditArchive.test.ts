@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE } from '../../shared/adapters/tables/auditChain';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
 import { tableAuditArchiver } from '../../shared/adapters/tables/auditArchive';
 import { exportText, verifyExport } from '../../shared/adapters/tables/auditExport';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_TABLE, verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { AUDIT_TABLE } from '../../shared/adapters/tables/auditChain';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { matchesAudit } from '../../shared/adapters/tables/auditReads';
 import { keys } from '../../shared/adapters/tables/keys';

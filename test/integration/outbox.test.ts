@@ -4,7 +4,7 @@ import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { TableOutbox } from '../../shared/adapters/tables/outbox';
 import { tableScheduleRepository } from '../../shared/adapters/tables/scheduleRepository';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
-import { verifyAuditChain } from '../../shared/adapters/tables/auditChain';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
 import { auditRecord } from '../../shared/app/audit';
 import type { AuditLog } from '../../shared/ports/audit';
 import { type DomainEvent, newEvent, SYSTEM_ACTOR } from '../../shared/domain/events';

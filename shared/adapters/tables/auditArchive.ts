@@ -1,13 +1,15 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditArchiver } from '../../ports/audit';
-import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditCheckpointEntity, type AuditHeadEntity, type AuditRecordEntity, type JsonValue } from './auditChain';
-import { indexRows } from './auditIndex';
+import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditCheckpointEntity, type AuditHeadEntity, type AuditRecordEntity } from './auditChain';
+import { liveRecordsBetween, liveRowsOf, sealedRowsOf } from './auditSeal';
+import { readStretches, recordAt, recordRange, type Stretches, tierOf } from './auditStretches';
 import { keys } from './keys';
 import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAccess';
 
 /**
  * The retention policy's archive: moves the oldest records of the chain to the AuditArchive table
- * (same keys, same columns), so the live partition holds what is recent.
+ * (same keys, same columns), from the live partition or the sealed store (auditSeal.ts), so they
+ * leave the listings and stay verifiable and exportable.
  *
  * Why it never breaks the chain: records move as they are (seq, prevHash, hash, record), oldest
  * first, and the checkpoint row names the last one moved and its hash. `verifyAuditChain` walks the
@@ -30,31 +32,35 @@ async function pointRead<T extends object>(table: TableClient, key: { partitionK
   }
 }
 
-/** The live rows of these records: the record rows, their markers and their index rows. */
-function liveRowsOf(rows: AuditRecordEntity[]): string[] {
-  return rows.flatMap((r) => {
-    const record = JSON.parse(r.json) as JsonValue;
-    const id = record !== null && typeof record === 'object' && !Array.isArray(record) && typeof record.id === 'string' ? record.id : undefined;
-    const index = typeof r.atMs === 'number' ? indexRows(r.json, record, r.seq, r.atMs).map((x) => x.rowKey) : [];
-    return [r.rowKey, ...(id ? [keys.audit.marker(id).rowKey] : []), ...index];
-  });
+async function rowsOf(s: Stretches, from: number, to: number): Promise<AuditRecordEntity[]> {
+  const out: AuditRecordEntity[] = [];
+  for await (const row of recordRange(s, from, to)) out.push(row);
+  return out;
 }
 
-async function recordsBetween(table: TableClient, from: number, to: number): Promise<AuditRecordEntity[]> {
-  const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
-  const out: AuditRecordEntity[] = [];
-  for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter } })) out.push(e);
-  return out;
+/** Deletes the rows of moved records from where they were: the live partition's, or the sealed store's. */
+async function deleteMoved(tables: TableAccess, s: Stretches, rows: AuditRecordEntity[]): Promise<void> {
+  const live = rows.filter((r) => tierOf(s, r.seq) === 'live');
+  if (live.length > 0) await deleteRowsIfPresent(s.live, keys.audit.partition, liveRowsOf(live));
+  const sealed = sealedRowsOf(rows.filter((r) => tierOf(s, r.seq) === 'sealed'));
+  const groups = new Map<string, { table: string; partitionKey: string; rowKeys: string[] }>();
+  for (const { table, entity } of sealed) {
+    const key = `${table}\u0000${entity.partitionKey}`;
+    const group = groups.get(key) ?? { table, partitionKey: entity.partitionKey, rowKeys: [] };
+    group.rowKeys.push(entity.rowKey);
+    groups.set(key, group);
+  }
+  for (const g of groups.values()) await deleteRowsIfPresent(await tables.table(g.table), g.partitionKey, g.rowKeys);
 }
 
 export function tableAuditArchiver(tables: TableAccess): AuditArchiver {
   /** The last seq whose row's atMs is before `cutoffMs` (atMs never decreases along the chain), or `after` when none is. */
-  async function lastBefore(live: TableClient, after: number, last: number, cutoffMs: number): Promise<number> {
+  async function lastBefore(s: Stretches, after: number, last: number, cutoffMs: number): Promise<number> {
     let lo = after;
     let hi = last;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      const row = await pointRead<AuditRecordEntity>(live, keys.audit.record(mid));
+      const row = await recordAt(s, mid, ['atMs']);
       if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${mid} has no time column (run \`npm run audit:verify\`).`);
       if (row.atMs < cutoffMs) lo = mid;
       else hi = mid - 1;
@@ -80,23 +86,29 @@ export function tableAuditArchiver(tables: TableAccess): AuditArchiver {
       const done = checkpoint?.seq ?? 0;
       // Leftovers of a run cut short after moving the checkpoint: copied already, so only deleted.
       if (done > 0) {
-        const leftovers = await recordsBetween(live, 1, done);
+        const leftovers = await liveRecordsBetween(live, 1, done);
         if (leftovers.length > 0) await deleteRowsIfPresent(live, keys.audit.partition, liveRowsOf(leftovers));
+        // A cut-short run leaves at most its last step in the sealed store, read as if not yet archived.
+        const before = await readStretches(tables, live);
+        const sealedLeft = { ...before, archivedThrough: Math.max(0, done - STEP) };
+        const stale = (await rowsOf(sealedLeft, Math.max(1, done - STEP + 1), done)).filter((r) => tierOf(sealedLeft, r.seq) === 'sealed');
+        if (stale.length > 0) await deleteMoved(tables, sealedLeft, stale);
       }
-      const until = await lastBefore(live, done, head.seq, cutoff.getTime());
+      const stretches = await readStretches(tables, live);
+      const until = await lastBefore(stretches, done, head.seq, cutoff.getTime());
       let moved = 0;
       for (let from = done + 1; from <= until; from += STEP) {
-        const rows = await recordsBetween(live, from, Math.min(until, from + STEP - 1));
+        const rows = await rowsOf(stretches, from, Math.min(until, from + STEP - 1));
         const last = rows.at(-1);
         if (!last) break;
-        await archive.submitTransaction(rows.map((r): TransactionAction => ['upsert', { partitionKey: r.partitionKey, rowKey: r.rowKey, seq: r.seq, prevHash: r.prevHash, hash: r.hash, json: r.json, ...(typeof r.atMs === 'number' ? { atMs: r.atMs } : {}) }, 'Replace']));
+        await archive.submitTransaction(rows.map((r): TransactionAction => ['upsert', { ...keys.audit.record(r.seq), seq: r.seq, prevHash: r.prevHash, hash: r.hash, json: r.json, ...(typeof r.atMs === 'number' ? { atMs: r.atMs } : {}) }, 'Replace']));
         try {
           checkpoint = await moveCheckpoint(live, checkpoint, last);
         } catch (error) {
           if (statusCodeOf(error) === 409 || statusCodeOf(error) === 412) return moved;
           throw error;
         }
-        await deleteRowsIfPresent(live, keys.audit.partition, liveRowsOf(rows));
+        await deleteMoved(tables, stretches, rows);
         moved += rows.length;
       }
       return moved;

@@ -112,9 +112,9 @@ function parseRow(row: RawRow): ParsedRow | string {
   return { rowKey: row.rowKey, seq, prevHash, hash, record, ...(typeof id === 'string' ? { id } : {}), ...(atMs !== undefined ? { atMs } : {}) };
 }
 
-const positionKey = (seq: number) => keys.audit.record(seq).rowKey;
+export const positionKey = (seq: number) => keys.audit.record(seq).rowKey;
 
-function broken(kind: ChainProblemKind, seq: number, rowKey: string, problem: string, id?: string): BrokenLink {
+export function broken(kind: ChainProblemKind, seq: number, rowKey: string, problem: string, id?: string): BrokenLink {
   return { seq, rowKey, kind, problem, ...(id === undefined ? {} : { id }) };
 }
 
@@ -233,72 +233,4 @@ export function checkHead(cursor: ChainCursor, head: RawRow | undefined): ChainV
 /** Anything that hands out table clients by name (TableAccess, or a read-only stand-in). */
 export interface TableSource {
   table(name: string): Promise<TableClient>;
-}
-
-/** Passes over the chain partition before giving up on catching up with concurrent appends. */
-const MAX_PASSES = 5;
-
-/**
- * Walks the stored chain in seq order (streaming: the chain can be long) and checks every link
- * and the head. Appends may go on meanwhile: when the head read at the end of a pass is ahead of
- * the last record read, the records appended since are read in another pass.
- */
-export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdict> {
-  const table = await tables.table(AUDIT_TABLE);
-  const archived = await verifyArchive(tables, table);
-  if ('ok' in archived) return archived;
-  let cursor = archived;
-  let head: RawRow | undefined;
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    // Record rows (digits) sort before the head; the markers and the index rows after it are not links.
-    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${cursor.lastRowKey} and RowKey le ${keys.audit.head.rowKey}`;
-    let read = 0;
-    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      const raw: RawRow = { ...row, rowKey: row.rowKey ?? '' };
-      if (raw.rowKey === keys.audit.head.rowKey) {
-        head = raw;
-        continue;
-      }
-      if (raw.rowKey === keys.audit.checkpoint.rowKey) continue;
-      const next = checkRecord(cursor, raw);
-      if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: next };
-      cursor = next;
-      read++;
-    }
-    const headAhead = typeof head?.seq === 'number' && head.seq > cursor.lastSeq;
-    if (read === 0 || !headAhead) break;
-  }
-  return checkHead(cursor, head);
-}
-
-/**
- * The archived part of the chain, when a retention policy moved some (auditArchive.ts): walked
- * from the genesis hash in the archive table up to the checkpoint, whose hash it must reach. The
- * live chain then goes on from there. Without a checkpoint, nothing was archived.
- */
-async function verifyArchive(tables: TableSource, live: TableClient): Promise<ChainCursor | ChainVerdict> {
-  let checkpoint: AuditCheckpointEntity;
-  try {
-    checkpoint = await live.getEntity<AuditCheckpointEntity>(keys.audit.checkpoint.partitionKey, keys.audit.checkpoint.rowKey);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return chainStart;
-    throw error;
-  }
-  const rowKey = keys.audit.checkpoint.rowKey;
-  if (typeof checkpoint.seq !== 'number' || typeof checkpoint.hash !== 'string') {
-    return { ok: false, count: 0, firstBroken: broken('head', 0, rowKey, 'the archive checkpoint has no seq or hash: it was edited') };
-  }
-  const archive = await tables.table(AUDIT_ARCHIVE_TABLE);
-  let cursor = chainStart;
-  const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey le ${positionKey(checkpoint.seq)}`;
-  for await (const row of archive.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-    const next = checkRecord(cursor, { ...row, rowKey: row.rowKey ?? '' });
-    if ('kind' in next) return { ok: false, count: cursor.count, firstBroken: { ...next, problem: `in the archive: ${next.problem}` } };
-    cursor = next;
-  }
-  if (cursor.lastSeq !== checkpoint.seq || cursor.lastHash !== checkpoint.hash) {
-    const problem = `the archive ends at seq ${cursor.lastSeq} but the checkpoint says seq ${checkpoint.seq} with another hash: archived records were deleted, replaced or the checkpoint edited`;
-    return { ok: false, count: cursor.count, firstBroken: broken('missing', cursor.lastSeq + 1, positionKey(cursor.lastSeq + 1), problem) };
-  }
-  return cursor;
 }

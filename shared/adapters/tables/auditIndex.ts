@@ -1,5 +1,4 @@
-import { odata, type TableClient } from '@azure/data-tables';
-import type { AuditQuery, AuditRecord } from '../../ports/audit';
+import type { AuditQuery } from '../../ports/audit';
 import type { JsonValue } from './auditChain';
 import { keys } from './keys';
 
@@ -60,47 +59,4 @@ export function indexFor(query: AuditQuery): { by: IndexedBy; id: string } | und
   if (query.initiatedByUserId !== undefined) return { by: 'p', id: query.initiatedByUserId };
   if (query.targetResourceId !== undefined) return { by: 't', id: query.targetResourceId };
   return undefined;
-}
-
-export interface IndexStretch {
-  records: AuditRecord[];
-  /** The row key of the last row read, when more rows may follow (the page filled or the read budget ran out). */
-  lastRowKey?: string;
-}
-
-/**
- * Up to `top` matching records from one person's index rows, newest first, after `after` (a row
- * key from a previous stretch). The range covers atMs in [from, to + lagMs] (auditReads.ts says
- * why lagMs), so a record whose own time is in the window is in it; `matchesAudit` drops the rest.
- */
-export async function readIndex(
-  table: TableClient,
-  index: { by: IndexedBy; id: string },
-  window: { fromMs?: number; toMs?: number; lagMs: number },
-  top: number,
-  budget: number,
-  matches: (r: AuditRecord) => boolean,
-  after?: string,
-): Promise<IndexStretch> {
-  const range = keys.audit.indexRange(index.by, index.id, window.fromMs, window.toMs === undefined ? undefined : window.toMs + window.lagMs);
-  const lower = after !== undefined && after > range.from ? after : range.from;
-  const filter =
-    after !== undefined && after >= range.from
-      ? odata`PartitionKey eq ${keys.audit.partition} and RowKey gt ${lower} and RowKey le ${range.to}`
-      : odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${lower} and RowKey le ${range.to}`;
-  const records: AuditRecord[] = [];
-  let read = 0;
-  let last: string | undefined;
-  // Pages no larger than the answer needs: a narrow query reads a few rows, a sparse one reads more per request.
-  const pages = table.listEntities<IndexRow>({ queryOptions: { filter, select: ['RowKey', 'json'] } }).byPage({ maxPageSize: Math.min(1_000, Math.max(top, 100)) });
-  for await (const rows of pages) {
-    for (const row of rows) {
-      read++;
-      last = row.rowKey;
-      const record = JSON.parse(row.json) as AuditRecord;
-      if (matches(record)) records.push(record);
-      if (records.length === top || read >= budget) return { records, lastRowKey: last };
-    }
-  }
-  return { records };
 }

@@ -1,10 +1,12 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
-import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
+import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
 import { indexedIds, indexRows, MAX_INDEX_ROWS } from './auditIndex';
 import { auditReader } from './auditReads';
+import { readStretches, recordRange } from './auditStretches';
 import { type ChainTime, timeAfter } from './auditTime';
-import { keys } from './keys';
+import { DEFAULT_SEAL_MIN_AGE_MS } from './auditSeal';
+import { keys, uuidV7Time } from './keys';
 import { statusCodeOf, type TableAccess } from './tableAccess';
 
 export interface AuditLogOptions {
@@ -12,7 +14,12 @@ export interface AuditLogOptions {
   maxAttempts?: number;
   /** Told of each lost race (for metrics and load tests). */
   onConflict?: (attempt: number) => void;
+  /** The seal passes' minimum age (auditSeal.ts): a retried record older than this may be sealed already. */
+  sealMinAgeMs?: number;
 }
+
+/** How far two processes' clocks may differ, for telling whether a record may have been sealed. */
+const CLOCK_MARGIN_MS = 300_000;
 
 interface Head extends Partial<ChainTime> {
   seq: number;
@@ -233,6 +240,29 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     });
   }
 
+  /**
+   * The records of a late retry (a relay that stalled) that are in the sealed store already: their
+   * live markers are gone, so the chain transaction would not stop them. Only records whose id
+   * says they are older than the seal age are looked up, so a fresh append reads nothing more.
+   */
+  async function sealedAlready(records: Pending[]): Promise<Set<string>> {
+    const horizon = Date.now() - (options.sealMinAgeMs ?? DEFAULT_SEAL_MIN_AGE_MS) + CLOCK_MARGIN_MS;
+    const old = records.filter((r) => (uuidV7Time(r.id) ?? Number.POSITIVE_INFINITY) < horizon);
+    const found = new Set<string>();
+    if (old.length === 0) return found;
+    const ids = await tables.table(keys.audit.sealedIdTable);
+    for (const r of old) {
+      const { partitionKey, rowKey } = keys.audit.sealedId(r.id);
+      try {
+        await ids.getEntity(partitionKey, rowKey, { queryOptions: { select: ['seq'] } });
+        found.add(r.id);
+      } catch (error) {
+        if (statusCodeOf(error) !== 404) throw error;
+      }
+    }
+    return found;
+  }
+
   async function appendNow(batch: AuditRecord[]): Promise<void> {
     const table = await tables.table(AUDIT_TABLE);
     // Why: hash what a verifier will read back (parsed stored JSON), not the object in hand,
@@ -241,6 +271,9 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
       const json = JSON.stringify(r);
       return { id: r.id, json, stored: JSON.parse(json) as JsonValue, timeMs: Date.parse(r.activityDateTime) };
     });
+    const sealed = await sealedAlready(records);
+    if (sealed.size > 0) records = records.filter((r) => !sealed.has(r.id));
+    if (records.length === 0) return;
     let head = knownHead ?? (await readHead(table));
     for (let attempt = 1; ; attempt++) {
       const moved = await commit(table, head, records, linksAfter(head, records));
@@ -270,11 +303,15 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
   }
 
   async function list(filter: { from?: string; to?: string } = {}): Promise<AuditRecord[]> {
-    const table = await tables.table(AUDIT_TABLE);
-    // Record rows are the zero-padded seqs, which sort before 'head' and the 'id|' markers.
-    const query = odata`PartitionKey eq ${keys.audit.partition} and RowKey lt ${keys.audit.head.rowKey}`;
+    const stretches = await readStretches(tables);
+    const head = await stretches.live.getEntity<AuditHeadEntity>(keys.audit.head.partitionKey, keys.audit.head.rowKey).catch((error: unknown) => {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    });
     const out: AuditRecord[] = [];
-    for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter: query, select: ['json'] } })) {
+    if (typeof head?.seq !== 'number') return out;
+    // The live chain and the sealed store: archived records have left the listings.
+    for await (const e of recordRange(stretches, stretches.archivedThrough + 1, head.seq, ['json'])) {
       // Why: filter on the record's own time (covered by the hash), not on an unchained column.
       const record = fromRecordEntity(e);
       if (filter.from && record.activityDateTime < filter.from) continue;
@@ -285,6 +322,6 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     return out.sort((a, b) => a.activityDateTime.localeCompare(b.activityDateTime) || a.id.localeCompare(b.id));
   }
 
-  const reader = auditReader(() => tables.table(AUDIT_TABLE), () => tables.table(AUDIT_ARCHIVE_TABLE));
+  const reader = auditReader(tables);
   return { append: (record) => appendAll([record]), appendAll, list, page: reader.page, get: reader.get, exportRange: reader.exportRange };
 }

@@ -1,8 +1,9 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
 import type { AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../../ports/audit';
-import type { AuditCheckpointEntity, AuditHeadEntity, AuditRecordEntity } from './auditChain';
-import { indexFor, readIndex } from './auditIndex';
+import { type AuditHeadEntity, type AuditRecordEntity, type TableSource } from './auditChain';
+import { type IndexedBy, indexFor } from './auditIndex';
+import { readStretches, recordAt, recordRange, recordsDescending, type Stretches } from './auditStretches';
 import { keys } from './keys';
 import { statusCodeOf } from './tableAccess';
 
@@ -18,36 +19,41 @@ import { statusCodeOf } from './tableAccess';
  * carries `lagMs`, the most any record's own time has been behind its row's `atMs`. Then a
  * record with time t sits at a seq whose atMs is in [t, t + lagMs]: a window [from, to] lies
  * within the seqs whose atMs is in [from, to + lagMs], which two binary searches find.
+ *
+ * Where the rows are (auditStretches.ts): the live partition, the sealed store and the archive;
+ * a person's records come from the history index, the live partition's rows first, then the
+ * sealed store's by month, both newest first under the same position (inverted atMs and seq).
  */
 /** Rows listed per range read: one Table Storage page, and what a page of history may cost at most. */
 const CHUNK_MAX = 1_000;
 /** Rows one page may read before it answers with what it found (and a `next`): a rare filter never turns into a scan. */
 const READ_BUDGET = 5_000;
 
+/** A walk down the chain by seq. `s`: a person's query walking the live records the index does not cover, the sealed store's index next. */
 interface Cursor {
   /** The next page's records have seq below this. */
   below: number;
   /** ...and at or above this (the window's lower end). */
   low: number;
+  thenSealed?: boolean;
 }
 
-/** Where a page read from the history index (auditIndex.ts) goes on: after this row key, then below seq `indexedFrom` by the chain. */
+/** Where a page read from the history index goes on: after this position (inverted atMs and seq); `liveDone`: in the sealed store's index. */
 interface IndexCursor {
   after: string;
-  indexedFrom: number;
-  lagMs: number;
+  liveDone: boolean;
 }
 
 function encodeCursor(c: Cursor | IndexCursor): string {
-  const fields = 'after' in c ? { x: c.after, f: c.indexedFrom, g: c.lagMs } : { b: c.below, l: c.low };
+  const fields = 'after' in c ? { x: c.after, ...(c.liveDone ? { z: 1 } : {}) } : { b: c.below, l: c.low, ...(c.thenSealed ? { s: 1 } : {}) };
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
 function decodeCursor(text: string): Cursor | IndexCursor {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; f?: unknown; g?: unknown };
-    if (typeof parsed.x === 'string' && Number.isSafeInteger(parsed.f) && Number.isSafeInteger(parsed.g)) return { after: parsed.x, indexedFrom: parsed.f as number, lagMs: parsed.g as number };
-    if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; z?: unknown; s?: unknown };
+    if (typeof parsed.x === 'string' && /^[0-9|]*$/.test(parsed.x)) return { after: parsed.x, liveDone: parsed.z === 1 };
+    if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number, ...(parsed.s === 1 ? { thenSealed: true } : {}) };
   } catch {
     // reported below
   }
@@ -90,51 +96,57 @@ export interface AuditReader {
   exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>>;
 }
 
-/**
- * Where the chain's records are: the live table, and the archive table for the seqs up to the
- * archive checkpoint (auditArchive.ts) when a retention policy moved some.
- */
-interface Stores {
-  live: TableClient;
-  archivedThrough: number;
-  archive?: TableClient;
+/** What one stretch of index reading gathers into a page. */
+interface Gathered {
+  records: AuditRecord[];
+  seqs: Set<number>;
+  read: number;
+  /** The position of the last row read. */
+  last?: string;
 }
 
+/** The months (yyyy, 0-based month) from the one holding `toMs` down to the one holding `fromMs`, as the first ms of each. */
+function monthsDescending(fromMs: number, toMs: number): number[] {
+  const out: number[] = [];
+  const from = new Date(fromMs);
+  const floor = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1);
+  const to = new Date(toMs);
+  for (let year = to.getUTCFullYear(), month = to.getUTCMonth(); Date.UTC(year, month, 1) >= floor; month--) {
+    if (month < 0) {
+      month = 11;
+      year--;
+    }
+    if (Date.UTC(year, month, 1) < floor) break;
+    out.push(Date.UTC(year, month, 1));
+  }
+  return out;
+}
+
+/** The atMs a position (inverted atMs, then inverted seq) stands for. */
+const positionMs = (position: string) => 9_999_999_999_999 - Number(position.slice(0, 13));
+
 /**
- * `openArchive`: the archive table. Listings read the live chain only (archived records leave
- * them); exports read both, so archived records stay exportable.
+ * `tables`: the live table (AUDIT_TABLE), the sealed store's and the archive. Listings read the
+ * live chain and the sealed store (archived records leave them); exports read all three, so
+ * archived records stay exportable.
  */
-export function auditReader(open: () => Promise<TableClient>, openArchive?: () => Promise<TableClient>): AuditReader {
-  async function stores(live: TableClient): Promise<Stores> {
-    const checkpoint = openArchive ? await pointRead<AuditCheckpointEntity>(live, keys.audit.checkpoint, ['seq']) : undefined;
-    const archivedThrough = typeof checkpoint?.seq === 'number' ? checkpoint.seq : 0;
-    return archivedThrough > 0 && openArchive ? { live, archivedThrough, archive: await openArchive() } : { live, archivedThrough };
-  }
-
-  const tableOf = (s: Stores, seq: number) => (seq <= s.archivedThrough && s.archive ? s.archive : s.live);
-
-  /** A record row's atMs (a point read). */
-  async function atOf(s: Stores, seq: number): Promise<number> {
-    const row = await pointRead<AuditRecordEntity>(tableOf(s, seq), keys.audit.record(seq), ['atMs']);
-    if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${seq} has no time column (run \`npm run audit:verify\`).`);
-    return row.atMs;
-  }
-
+export function auditReader(tables: TableSource): AuditReader {
   /** The first seq in [first, last] whose atMs is at least `ms` (last + 1 when none): atMs never decreases along the chain. */
-  async function firstAtOrAfter(s: Stores, first: number, last: number, ms: number): Promise<number> {
+  async function firstAtOrAfter(s: Stretches, first: number, last: number, ms: number): Promise<number> {
     let lo = first;
     let hi = last + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if ((await atOf(s, mid)) >= ms) hi = mid;
+      const row = await recordAt(s, mid, ['atMs']);
+      if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${mid} has no time column (run \`npm run audit:verify\`).`);
+      if (row.atMs >= ms) hi = mid;
       else lo = mid + 1;
     }
     return lo;
   }
 
   /** The seq range [low, high] that can hold the query's records. */
-  async function seqWindow(table: TableClient, query: AuditQuery, withArchive = false): Promise<Cursor | undefined> {
-    const [head, s] = await Promise.all([pointRead<AuditHeadEntity>(table, keys.audit.head), stores(table)]);
+  async function seqWindow(s: Stretches, head: AuditHeadEntity | undefined, query: AuditQuery, withArchive = false): Promise<Cursor | undefined> {
     if (!head || typeof head.seq !== 'number' || head.seq < 1) return undefined;
     const first = withArchive ? 1 : s.archivedThrough + 1;
     let low = first;
@@ -147,46 +159,93 @@ export function auditReader(open: () => Promise<TableClient>, openArchive?: () =
     return low <= high ? { below: high + 1, low } : undefined;
   }
 
-  /** Rows with seq in [from, to], newest first: one range read by row key. */
-  async function rowsBetween(table: TableClient, from: number, to: number): Promise<AuditRecord[]> {
-    const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
-    const out: AuditRecord[] = [];
-    for await (const e of table.listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['json'] } })) out.push(parseRecord(e));
-    return out.reverse();
+  /**
+   * Index rows of one partition in [from, to] after the position `after`, newest first, into the
+   * page: each row's position is its row key past `prefix`. Rows of records that are archived,
+   * or already gathered (a record being sealed is in both indexes for a moment), are skipped.
+   * Resolves true when the page is full or the read budget spent.
+   */
+  async function gather(table: TableClient, partitionKey: string, prefix: string, range: { from: string; to: string }, after: string, keep: (seq: number, r: AuditRecord) => boolean, top: number, into: Gathered): Promise<boolean> {
+    const afterKey = after === '' ? undefined : `${prefix}${after}`;
+    const filter =
+      afterKey !== undefined && afterKey >= range.from
+        ? odata`PartitionKey eq ${partitionKey} and RowKey gt ${afterKey} and RowKey le ${range.to}`
+        : odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey le ${range.to}`;
+    // Pages no larger than the answer needs: a narrow query reads a few rows, a sparse one reads more per request.
+    const pages = table.listEntities<{ rowKey?: string; seq: number; json: string }>({ queryOptions: { filter, select: ['RowKey', 'seq', 'json'] } }).byPage({ maxPageSize: Math.min(CHUNK_MAX, Math.max(top, 100)) });
+    for await (const rows of pages) {
+      for (const row of rows) {
+        into.read++;
+        into.last = (row.rowKey ?? '').slice(prefix.length);
+        const record = parseRecord(row);
+        if (!into.seqs.has(row.seq) && keep(row.seq, record)) {
+          into.seqs.add(row.seq);
+          into.records.push(record);
+        }
+        if (into.records.length === top || into.read >= READ_BUDGET) return true;
+      }
+    }
+    return false;
   }
 
   /**
-   * A page for one person from the history index: one range read, not a walk of the chain. On a
-   * chain indexed from some seq on, the records below it are then read from the chain.
+   * A page for one person from the history index: the live partition's rows, then (when the
+   * chain's index started late) a walk of the live records below it, then the sealed store's
+   * rows month by month. Undefined when the chain has no index to read.
    */
-  async function indexedPage(table: TableClient, query: AuditQuery, top: number, at: IndexCursor | { head: AuditHeadEntity }): Promise<AuditPage | undefined> {
+  async function indexedPage(s: Stretches, head: AuditHeadEntity, query: AuditQuery, top: number, at: IndexCursor): Promise<AuditPage | undefined> {
     const index = indexFor(query);
-    const indexedFrom = 'head' in at ? at.head.indexedFrom : at.indexedFrom;
-    const lagMs = 'head' in at ? at.head.lagMs : at.lagMs;
+    const { indexedFrom, lagMs } = head;
     if (!index || typeof indexedFrom !== 'number' || typeof lagMs !== 'number') return undefined;
-    const window = { lagMs, ...(query.from !== undefined ? { fromMs: Date.parse(query.from) } : {}), ...(query.to !== undefined ? { toMs: Date.parse(query.to) } : {}) };
-    const after = 'after' in at ? at.after : undefined;
-    const stretch = await readIndex(table, index, window, top, READ_BUDGET, (r) => matchesAudit(r, query), after);
-    if (stretch.lastRowKey !== undefined) return { records: stretch.records, next: encodeCursor({ after: stretch.lastRowKey, indexedFrom, lagMs }) };
-    if (indexedFrom <= 1) return { records: stretch.records };
-    // The index ran out; the older records were chained before it and are read from the chain.
-    const older = await seqWindow(table, query);
-    if (!older || older.low >= indexedFrom) return { records: stretch.records };
-    const rest = { below: Math.min(older.below, indexedFrom), low: older.low };
-    return { records: stretch.records, next: encodeCursor(rest) };
+    const fromMs = query.from !== undefined ? Date.parse(query.from) : undefined;
+    const toMs = query.to !== undefined ? Date.parse(query.to) + lagMs : undefined;
+    const into: Gathered = { records: [], seqs: new Set(), read: 0 };
+    const matches = (r: AuditRecord) => matchesAudit(r, query);
+    if (!at.liveDone) {
+      const range = keys.audit.indexRange(index.by, index.id, fromMs, toMs);
+      const prefix = keys.audit.indexRange(index.by, index.id).from;
+      const full = await gather(s.live, keys.audit.partition, prefix, range, at.after, (seq, r) => seq > s.sealedThrough && matches(r), top, into);
+      if (full) return { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: false }) };
+      // The live records chained before the index began are read from the chain, newest first.
+      if (indexedFrom > s.sealedThrough + 1) {
+        const window = await seqWindow(s, head, query);
+        const below = Math.min(window?.below ?? 0, indexedFrom);
+        const low = Math.max(window?.low ?? 0, s.sealedThrough + 1);
+        if (below > low) return { records: into.records, next: encodeCursor({ below, low, thenSealed: true }) };
+      }
+    }
+    const more = await sealedIndex(s, index, fromMs, toMs, at.liveDone ? at.after : '', (seq, r) => seq > s.archivedThrough && matches(r), top, into);
+    return more ? { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: true }) } : { records: into.records };
+  }
+
+  /** The sealed store's index rows of one person, newest month first; true when the page filled first. */
+  async function sealedIndex(s: Stretches, index: { by: IndexedBy; id: string }, fromMs: number | undefined, toMs: number | undefined, after: string, keep: (seq: number, r: AuditRecord) => boolean, top: number, into: Gathered): Promise<boolean> {
+    if (s.sealedFromMs === undefined || s.sealedToMs === undefined || s.sealedThrough <= s.archivedThrough) return false;
+    const upper = Math.min(toMs ?? Number.POSITIVE_INFINITY, s.sealedToMs, after === '' ? Number.POSITIVE_INFINITY : positionMs(after));
+    const lower = Math.max(fromMs ?? Number.NEGATIVE_INFINITY, s.sealedFromMs);
+    if (upper < lower) return false;
+    const range = keys.audit.personRange(index.by, index.id, fromMs, toMs);
+    const prefix = keys.audit.personRange(index.by, index.id).from;
+    for (const month of monthsDescending(lower, upper)) {
+      const table = await tables.table(keys.audit.peopleTable(month));
+      if (await gather(table, range.partitionKey, prefix, range, after, keep, top, into)) return true;
+    }
+    return false;
   }
 
   async function page(query: AuditQuery, top: number, cursorText?: string): Promise<AuditPage> {
-    const table = await open();
+    const s = await readStretches(tables);
     const decoded = cursorText !== undefined ? decodeCursor(cursorText) : undefined;
-    if (decoded && 'after' in decoded) return (await indexedPage(table, query, top, decoded)) ?? { records: [] };
-    if (decoded === undefined && indexFor(query)) {
-      const head = await pointRead<AuditHeadEntity>(table, keys.audit.head);
-      if (!head) return { records: [] };
-      const indexed = await indexedPage(table, query, top, { head });
-      if (indexed) return indexed;
+    const head = await pointRead<AuditHeadEntity>(s.live, keys.audit.head);
+    if (!head) return { records: [] };
+    if (decoded === undefined || 'after' in decoded) {
+      if (decoded || indexFor(query)) {
+        const indexed = await indexedPage(s, head, query, top, decoded ?? { after: '', liveDone: false });
+        if (indexed) return indexed;
+        if (decoded) return { records: [] };
+      }
     }
-    const range = decoded ?? (await seqWindow(table, query));
+    const range = decoded && !('after' in decoded) ? decoded : await seqWindow(s, head, query);
     if (!range) return { records: [] };
     const narrowed = Object.keys(query).some((k) => k !== 'from' && k !== 'to');
     const records: AuditRecord[] = [];
@@ -196,10 +255,11 @@ export function auditReader(open: () => Promise<TableClient>, openArchive?: () =
     let chunk = narrowed ? Math.max(top, 200) : top;
     while (next > range.low && records.length < top && read < READ_BUDGET) {
       const from = Math.max(range.low, next - chunk);
-      const rows = await rowsBetween(table, from, next - 1);
+      const rows = await recordsDescending(s, from, next - 1, ['json']);
       read += next - from;
       let consumed = from;
-      for (const [i, r] of rows.entries()) {
+      for (const [i, row] of rows.entries()) {
+        const r = parseRecord(row);
         if (matchesAudit(r, query)) records.push(r);
         if (records.length === top) {
           consumed = next - 1 - i;
@@ -209,33 +269,36 @@ export function auditReader(open: () => Promise<TableClient>, openArchive?: () =
       next = consumed;
       chunk = Math.min(CHUNK_MAX, chunk * 2);
     }
-    return next > range.low ? { records, next: encodeCursor({ below: next, low: range.low }) } : { records };
+    if (next > range.low) return { records, next: encodeCursor({ below: next, low: range.low, ...(range.thenSealed ? { thenSealed: true } : {}) }) };
+    // A person's walk of the unindexed live records is done: the sealed store's index is next.
+    if (range.thenSealed && s.sealedThrough > s.archivedThrough) return { records, next: encodeCursor({ after: '', liveDone: true }) };
+    return { records };
   }
 
   async function get(id: string): Promise<AuditRecord | undefined> {
-    const table = await open();
-    const marker = await pointRead<{ seq?: unknown }>(table, keys.audit.marker(id), ['seq']);
-    if (typeof marker?.seq !== 'number') return undefined;
-    const row = await pointRead<AuditRecordEntity>(table, keys.audit.record(marker.seq), ['json']);
+    const s = await readStretches(tables);
+    const marker = await pointRead<{ seq?: unknown }>(s.live, keys.audit.marker(id), ['seq']);
+    let seq = typeof marker?.seq === 'number' ? marker.seq : undefined;
+    if (seq === undefined && s.sealedThrough > s.archivedThrough) {
+      const sealed = await pointRead<{ seq?: unknown }>(await tables.table(keys.audit.sealedIdTable), keys.audit.sealedId(id), ['seq']);
+      seq = typeof sealed?.seq === 'number' ? sealed.seq : undefined;
+    }
+    // Archived records have left the listings, and reads by id with them.
+    if (seq === undefined || seq <= s.archivedThrough) return undefined;
+    const row = await recordAt(s, seq, ['json']);
     const record = row ? parseRecord(row) : undefined;
     return record?.id === id ? record : undefined;
   }
 
-  /** The window's stretch of the chain, oldest first, a range read of CHUNK_MAX rows at a time (never all in memory). */
+  /** The window's stretch of the chain, oldest first, a range read at a time (never all in memory). */
   async function exportRange(range: { from?: string; to?: string }): Promise<AsyncIterable<ChainedAuditRecord>> {
-    const table = await open();
-    const stretch = await seqWindow(table, range, true);
-    const s = await stores(table);
+    const s = await readStretches(tables);
+    const head = await pointRead<AuditHeadEntity>(s.live, keys.audit.head);
+    const stretch = await seqWindow(s, head, range, true);
     async function* records(): AsyncIterable<ChainedAuditRecord> {
       if (!stretch) return;
-      for (let from = stretch.low; from < stretch.below; ) {
-        // A chunk never spans the archive and the live chain: each is read where it is.
-        const to = Math.min(stretch.below - 1, from + CHUNK_MAX - 1, from <= s.archivedThrough ? s.archivedThrough : Number.POSITIVE_INFINITY);
-        const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;
-        from = to + 1;
-        for await (const e of tableOf(s, to).listEntities<AuditRecordEntity>({ queryOptions: { filter, select: ['seq', 'prevHash', 'hash', 'json'] } })) {
-          yield { seq: e.seq, prevHash: e.prevHash, hash: e.hash, json: e.json };
-        }
+      for await (const e of recordRange(s, stretch.low, stretch.below - 1, ['seq', 'prevHash', 'hash', 'json'])) {
+        yield { seq: e.seq, prevHash: e.prevHash, hash: e.hash, json: e.json };
       }
     }
     return records();

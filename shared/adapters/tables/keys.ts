@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type PolicyScope, type Target, type TargetKind, targetKey } from '../../domain/target';
 
 /**
@@ -19,6 +20,27 @@ const MAX_TIME = 9_999_999_999_999;
 const MAX_SEQ = 999_999_999_999;
 /** Milliseconds counted down from year 2286, so later times sort first. */
 const invertedTime = (ms: number) => String(MAX_TIME - Math.min(MAX_TIME, Math.max(0, Math.floor(ms)))).padStart(13, '0');
+
+/** Seqs per partition of the sealed store (LokiJS, under Azurite, walks a partition on every insert). */
+export const SEALED_SEGMENT = 500;
+/** Seqs per table of the sealed store (Azurite evaluates a query over its whole table). */
+export const SEALED_TABLE_RECORDS = 100_000;
+/** Hash buckets of people per kind in the sealed history index. */
+const PERSON_BUCKETS = 64;
+
+function personPartition(by: 'p' | 't', id: string): string {
+  const bucket = createHash('sha256').update(id.toLowerCase()).digest().readUInt16BE(0) % PERSON_BUCKETS;
+  return `${by}|${String(bucket).padStart(2, '0')}`;
+}
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The milliseconds a version 7 UUID carries in its first 48 bits; undefined for any other id. */
+export function uuidV7Time(id: string): number | undefined {
+  const lower = id.toLowerCase();
+  if (!UUID_V7.test(lower)) return undefined;
+  return Number.parseInt(lower.slice(0, 8) + lower.slice(9, 13), 16);
+}
 
 export const keys = {
   /** Policies: one partition per kind of target, a row per (scope, role or access id). */
@@ -72,6 +94,46 @@ export const keys = {
      * hash, from which the live chain continues. 'archived' sorts between the records and 'head'.
      */
     checkpoint: { partitionKey: 'chain', rowKey: 'archived' },
+    /**
+     * The seal checkpoint (auditSeal.ts): the last seq moved out of the live partition into the
+     * sealed store below, its hash and atMs. 'sealed' sorts between the records and 'head'.
+     */
+    sealCheckpoint: { partitionKey: 'chain', rowKey: 'sealed' },
+    /**
+     * The sealed store: the chain's older records, out of the live partition so that it stays
+     * small, in partitions of SEALED_SEGMENT seqs (a table per SEALED_TABLE_RECORDS), under the
+     * same row key as live. A record row keeps its columns, so the chain checks it the same way.
+     */
+    sealedRecord: (seq: number) => ({ partitionKey: `s|${String(Math.floor((seq - 1) / SEALED_SEGMENT)).padStart(9, '0')}`, rowKey: String(seq).padStart(12, '0') }),
+    /** Which sealed table holds a seq: `AuditSealed{n}`. */
+    sealedTable: (seq: number) => `AuditSealed${Math.floor((seq - 1) / SEALED_TABLE_RECORDS)}`,
+    /**
+     * The sealed history index: a table per month of the records' atMs (`AuditPeople{yyyyMM}`),
+     * a partition per kind and hash bucket of person, rows newest first under the person's id. A
+     * person's records in a window are one row-key range in each month it spans; a seal pass
+     * writes few partitions whatever the number of people.
+     */
+    peopleTable: (atMs: number) => `AuditPeople${new Date(atMs).toISOString().slice(0, 7).replace('-', '')}`,
+    person: (by: 'p' | 't', id: string, atMs: number, seq: number) => ({
+      partitionKey: personPartition(by, id),
+      rowKey: `${escapeKey(id.toLowerCase())}|${invertedTime(atMs)}|${String(MAX_SEQ - seq).padStart(12, '0')}`,
+    }),
+    /** A person's sealed index rows whose atMs is in [fromMs, toMs] (either end open), within one month's table. */
+    personRange: (by: 'p' | 't', id: string, fromMs?: number, toMs?: number) => {
+      const prefix = `${escapeKey(id.toLowerCase())}|`;
+      return { partitionKey: personPartition(by, id), from: toMs === undefined ? prefix : `${prefix}${invertedTime(toMs)}|`, to: fromMs === undefined ? `${prefix}~` : `${prefix}${invertedTime(fromMs)}|~` };
+    },
+    /**
+     * Where a sealed record's id points at its seq (get by id once its live marker is gone). Ids
+     * made by auditRecord carry their time (UUID version 7): partitioned by the hour, so a seal
+     * pass writes a few partitions; other ids by their first two characters.
+     */
+    sealedId: (recordId: string) => {
+      const id = recordId.toLowerCase();
+      const ms = uuidV7Time(id);
+      return { partitionKey: ms === undefined ? `h|${escapeKey(id.slice(0, 2))}` : `t|${Math.floor(ms / 3_600_000)}`, rowKey: escapeKey(id) };
+    },
+    sealedIdTable: 'AuditIds',
   },
   /**
    * One partition per principal: its live rows (one per kind and target: the slot lock holding
