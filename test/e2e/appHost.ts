@@ -56,6 +56,8 @@ export interface AppHost {
   relayOutbox(): Promise<void>;
   /** Runs the access-review timer now and waits for it to finish. */
   runAccessReviews(): Promise<void>;
+  /** Runs the audit seal timer now and waits for it to finish. */
+  sealAudit(): Promise<void>;
 }
 
 /**
@@ -160,6 +162,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     },
     relayOutbox: () => runTimer(host, 'outboxRelay'),
     runAccessReviews: () => runTimer(host, 'accessReviews'),
+    sealAudit: () => runTimer(host, 'auditSeal'),
     async call(user, path, init = {}) {
       const headers = new Headers(init.headers);
       if (user) headers.set('authorization', `Bearer ${await token(user)}`);

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyExport } from '../../shared/adapters/tables/auditExport';
+import { AUDIT_TABLE } from '../../shared/adapters/tables/auditChain';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
+import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
+import { keys } from '../../shared/adapters/tables/keys';
 import { TableAccess } from '../../shared/adapters/tables/tableAccess';
 import { auditRecord } from '../../shared/app/audit';
 import type { AuditRecord } from '../../shared/ports/audit';
@@ -190,5 +193,41 @@ describe('GET /auditLogs/directoryAudits/export', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('answers the same listing, reads by id and exports once the seal timer has moved the older records out of the live partition', async () => {
+    const old = history[10] as AuditRecord;
+    const listing = async () => (await app.api('erin', 'GET', `${AUDITS}?$top=200&$filter=activityDateTime le ${at(599)}`)).body.value;
+    // A person's history in pages of 7: the index rows of the live partition before, the sealed store's after.
+    const byPerson = async () => {
+      const out: unknown[] = [];
+      let next: string | undefined = `${AUDITS}?$top=7&$filter=initiatedBy/user/id eq '${USERS.carol}' and activityDateTime ge ${at(200)} and activityDateTime le ${at(260)}`;
+      while (next) {
+        const page = (await app.api('erin', 'GET', next.replace(/^https?:\/\/[^/]+/, ''))).body as { value?: unknown[]; '@odata.nextLink'?: string };
+        out.push(...(page.value ?? []));
+        next = page['@odata.nextLink'];
+      }
+      return out;
+    };
+    const before = { listing: await listing(), byPerson: await byPerson(), export: (await download('erin', `?from=${at(0)}&to=${at(299)}`)).text };
+    expect(before.listing).toHaveLength(200);
+    expect(before.byPerson).toHaveLength(61);
+    const tables = new TableAccess(testStorage(), String(process.env.PIM_TABLE_PREFIX));
+    const live = await tables.table(AUDIT_TABLE);
+    await expect(live.getEntity(keys.audit.partition, keys.audit.record(11).rowKey)).resolves.toMatchObject({ seq: 11 });
+
+    await app.sealAudit();
+
+    // Out of the live partition (whose newest 1,000 records stay), into the sealed store.
+    await expect(live.getEntity(keys.audit.partition, keys.audit.record(11).rowKey)).rejects.toMatchObject({ statusCode: 404 });
+    const sealed = await tables.table(keys.audit.sealedTable(11));
+    await expect(sealed.getEntity(keys.audit.sealedRecord(11).partitionKey, keys.audit.sealedRecord(11).rowKey)).resolves.toMatchObject({ seq: 11 });
+    expect(await listing()).toEqual(before.listing);
+    expect(await byPerson()).toEqual(before.byPerson);
+    expect((await download('erin', `?from=${at(0)}&to=${at(299)}`)).text).toBe(before.export);
+    const one = await app.api('erin', 'GET', `${AUDITS}/${old.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: old.id, activityDateTime: old.activityDateTime });
+    expect(await verifyAuditChain(tables)).toMatchObject({ ok: true });
   });
 });
