@@ -275,6 +275,30 @@ describe('sealing while the chain goes on (Azurite)', () => {
     expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 210 });
   });
 
+  it('pages through a person\'s history and the whole chain once each while a pass seals between pages', async () => {
+    const queries: Array<[AuditQuery, number]> = [
+      [{ initiatedByUserId: 'alice-1' }, 5],
+      [{ targetResourceId: 'bob-2', from: '2026-01-30T06:00:00.000Z' }, 4],
+      [{}, 30],
+    ];
+    for (const [query, top] of queries) {
+      const { log, appended, sealer } = await chain(150);
+      // The first page is read while every record is live, the rest after a pass sealed all but the newest 20.
+      const first = await log.page(query, top);
+      expect(first.next).toBeDefined();
+      const ids = first.records.map((r) => r.id);
+      expect(await sealer.seal(NOW)).toBe(130);
+      let cursor = first.next;
+      while (cursor) {
+        const page = await log.page(query, top, cursor);
+        ids.push(...page.records.map((r) => r.id));
+        cursor = page.next;
+      }
+      expect(duplicates(ids), JSON.stringify(query)).toEqual([]);
+      expect(ids, JSON.stringify(query)).toEqual(expected(appended, query));
+    }
+  });
+
   it('tidies a pass cut short (live copies left at or below the checkpoint), which readers never show twice', async () => {
     const { tables, log, appended, live, sealer } = await chain(150);
     expect(await sealer.seal(NOW)).toBe(130);
