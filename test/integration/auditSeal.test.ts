@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableAuditArchiver } from '../../shared/adapters/tables/auditArchive';
-import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditRecordEntity, type JsonValue } from '../../shared/adapters/tables/auditChain';
+import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditRecordEntity, type JsonValue, type TableSource } from '../../shared/adapters/tables/auditChain';
 import { exportText, verifyExport } from '../../shared/adapters/tables/auditExport';
 import { indexRows } from '../../shared/adapters/tables/auditIndex';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
@@ -130,6 +130,36 @@ const exportedIds = (text: string) =>
     .split('\n')
     .map((line) => JSON.parse(line) as { record?: { id?: string } })
     .flatMap((line) => (line.record?.id ? [line.record.id] : []));
+
+/**
+ * The tables as one process sees them when it pauses right after reading a row of the Audit table
+ * (each read of that row is answered, then held until `resume()` settles): a deterministic
+ * interleaving of two passes over the real storage.
+ */
+function pausedAfterReading(tables: TableAccess, rowKey: string, resume: () => Promise<unknown>): TableSource {
+  return {
+    async table(name) {
+      const client = await tables.table(name);
+      if (name !== AUDIT_TABLE) return client;
+      return new Proxy(client, {
+        get(target, property) {
+          if (property === 'getEntity') {
+            return async (...args: Parameters<TableClient['getEntity']>) => {
+              try {
+                return await target.getEntity(...args);
+              } finally {
+                // Answered or not found alike: what was read is what the process goes on with.
+                if (args[1] === rowKey) await resume();
+              }
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  };
+}
 
 const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
 
@@ -297,6 +327,25 @@ describe('sealing while the chain goes on (Azurite)', () => {
       expect(duplicates(ids), JSON.stringify(query)).toEqual([]);
       expect(ids, JSON.stringify(query)).toEqual(expected(appended, query));
     }
+  });
+
+  it('lets two passes overlap (two timer instances): the one that read an old checkpoint stops quietly, nothing lost or doubled', async () => {
+    const { tables, log, appended, live } = await chain(400);
+    // Pass B reads the checkpoints, then pauses while pass A seals everything, then goes on with what it read.
+    let checkpointRead!: () => void;
+    const bRead = new Promise<void>((resolve) => (checkpointRead = resolve));
+    let aFinished!: () => void;
+    const gate = new Promise<void>((resolve) => (aFinished = resolve));
+    const b = tableAuditSealer(pausedAfterReading(tables, keys.audit.sealCheckpoint.rowKey, () => (checkpointRead(), gate)), SEAL).seal(NOW);
+    await bRead;
+    const aDone = tableAuditSealer(tables, SEAL).seal(NOW);
+    void aDone.finally(aFinished);
+    expect(await aDone).toBe(380);
+    expect(await b).toBe(0);
+    expect(await liveSeqs(live)).toEqual(Array.from({ length: 20 }, (_, i) => 381 + i));
+    expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 400 });
+    expect(await everything(log, {}, 100)).toEqual(appended.map((r) => r.id).reverse());
+    expect(await everything(log, { targetResourceId: 'erin-5' }, 30)).toEqual(expected(appended, { targetResourceId: 'erin-5' }));
   });
 
   it('tidies a pass cut short (live copies left at or below the checkpoint), which readers never show twice', async () => {
