@@ -8,7 +8,7 @@ import { exportText, verifyExport } from '../../shared/adapters/tables/auditExpo
 import { indexRows } from '../../shared/adapters/tables/auditIndex';
 import { tableAuditLog } from '../../shared/adapters/tables/auditLog';
 import { matchesAudit } from '../../shared/adapters/tables/auditReads';
-import { type AuditSealOptions, tableAuditSealer } from '../../shared/adapters/tables/auditSeal';
+import { type AuditSealOptions, sealedRowsOf, tableAuditSealer, writeSealedRows } from '../../shared/adapters/tables/auditSeal';
 import { verifyAuditChain } from '../../shared/adapters/tables/auditVerify';
 import { keys } from '../../shared/adapters/tables/keys';
 import { statusCodeOf, TableAccess } from '../../shared/adapters/tables/tableAccess';
@@ -452,6 +452,59 @@ describe('sealing while the chain goes on (Azurite)', () => {
     expect(await everything(log, {}, 25)).toEqual(listedNow.map((r) => r.id).reverse());
     expect(await everything(log, { initiatedByUserId: 'dave-4' }, 3)).toEqual(expected(listedNow, { initiatedByUserId: 'dave-4' }));
     expect(verifyExport(await exported(log))).toMatchObject({ ok: true, count: 190 });
+  });
+
+  it('tidies an archive run cut short after sealing: the sealed copies it left are never shown, and the next run deletes them', async () => {
+    const { tables, log, appended, sealer } = await chain(150);
+    expect(await sealer.seal(NOW)).toBe(130);
+    const archiver = tableAuditArchiver(tables);
+    const cutoff = new Date(BURSTS[1] as number);
+    expect(await archiver.archiveBefore(cutoff)).toBe(50);
+    // As if the run stopped after moving its checkpoint: its last step's sealed rows are back (records, history index, id map).
+    const archive = await tables.table(AUDIT_ARCHIVE_TABLE);
+    const copies: AuditRecordEntity[] = [];
+    for (let seq = 41; seq <= 50; seq++) copies.push((await readOrUndefined<AuditRecordEntity>(archive, keys.audit.record(seq))) as AuditRecordEntity);
+    await writeSealedRows(tables, sealedRowsOf(copies));
+    expect(await sealedRow(tables, 45)).toBeDefined();
+
+    const kept = appended.slice(50);
+    expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 150 });
+    expect(await everything(log, {}, 30)).toEqual(kept.map((r) => r.id).reverse());
+    expect(await log.get((appended[44] as AuditRecord).id)).toBeUndefined();
+    for (const query of [{ initiatedByUserId: 'alice-1' }, { targetResourceId: 'bob-2' }]) {
+      expect(await everything(log, query, 4)).toEqual(expected(kept, query));
+    }
+
+    expect(await archiver.archiveBefore(cutoff)).toBe(0);
+    expect(await sealedRow(tables, 45)).toBeUndefined();
+    const ids = await tables.table(keys.audit.sealedIdTable);
+    expect(await readOrUndefined(ids, keys.audit.sealedId((appended[44] as AuditRecord).id))).toBeUndefined();
+    expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 150 });
+  });
+
+  it('seals a chain whose history index started late, and a person\'s history still finds every record', async () => {
+    const prefix = uniquePrefix('AuditSeal');
+    const tables = new TableAccess(testStorage(), prefix);
+    const log = tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS });
+    const live = await tables.table(AUDIT_TABLE);
+    const all = records(80);
+    await log.appendAll(all.slice(0, 40));
+    // A chain started before the index: no index rows, no indexedFrom on the head (as auditReads.test.ts makes one).
+    for await (const row of live.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
+      await live.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    const head = await live.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
+    await live.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
+    await tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS }).appendAll(all.slice(40));
+
+    const queries: AuditQuery[] = [{ initiatedByUserId: 'carol-3' }, { targetResourceId: 'dave-4', from: iso(all[20]), to: iso(all[60]) }];
+    // First only part of the unindexed records are sealed, then all of them and some indexed ones.
+    for (const keepLive of [50, 20]) {
+      expect(await tableAuditSealer(tables, { ...SEAL, keepLive }).seal(NOW)).toBe(30);
+      expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 80 });
+      for (const query of queries) expect(await everything(log, query, 3), `${keepLive} ${JSON.stringify(query)}`).toEqual(expected(all, query));
+      expect(await everything(log, {}, 25)).toEqual(all.map((r) => r.id).reverse());
+    }
   });
 
   it('skips a stale retry of a record that was sealed meanwhile: the chain does not grow', async () => {
