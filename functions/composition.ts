@@ -25,6 +25,7 @@ import { graphSignIns } from '../shared/adapters/graph/graphSignIns';
 import { tableApprovalRepository } from '../shared/adapters/tables/approvalRepository';
 import { tableAuditArchiver } from '../shared/adapters/tables/auditArchive';
 import { tableAuditLog } from '../shared/adapters/tables/auditLog';
+import { tableAuditSealer } from '../shared/adapters/tables/auditSeal';
 import { tableNonceStore } from '../shared/adapters/tables/nonceStore';
 import { tablePolicyRepository } from '../shared/adapters/tables/policyRepository';
 import { tableScheduleRepository } from '../shared/adapters/tables/scheduleRepository';
@@ -39,7 +40,7 @@ import type { AlertRepository } from '../shared/ports/alerts';
 import type { BreakGlassAccounts } from '../shared/ports/breakGlass';
 import type { SignInLogs } from '../shared/ports/signIns';
 import type { ApprovalRepository } from '../shared/ports/approvals';
-import type { AuditArchiver, AuditLog } from '../shared/ports/audit';
+import type { AuditArchiver, AuditLog, AuditSealer } from '../shared/ports/audit';
 import type { NonceStore } from '../shared/ports/nonces';
 import type { Mailer } from '../shared/ports/mailer';
 import type { NotificationLog } from '../shared/ports/notifications';
@@ -81,6 +82,8 @@ export interface AppDeps {
   audit: AuditLog;
   /** The audit retention policy's archive (functions/timers/auditArchive.ts). */
   auditArchive: AuditArchiver;
+  /** Moves the audit chain's older records out of its live partition (functions/timers/auditSeal.ts). */
+  auditSeal: AuditSealer;
   clock: Clock;
   tenantId: string;
   outbox: TableOutbox;
@@ -108,7 +111,8 @@ function build(): AppDeps {
   const tables = new TableAccess(settings.tables, settings.PIM_TABLE_PREFIX);
   const bus = createBus(settings.serviceBus, settings.PIM_EVENTS_TOPIC);
   // Every audit append, Graph and ARM call is a span of the trace it happens in (see tracing.ts).
-  const audit = tracedPort('audit', tableAuditLog(tables), SpanKind.INTERNAL, auditAttributes);
+  const seal = { keepLive: settings.PIM_AUDIT_SEAL_KEEP_LIVE, minAgeMs: settings.PIM_AUDIT_SEAL_MIN_AGE_MINUTES * 60_000 };
+  const audit = tracedPort('audit', tableAuditLog(tables, { sealMinAgeMs: seal.minAgeMs }), SpanKind.INTERNAL, auditAttributes);
   const outbox = new TableOutbox(tables, bus.publisher, audit);
   // One provider (one credential and token cache) for the directory and the mailer.
   const getGraphToken = graphTokenProvider(settings.PIM_GRAPH_BASE_URL, { clientId: settings.AZURE_CLIENT_ID });
@@ -135,6 +139,7 @@ function build(): AppDeps {
     nonces: tableNonceStore(tables),
     audit,
     auditArchive: tableAuditArchiver(tables),
+    auditSeal: tableAuditSealer(tables, seal),
     clock: systemClock,
     tenantId: settings.PIM_TENANT_ID,
     tokens: createTokenValidator({

@@ -63,6 +63,8 @@ param accessReviewsSchedule string = '0 */5 * * * *'
 @description('When the sign-in logs are polled for break-glass account sign-ins (every minute: an incident within a minute).')
 param breakGlassWatchSchedule string = '0 */1 * * * *'
 param outboxSchedule string = '*/15 * * * * *'
+@description('When the audit seal pass moves older audit records out of the chain\'s live partition (6-field NCRONTAB).')
+param auditSealSchedule string = '0 */5 * * * *'
 
 import { pimNames } from 'modules/naming.bicep'
 
@@ -161,6 +163,7 @@ module functionApp 'modules/functionApp.bicep' = {
     alertsSchedule: alertsSchedule
     accessReviewsSchedule: accessReviewsSchedule
     breakGlassWatchSchedule: breakGlassWatchSchedule
+    auditSealSchedule: auditSealSchedule
     outboxSchedule: outboxSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -129,6 +129,12 @@ const schema = z.object({
    * AuditArchive table (still verified and exported). Unset: every record stays live, indefinitely.
    */
   PIM_AUDIT_ARCHIVE_AFTER_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /**
+   * The audit seal passes (functions/timers/auditSeal.ts): the newest records that always stay in
+   * the chain's live partition, and how old (minutes) a record must be before it leaves it.
+   */
+  PIM_AUDIT_SEAL_KEEP_LIVE: z.coerce.number().int().min(100).max(1_000_000).default(1_000),
+  PIM_AUDIT_SEAL_MIN_AGE_MINUTES: z.coerce.number().int().min(10).max(525_600).default(60),
   /** When the outbox relay publishes events a crashed or cut-off writer left behind. */
   PIM_OUTBOX_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('*/15 * * * * *'),
   /** Minutes before an activation ends that its holder is told it is expiring. */
@@ -145,6 +151,8 @@ const schema = z.object({
   PIM_RECONCILE_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */1 * * * *'),
   /** When the access-review timer runs: instances start, reminders go out, instances end (6-field NCRONTAB). */
   PIM_ACCESS_REVIEWS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
+  /** When the audit seal pass runs (functions/timers/auditSeal.ts). */
+  PIM_AUDIT_SEAL_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
   /** When PIM's security alerts are scanned (roles assigned outside PIM, too many Global Administrators, stale accounts, ...). */
   PIM_ALERTS_SCHEDULE: z.string().regex(NCRONTAB_6, 'a 6-field NCRONTAB expression').default('0 */5 * * * *'),
   /** When the sign-in logs are polled for break-glass sign-ins: every minute, so an incident is raised within one. */

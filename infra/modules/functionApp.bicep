@@ -37,6 +37,7 @@ param alertsSchedule string
 param accessReviewsSchedule string
 param breakGlassWatchSchedule string
 param outboxSchedule string
+param auditSealSchedule string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param alwaysReadyInstances int
@@ -164,6 +165,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PIM_ACCESS_REVIEWS_SCHEDULE: accessReviewsSchedule
     PIM_BREAK_GLASS_WATCH_SCHEDULE: breakGlassWatchSchedule
     PIM_OUTBOX_SCHEDULE: outboxSchedule
+    PIM_AUDIT_SEAL_SCHEDULE: auditSealSchedule
     // App Service authentication signs in with the identity as a federated credential of the app
     // registration (infra/entra.bicep), so there is no client secret to keep or rotate.
     OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: identityClientId

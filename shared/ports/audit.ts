@@ -90,3 +90,13 @@ export interface AuditArchiver {
   /** Archives every record whose chain time is before `cutoff`; resolves to how many were moved. */
   archiveBefore(cutoff: Date): Promise<number>;
 }
+
+/**
+ * Sealing: moves the chain's older records out of the partition every append writes into a
+ * store laid out for reading history at size, keeping the chain verifiable and every record in
+ * the listings. Safe to run again or concurrently.
+ */
+export interface AuditSealer {
+  /** Seals what is old enough at `now`; resolves to how many records moved. */
+  seal(now: Date): Promise<number>;
+}

@@ -82,6 +82,7 @@ export async function startAppHost(options: { signInAuthority?: Pick<SignInAutho
     PIM_ALERTS_SCHEDULE: '0 0 0 1 1 *',
     PIM_ACCESS_REVIEWS_SCHEDULE: '0 0 0 1 1 *',
     PIM_BREAK_GLASS_WATCH_SCHEDULE: '0 0 0 1 1 *',
+    PIM_AUDIT_SEAL_SCHEDULE: '0 0 0 1 1 *',
     // ...and the outbox relay too (events are relayed inline; tests sweep on demand).
     PIM_OUTBOX_SCHEDULE: '0 0 0 1 1 *',
     // As devhost's main sets it: the portal then signs in with devhost's demo users.

@@ -17,6 +17,8 @@ export const LEFT_TO_OPERATOR: Record<string, string> = {
   PIM_ARM_TIMEOUT_SECONDS: 'tuning; the default (30 s) suits ARM',
   PIM_EXPIRY_NOTICE_MINUTES: 'a preference; the default (15) matches Entra',
   PIM_AUDIT_ARCHIVE_AFTER_DAYS: 'a policy; unset (the default) keeps every audit record live, indefinitely',
+  PIM_AUDIT_SEAL_KEEP_LIVE: 'tuning; the default (1,000 records) keeps the live partition small and every relay retry deduplicated by its marker',
+  PIM_AUDIT_SEAL_MIN_AGE_MINUTES: 'tuning; the default (60) is well past any relay retry',
   PIM_ELIGIBILITY_EXPIRY_NOTICE_DAYS: 'a preference; the default (14) matches Entra',
   PIM_WEBHOOK_MAX_ATTEMPTS: 'tuning; the default (6 attempts, about half an hour) suits most receivers',
   PIM_WEBHOOK_FIRST_RETRY_SECONDS: 'tuning; the default (30 s, doubling) suits most receivers',

@@ -1,4 +1,4 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { type ChainLink, GENESIS_HASH, type JsonValue, linkHash } from './auditLink';
 import { type ChainTime, timeAfter } from './auditTime';
 import { keys } from './keys';

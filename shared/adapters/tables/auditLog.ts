@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditLog, AuditRecord } from '../../ports/audit';
 import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type ChainLink, type JsonValue, nextLink } from './auditChain';
 import { indexedIds, indexRows, MAX_INDEX_ROWS } from './auditIndex';

@@ -1,4 +1,5 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { AuditSealer } from '../../ports/audit';
 import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type JsonValue, type TableSource } from './auditChain';
 import { indexedIds, indexRows } from './auditIndex';
 import { readStretches, type SealCheckpointEntity } from './auditStretches';
@@ -30,10 +31,6 @@ export interface AuditSealOptions {
   step?: number;
 }
 
-export interface AuditSealer {
-  /** Seals what the options allow at `now`; resolves to how many records moved. */
-  seal(now: Date): Promise<number>;
-}
 
 export const DEFAULT_KEEP_LIVE = 1_000;
 export const DEFAULT_SEAL_MIN_AGE_MS = 3_600_000;
