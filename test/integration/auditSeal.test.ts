@@ -439,11 +439,11 @@ describe('sealing while the chain goes on (Azurite)', () => {
     expect(exportedIds(across)).toEqual(expect.arrayContaining(expected(appended, { from: iso(appended[40]), to: iso(appended[60]) })));
 
     // The archive overtakes the seal checkpoint (into the live records); sealing then goes on after it.
-    expect(await archiver.archiveBefore(new Date(Date.parse(iso(appended[140])) - 1))).toBeGreaterThan(130 - 50);
+    expect(await archiver.archiveBefore(new Date(Date.parse(iso(appended[140])) - 1))).toBe(140 - 50);
     expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 150 });
     const more = records(40, 150, (i) => Date.UTC(2026, 2, 31) + i * 60_000);
     await log.appendAll(more);
-    expect(await sealer.seal(NOW)).toBeGreaterThan(0);
+    expect(await sealer.seal(NOW)).toBe(170 - 140);
     expect(await liveSeqs(live)).toEqual(Array.from({ length: 20 }, (_, i) => 171 + i));
     expect(await verifyAuditChain(tables)).toEqual({ ok: true, count: 190 });
     const all = [...appended, ...more];
