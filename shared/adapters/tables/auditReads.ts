@@ -42,17 +42,20 @@ interface Cursor {
 interface IndexCursor {
   after: string;
   liveDone: boolean;
+  /** While in the live index: the position of the last record returned, where the sealed store's index takes over. */
+  kept?: string;
 }
 
 function encodeCursor(c: Cursor | IndexCursor): string {
-  const fields = 'after' in c ? { x: c.after, ...(c.liveDone ? { z: 1 } : {}) } : { b: c.below, l: c.low, ...(c.thenSealed ? { s: 1 } : {}) };
+  const fields = 'after' in c ? { x: c.after, ...(c.liveDone ? { z: 1 } : {}), ...(c.kept ? { k: c.kept } : {}) } : { b: c.below, l: c.low, ...(c.thenSealed ? { s: 1 } : {}) };
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
 function decodeCursor(text: string): Cursor | IndexCursor {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; z?: unknown; s?: unknown };
-    if (typeof parsed.x === 'string' && /^[0-9|]*$/.test(parsed.x)) return { after: parsed.x, liveDone: parsed.z === 1 };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; z?: unknown; s?: unknown; k?: unknown };
+    const position = (v: unknown): v is string => typeof v === 'string' && /^[0-9|]*$/.test(v);
+    if (position(parsed.x)) return { after: parsed.x, liveDone: parsed.z === 1, ...(position(parsed.k) && parsed.k !== '' ? { kept: parsed.k } : {}) };
     if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number, ...(parsed.s === 1 ? { thenSealed: true } : {}) };
   } catch {
     // reported below
@@ -103,6 +106,8 @@ interface Gathered {
   read: number;
   /** The position of the last row read. */
   last?: string;
+  /** The position of the last row whose record went into the page. */
+  kept?: string;
 }
 
 /** The months (yyyy, 0-based month) from the one holding `toMs` down to the one holding `fromMs`, as the first ms of each. */
@@ -181,6 +186,7 @@ export function auditReader(tables: TableSource): AuditReader {
         if (!into.seqs.has(row.seq) && keep(row.seq, record)) {
           into.seqs.add(row.seq);
           into.records.push(record);
+          into.kept = into.last;
         }
         if (into.records.length === top || into.read >= READ_BUDGET) return true;
       }
@@ -205,7 +211,8 @@ export function auditReader(tables: TableSource): AuditReader {
       const range = keys.audit.indexRange(index.by, index.id, fromMs, toMs);
       const prefix = keys.audit.indexRange(index.by, index.id).from;
       const full = await gather(s.live, keys.audit.partition, prefix, range, at.after, (seq, r) => seq > s.sealedThrough && matches(r), top, into);
-      if (full) return { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: false }) };
+      const kept = into.kept ?? at.kept;
+      if (full) return { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: false, ...(kept ? { kept } : {}) }) };
       // The live records chained before the index began are read from the chain, newest first.
       if (indexedFrom > s.sealedThrough + 1) {
         const window = await seqWindow(s, head, query);
@@ -214,7 +221,11 @@ export function auditReader(tables: TableSource): AuditReader {
         if (below > low) return { records: into.records, next: encodeCursor({ below, low, thenSealed: true }) };
       }
     }
-    const more = await sealedIndex(s, index, fromMs, toMs, at.liveDone ? at.after : '', (seq, r) => seq > s.archivedThrough && matches(r), top, into);
+    // Why not from the start: records sealed since an earlier page was read came from the live index
+    // then. A position orders the same in both indexes and every sealed record's comes after every
+    // live one's, so the sealed index goes on after the last record returned from the live one.
+    const sealedAfter = at.liveDone ? at.after : (into.kept ?? at.kept ?? '');
+    const more = await sealedIndex(s, index, fromMs, toMs, sealedAfter, (seq, r) => seq > s.archivedThrough && matches(r), top, into);
     return more ? { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: true }) } : { records: into.records };
   }
 

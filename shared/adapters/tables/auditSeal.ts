@@ -111,14 +111,19 @@ export async function liveRecordsBetween(live: TableClient, from: number, to: nu
   return out;
 }
 
-/** The last live seq in (after, last] whose atMs is before `cutoffMs` (atMs never decreases along the chain), or `after` when none is. */
-export async function lastLiveBefore(live: TableClient, after: number, last: number, cutoffMs: number): Promise<number> {
+/**
+ * The last live seq in (after, last] whose atMs is before `cutoffMs` (atMs never decreases along
+ * the chain), or `after` when none is; undefined when a row on the way is gone: another pass
+ * sealed it since this one read the checkpoint, or the chain is broken.
+ */
+export async function lastLiveBefore(live: TableClient, after: number, last: number, cutoffMs: number): Promise<number | undefined> {
   let lo = after;
   let hi = last;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     const row = await pointRead<AuditRecordEntity>(live, keys.audit.record(mid));
-    if (typeof row?.atMs !== 'number') throw new Error(`Audit record seq ${mid} has no time column (run \`npm run audit:verify\`).`);
+    if (!row) return undefined;
+    if (typeof row.atMs !== 'number') throw new Error(`Audit record seq ${mid} has no time column (run \`npm run audit:verify\`).`);
     if (row.atMs < cutoffMs) lo = mid;
     else hi = mid - 1;
   }
@@ -163,6 +168,8 @@ export function tableAuditSealer(tables: TableSource, options: AuditSealOptions 
       const limit = head.seq - keepLive;
       if (limit <= done) return 0;
       const until = await lastLiveBefore(live, done, limit, now.getTime() - minAgeMs);
+      // Why not an error: two passes overlapping is normal (the other goes on); a broken chain is audit:verify's to name, as below.
+      if (until === undefined) return 0;
       let moved = 0;
       for (let from = done + 1; from <= until; from += step) {
         const to = Math.min(until, from + step - 1);
