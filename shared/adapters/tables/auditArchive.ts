@@ -4,7 +4,7 @@ import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditCheckpointEntity, type Audi
 import { liveRecordsBetween, liveRowsOf, sealedRowsOf } from './auditSeal';
 import { readStretches, recordAt, recordRange, type Stretches, tierOf } from './auditStretches';
 import { keys } from './keys';
-import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAccess';
+import { deleteRowsIfPresent, pointRead, statusCodeOf, type TableAccess } from './tableAccess';
 
 /**
  * The retention policy's archive: moves the oldest records of the chain to the AuditArchive table
@@ -23,14 +23,6 @@ import { deleteRowsIfPresent, statusCodeOf, type TableAccess } from './tableAcce
 /** Records moved per step: each takes its record row, marker and index rows in one delete transaction. */
 const STEP = 20;
 
-async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }): Promise<(T & { etag?: string }) | undefined> {
-  try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey);
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}
 
 async function rowsOf(s: Stretches, from: number, to: number): Promise<AuditRecordEntity[]> {
   const out: AuditRecordEntity[] = [];

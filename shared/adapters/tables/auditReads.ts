@@ -5,7 +5,7 @@ import { type AuditHeadEntity, type AuditRecordEntity, type TableSource } from '
 import { type IndexedBy, indexFor } from './auditIndex';
 import { readStretches, recordAt, recordRange, recordsDescending, type Stretches } from './auditStretches';
 import { keys } from './keys';
-import { statusCodeOf } from './tableAccess';
+import { pointRead } from './tableAccess';
 
 /**
  * Reading the audit chain as live work: a page is a row-key range read counted down from the
@@ -84,14 +84,6 @@ function parseRecord(e: Pick<AuditRecordEntity, 'json'>): AuditRecord {
   return JSON.parse(e.json) as AuditRecord;
 }
 
-async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }, select?: string[]): Promise<T | undefined> {
-  try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey, select ? { queryOptions: { select } } : {});
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}
 
 export interface AuditReader {
   page(query: AuditQuery, top: number, cursor?: string): Promise<AuditPage>;

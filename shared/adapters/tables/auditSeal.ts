@@ -4,7 +4,7 @@ import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type JsonVal
 import { indexedIds, indexRows } from './auditIndex';
 import { readStretches, type SealCheckpointEntity } from './auditStretches';
 import { keys } from './keys';
-import { deleteRowsIfPresent, statusCodeOf } from './tableAccess';
+import { deleteRowsIfPresent, pointRead, statusCodeOf } from './tableAccess';
 
 /**
  * Sealing: the chain's older records leave the live partition for the sealed store, so the live
@@ -94,14 +94,6 @@ export function liveRowsOf(rows: Array<Pick<AuditRecordEntity, 'rowKey' | 'json'
   });
 }
 
-async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }): Promise<(T & { etag?: string }) | undefined> {
-  try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey);
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}
 
 /** Live record rows with seq in [from, to]: one range read of the live partition. */
 export async function liveRecordsBetween(live: TableClient, from: number, to: number): Promise<AuditRecordEntity[]> {

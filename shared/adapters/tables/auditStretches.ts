@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { AUDIT_ARCHIVE_TABLE, AUDIT_TABLE, type AuditCheckpointEntity, type AuditRecordEntity, type TableSource } from './auditChain';
 import { keys, SEALED_SEGMENT } from './keys';
-import { statusCodeOf } from './tableAccess';
+import { pointRead } from './tableAccess';
 
 /**
  * Where the chain's records are, by seq. From the oldest:
@@ -28,14 +28,6 @@ export interface Stretches {
 
 export type Tier = 'archive' | 'sealed' | 'live';
 
-async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }, select?: string[]): Promise<T | undefined> {
-  try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey, select ? { queryOptions: { select } } : {});
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}
 
 /** The seal checkpoint row (auditSeal.ts). */
 export type SealCheckpointEntity = AuditCheckpointEntity & { fromAtMs?: number };

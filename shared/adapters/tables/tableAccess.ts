@@ -71,6 +71,16 @@ export function statusCodeOf(error: unknown): number | undefined {
  * Deletes rows of one partition, up to 100 to a transaction; rows already gone are fine (a
  * transaction that fails on one is retried row by row).
  */
+/** One row by its keys (with its ETag), or undefined when there is none. */
+export async function pointRead<T extends object>(table: TableClient, key: { partitionKey: string; rowKey: string }, select?: string[]): Promise<(T & { etag?: string }) | undefined> {
+  try {
+    return await table.getEntity<T>(key.partitionKey, key.rowKey, select ? { queryOptions: { select } } : {});
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
 export async function deleteRowsIfPresent(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<void> {
   const unique = [...new Set(rowKeys)];
   for (let i = 0; i < unique.length; i += 100) {
