@@ -507,6 +507,40 @@ describe('sealing while the chain goes on (Azurite)', () => {
     }
   });
 
+  it('pages once through a person\'s history on a chain whose index started late while a pass seals the walked records between pages', async () => {
+    const prefix = uniquePrefix('AuditSeal');
+    const tables = new TableAccess(testStorage(), prefix);
+    const log = tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS });
+    const live = await tables.table(AUDIT_TABLE);
+    const all = records(80);
+    await log.appendAll(all.slice(0, 40));
+    for await (const row of live.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
+      await live.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+    }
+    const head = await live.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
+    await live.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
+    await tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS }).appendAll(all.slice(40));
+    // Seqs 1-10 sealed first, so the walk of the unindexed live records (11-40) hands over to the sealed index.
+    expect(await tableAuditSealer(tables, { ...SEAL, keepLive: 70 }).seal(NOW)).toBe(10);
+    // Up to a time among the unindexed records: the live index has nothing, the walk starts at once.
+    const query: AuditQuery = { initiatedByUserId: 'carol-3', to: iso(all[38]) };
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let sealedBetween = 0;
+    let pages = 0;
+    do {
+      const page = await log.page(query, 2, cursor);
+      ids.push(...page.records.map((r) => r.id));
+      cursor = page.next;
+      pages++;
+      // After each page a pass seals more: the walked records move to the sealed store under the reader.
+      sealedBetween += await tableAuditSealer(tables, { ...SEAL, keepLive: Math.max(20, 70 - 12 * pages) }).seal(NOW);
+    } while (cursor);
+    expect(sealedBetween).toBeGreaterThan(20);
+    expect(duplicates(ids)).toEqual([]);
+    expect(ids).toEqual(expected(all, query));
+  });
+
   it('skips a stale retry of a record that was sealed meanwhile: the chain does not grow', async () => {
     const { tables, log, otherProcess, sealer } = await chain(100);
     // A relay stalled for months: its record (old id, old time) reaches the chain late, then is sealed.

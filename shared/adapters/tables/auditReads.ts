@@ -44,18 +44,23 @@ interface IndexCursor {
   liveDone: boolean;
   /** While in the live index: the position of the last record returned, where the sealed store's index takes over. */
   kept?: string;
+  /** In the sealed store's index after a walk of the live records: only seqs up to this (the walk returned those above, sealed since or not). */
+  sealedMax?: number;
 }
 
 function encodeCursor(c: Cursor | IndexCursor): string {
-  const fields = 'after' in c ? { x: c.after, ...(c.liveDone ? { z: 1 } : {}), ...(c.kept ? { k: c.kept } : {}) } : { b: c.below, l: c.low, ...(c.thenSealed ? { s: 1 } : {}) };
+  const fields = 'after' in c ? { x: c.after, ...(c.liveDone ? { z: 1 } : {}), ...(c.kept ? { k: c.kept } : {}), ...(c.sealedMax !== undefined ? { m: c.sealedMax } : {}) } : { b: c.below, l: c.low, ...(c.thenSealed ? { s: 1 } : {}) };
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
 function decodeCursor(text: string): Cursor | IndexCursor {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; z?: unknown; s?: unknown; k?: unknown };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { b?: unknown; l?: unknown; x?: unknown; z?: unknown; s?: unknown; k?: unknown; m?: unknown };
     const position = (v: unknown): v is string => typeof v === 'string' && /^[0-9|]*$/.test(v);
-    if (position(parsed.x)) return { after: parsed.x, liveDone: parsed.z === 1, ...(position(parsed.k) && parsed.k !== '' ? { kept: parsed.k } : {}) };
+    if (position(parsed.x)) {
+      const sealedMax = Number.isSafeInteger(parsed.m) ? { sealedMax: parsed.m as number } : {};
+      return { after: parsed.x, liveDone: parsed.z === 1, ...(position(parsed.k) && parsed.k !== '' ? { kept: parsed.k } : {}), ...sealedMax };
+    }
     if (Number.isSafeInteger(parsed.b) && Number.isSafeInteger(parsed.l)) return { below: parsed.b as number, low: parsed.l as number, ...(parsed.s === 1 ? { thenSealed: true } : {}) };
   } catch {
     // reported below
@@ -217,8 +222,8 @@ export function auditReader(tables: TableSource): AuditReader {
     // then. A position orders the same in both indexes and every sealed record's comes after every
     // live one's, so the sealed index goes on after the last record returned from the live one.
     const sealedAfter = at.liveDone ? at.after : (into.kept ?? at.kept ?? '');
-    const more = await sealedIndex(s, index, fromMs, toMs, sealedAfter, (seq, r) => seq > s.archivedThrough && matches(r), top, into);
-    return more ? { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: true }) } : { records: into.records };
+    const more = await sealedIndex(s, index, fromMs, toMs, sealedAfter, (seq, r) => seq > s.archivedThrough && seq <= (at.sealedMax ?? seq) && matches(r), top, into);
+    return more ? { records: into.records, next: encodeCursor({ after: into.last ?? at.after, liveDone: true, ...(at.sealedMax !== undefined ? { sealedMax: at.sealedMax } : {}) }) } : { records: into.records };
   }
 
   /** The sealed store's index rows of one person, newest month first; true when the page filled first. */
@@ -274,7 +279,7 @@ export function auditReader(tables: TableSource): AuditReader {
     }
     if (next > range.low) return { records, next: encodeCursor({ below: next, low: range.low, ...(range.thenSealed ? { thenSealed: true } : {}) }) };
     // A person's walk of the unindexed live records is done: the sealed store's index is next.
-    if (range.thenSealed && s.sealedThrough > s.archivedThrough) return { records, next: encodeCursor({ after: '', liveDone: true }) };
+    if (range.thenSealed && s.sealedThrough > s.archivedThrough) return { records, next: encodeCursor({ after: '', liveDone: true, sealedMax: range.low - 1 }) };
     return { records };
   }
 
