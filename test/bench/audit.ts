@@ -172,7 +172,10 @@ async function main(): Promise<void> {
     const principals = (window: AuditQuery) => Array.from({ length: RUNS }, (_, i) => ({ ...window, initiatedByUserId: person((i * 97) % PEOPLE) }));
     const targets = Array.from({ length: RUNS }, (_, i) => ({ ...recent, targetResourceId: role(i % ROLES) }));
     const newest = Array.from({ length: RUNS }, () => ({}));
-    await timed(log, newest.slice(0, 3)); // warm the client and the connection
+    // Warm the client and the connection, and open each table the timed reads touch: a process
+    // opens a table once (TableAccess creates it if missing), a cost the timed runs should not carry.
+    await timed(log, [...newest.slice(0, 3), ...principals(recent).slice(-1), ...principals(yearBack).slice(-1), ...targets.slice(-1)]);
+    await log.get(record(1, RECORDS, end).id);
     const byId = Array.from({ length: RUNS }, (_, i) => record(Math.floor(RECORDS / 2) + i * 101, RECORDS, end).id);
     const report = {
       records: RECORDS,

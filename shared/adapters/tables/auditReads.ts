@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { badRequest } from '../../domain/errors';
 import type { AuditPage, AuditQuery, AuditRecord, ChainedAuditRecord } from '../../ports/audit';
-import { type AuditHeadEntity, type AuditRecordEntity, type TableSource } from './auditChain';
+import { AUDIT_TABLE, type AuditHeadEntity, type AuditRecordEntity, type TableSource } from './auditChain';
 import { type IndexedBy, indexFor } from './auditIndex';
 import { readStretches, recordAt, recordRange, recordsDescending, type Stretches } from './auditStretches';
 import { keys } from './keys';
@@ -235,16 +235,16 @@ export function auditReader(tables: TableSource): AuditReader {
     const range = keys.audit.personRange(index.by, index.id, fromMs, toMs);
     const prefix = keys.audit.personRange(index.by, index.id).from;
     for (const month of monthsDescending(lower, upper)) {
-      const table = await tables.table(keys.audit.peopleTable(month));
+      const table = await tables.table(keys.audit.peopleTable(index.by, month));
       if (await gather(table, range.partitionKey, prefix, range, after, keep, top, into)) return true;
     }
     return false;
   }
 
   async function page(query: AuditQuery, top: number, cursorText?: string): Promise<AuditPage> {
-    const s = await readStretches(tables);
     const decoded = cursorText !== undefined ? decodeCursor(cursorText) : undefined;
-    const head = await pointRead<AuditHeadEntity>(s.live, keys.audit.head);
+    const live = await tables.table(AUDIT_TABLE);
+    const [s, head] = await Promise.all([readStretches(tables, live), pointRead<AuditHeadEntity>(live, keys.audit.head)]);
     if (!head) return { records: [] };
     if (decoded === undefined || 'after' in decoded) {
       if (decoded || indexFor(query)) {
@@ -284,8 +284,8 @@ export function auditReader(tables: TableSource): AuditReader {
   }
 
   async function get(id: string): Promise<AuditRecord | undefined> {
-    const s = await readStretches(tables);
-    const marker = await pointRead<{ seq?: unknown }>(s.live, keys.audit.marker(id), ['seq']);
+    const live = await tables.table(AUDIT_TABLE);
+    const [s, marker] = await Promise.all([readStretches(tables, live), pointRead<{ seq?: unknown }>(live, keys.audit.marker(id), ['seq'])]);
     let seq = typeof marker?.seq === 'number' ? marker.seq : undefined;
     if (seq === undefined && s.sealedThrough > s.archivedThrough) {
       const sealed = await pointRead<{ seq?: unknown }>(await tables.table(keys.audit.sealedIdTable), keys.audit.sealedId(id), ['seq']);

@@ -58,7 +58,7 @@ export function sealedRowsOf(rows: Array<Pick<AuditRecordEntity, 'seq' | 'prevHa
     const atMs = r.atMs ?? 0;
     return [
       { table: keys.audit.sealedTable(r.seq), entity: { ...keys.audit.sealedRecord(r.seq), seq: r.seq, prevHash: r.prevHash, hash: r.hash, json: r.json, ...(typeof r.atMs === 'number' ? { atMs: r.atMs } : {}) } },
-      ...indexedIds(record).map(({ by, id: person }): SealedRow => ({ table: keys.audit.peopleTable(atMs), entity: { ...keys.audit.person(by, person, atMs, r.seq), seq: r.seq, json: r.json } })),
+      ...indexedIds(record).map(({ by, id: person }): SealedRow => ({ table: keys.audit.peopleTable(by, atMs), entity: { ...keys.audit.person(by, person, atMs, r.seq), seq: r.seq, json: r.json } })),
       ...(id ? [{ table: keys.audit.sealedIdTable, entity: { ...keys.audit.sealedId(id), seq: r.seq } }] : []),
     ];
   });

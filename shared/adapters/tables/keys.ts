@@ -108,12 +108,14 @@ export const keys = {
     /** Which sealed table holds a seq: `AuditSealed{n}`. */
     sealedTable: (seq: number) => `AuditSealed${Math.floor((seq - 1) / SEALED_TABLE_RECORDS)}`,
     /**
-     * The sealed history index: a table per month of the records' atMs (`AuditPeople{yyyyMM}`),
-     * a partition per kind and hash bucket of person, rows newest first under the person's id. A
-     * person's records in a window are one row-key range in each month it spans; a seal pass
-     * writes few partitions whatever the number of people.
+     * The sealed history index: a table per kind (`By`: who did it, `On`: each target) and month
+     * of the records' atMs (`AuditPeopleBy{yyyyMM}`), a partition per hash bucket of person, rows
+     * newest first under the person's id. A person's records in a window are one row-key range
+     * in each month it spans; a seal pass writes few partitions whatever the number of people.
+     * Why a table per kind: Azurite evaluates a query over its whole table, and a record names
+     * one initiator but often two targets.
      */
-    peopleTable: (atMs: number) => `AuditPeople${new Date(atMs).toISOString().slice(0, 7).replace('-', '')}`,
+    peopleTable: (by: 'p' | 't', atMs: number) => `AuditPeople${by === 'p' ? 'By' : 'On'}${new Date(atMs).toISOString().slice(0, 7).replace('-', '')}`,
     person: (by: 'p' | 't', id: string, atMs: number, seq: number) => ({
       partitionKey: personPartition(by, id),
       rowKey: `${escapeKey(id.toLowerCase())}|${invertedTime(atMs)}|${String(MAX_SEQ - seq).padStart(12, '0')}`,
