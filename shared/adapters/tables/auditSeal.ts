@@ -94,7 +94,6 @@ export function liveRowsOf(rows: Array<Pick<AuditRecordEntity, 'rowKey' | 'json'
   });
 }
 
-
 /** Live record rows with seq in [from, to]: one range read of the live partition. */
 export async function liveRecordsBetween(live: TableClient, from: number, to: number): Promise<AuditRecordEntity[]> {
   const filter = odata`PartitionKey eq ${keys.audit.partition} and RowKey ge ${keys.audit.record(from).rowKey} and RowKey le ${keys.audit.record(to).rowKey}`;

@@ -96,7 +96,8 @@ export const keys = {
     checkpoint: { partitionKey: 'chain', rowKey: 'archived' },
     /**
      * The seal checkpoint (auditSeal.ts): the last seq moved out of the live partition into the
-     * sealed store below, its hash and atMs. 'sealed' sorts between the records and 'head'.
+     * sealed store below, its hash and atMs ('sealed' sorts after 'head' and the markers, so
+     * chain walks never meet it).
      */
     sealCheckpoint: { partitionKey: 'chain', rowKey: 'sealed' },
     /**
