@@ -11,7 +11,7 @@
  * - the newest appended through the audit adapter (tableAuditLog.appendAll, the real path), then
  *   one seal pass (tableAuditSealer with the app's defaults) moves what it would.
  *
- * Then it times, through the same adapter the API uses (RUNS queries each, different people):
+ * Then it times, through the same adapter the API uses (BENCH_AUDIT_RUNS, 100, queries each, different people):
  * - a person's records in a 30-day window (`initiatedBy/user/id eq` + `activityDateTime ge/le`),
  *   the newest 30 days (live and sealed) and 30 days a year back (sealed only);
  * - a target's records in the newest 30-day window (`targetResources/any(t: t/id eq)`);
@@ -43,7 +43,8 @@ const ROLES = 60;
 /** The history spans two years, one record every so often, in time order. */
 const SPAN_MS = 2 * 365 * 86_400_000;
 const PAGE = 50;
-const RUNS = 20;
+/** Queries timed per kind (BENCH_AUDIT_RUNS): enough that p95 is not simply the slowest one. */
+const RUNS = Number(process.env.BENCH_AUDIT_RUNS ?? 100);
 const DAY = 86_400_000;
 
 const person = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;

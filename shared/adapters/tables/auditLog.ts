@@ -7,7 +7,7 @@ import { readStretches, recordRange } from './auditStretches';
 import { type ChainTime, timeAfter } from './auditTime';
 import { DEFAULT_SEAL_MIN_AGE_MS } from './auditSeal';
 import { keys, uuidV7Time } from './keys';
-import { statusCodeOf, type TableAccess } from './tableAccess';
+import { pointRead, statusCodeOf, type TableAccess } from './tableAccess';
 
 export interface AuditLogOptions {
   /** Tries per append: each lost race re-reads the head and tries the next seq. */
@@ -251,15 +251,7 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
     const found = new Set<string>();
     if (old.length === 0) return found;
     const ids = await tables.table(keys.audit.sealedIdTable);
-    for (const r of old) {
-      const { partitionKey, rowKey } = keys.audit.sealedId(r.id);
-      try {
-        await ids.getEntity(partitionKey, rowKey, { queryOptions: { select: ['seq'] } });
-        found.add(r.id);
-      } catch (error) {
-        if (statusCodeOf(error) !== 404) throw error;
-      }
-    }
+    for (const r of old) if (await pointRead(ids, keys.audit.sealedId(r.id), ['seq'])) found.add(r.id);
     return found;
   }
 
@@ -304,10 +296,7 @@ export function tableAuditLog(tables: TableAccess, options: AuditLogOptions = {}
 
   async function list(filter: { from?: string; to?: string } = {}): Promise<AuditRecord[]> {
     const stretches = await readStretches(tables);
-    const head = await stretches.live.getEntity<AuditHeadEntity>(keys.audit.head.partitionKey, keys.audit.head.rowKey).catch((error: unknown) => {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw error;
-    });
+    const head = await pointRead<AuditHeadEntity>(stretches.live, keys.audit.head);
     const out: AuditRecord[] = [];
     if (typeof head?.seq !== 'number') return out;
     // The live chain and the sealed store: archived records have left the listings.
