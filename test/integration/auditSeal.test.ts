@@ -165,6 +165,25 @@ const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== 
 
 const iso = (r: AuditRecord | undefined) => r?.activityDateTime as string;
 
+/**
+ * 80 records whose first 40 were chained before the history index (no index rows, no
+ * indexedFrom on the head, as auditReads.test.ts makes one), the other 40 after it.
+ */
+async function lateIndexChain(): Promise<{ tables: TableAccess; log: AuditLog; all: AuditRecord[] }> {
+  const tables = new TableAccess(testStorage(), uniquePrefix('AuditSeal'));
+  const log = tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS });
+  const live = await tables.table(AUDIT_TABLE);
+  const all = records(80);
+  await log.appendAll(all.slice(0, 40));
+  for await (const row of live.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
+    await live.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
+  }
+  const head = await live.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
+  await live.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
+  await tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS }).appendAll(all.slice(40));
+  return { tables, log, all };
+}
+
 describe('the audit chain\'s sealed store: 1,200 records over three months, sealed down to the newest 20 (Azurite)', () => {
   const n = 1_200;
   let built: Awaited<ReturnType<typeof chain>>;
@@ -485,19 +504,7 @@ describe('sealing while the chain goes on (Azurite)', () => {
   });
 
   it('seals a chain whose history index started late, and a person\'s history still finds every record', async () => {
-    const prefix = uniquePrefix('AuditSeal');
-    const tables = new TableAccess(testStorage(), prefix);
-    const log = tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS });
-    const live = await tables.table(AUDIT_TABLE);
-    const all = records(80);
-    await log.appendAll(all.slice(0, 40));
-    // A chain started before the index: no index rows, no indexedFrom on the head (as auditReads.test.ts makes one).
-    for await (const row of live.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
-      await live.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
-    }
-    const head = await live.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
-    await live.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
-    await tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS }).appendAll(all.slice(40));
+    const { tables, log, all } = await lateIndexChain();
 
     const queries: AuditQuery[] = [{ initiatedByUserId: 'carol-3' }, { targetResourceId: 'dave-4', from: iso(all[20]), to: iso(all[60]) }];
     // First only part of the unindexed records are sealed, then all of them and some indexed ones.
@@ -510,18 +517,7 @@ describe('sealing while the chain goes on (Azurite)', () => {
   });
 
   it('pages once through a person\'s history on a chain whose index started late while a pass seals the walked records between pages', async () => {
-    const prefix = uniquePrefix('AuditSeal');
-    const tables = new TableAccess(testStorage(), prefix);
-    const log = tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS });
-    const live = await tables.table(AUDIT_TABLE);
-    const all = records(80);
-    await log.appendAll(all.slice(0, 40));
-    for await (const row of live.listEntities({ queryOptions: { filter: `PartitionKey eq 'chain' and RowKey ge 'x|'` } })) {
-      await live.deleteEntity(row.partitionKey ?? '', row.rowKey ?? '');
-    }
-    const head = await live.getEntity<Record<string, unknown>>(keys.audit.partition, keys.audit.head.rowKey);
-    await live.updateEntity({ ...keys.audit.head, seq: head.seq, hash: head.hash, atMs: head.atMs, lagMs: head.lagMs }, 'Replace');
-    await tableAuditLog(tables, { sealMinAgeMs: MIN_AGE_MS }).appendAll(all.slice(40));
+    const { tables, log, all } = await lateIndexChain();
     // Seqs 1-10 sealed first, so the walk of the unindexed live records (11-40) hands over to the sealed index.
     expect(await tableAuditSealer(tables, { ...SEAL, keepLive: 70 }).seal(NOW)).toBe(10);
     // Up to a time among the unindexed records: the live index has nothing, the walk starts at once.

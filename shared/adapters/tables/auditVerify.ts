@@ -15,6 +15,7 @@ import {
 } from './auditChain';
 import { readStretches, recordRange, type SealCheckpointEntity } from './auditStretches';
 import { keys } from './keys';
+import { pointRead } from './tableAccess';
 
 /** Passes over the chain partition before giving up on catching up with concurrent appends. */
 const MAX_PASSES = 5;
@@ -60,13 +61,8 @@ export async function verifyAuditChain(tables: TableSource): Promise<ChainVerdic
  * live rows at or below it are copies a seal pass has yet to delete, and are skipped.
  */
 async function verifySealed(tables: TableSource, live: TableClient, after: ChainCursor): Promise<ChainCursor | ChainVerdict> {
-  let checkpoint: SealCheckpointEntity;
-  try {
-    checkpoint = await live.getEntity<SealCheckpointEntity>(keys.audit.sealCheckpoint.partitionKey, keys.audit.sealCheckpoint.rowKey);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return after;
-    throw error;
-  }
+  const checkpoint = await pointRead<SealCheckpointEntity>(live, keys.audit.sealCheckpoint);
+  if (!checkpoint) return after;
   const rowKey = keys.audit.sealCheckpoint.rowKey;
   if (typeof checkpoint.seq !== 'number' || typeof checkpoint.hash !== 'string') {
     return { ok: false, count: after.count, firstBroken: broken('head', after.lastSeq, rowKey, 'the seal checkpoint has no seq or hash: it was edited') };
@@ -92,13 +88,8 @@ async function verifySealed(tables: TableSource, live: TableClient, after: Chain
  * live chain then goes on from there. Without a checkpoint, nothing was archived.
  */
 async function verifyArchive(tables: TableSource, live: TableClient): Promise<ChainCursor | ChainVerdict> {
-  let checkpoint: AuditCheckpointEntity;
-  try {
-    checkpoint = await live.getEntity<AuditCheckpointEntity>(keys.audit.checkpoint.partitionKey, keys.audit.checkpoint.rowKey);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return chainStart;
-    throw error;
-  }
+  const checkpoint = await pointRead<AuditCheckpointEntity>(live, keys.audit.checkpoint);
+  if (!checkpoint) return chainStart;
   const rowKey = keys.audit.checkpoint.rowKey;
   if (typeof checkpoint.seq !== 'number' || typeof checkpoint.hash !== 'string') {
     return { ok: false, count: 0, firstBroken: broken('head', 0, rowKey, 'the archive checkpoint has no seq or hash: it was edited') };
